@@ -1,0 +1,69 @@
+"""The one exception tree of orgsim.
+
+Every error orgsim raises on purpose derives from :class:`OrgsimError`, so the CLI
+can turn any of them into one readable line and exit 2, and library users can catch
+them all at once. Where a builtin fits, the subclass inherits it too (the attrs
+convention): a scenario error is also a ``ValueError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+
+class OrgsimError(Exception):
+    """Base class of every error orgsim raises on purpose."""
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with an input, located by its dotted path.
+
+    Attributes:
+        path: Dotted path of the offending value (``broker.mediators``), or ``""``
+            for the document as a whole.
+        message: What is wrong, quoting the bad value.
+    """
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ScenarioError(OrgsimError, ValueError):
+    """A scenario (or sweep) input is malformed, mistyped or out of range.
+
+    All problems found in one pass are carried together, so a user fixes a file
+    once instead of once per error.
+    """
+
+    def __init__(self, problems: Iterable[Problem], *, source: str = "") -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.source = source
+        head = f"{source}: " if source else ""
+        if len(self.problems) == 1:
+            text = f"{head}{self.problems[0]}"
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            text = f"{head}{len(self.problems)} problems:\n{lines}"
+        super().__init__(text)
+
+
+class EventOrderError(OrgsimError, ValueError):
+    """An event arrived out of sequence or with a time earlier than the last one."""
+
+
+class SchemaVersionError(OrgsimError, ValueError):
+    """A stored event has a schema version this orgsim cannot read or upcast."""
+
+
+class StoreError(OrgsimError):
+    """The event or results store cannot be read or written."""
+
+
+class ExperimentError(OrgsimError, ValueError):
+    """An experiment (comparison or sweep) was asked for with invalid settings."""
