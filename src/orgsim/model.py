@@ -310,12 +310,14 @@ class Run:
         """What a department truly needs next quarter, k$ (before any bias)."""
         sc = self.scenario
         d = self.state.departments[name]
-        current = d.staff + d.open_reqs
-        desired = float(current)
+        spec = sc.departments[name]
+        # The planned size: the founding headcount grown at the head's target rate.
+        planned = spec.staff * (1.0 + spec.growth_target) ** (self.env.now / 365.0)
+        floor = max(float(d.staff + d.open_reqs), planned)
+        desired = floor
         if name in self.workload:
             backlog_people = self.state.backlog(name) / sc.budget.workload_horizon
-            desired = min(max(backlog_people, current), current * (1.0 + sc.budget.max_growth))
-        desired *= 1.0 + sc.departments[name].growth_target * self.quarter_share
+            desired = min(max(backlog_people, floor), floor * (1.0 + sc.budget.max_growth))
         return desired * d.salary * self.quarter_share
 
     def budget_cycle(self) -> Proc:

@@ -57,7 +57,7 @@ class Department:
     )
     growth_target: float = param(
         0.0,
-        "headcount growth the head asks for per year beyond workload needs",
+        "planned headcount growth per year; the head asks for at least the plan",
         ge=-0.5,
         le=2.0,
     )
@@ -108,7 +108,7 @@ class Delivery:
         12, "features already on each product's roadmap at the start", ge=0, le=10_000
     )
     feature_interarrival: Dist = param(
-        exponential(7.0), "days between new features on one product's roadmap"
+        exponential(8.0), "days between new features on one product's roadmap"
     )
     stages: list[Stage] = param(_default_stages(), "spec -> build -> test -> launch")
     value: Dist = param(
@@ -388,7 +388,7 @@ class Broker:
         180.0, "days for credibility to decay halfway to the floor", gt=0.0
     )
     budget_neutrality: float = param(
-        0.7,
+        0.5,
         "how much the broker's neutral read removes bias and power from budgets",
         ge=0.0,
         le=1.0,

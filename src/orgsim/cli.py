@@ -1,0 +1,177 @@
+"""The ``orgsim`` command line: a thin layer over the library API.
+
+Each sub-command parses its options, makes one library call, and prints. Every
+error orgsim raises on purpose (:class:`~orgsim.errors.OrgsimError`) becomes one
+readable line on stderr and exit status 2; an interrupt exits 130 after whatever
+was already committed has been kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from orgsim import __version__
+from orgsim.errors import OrgsimError
+
+logger = logging.getLogger("orgsim")
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in orgsim's one-line style, exit 2."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        sys.stderr.write(f"orgsim: error: {message} (see `{self.prog} --help`)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _add_scenario_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="scenario TOML file, or a bundled name (midsize, ...)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a parameter, e.g. --set broker.mediators=3 (repeatable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = _Parser(
+        prog="orgsim",
+        description="When does a neutral VP of Product Management pay off, and by how much?",
+    )
+    parser.add_argument("--version", action="version", version=f"orgsim {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of bugs")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="simulate one run and print a summary")
+    _add_scenario_options(run)
+    run.add_argument("--seed", type=int, default=None, help="root seed (default: scenario's)")
+    run.add_argument(
+        "--broker",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="with (--broker) or without (--no-broker) the VP PM; default: scenario's",
+    )
+    run.add_argument(
+        "--db",
+        default="runs/events.sqlite",
+        help="SQLite event store to append the run to (default: %(default)s); '' to skip",
+    )
+    run.add_argument("--json", action="store_true", help="print the metrics as JSON")
+
+    validate = sub.add_parser("validate", help="check a scenario file")
+    _add_scenario_options(validate)
+    validate.add_argument("--show", action="store_true", help="print the resolved scenario")
+
+    sub.add_parser("scenarios", help="list the bundled scenarios")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``orgsim`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        handler = _COMMANDS[args.command]
+        return handler(args)
+    except OrgsimError as exc:
+        sys.stderr.write(f"orgsim: error: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("orgsim: interrupted; everything already committed is kept\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if args.debug:
+            raise
+        sys.stderr.write(
+            f"orgsim: internal error: {type(exc).__name__}: {exc} "
+            "(this is a bug; rerun with --debug for the traceback)\n"
+        )
+        return 1
+
+
+# ---------------------------------------------------------------------- commands
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from orgsim.runner import run_scenario
+
+    result = run_scenario(
+        args.scenario,
+        seed=args.seed,
+        broker=args.broker,
+        overrides=args.overrides,
+        db=args.db or None,
+    )
+    if args.json:
+        doc = {
+            "scenario": result.scenario.name,
+            "scenario_hash": result.scenario.digest(),
+            "seed": result.seed,
+            "broker": result.broker,
+            "events": len(result.log),
+            "log_digest": result.log.digest(),
+            "elapsed_s": result.elapsed,
+            "run_id": result.run_id,
+            "db": str(result.db) if result.db else None,
+            "metrics": {k: (None if math.isnan(v) else v) for k, v in result.metrics.items()},
+        }
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return 0
+    from orgsim.report import print_run_summary
+
+    print_run_summary(result)
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from orgsim.loading import load_scenario, unstructure
+
+    sc = load_scenario(args.scenario, args.overrides)
+    if args.show:
+        sys.stdout.write(json.dumps(unstructure(sc), indent=2) + "\n")
+    else:
+        staff = sum(sc.departments[n].staff for n in sc.active_departments)
+        sys.stdout.write(
+            f"{args.scenario}: valid ({sc.name}: {len(sc.active_departments)} departments, "
+            f"{staff} staff, {sc.delivery.products} products, broker "
+            f"{'on' if sc.broker.enabled else 'off'}, hash {sc.digest()})\n"
+        )
+    return 0
+
+
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    from orgsim.loading import bundled_scenarios, load_scenario
+
+    for name, path in bundled_scenarios().items():
+        sc = load_scenario(path)
+        staff = sum(sc.departments[n].staff for n in sc.active_departments)
+        rel = Path("scenarios") / path.name
+        sys.stdout.write(f"{name:<12} {staff:>6} staff  {rel}  {sc.description}\n")
+    return 0
+
+
+_COMMANDS = {
+    "run": _cmd_run,
+    "validate": _cmd_validate,
+    "scenarios": _cmd_scenarios,
+}

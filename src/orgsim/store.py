@@ -1,0 +1,478 @@
+"""The embedded event store: whole runs in one SQLite file, read back as events or states.
+
+A run is saved once, whole, in one transaction: a row in ``runs`` (provenance: the
+scenario, seed, replication, broker arm, event count, digest, and optionally the
+resolved scenario and free-form metadata) and one row per event in ``events``, in
+exactly the form :func:`orgsim.events.encode` gives. Reading decodes the rows with
+:func:`orgsim.events.decode`, so logs written by an older orgsim are upcast on the way
+in. Nothing is ever updated or deleted in place: the log stays the source of truth,
+and any state is a fold of it (:meth:`EventStore.replay`).
+
+The stored digest is the SHA-256 of the stored rows, in the line format of
+:func:`orgsim.log.log_digest`; :meth:`EventStore.verify` recomputes it from the raw
+rows (not from decoded events), so upcasting never makes an intact run look
+tampered with. Times are stored as REAL, so an event whose ``time`` is the integer
+``0`` reads back as ``0.0``; the digest is taken over the stored (float) form.
+
+Errors at this boundary are :class:`~orgsim.errors.StoreError`, naming the file and
+the run; ``sqlite3`` exceptions never leave this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import sqlite3
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+import attrs
+
+from orgsim.errors import EventOrderError, SchemaVersionError, StoreError
+from orgsim.events import EVENT_TYPES, Event, RunStarted, decode, encode
+from orgsim.log import replay as replay_log
+from orgsim.scenario import Scenario
+from orgsim.state import OrgState
+
+__all__ = ["STORE_SCHEMA_VERSION", "EventStore", "RunInfo"]
+
+#: Version of the table layout below; bump it (and add a migration) when it changes.
+STORE_SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY,
+    scenario TEXT NOT NULL,
+    scenario_hash TEXT NOT NULL,
+    seed INT NOT NULL,
+    replication INT NOT NULL,
+    broker INT NOT NULL,
+    events INT NOT NULL,
+    digest TEXT NOT NULL,
+    created TEXT NOT NULL,
+    orgsim_version TEXT NOT NULL,
+    scenario_json TEXT,
+    metadata_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    run_id INT NOT NULL,
+    seq INT NOT NULL,
+    time REAL NOT NULL,
+    type TEXT NOT NULL,
+    version INT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+"""
+
+_RUN_FIELDS = (
+    "run_id",
+    "scenario",
+    "scenario_hash",
+    "seed",
+    "replication",
+    "broker",
+    "events",
+    "digest",
+    "created",
+    "orgsim_version",
+    "metadata_json",
+)
+_RUN_COLUMNS = ", ".join(_RUN_FIELDS)
+
+
+@attrs.frozen(kw_only=True)
+class RunInfo:
+    """One stored run's provenance (a row of ``runs``, without the scenario body).
+
+    Attributes:
+        run_id: The store's identifier of the run.
+        scenario: Scenario name.
+        scenario_hash: :meth:`Scenario.digest` of the resolved scenario.
+        seed: Root seed.
+        replication: Replication number.
+        broker: Whether the broker arm ran.
+        events: Number of stored events.
+        digest: SHA-256 of the stored events (see :meth:`EventStore.verify`).
+        created: When the run was saved, UTC, ISO 8601.
+        orgsim_version: The orgsim that produced the log (from ``RunStarted``).
+        metadata: The free-form metadata given to :meth:`EventStore.save`.
+    """
+
+    run_id: int
+    scenario: str
+    scenario_hash: str
+    seed: int
+    replication: int
+    broker: bool
+    events: int
+    digest: str
+    created: str
+    orgsim_version: str
+    metadata: dict[str, Any] = attrs.field(factory=dict)
+
+
+def _row_line(seq: int, time: float, name: str, version: int, data: str) -> bytes:
+    # Must stay the line format of orgsim.log.log_digest (tests/test_store.py checks).
+    return f"{seq}|{time!r}|{name}|{version}|{data}\n".encode()
+
+
+class EventStore:
+    """An SQLite file holding any number of runs' event logs.
+
+    Use as a context manager, or call :meth:`close`::
+
+        with EventStore("runs.sqlite") as store:
+            run_id = store.save(run.log, scenario=run.scenario)
+            state = store.replay(run_id, until=365.0)
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 5.0) -> None:
+        """Open the store at ``path``, creating the file and its tables if missing.
+
+        Args:
+            path: The database file (``":memory:"`` for a throwaway store).
+            timeout: Seconds to wait for another writer's lock before failing.
+
+        Raises:
+            StoreError: The file cannot be opened or created, is not an SQLite
+                database, is some other SQLite database, or was written by a newer
+                orgsim (a newer store schema).
+        """
+        self.path = os.fspath(path)
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open event store {self.path!r}: {exc}") from None
+        try:
+            self._setup()
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise StoreError(f"cannot open event store {self.path!r}: {exc}") from None
+        except StoreError:
+            self._conn.close()
+            raise
+
+    def _setup(self) -> None:
+        conn = self._conn
+        conn.execute("PRAGMA journal_mode=WAL")  # fails first on a non-database file
+        conn.execute("PRAGMA synchronous=NORMAL")
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "meta" in tables:
+            row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is None:
+                raise StoreError(f"{self.path!r} has a meta table but no store schema version")
+            version = int(row[0])
+            if version > STORE_SCHEMA_VERSION:
+                raise StoreError(
+                    f"event store {self.path!r} has schema v{version}, newer than this "
+                    f"orgsim reads (v{STORE_SCHEMA_VERSION}); upgrade orgsim"
+                )
+            if version < STORE_SCHEMA_VERSION:
+                raise StoreError(
+                    f"event store {self.path!r} has schema v{version} and no migration "
+                    f"to v{STORE_SCHEMA_VERSION} exists"
+                )
+            if {"runs", "events"} <= tables:
+                return
+        elif tables:
+            raise StoreError(
+                f"{self.path!r} is an SQLite database but not an orgsim event store "
+                f"(tables: {', '.join(sorted(tables))})"
+            )
+        with self._transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(STORE_SCHEMA_VERSION),),
+            )
+
+    # ------------------------------------------------------------- lifecycle
+
+    def close(self) -> None:
+        """Close the database connection (idempotent)."""
+        self._conn.close()
+
+    def __enter__(self) -> EventStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"EventStore({self.path!r})"
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:  # SQLite may have rolled back already
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Turn sqlite3 errors into a StoreError naming the file and the action."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StoreError(f"event store {self.path!r}: cannot {doing}: {exc}") from None
+
+    # ----------------------------------------------------------------- write
+
+    def save(
+        self,
+        log: Sequence[Event],
+        *,
+        scenario: Scenario | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Store a whole run, its row and all its events, in one transaction.
+
+        Args:
+            log: The run's events, in order, starting with ``RunStarted``
+                (an :class:`~orgsim.log.EventLog` or any sequence of events).
+            scenario: The resolved scenario the run used (``run.scenario``), kept as
+                JSON for provenance; its digest must match the log's.
+            metadata: Free-form JSON-serialisable data to keep with the run.
+
+        Returns:
+            The new run's ``run_id``.
+
+        Raises:
+            StoreError: The log is empty or does not start with ``RunStarted``, the
+                scenario is not the log's, the metadata is not JSON, or the write
+                failed (nothing is written then).
+            EventOrderError: An event is out of sequence or back in time (nothing is
+                written).
+        """
+        head = log[0] if log else None
+        if not isinstance(head, RunStarted):
+            first = type(head).__name__ if log else "nothing"
+            raise StoreError(
+                f"cannot save to {self.path!r}: the log starts with {first}, not RunStarted"
+            )
+        scenario_json = None
+        if scenario is not None:
+            if scenario.digest() != head.scenario_hash:
+                raise StoreError(
+                    f"cannot save to {self.path!r}: scenario {scenario.name!r} has digest "
+                    f"{scenario.digest()}, but the log was produced by {head.scenario_hash} "
+                    "(pass run.scenario, which includes the broker override)"
+                )
+            scenario_json = json.dumps(scenario.to_dict())
+        try:
+            metadata_json = json.dumps(dict(metadata or {}), sort_keys=True)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(
+                f"cannot save to {self.path!r}: metadata is not JSON-serialisable: {exc}"
+            ) from None
+        created = datetime.now(UTC).isoformat(timespec="milliseconds")
+        digest = hashlib.sha256()
+
+        def rows(run_id: int) -> Iterator[tuple[int, int, float, str, int, str]]:
+            last = -math.inf
+            for i, ev in enumerate(log):
+                seq, time, name, version, data = encode(ev)
+                time = float(time)  # as SQLite REAL will return it
+                if seq != i:
+                    raise EventOrderError(f"event {name} has seq {seq}, expected {i}")
+                if time < last:
+                    raise EventOrderError(
+                        f"event {name} at seq {seq} has time {time}, before the previous {last}"
+                    )
+                last = time
+                digest.update(_row_line(seq, time, name, version, data))
+                yield run_id, seq, time, name, version, data
+
+        with self._errors("save a run"), self._transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO runs (scenario, scenario_hash, seed, replication, broker, events, "
+                "digest, created, orgsim_version, scenario_json, metadata_json) "
+                "VALUES (?, ?, ?, ?, ?, 0, '', ?, ?, ?, ?)",
+                (
+                    head.scenario,
+                    head.scenario_hash,
+                    head.seed,
+                    head.replication,
+                    int(head.broker),
+                    created,
+                    head.orgsim_version,
+                    scenario_json,
+                    metadata_json,
+                ),
+            )
+            run_id = cur.lastrowid
+            assert run_id is not None
+            conn.executemany(
+                "INSERT INTO events (run_id, seq, time, type, version, data) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                rows(run_id),
+            )
+            conn.execute(
+                "UPDATE runs SET events = ?, digest = ? WHERE run_id = ?",
+                (len(log), digest.hexdigest(), run_id),
+            )
+        return run_id
+
+    # ------------------------------------------------------------------ read
+
+    def runs(self) -> list[RunInfo]:
+        """Every stored run, oldest first."""
+        with self._errors("list runs"):
+            rows = self._conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY run_id")
+            return [_run_info(r) for r in rows]
+
+    def run(self, run_id: int) -> RunInfo:
+        """One stored run's provenance.
+
+        Raises:
+            StoreError: No run has this id.
+        """
+        with self._errors(f"read run {run_id}"):
+            row = self._conn.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        if row is None:
+            raise self._unknown(run_id)
+        return _run_info(row)
+
+    def scenario(self, run_id: int) -> dict[str, Any] | None:
+        """The resolved scenario saved with the run, as plain data (None if not saved).
+
+        Raises:
+            StoreError: No run has this id.
+        """
+        with self._errors(f"read run {run_id}"):
+            row = self._conn.execute(
+                "SELECT scenario_json FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        if row is None:
+            raise self._unknown(run_id)
+        return None if row[0] is None else dict(json.loads(row[0]))
+
+    def events(
+        self,
+        run_id: int,
+        *,
+        types: Collection[str] = (),
+        start: float | None = None,
+        end: float | None = None,
+    ) -> list[Event]:
+        """A run's events in log order, optionally filtered (in SQL).
+
+        Args:
+            run_id: The run.
+            types: Keep only events of these class names (all if empty).
+            start: Keep only events at or after this time.
+            end: Keep only events at or before this time.
+
+        Raises:
+            StoreError: No run has this id, or a name in ``types`` is no event type.
+            SchemaVersionError: A stored event cannot be read by this orgsim.
+        """
+        if isinstance(types, str):
+            types = (types,)
+        names = tuple(dict.fromkeys(types))
+        unknown = [n for n in names if n not in EVENT_TYPES]
+        if unknown:
+            raise StoreError(f"unknown event type(s) {', '.join(map(repr, unknown))}")
+        for label, bound in (("start", start), ("end", end)):
+            if bound is not None and math.isnan(bound):
+                raise ValueError(f"{label} must be a number, not NaN")
+        sql = "SELECT seq, time, type, version, data FROM events WHERE run_id = ?"
+        params: list[Any] = [run_id]
+        if names:
+            sql += f" AND type IN ({', '.join('?' * len(names))})"
+            params.extend(names)
+        if start is not None:
+            sql += " AND time >= ?"
+            params.append(start)
+        if end is not None:
+            sql += " AND time <= ?"
+            params.append(end)
+        sql += " ORDER BY seq"
+        self._require(run_id)
+        with self._errors(f"read the events of run {run_id}"):
+            rows = self._conn.execute(sql, params).fetchall()
+        try:
+            return [decode(*row) for row in rows]
+        except SchemaVersionError as exc:
+            raise SchemaVersionError(f"{self.path!r}, run {run_id}: {exc}") from None
+
+    def replay(self, run_id: int, until: float | None = None) -> OrgState:
+        """The run's state, folded from its stored events.
+
+        Args:
+            run_id: The run.
+            until: Fold only the events at or before this time (the state as it was
+                then, as :func:`orgsim.state.fold` gives it); the whole log if None.
+
+        Raises:
+            StoreError: No run has this id.
+            EventOrderError: The stored log is out of order.
+        """
+        events = self.events(run_id, end=until)
+        try:
+            return replay_log(events).state
+        except EventOrderError as exc:
+            raise EventOrderError(f"{self.path!r}, run {run_id}: {exc}") from None
+
+    def verify(self, run_id: int) -> bool:
+        """Whether the run's stored events still hash to the digest saved with them.
+
+        The digest is recomputed from the raw rows, so an upcast schema does not
+        count as tampering; an edited, added or deleted row does.
+
+        Raises:
+            StoreError: No run has this id.
+        """
+        info = self.run(run_id)
+        h = hashlib.sha256()
+        count = 0
+        with self._errors(f"read the events of run {run_id}"):
+            for row in self._conn.execute(
+                "SELECT seq, time, type, version, data FROM events WHERE run_id = ? ORDER BY seq",
+                (run_id,),
+            ):
+                h.update(_row_line(*row))
+                count += 1
+        return count == info.events and h.hexdigest() == info.digest
+
+    # --------------------------------------------------------------- helpers
+
+    def _require(self, run_id: int) -> None:
+        with self._errors(f"read run {run_id}"):
+            row = self._conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise self._unknown(run_id)
+
+    def _unknown(self, run_id: int) -> StoreError:
+        return StoreError(f"event store {self.path!r} has no run {run_id}")
+
+
+def _run_info(row: tuple[Any, ...]) -> RunInfo:
+    fields = dict(zip(_RUN_FIELDS, row, strict=True))
+    fields["broker"] = bool(fields["broker"])
+    fields["metadata"] = json.loads(fields.pop("metadata_json"))
+    return RunInfo(**fields)
