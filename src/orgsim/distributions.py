@@ -59,9 +59,13 @@ class Dist:
                 out.append(
                     (name, f"{self.kind} distribution takes {', '.join(needs)}, not '{name}'")
                 )
-        if self.kind == "uniform" and self.low is not None and self.high is not None:
-            if self.high < self.low:
-                out.append(("high", f"high ({self.high}) must be >= low ({self.low})"))
+        if (
+            self.kind == "uniform"
+            and self.low is not None
+            and self.high is not None
+            and self.high < self.low
+        ):
+            out.append(("high", f"high ({self.high}) must be >= low ({self.low})"))
         return out
 
     @property

@@ -395,9 +395,7 @@ UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
 def payload(ev: Event) -> dict[str, Any]:
     """The event's own fields (everything but ``seq`` and ``time``)."""
     return {
-        f.name: getattr(ev, f.name)
-        for f in attrs.fields(type(ev))
-        if f.name not in ("seq", "time")
+        f.name: getattr(ev, f.name) for f in attrs.fields(type(ev)) if f.name not in ("seq", "time")
     }
 
 

@@ -23,7 +23,7 @@ E = TypeVar("E", bound=Event)
 class EventLog(Sequence[Event]):
     """An ordered, append-only list of events with the state they fold to."""
 
-    __slots__ = ("_events", "state", "_clock")
+    __slots__ = ("_clock", "_events", "state")
 
     def __init__(self, clock: Callable[[], float] | None = None) -> None:
         """Create an empty log.

@@ -541,9 +541,7 @@ class Run:
             if self.closed(cid):
                 return
             if d.negotiation_success < sc.negotiation.success:
-                winner = self.power_winner(
-                    cid, d.negotiation_winner, sc.negotiation.power_exponent
-                )
+                winner = self.power_winner(cid, d.negotiation_winner, sc.negotiation.power_exponent)
                 self.settle(cid, kind, "negotiation", winner)
                 return
             self.record(ev.NegotiationFailed, conflict=cid)

@@ -22,7 +22,7 @@ def stream_key(name: str) -> int:
 class Streams:
     """The random streams of one replication, created on first use."""
 
-    __slots__ = ("seed", "replication", "_streams")
+    __slots__ = ("_streams", "replication", "seed")
 
     def __init__(self, seed: int, replication: int = 0) -> None:
         if seed < 0 or replication < 0:
@@ -34,9 +34,7 @@ class Streams:
     def __getitem__(self, name: str) -> np.random.Generator:
         gen = self._streams.get(name)
         if gen is None:
-            seq = np.random.SeedSequence(
-                self.seed, spawn_key=(self.replication, stream_key(name))
-            )
+            seq = np.random.SeedSequence(self.seed, spawn_key=(self.replication, stream_key(name)))
             gen = self._streams[name] = np.random.Generator(np.random.PCG64(seq))
         return gen
 

@@ -12,6 +12,7 @@ name says so.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from typing import Any
@@ -25,12 +26,9 @@ def param(default: Any, doc: str = "", **limits: Any) -> Any:
     """An attrs field with a default, a docstring and range metadata."""
     meta = {"doc": doc, **limits}
     if isinstance(default, (dict, list)) or attrs.has(type(default)):
-        factory = default
-        if isinstance(default, dict):
-            return attrs.field(factory=lambda: dict(factory), metadata=meta)
-        if isinstance(default, list):
-            return attrs.field(factory=lambda: list(factory), metadata=meta)
-        return attrs.field(default=default, metadata=meta)
+        # A fresh deep copy per instance: frozen attrs classes still hold mutable
+        # dicts and lists, which must never be shared between scenarios.
+        return attrs.field(factory=lambda: copy.deepcopy(default), metadata=meta)
     return attrs.field(default=default, metadata=meta)
 
 
@@ -43,9 +41,7 @@ class Department:
 
     enabled: bool = param(True, "false drops the department from the company")
     staff: int = param(50, "initial headcount, all fully ramped", ge=0, le=100_000)
-    salary: float = param(
-        150.0, "fully loaded cost per person per year, k$", gt=0.0, le=10_000.0
-    )
+    salary: float = param(150.0, "fully loaded cost per person per year, k$", gt=0.0, le=10_000.0)
     bias: float = param(
         0.2,
         "head's self-interest: budget requests are inflated by this share of need",
@@ -111,18 +107,14 @@ class Delivery:
         exponential(8.0), "days between new features on one product's roadmap"
     )
     stages: list[Stage] = param(_default_stages(), "spec -> build -> test -> launch")
-    value: Dist = param(
-        lognormal(450.0, 0.8), "value a feature realises when shipped on time, k$"
-    )
+    value: Dist = param(lognormal(450.0, 0.8), "value a feature realises when shipped on time, k$")
     due_in: Dist = param(
         uniform(90.0, 270.0), "days from planning to due date (a 3-12 month roadmap)"
     )
     late_value_halflife: float = param(
         180.0, "days of lateness that halve a feature's value", gt=0.0
     )
-    team_cap: float = param(
-        8.0, "most people who can work on one item at once", gt=0.0, le=1000.0
-    )
+    team_cap: float = param(8.0, "most people who can work on one item at once", gt=0.0, le=1000.0)
     ramp_productivity: float = param(
         0.5, "productivity of a new hire during ramp-up, share of full", ge=0.0, le=1.0
     )
@@ -182,12 +174,8 @@ class Talent:
     time_to_hire: Dist = param(
         gamma(45.0, 0.5), "days from opening a requisition to a hire (typical 40-50)"
     )
-    ramp_days: Dist = param(
-        deterministic(90.0), "days a new hire needs to reach full productivity"
-    )
-    hiring_cost: float = param(
-        25.0, "recruiting cost per hire, k$ (roughly 15% of salary)", ge=0.0
-    )
+    ramp_days: Dist = param(deterministic(90.0), "days a new hire needs to reach full productivity")
+    hiring_cost: float = param(25.0, "recruiting cost per hire, k$ (roughly 15% of salary)", ge=0.0)
     skill_cv: float = param(
         0.25, "spread of individual productivity (lognormal, mean 1)", ge=0.0, le=3.0
     )
@@ -227,9 +215,7 @@ class ConflictKind:
         ge=0.0,
         le=1.0,
     )
-    effort: Dist = param(
-        lognormal(120.0, 0.7), "extra_work: person-days imposed on the target"
-    )
+    effort: Dist = param(lognormal(120.0, 0.7), "extra_work: person-days imposed on the target")
     value_if_right: float = param(
         300.0, "extra_work: value when done and the initiator was right, k$", ge=0.0
     )
@@ -248,9 +234,7 @@ class ConflictKind:
     surfacing: Dist = param(
         lognormal(45.0, 0.8), "days until a latent conflict surfaces on its own"
     )
-    lifetime: Dist = param(
-        lognormal(240.0, 0.6), "days after which an unresolved conflict lapses"
-    )
+    lifetime: Dist = param(lognormal(240.0, 0.6), "days after which an unresolved conflict lapses")
 
 
 def _default_conflicts() -> dict[str, ConflictKind]:
@@ -309,9 +293,7 @@ def _default_conflicts() -> dict[str, ConflictKind]:
 class Conflicts:
     """Conflict arrivals, their drag on productivity and on retention."""
 
-    intensity: float = param(
-        1.0, "multiplies every conflict arrival rate", ge=0.0, le=100.0
-    )
+    intensity: float = param(1.0, "multiplies every conflict arrival rate", ge=0.0, le=100.0)
     drag: float = param(
         0.04,
         "productivity lost per unit of open-conflict severity, per department",
@@ -326,9 +308,7 @@ class Negotiation:
     """Bilateral negotiation between department heads (the world without a broker)."""
 
     duration: Dist = param(gamma(20.0, 0.6), "days a bilateral negotiation takes")
-    success: float = param(
-        0.55, "probability two heads settle without escalating", ge=0.0, le=1.0
-    )
+    success: float = param(0.55, "probability two heads settle without escalating", ge=0.0, le=1.0)
     power_exponent: float = param(
         2.0, "how strongly political weight decides who wins", ge=0.0, le=10.0
     )
@@ -354,13 +334,9 @@ class Broker:
     """The VP of Product Management: an honest broker with influence, not command."""
 
     enabled: bool = param(True, "whether the company has a VP PM")
-    mediators: int = param(
-        2, "people who mediate: the VP PM plus Directors", ge=1, le=1000
-    )
+    mediators: int = param(2, "people who mediate: the VP PM plus Directors", ge=1, le=1000)
     salary: float = param(260.0, "cost per mediator per year, k$", ge=0.0)
-    detection: Dist = param(
-        gamma(12.0, 0.7), "days for line PMs and Directors to spot a conflict"
-    )
+    detection: Dist = param(gamma(12.0, 0.7), "days for line PMs and Directors to spot a conflict")
     mediation: Dist = param(gamma(10.0, 0.6), "days one mediation takes")
     success_base: float = param(
         0.35, "mediation success probability at zero credibility", ge=0.0, le=1.0
@@ -378,9 +354,7 @@ class Broker:
     credibility_gain: float = param(
         0.08, "share of the gap to 1 gained per success", ge=0.0, le=1.0
     )
-    credibility_loss: float = param(
-        0.15, "share of credibility lost per failure", ge=0.0, le=1.0
-    )
+    credibility_loss: float = param(0.15, "share of credibility lost per failure", ge=0.0, le=1.0)
     credibility_floor: float = param(
         0.2, "level credibility decays to without successes", ge=0.0, le=1.0
     )
@@ -413,9 +387,7 @@ class Scenario:
     """A whole company and its environment."""
 
     name: str = param("midsize", "scenario name")
-    description: str = param(
-        "A ~500-person software company with four products.", "one line"
-    )
+    description: str = param("A ~500-person software company with four products.", "one line")
     horizon: float = param(1095.0, "simulated days (3 years)", gt=0.0, le=36_500.0)
     seed: int = param(1, "root seed (the command line's --seed wins)", ge=0)
     departments: dict[str, Department] = param(_default_departments(), "departments")
@@ -447,8 +419,8 @@ class Scenario:
         if len(set(names)) != len(names):
             out.append(("delivery.stages", f"stage names repeat: {names}"))
         for kname, kind in self.conflicts.kinds.items():
-            if not kind.enabled:
-                continue
+            if not kind.enabled or kind.effect == "budget":
+                continue  # budget disputes pick their sides from the allocation
             for side in ("initiator", "target"):
                 dept = getattr(kind, side)
                 if dept not in active:
@@ -456,13 +428,25 @@ class Scenario:
                         (f"conflicts.kinds.{kname}.{side}", _unknown_department(dept, active))
                     )
             if kind.initiator == kind.target:
+                out.append((f"conflicts.kinds.{kname}.target", "must differ from the initiator"))
+        if self.delivery.feature_interarrival.expected <= 0:
+            out.append(("delivery.feature_interarrival.mean", "must be > 0 for an arrival process"))
+        for kname, kind in self.conflicts.kinds.items():
+            if kind.enabled and kind.effect != "budget" and kind.interarrival.expected <= 0:
                 out.append(
-                    (f"conflicts.kinds.{kname}.target", "must differ from the initiator")
+                    (f"conflicts.kinds.{kname}.interarrival.mean", "must be > 0 for arrivals")
+                )
+        for stage in self.delivery.stages:
+            dept = self.departments.get(stage.department)
+            if dept is not None and dept.enabled and dept.staff == 0:
+                out.append(
+                    (
+                        f"departments.{stage.department}.staff",
+                        f"must be >= 1: it does stage '{stage.name}'",
+                    )
                 )
         if self.broker.enabled and self.broker.department not in active:
-            out.append(
-                ("broker.department", _unknown_department(self.broker.department, active))
-            )
+            out.append(("broker.department", _unknown_department(self.broker.department, active)))
         return out
 
     @property

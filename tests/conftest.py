@@ -1,0 +1,21 @@
+"""Shared fixtures: a short midsize scenario and one cached pair of runs."""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+
+from orgsim.model import Run, simulate
+from orgsim.scenario import Scenario
+
+
+@pytest.fixture(scope="session")
+def short_scenario() -> Scenario:
+    """The midsize company over 400 days: four full quarters and a partial fifth."""
+    return attrs.evolve(Scenario(), horizon=400.0)
+
+
+@pytest.fixture(scope="session")
+def run_pair(short_scenario: Scenario) -> dict[bool, Run]:
+    """Both arms of the short scenario with seed 3, keyed by ``broker``."""
+    return {arm: simulate(short_scenario, seed=3, broker=arm) for arm in (True, False)}

@@ -1,0 +1,395 @@
+"""Tests of orgsim.store: runs saved whole, read back identical, tampering detected."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from orgsim import store as store_mod
+from orgsim.errors import EventOrderError, SchemaVersionError, StoreError
+from orgsim.events import UPCASTERS, ConflictRaised, DayWorked, Event, RunStarted, encode
+from orgsim.log import log_digest
+from orgsim.model import Run, simulate
+from orgsim.scenario import Scenario
+from orgsim.state import fold
+from orgsim.store import STORE_SCHEMA_VERSION, EventStore, RunInfo
+
+HORIZON = 300.0
+TIMES = (-1.0, 0.0, 0.5, 1.0, 45.25, 91.0, 150.0, 299.5, HORIZON, 1e9)
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return attrs.evolve(Scenario(), horizon=HORIZON)
+
+
+@pytest.fixture(scope="module")
+def runs(scenario: Scenario) -> dict[bool, Run]:
+    return {arm: simulate(scenario, seed=7, broker=arm) for arm in (True, False)}
+
+
+@pytest.fixture(params=[True, False], ids=["broker", "no-broker"])
+def run(request: pytest.FixtureRequest, runs: dict[bool, Run]) -> Run:
+    return runs[request.param]
+
+
+@pytest.fixture(scope="module")
+def shared(
+    tmp_path_factory: pytest.TempPathFactory, runs: dict[bool, Run]
+) -> Iterator[tuple[EventStore, dict[bool, int]]]:
+    """One store holding both arms, for the tests that only read."""
+    with EventStore(tmp_path_factory.mktemp("shared") / "events.sqlite") as s:
+        yield s, {arm: s.save(r.log, scenario=r.scenario) for arm, r in runs.items()}
+
+
+@pytest.fixture
+def saved(shared: tuple[EventStore, dict[bool, int]], run: Run) -> tuple[EventStore, int]:
+    """The shared store and the id of ``run`` in it (read only)."""
+    s, ids = shared
+    return s, ids[run.scenario.broker.enabled]
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "events.sqlite"
+
+
+@pytest.fixture
+def store(path: Path) -> Iterator[EventStore]:
+    with EventStore(path) as s:
+        yield s
+
+
+def floated(events: Any) -> list[Event]:
+    """The events as SQLite REAL gives their times back (``0`` becomes ``0.0``)."""
+    return [e if type(e.time) is float else attrs.evolve(e, time=float(e.time)) for e in events]
+
+
+def raw(path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Run SQL on the store file behind the store's back."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+# ------------------------------------------------------------------ round trip
+
+
+def test_saved_run_reads_back_identical(store: EventStore, run: Run) -> None:
+    run_id = store.save(run.log, scenario=run.scenario, metadata={"arm": "x", "n": [1, 2]})
+    stored = store.events(run_id)
+    assert stored == list(run.log)
+    assert [type(e) for e in stored] == [type(e) for e in run.log]
+    info = store.run(run_id)
+    assert store.runs() == [info]
+    head = run.log[0]
+    assert isinstance(head, RunStarted)
+    assert info == RunInfo(
+        run_id=run_id,
+        scenario=head.scenario,
+        scenario_hash=run.scenario.digest(),
+        seed=run.seed,
+        replication=run.replication,
+        broker=run.scenario.broker.enabled,
+        events=len(run.log),
+        digest=info.digest,
+        created=info.created,
+        orgsim_version=head.orgsim_version,
+        metadata={"arm": "x", "n": [1, 2]},
+    )
+    assert info.created.endswith("+00:00")
+    assert store.scenario(run_id) == json.loads(json.dumps(run.scenario.to_dict()))
+    assert store.verify(run_id)
+
+
+def test_stored_digest_is_the_digest_of_the_stored_events(store: EventStore, run: Run) -> None:
+    run_id = store.save(run.log)
+    digest = store.run(run_id).digest
+    # Guards the row format store.py shares with orgsim.log.log_digest.
+    assert digest == log_digest(store.events(run_id))
+    assert digest == log_digest(floated(run.log))
+
+
+def test_stored_digest_equals_live_digest(store: EventStore, run: Run) -> None:
+    run_id = store.save(run.log)
+    if any(type(e.time) is not float for e in run.log):
+        pytest.xfail(
+            "known bug outside the store: live events at t=0 carry an int time (SimPy's "
+            "initial now is 0), log_digest hashes repr(0) = '0', SQLite REAL gives 0.0 back"
+        )
+    assert store.run(run_id).digest == run.log.digest()
+
+
+def test_replay_from_store_equals_live_state(saved: tuple[EventStore, int], run: Run) -> None:
+    store, run_id = saved
+    assert store.replay(run_id).snapshot() == run.state.snapshot()
+
+
+@pytest.mark.parametrize("t", TIMES)
+def test_state_at_a_time_equals_fold_of_live_events(
+    saved: tuple[EventStore, int], run: Run, t: float
+) -> None:
+    store, run_id = saved
+    assert store.replay(run_id, until=t).snapshot() == fold(run.log, until=t).snapshot()
+
+
+def test_store_reopened_reads_the_same(path: Path, runs: dict[bool, Run]) -> None:
+    with EventStore(path) as first:
+        ids = {arm: first.save(r.log, scenario=r.scenario) for arm, r in runs.items()}
+        before = first.runs()
+    with EventStore(path) as second:
+        assert second.runs() == before
+        for arm, live in runs.items():
+            assert second.events(ids[arm]) == list(live.log)
+            assert second.verify(ids[arm])
+            assert second.scenario(ids[arm]) == json.loads(json.dumps(live.scenario.to_dict()))
+
+
+def test_two_runs_stay_separate(store: EventStore, runs: dict[bool, Run]) -> None:
+    on = store.save(runs[True].log)
+    off = store.save(runs[False].log)
+    assert on != off
+    assert [(i.run_id, i.broker, i.events) for i in store.runs()] == [
+        (on, True, len(runs[True].log)),
+        (off, False, len(runs[False].log)),
+    ]
+    assert store.events(on) == list(runs[True].log)
+    assert store.events(off) == list(runs[False].log)
+    assert store.run(on).digest != store.run(off).digest
+    assert store.scenario(on) is None
+
+
+def test_metadata_defaults_to_empty_and_must_be_json(store: EventStore, run: Run) -> None:
+    assert store.run(store.save(run.log)).metadata == {}
+    with pytest.raises(StoreError, match="metadata"):
+        store.save(run.log, metadata={"bad": object()})
+    assert len(store.runs()) == 1
+
+
+def test_store_uses_wal(path: Path, store: EventStore) -> None:
+    assert raw(path, "PRAGMA journal_mode") == [("wal",)]
+    assert raw(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [
+        (str(STORE_SCHEMA_VERSION),)
+    ]
+
+
+# --------------------------------------------------------------------- filters
+
+
+def test_filter_by_type(saved: tuple[EventStore, int], run: Run) -> None:
+    store, run_id = saved
+    for types in (["ConflictRaised"], ("DayWorked", "FeatureShipped"), {"RunStarted"}):
+        expected = [e for e in run.log if type(e).__name__ in types]
+        assert expected
+        assert store.events(run_id, types=types) == expected
+    assert store.events(run_id, types="ConflictRaised") == [
+        e for e in run.log if isinstance(e, ConflictRaised)
+    ]
+    assert store.events(run_id, types=()) == list(run.log)
+
+
+def test_filter_by_time(saved: tuple[EventStore, int], run: Run) -> None:
+    store, run_id = saved
+    odd = next(e.time for e in run.log if e.time > 100 and e.time != int(e.time))
+    for start, end in ((0.0, 0.0), (10.0, 20.0), (odd, odd), (299.0, None), (None, 1.0)):
+        expected = [
+            e
+            for e in run.log
+            if (start is None or e.time >= start) and (end is None or e.time <= end)
+        ]
+        assert expected
+        assert store.events(run_id, start=start, end=end) == expected
+    assert store.events(run_id, start=200.0, end=100.0) == []
+
+
+def test_filter_by_type_and_time(saved: tuple[EventStore, int], run: Run) -> None:
+    store, run_id = saved
+    expected = [e for e in run.log if isinstance(e, DayWorked) and 50.0 <= e.time <= 60.0]
+    assert expected
+    assert store.events(run_id, types=["DayWorked"], start=50.0, end=60.0) == expected
+
+
+def test_filter_refuses_unknown_type_and_nan(saved: tuple[EventStore, int], run: Run) -> None:
+    store, run_id = saved
+    with pytest.raises(StoreError, match="DayWroked"):
+        store.events(run_id, types=["DayWorked", "DayWroked"])
+    with pytest.raises(ValueError, match="NaN"):
+        store.events(run_id, start=float("nan"))
+
+
+# -------------------------------------------------------------------- tampering
+
+
+def test_verify_detects_an_edited_row(path: Path, store: EventStore, runs: dict[bool, Run]) -> None:
+    on = store.save(runs[True].log)
+    off = store.save(runs[False].log)
+    assert store.verify(on) and store.verify(off)
+    seq = next(e.seq for e in runs[True].log if isinstance(e, ConflictRaised))
+    (data,) = raw(path, "SELECT data FROM events WHERE run_id = ? AND seq = ?", on, seq)[0]
+    tampered = data.replace('"severity":', '"severity":1', 1)
+    assert tampered != data
+    raw(path, "UPDATE events SET data = ? WHERE run_id = ? AND seq = ?", tampered, on, seq)
+    assert not store.verify(on)
+    assert store.verify(off)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE events SET time = time + 0.5 WHERE run_id = ? AND seq = 100",
+        "UPDATE events SET data = 'not json' WHERE run_id = ? AND seq = 100",
+        "DELETE FROM events WHERE run_id = ? AND seq = (SELECT max(seq) FROM events)",
+        "INSERT INTO events SELECT run_id, seq + 100000, time, type, version, data "
+        "FROM events WHERE run_id = ? AND seq = 0",
+    ],
+    ids=["time", "junk-data", "deleted", "added"],
+)
+def test_verify_detects_other_tampering(path: Path, store: EventStore, run: Run, sql: str) -> None:
+    run_id = store.save(run.log)
+    raw(path, sql, run_id)
+    assert not store.verify(run_id)
+
+
+def test_upcast_stored_events_still_verify(
+    store: EventStore, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_id = store.save(run.log)
+    monkeypatch.setattr(DayWorked, "schema_version", 2)
+    monkeypatch.setitem(UPCASTERS, ("DayWorked", 1), lambda d: {**d, "hazard": d["hazard"] * 2})
+    worked = store.events(run_id, types=["DayWorked"])
+    live = [e for e in run.log if isinstance(e, DayWorked)]
+    assert [e.hazard for e in worked] == [e.hazard * 2 for e in live]
+    assert store.verify(run_id)
+
+
+def test_newer_event_schema_in_store_is_refused(path: Path, store: EventStore, run: Run) -> None:
+    run_id = store.save(run.log)
+    raw(path, "UPDATE events SET version = 99 WHERE run_id = ? AND type = 'RunEnded'", run_id)
+    with pytest.raises(SchemaVersionError, match=rf"run {run_id}.*RunEnded v99"):
+        store.events(run_id)
+
+
+def test_out_of_order_store_is_refused_by_replay(path: Path, store: EventStore, run: Run) -> None:
+    run_id = store.save(run.log)
+    raw(path, "UPDATE events SET time = -1 WHERE run_id = ? AND seq = 50", run_id)
+    with pytest.raises(EventOrderError, match=f"run {run_id}"):
+        store.replay(run_id)
+
+
+# ------------------------------------------------------------------- atomicity
+
+
+@pytest.mark.parametrize("fail_at", [0, 1, 1000])
+def test_save_is_one_transaction(
+    path: Path, store: EventStore, run: Run, monkeypatch: pytest.MonkeyPatch, fail_at: int
+) -> None:
+    calls = 0
+
+    def failing_encode(ev: Event) -> tuple[int, float, str, int, str]:
+        nonlocal calls
+        calls += 1
+        if calls > fail_at:
+            raise RuntimeError("disk on fire")
+        return encode(ev)
+
+    monkeypatch.setattr(store_mod, "encode", failing_encode)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        store.save(run.log)
+    assert calls == fail_at + 1
+    assert store.runs() == []
+    assert raw(path, "SELECT count(*) FROM runs") == [(0,)]
+    assert raw(path, "SELECT count(*) FROM events") == [(0,)]
+    monkeypatch.undo()
+    run_id = store.save(run.log)  # the store is still usable
+    assert store.events(run_id) == list(run.log)
+
+
+def test_save_refuses_a_log_out_of_order(path: Path, store: EventStore, run: Run) -> None:
+    events = list(run.log)
+    events[100], events[101] = events[101], events[100]
+    with pytest.raises(EventOrderError, match="expected 100"):
+        store.save(events)
+    late = [*events[:10], attrs.evolve(events[10], time=-5.0), *events[11:]]
+    with pytest.raises(EventOrderError, match="before the previous"):
+        store.save(late)
+    assert raw(path, "SELECT count(*) FROM events") == [(0,)]
+    assert store.runs() == []
+
+
+def test_save_refuses_a_log_without_run_started(store: EventStore, run: Run) -> None:
+    with pytest.raises(StoreError, match="nothing"):
+        store.save([])
+    with pytest.raises(StoreError, match="DepartmentFormed"):
+        store.save(list(run.log)[1:])
+
+
+def test_save_refuses_another_scenario(store: EventStore, runs: dict[bool, Run]) -> None:
+    with pytest.raises(StoreError, match="digest"):
+        store.save(runs[True].log, scenario=runs[False].scenario)
+    assert store.runs() == []
+
+
+# ----------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize("method", ["run", "events", "replay", "verify", "scenario"])
+def test_unknown_run_id(path: Path, store: EventStore, run: Run, method: str) -> None:
+    run_id = store.save(run.log)
+    with pytest.raises(StoreError, match=f"no run {run_id + 1}") as info:
+        getattr(store, method)(run_id + 1)
+    assert str(path) in str(info.value)
+
+
+def test_file_that_is_not_sqlite(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database, just bytes\x00\xff" * 200)
+    with pytest.raises(StoreError, match=re.escape("junk.sqlite")) as info:
+        EventStore(junk)
+    assert info.value.__cause__ is None
+    assert info.value.__suppress_context__
+
+
+def test_other_sqlite_database_is_not_taken_over(tmp_path: Path) -> None:
+    other = tmp_path / "other.sqlite"
+    raw(other, "CREATE TABLE accounts (id INTEGER PRIMARY KEY)")
+    with pytest.raises(StoreError, match="not an orgsim event store"):
+        EventStore(other)
+    assert raw(other, "SELECT name FROM sqlite_master") == [("accounts",)]
+
+
+@pytest.mark.parametrize("where", ["missing-dir", "directory"])
+def test_path_that_cannot_be_opened(tmp_path: Path, where: str) -> None:
+    bad = tmp_path / "no" / "such" / "dir" / "e.sqlite" if where == "missing-dir" else tmp_path
+    with pytest.raises(StoreError, match=re.escape(str(bad))) as info:
+        EventStore(bad)
+    assert info.value.__cause__ is None
+
+
+def test_newer_store_schema_is_refused(path: Path, run: Run) -> None:
+    with EventStore(path) as s:
+        s.save(run.log)
+    raw(path, "UPDATE meta SET value = ? WHERE key = 'schema_version'", STORE_SCHEMA_VERSION + 1)
+    with pytest.raises(StoreError, match="newer"):
+        EventStore(path)
+
+
+def test_closed_store_raises_store_error(path: Path, run: Run) -> None:
+    s = EventStore(path)
+    run_id = s.save(run.log)
+    s.close()
+    s.close()
+    with pytest.raises(StoreError, match=re.escape("events.sqlite")):
+        s.runs()
+    with pytest.raises(StoreError):
+        s.save(run.log)
+    with EventStore(path) as again:
+        assert again.events(run_id) == list(run.log)
