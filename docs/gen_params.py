@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +156,7 @@ def leaf_rows(cls: type, obj: Any, prefix: str) -> Iterator[tuple[str, str, str,
         )
 
 
-def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
+def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> list[str]:
     """A Markdown table."""
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     out += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]

@@ -95,7 +95,8 @@ def test_events_are_frozen(name: str) -> None:
 
 
 def _some(cls: type[Event]) -> Event:
-    values = {int: 3, float: 1.5, str: "x", bool: True, tuple[float, ...]: (1.0,)}
+    values: dict[Any, Any] = {int: 3, float: 1.5, str: "x", bool: True}
+    values[tuple[float, ...]] = (1.0,)
     values[tuple[str, ...]] = ("a",)
     return cls(**{name: values[hint] for name, hint in field_types(cls).items()})
 

@@ -140,11 +140,6 @@ def test_digest_is_log_digest_and_sensitive_to_each_event(run: Run) -> None:
     assert log_digest(events[:-1]) != run.log.digest()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="bug: events recorded at t=0 carry time=0 (int, SimPy's initial now), so the "
-    "digest hashes '0' where a stored log (SQLite REAL, JSON, Parquet) gives back 0.0",
-)
 def test_live_event_times_are_floats(run: Run) -> None:
     ints = [e for e in run.log if type(e.time) is not float]
     assert not ints, f"{len(ints)} events with non-float time, first {ints[0]!r}"

@@ -326,8 +326,12 @@ def test_prefix_is_measured_over_what_it_covers(tiny: list[ev.Event]) -> None:
 
 def test_nothing_happened_is_nan_not_zero() -> None:
     events = build(
-        [run_started(100.0, broker=False), dept("eng", 365.0), hired(0.0, 0, "eng", -1)]
-        + [(ev.RunEnded, 100.0, {})]
+        [
+            run_started(100.0, broker=False),
+            dept("eng", 365.0),
+            hired(0.0, 0, "eng", -1),
+            (ev.RunEnded, 100.0, {}),
+        ]
     )
     m = metrics(events)
     for key in (

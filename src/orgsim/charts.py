@@ -31,11 +31,11 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from orgsim.stats import Comparison, format_number
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-
-    from orgsim.stats import Comparison
 
 __all__ = [
     "ARM_COLOURS",
@@ -168,8 +168,8 @@ def _save(fig: Figure, out_dir: PathLike, name: str) -> tuple[Path, ...]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     png, svg = out / f"{name}.png", out / f"{name}.svg"
-    fig.savefig(png, dpi=150, bbox_inches="tight", facecolor="white")
-    fig.savefig(svg, bbox_inches="tight", facecolor="white", metadata={"Date": None})
+    fig.savefig(png, dpi=150, facecolor="white")
+    fig.savefig(svg, facecolor="white", metadata={"Date": None})
     return (png, svg)
 
 
@@ -239,7 +239,7 @@ def forest_plot(
         unit = units.get(metric, "")
         rel, low, high = 100.0 * c.relative, 100.0 * c.relative_low, 100.0 * c.relative_high
         ci = "" if math.isnan(low) else f" [{low:+.1f}, {high:+.1f}]"
-        delta = f"Δ {c.diff.mean:+.3g}" + (f" {unit}" if unit else "")
+        delta = f"Δ {format_number(c.diff.mean)}" + (f" {unit}" if unit else "")
         rows.append(
             {
                 "metric": metric,

@@ -72,6 +72,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
+    comp = sub.add_parser(
+        "compare", help="paired runs with and without the broker, with CIs and charts"
+    )
+    _add_scenario_options(comp)
+    comp.add_argument("--runs", type=int, default=30, help="replications per arm (>= 2)")
+    comp.add_argument("--jobs", type=int, default=None, help="worker processes (default: all)")
+    comp.add_argument("--seed", type=int, default=None, help="root seed (default: scenario's)")
+    comp.add_argument(
+        "--executor", choices=("serial", "local", "dask"), default="local", help="where to run"
+    )
+    comp.add_argument("--out", default="out/compare", help="output folder (default: %(default)s)")
+    comp.add_argument(
+        "--precision",
+        type=float,
+        default=None,
+        help="add replications until headline CIs are within this share of the mean",
+    )
+    comp.add_argument(
+        "--max-runs", type=int, default=1000, help="cap on replications with --precision"
+    )
+    comp.add_argument("--no-charts", action="store_true", help="skip the charts")
+    comp.add_argument("--json", action="store_true", help="print the table as JSON")
+
     validate = sub.add_parser("validate", help="check a scenario file")
     _add_scenario_options(validate)
     validate.add_argument("--show", action="store_true", help="print the resolved scenario")
@@ -143,6 +166,38 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from orgsim.compare import compare
+    from orgsim.report import comparison_json, print_comparison, progress_bar
+
+    with progress_bar(args.runs * 2, enabled=not args.json) as tick:
+        result = compare(
+            args.scenario,
+            runs=args.runs,
+            seed=args.seed,
+            jobs=args.jobs,
+            executor=args.executor,
+            out=args.out,
+            overrides=args.overrides,
+            precision=args.precision,
+            max_runs=args.max_runs,
+            charts=not args.no_charts,
+            progress=tick,
+            command=["orgsim", *sys.argv[1:]],
+        )
+    if args.json:
+        sys.stdout.write(json.dumps(comparison_json(result), indent=2) + "\n")
+    else:
+        print_comparison(result)
+    if result.failed:
+        sys.stderr.write(
+            f"orgsim: error: {len(result.failed)} run(s) failed: "
+            f"{', '.join(result.failed[:5])}; tracebacks are in {result.db}\n"
+        )
+        return 1
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from orgsim.loading import load_scenario, unstructure
 
@@ -172,6 +227,7 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "run": _cmd_run,
+    "compare": _cmd_compare,
     "validate": _cmd_validate,
     "scenarios": _cmd_scenarios,
 }

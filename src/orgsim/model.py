@@ -64,7 +64,7 @@ class Run:
         self.scenario = sc = scenario
         self.seed = seed
         self.replication = replication
-        self.env = env = simpy.Environment()
+        self.env = env = simpy.Environment(initial_time=0.0)
         self.streams = Streams(seed, replication)
         self.log = EventLog(clock=lambda: env.now)
         self.state: OrgState = self.log.state
@@ -276,16 +276,18 @@ class Run:
     def hiring(self, requisition: int) -> Proc:
         """A requisition is filled after the time to hire, unless cancelled meanwhile."""
         talent = self.scenario.talent
-        yield self.env.timeout(talent.time_to_hire.draw(self.streams["talent.hire"]))
-        dept = self.state.requisitions.get(requisition)
-        if dept is None:
-            return
-        emp = self.hire(dept, requisition, ramped=False, rng=self.streams["talent.people"])
-        self.env.process(self.onboarding(emp))
+        dept = self.state.requisitions[requisition]
+        # Per-department streams keep one department's hiring luck independent of
+        # how many requisitions the others opened (common random numbers).
+        yield self.env.timeout(talent.time_to_hire.draw(self.streams[f"talent.hire.{dept}"]))
+        if requisition not in self.state.requisitions:
+            return  # cancelled meanwhile
+        emp = self.hire(dept, requisition, ramped=False, rng=self.streams[f"talent.people.{dept}"])
+        self.env.process(self.onboarding(emp, dept))
 
-    def onboarding(self, employee: int) -> Proc:
+    def onboarding(self, employee: int, department: str) -> Proc:
         """A new hire ramps up to full productivity."""
-        days = self.scenario.talent.ramp_days.draw(self.streams["talent.ramp"])
+        days = self.scenario.talent.ramp_days.draw(self.streams[f"talent.ramp.{department}"])
         yield self.env.timeout(days)
         person = self.state.employees.get(employee)
         if person is not None and not person.ramped:
@@ -604,6 +606,7 @@ class Run:
                         conflict=cid,
                     )
             self.rebalance(c.initiator)
+            self.rebalance(c.target)
 
 
 def water_fill(total: float, caps: dict[str, float], pull: dict[str, float]) -> dict[str, float]:

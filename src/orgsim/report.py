@@ -5,8 +5,10 @@ Reports read metrics (projections of the log), never live simulation objects.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -14,6 +16,7 @@ from rich.table import Table
 from orgsim.projections import METRICS
 
 if TYPE_CHECKING:
+    from orgsim.compare import ComparisonResult
     from orgsim.runner import RunResult
 
 GROUP_TITLES = {
@@ -31,9 +34,10 @@ def fmt(value: float, unit: str = "") -> str:
     if unit == "share":
         return f"{value:.1%}"
     if unit == "k$":
+        sign = "-" if value < 0 else ""
         if abs(value) >= 1000:
-            return f"${value / 1000:,.1f}M"
-        return f"${value:,.0f}k"
+            return f"{sign}${abs(value) / 1000:,.1f}M"
+        return f"{sign}${abs(value):,.0f}k"
     magnitude = abs(value)
     if magnitude >= 100 or float(value).is_integer():
         text = f"{value:,.0f}"
@@ -41,7 +45,7 @@ def fmt(value: float, unit: str = "") -> str:
         text = f"{value:,.1f}"
     else:
         text = f"{value:,.2f}"
-    return f"{text} {unit}" if unit and unit not in ("count",) else text
+    return f"{text} {unit}" if unit and unit != "count" else text
 
 
 def label(name: str) -> str:
@@ -83,3 +87,130 @@ def print_run_summary(result: RunResult, console: Console | None = None) -> None
     from rich.columns import Columns
 
     console.print(Columns(tables, padding=(1, 4)))
+
+
+# ------------------------------------------------------------------ comparisons
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, enabled: bool = True) -> Iterator[Callable[[Any], None]]:
+    """A progress bar over runs; silent when stderr is not a terminal.
+
+    Yields a callback to call once per finished run. The total grows on its own
+    when a precision target adds replications.
+    """
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal:
+        yield lambda _record: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("runs", total=total)
+
+        def tick(_record: Any) -> None:
+            current = bar.tasks[0]
+            if current.total is not None and current.completed + 1 > current.total:
+                bar.update(task, total=current.completed + 1)
+            bar.advance(task)
+
+        yield tick
+
+
+def _signed(value: float, unit: str) -> str:
+    text = fmt(value, unit)
+    return text if text.startswith("-") or text == "–" else f"+{text}"
+
+
+def print_comparison(result: ComparisonResult, console: Console | None = None) -> None:
+    """The comparison table (every metric) and one verdict line per headline metric."""
+    console = console or Console()
+    sc = result.scenario
+    console.print(
+        f"[bold]{sc.name}[/bold]: {result.runs} paired replications (seed {result.seed}), "
+        "broker on vs off, common random numbers"
+    )
+    table = Table(show_lines=False, header_style="bold")
+    table.add_column("metric", style="cyan")
+    table.add_column("with broker (95% CI)", justify="right")
+    table.add_column("without (95% CI)", justify="right")
+    table.add_column("difference (95% CI)", justify="right")
+    table.add_column("relative", justify="right")
+    table.add_column("broker wins", justify="right")
+    units = {m.name: m.unit for m in METRICS}
+    group_of = {m.name: m.group for m in METRICS}
+    last_group = None
+    for name, c in result.table.items():
+        group = group_of.get(name, "organisation")
+        if group != last_group:
+            table.add_row(f"[bold]{GROUP_TITLES[group]}[/bold]", "", "", "", "", "")
+            last_group = group
+        unit = units.get(name, "people")
+        shown = unit if unit in ("share", "k$") else ""  # other units go in the label
+        style = ""
+        if c.significant and c.better:
+            style = "green" if c.outcome == "better" else "red"
+        rel = "–" if math.isnan(c.relative) else f"{c.relative:+.1%}"
+        wins = "–" if math.isnan(c.win_rate) else f"{c.win_rate:.0%}"
+        diff = f"{_signed(c.diff.mean, shown)} ±{fmt(c.diff.half_width, shown)}"
+        name_cell = "  " + label(name) + (f" ({unit})" if unit and not shown else "")
+        table.add_row(
+            name_cell,
+            f"{fmt(c.on.mean, shown)} ±{fmt(c.on.half_width, shown)}",
+            f"{fmt(c.off.mean, shown)} ±{fmt(c.off.half_width, shown)}",
+            f"[{style}]{diff}[/{style}]" if style else diff,
+            rel,
+            wins,
+        )
+    console.print(table)
+    console.print("[bold]Verdict[/bold] (headline metrics, paired 95% CIs):")
+    for name, c in result.headline.items():
+        console.print(f"  {label(name)}: {c.verdict}")
+    roi = result.broker_roi()
+    if not math.isnan(roi):
+        console.print(
+            f"  Broker return: {roi:+.2f} k$ of net value per k$ of broker cost "
+            f"(broker cost {fmt(float(result.on['broker_cost'].mean()), 'k$')} per run)"
+        )
+    ratio = result.table["value_shipped"].crn_variance_ratio
+    console.print(
+        f"Common random numbers cut the variance of the value-shipped difference "
+        f"{ratio:.1f}x against independent sampling."
+    )
+    console.print(f"Results: {result.db}; charts and tables in {result.out}/")
+
+
+def comparison_json(result: ComparisonResult) -> dict[str, Any]:
+    """The comparison as plain data (NaN as null)."""
+
+    def num(x: float) -> float | None:
+        return None if x is None or math.isnan(x) else float(x)
+
+    rows = {}
+    for name, c in result.table.items():
+        rows[name] = {
+            "on": {"mean": num(c.on.mean), "low": num(c.on.low), "high": num(c.on.high)},
+            "off": {"mean": num(c.off.mean), "low": num(c.off.low), "high": num(c.off.high)},
+            "diff": {"mean": num(c.diff.mean), "low": num(c.diff.low), "high": num(c.diff.high)},
+            "relative": num(c.relative),
+            "win_rate": num(c.win_rate),
+            "crn_variance_ratio": num(c.crn_variance_ratio),
+            "significant": c.significant,
+            "verdict": c.verdict,
+        }
+    return {
+        "scenario": result.scenario.name,
+        "seed": result.seed,
+        "runs": result.runs,
+        "db": str(result.db),
+        "charts": [str(p) for chart in result.charts for p in chart.paths],
+        "broker_roi": num(result.broker_roi()),
+        "metrics": rows,
+    }

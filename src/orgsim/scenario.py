@@ -145,7 +145,7 @@ class Budget:
         le=1.0,
     )
     power_exponent: float = param(
-        1.0,
+        0.5,
         "how strongly political weight tilts the CEO's allocation (0 = none)",
         ge=0.0,
         le=5.0,

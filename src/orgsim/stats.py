@@ -37,6 +37,7 @@ __all__ = [
     "Comparison",
     "Estimate",
     "compare_table",
+    "format_number",
     "mean_ci",
     "paired",
     "precision_reached",
@@ -188,8 +189,13 @@ def _pct(x: float) -> str:
     return f"{100.0 * x:+.1f}%"
 
 
-def _num(x: float) -> str:
-    return f"{x:+.3g}"
+def format_number(x: float) -> str:
+    """Signed number for humans: ``+25,930``, ``+49.5``, ``+0.237`` (never ``e+04``)."""
+    if math.isnan(x):
+        return "nan"
+    if abs(x) >= 100:
+        return f"{x:+,.0f}"
+    return f"{x:+.3g}" if abs(x) >= 1e-4 or x == 0 else f"{x:+.2e}"
 
 
 def _level_text(level: float) -> str:
@@ -212,7 +218,7 @@ def _verdict(
     ci = _level_text(level)
     if math.isnan(relative):
         # The off arm averages 0: a relative change is meaningless, report absolute.
-        point, low, high = _num(diff.mean), _num(diff.low), _num(diff.high)
+        point, low, high = (format_number(v) for v in (diff.mean, diff.low, diff.high))
     else:
         point, low, high = _pct(relative), _pct(rel_low), _pct(rel_high)
     if not significant:

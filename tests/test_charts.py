@@ -1,0 +1,269 @@
+"""Tests for orgsim.charts: files are written, and the data behind each chart is exact."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from orgsim.charts import (
+    ARM_COLOURS,
+    DEPT_COLOURS,
+    Chart,
+    dept_colour,
+    distributions,
+    forest_plot,
+    funnel,
+    label,
+    time_series,
+)
+from orgsim.stats import compare_table
+
+UNITS = {
+    "value_shipped": "k$",
+    "lead_time_p50": "days",
+    "ceo_days": "days",
+    "open_conflicts": "count",
+    "headcount": "people",
+    "budget_share": "share",
+}
+
+
+def _assert_written(chart: Chart, out: Path, name: str) -> None:
+    assert chart.name == name
+    assert chart.paths == (out / f"{name}.png", out / f"{name}.svg")
+    assert chart.png == out / f"{name}.png" and chart.svg == out / f"{name}.svg"
+    for p in chart.paths:
+        assert p.is_file() and p.stat().st_size > 0
+    assert chart.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = chart.svg.read_text()
+    assert svg.startswith("<?xml") and "<svg" in svg
+
+
+def test_label() -> None:
+    assert label("value_shipped", "k$") == "Value shipped (k$)"
+    assert label("lead_time_p50", "days") == "Lead time p50 (days)"
+    assert label("ceo_days", "days") == "CEO days (days)"
+    assert label("wip") == "WIP"
+    assert label("headcount.engineering", "people") == "Headcount: engineering (people)"
+    assert label("on_time_rate", "") == "On time rate"
+
+
+def test_palette_is_okabe_ito() -> None:
+    assert ARM_COLOURS == {"on": "#0072B2", "off": "#E69F00"}
+    assert set(DEPT_COLOURS) == {"#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"}
+    assert dept_colour(0) == dept_colour(len(DEPT_COLOURS))
+
+
+def test_importing_orgsim_charts_does_not_import_matplotlib() -> None:
+    code = "import sys, orgsim, orgsim.charts, orgsim.stats; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --- forest -----------------------------------------------------------------------
+
+
+def _samples() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    rng = np.random.default_rng(7)
+    common = rng.normal(0.0, 1.0, (12, 3))
+    off = {
+        "value_shipped": 1000.0 + 100.0 * common[:, 0],
+        "lead_time_p50": 60.0 + 5.0 * common[:, 1],
+        "ceo_days": np.zeros(12),
+        "on_time_rate": 0.6 + 0.05 * common[:, 2],
+    }
+    on = {
+        "value_shipped": off["value_shipped"] + 100.0 + rng.normal(0.0, 10.0, 12),
+        "lead_time_p50": off["lead_time_p50"] + 5.0 + rng.normal(0.0, 1.0, 12),
+        "ceo_days": rng.poisson(2.0, 12).astype(float),
+        "on_time_rate": off["on_time_rate"] + rng.normal(0.0, 0.05, 12),
+    }
+    on["on_time_rate"][3] = np.nan  # dropped in the distribution panel
+    return on, off
+
+
+def test_forest_plot(tmp_path: Path) -> None:
+    on, off = _samples()
+    better = {"value_shipped": "higher", "lead_time_p50": "lower", "ceo_days": "lower"}
+    table = compare_table(on, off, better)
+    chart = forest_plot(table, UNITS, tmp_path)
+    _assert_written(chart, tmp_path, "forest")
+
+    rows = chart.data["rows"]
+    assert [r["metric"] for r in rows] == ["value_shipped", "lead_time_p50", "on_time_rate"]
+    for r in rows:
+        c = table[r["metric"]]
+        assert r["relative_pct"] == c.relative * 100
+        assert r["low_pct"] == c.relative_low * 100
+        assert r["high_pct"] == c.relative_high * 100
+        assert r["diff"] == c.diff.mean
+        assert r["outcome"] == c.outcome
+        assert r["label"] == label(r["metric"])
+    assert chart.data["skipped"] == ["ceo_days"]  # off mean is 0: relative is NaN
+    assert chart.data["level"] == 0.95
+    assert [r["outcome"] for r in rows[:2]] == ["better", "worse"]
+    assert rows[0]["unit"] == "k$" and rows[0]["text"].endswith(" k$")
+
+
+def test_forest_plot_all_skipped(tmp_path: Path) -> None:
+    table = compare_table({"x": np.ones(3)}, {"x": np.zeros(3)}, {"x": "higher"})
+    chart = forest_plot(table, {}, tmp_path / "nested", name="empty")
+    _assert_written(chart, tmp_path / "nested", "empty")
+    assert chart.data["rows"] == []
+    assert chart.data["skipped"] == ["x"]
+
+
+# --- distributions ----------------------------------------------------------------
+
+
+def test_distributions(tmp_path: Path) -> None:
+    on, off = _samples()
+    metrics = ["value_shipped", "on_time_rate", "lead_time_p50"]
+    chart = distributions(on, off, metrics, UNITS, tmp_path)
+    _assert_written(chart, tmp_path, "distributions")
+    assert chart.data["metrics"] == metrics
+    panels = chart.data["panels"]
+    assert list(panels) == metrics
+    assert panels["value_shipped"]["label"] == "Value shipped (k$)"
+    for m in metrics:
+        for arm, src in (("on", on), ("off", off)):
+            v = src[m][~np.isnan(src[m])]
+            got = panels[m][arm]
+            np.testing.assert_array_equal(got["values"], v)
+            assert got["mean"] == pytest.approx(np.mean(v))
+            assert got["median"] == pytest.approx(np.median(v))
+            assert (got["q1"], got["q3"]) == pytest.approx(tuple(np.percentile(v, [25, 75])))
+    assert panels["on_time_rate"]["on"]["values"].size == 11
+
+
+def test_distributions_all_nan_panel(tmp_path: Path) -> None:
+    chart = distributions(
+        {"a": np.array([np.nan, np.nan])}, {"a": np.array([1.0, 2.0])}, ["a"], {}, tmp_path
+    )
+    assert chart.data["panels"]["a"]["on"]["values"].size == 0
+    assert math.isnan(chart.data["panels"]["a"]["on"]["mean"])
+    assert chart.data["panels"]["a"]["off"]["mean"] == 1.5
+
+
+# --- time series ------------------------------------------------------------------
+
+
+def _quarterly(shift: float, runs: int = 9, quarters: int = 6) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(int(shift * 10))
+    t = np.arange(quarters)
+    out = {
+        "value_shipped": 50.0 + (10.0 + shift) * t + rng.normal(0.0, 5.0, (runs, quarters)),
+        "open_conflicts": rng.poisson(4.0 + shift, (runs, quarters)).astype(float),
+        "headcount": 100.0 + 2.0 * t + rng.normal(0.0, 2.0, (runs, quarters)),
+    }
+    for i, dept in enumerate(["eng", "sales", "ops"]):
+        out[f"headcount.{dept}"] = 30.0 + i * 5.0 + rng.normal(0.0, 1.0, (runs, quarters))
+        out[f"budget_share.{dept}"] = (0.5 - 0.1 * i) + rng.normal(0.0, 0.01, (runs, quarters))
+    return out
+
+
+def test_time_series(tmp_path: Path) -> None:
+    q_on, q_off = _quarterly(1.0), _quarterly(0.0)
+    series = ["value_shipped", "open_conflicts", "headcount", "headcount.*", "budget_share"]
+    chart = time_series(q_on, q_off, series, UNITS, tmp_path)
+    _assert_written(chart, tmp_path, "timeseries")
+    panels = chart.data["panels"]
+    assert list(panels) == series
+    for s in ["value_shipped", "open_conflicts", "headcount"]:
+        assert panels[s]["kind"] == "series"
+        for arm, src in (("on", q_on), ("off", q_off)):
+            band = panels[s][arm]
+            np.testing.assert_array_equal(band["quarter"], np.arange(1, 7))
+            np.testing.assert_allclose(band["median"], np.median(src[s], axis=0))
+            np.testing.assert_allclose(band["p10"], np.percentile(src[s], 10, axis=0))
+            np.testing.assert_allclose(band["p90"], np.percentile(src[s], 90, axis=0))
+    assert panels["value_shipped"]["label"] == "Value shipped (k$)"
+
+    for s, base in (("headcount.*", "headcount"), ("budget_share", "budget_share")):
+        fam = panels[s]
+        assert fam["kind"] == "family"
+        assert list(fam["depts"]) == ["eng", "sales", "ops"]
+        for dept, arms in fam["depts"].items():
+            for arm, src in (("on", q_on), ("off", q_off)):
+                np.testing.assert_allclose(
+                    arms[arm]["median"], np.median(src[f"{base}.{dept}"], axis=0)
+                )
+    assert panels["budget_share"]["label"] == "Budget share (share)"
+    assert panels["headcount.*"]["label"] == "Headcount (people)"
+
+
+def test_time_series_nan_quarters_and_unknown_series(tmp_path: Path) -> None:
+    q_on, q_off = _quarterly(1.0), _quarterly(0.0)
+    q_on["value_shipped"][:, -1] = np.nan  # a quarter nobody reached
+    chart = time_series(q_on, q_off, ["value_shipped"], UNITS, tmp_path, name="ts")
+    med = chart.data["panels"]["value_shipped"]["on"]["median"]
+    assert math.isnan(med[-1]) and np.all(np.isfinite(med[:-1]))
+    with pytest.raises(KeyError, match="nothing"):
+        time_series(q_on, q_off, ["nothing"], UNITS, tmp_path)
+
+
+# --- funnel -----------------------------------------------------------------------
+
+
+def test_funnel(tmp_path: Path) -> None:
+    f_on = {
+        "open": np.array([1, 0, 2, 1]),
+        "raised": np.array([20, 22, 18, 20]),
+        "detected": np.array([18, 20, 17, 19]),
+        "resolved": np.array([15, 16, 14, 15]),
+        "escalated": np.array([2, 3, 1, 2]),
+        "lapsed": np.array([1, 1, 0, 1]),
+    }
+    f_off = {
+        "raised": np.array([21, 20, 19, 20]),
+        "detected": np.array([10, 12, 9, 9]),
+        "resolved": np.array([6, 7, 5, 6]),
+        "escalated": np.array([5, 4, 4, 3]),
+        "lapsed": np.array([2, 3, 2, 1]),
+        "open": np.array([3, 2, 4, 3]),
+    }
+    chart = funnel(f_on, f_off, tmp_path)
+    _assert_written(chart, tmp_path, "funnel")
+    stages = ["raised", "detected", "resolved", "escalated", "lapsed", "open"]
+    assert chart.data["stages"] == stages
+    np.testing.assert_allclose(chart.data["on"], [np.mean(f_on[s]) for s in stages])
+    np.testing.assert_allclose(chart.data["off"], [np.mean(f_off[s]) for s in stages])
+    assert chart.data["labels"]["on"][:2] == ["20.0", "18.5 (92%)"]
+    assert chart.data["labels"]["off"][1] == "10.0 (50%)"
+
+
+def test_funnel_extra_and_missing_stages(tmp_path: Path) -> None:
+    chart = funnel(
+        {"raised": np.array([4.0, 6.0]), "reopened": np.array([1.0, 1.0])},
+        {"raised": np.array([5.0, 5.0]), "detected": np.array([2.0, 4.0])},
+        tmp_path,
+    )
+    assert chart.data["stages"] == ["raised", "detected", "reopened"]
+    np.testing.assert_allclose(chart.data["on"], [5.0, np.nan, 1.0])
+    np.testing.assert_allclose(chart.data["off"], [5.0, 3.0, np.nan])
+    assert chart.data["labels"]["on"][1] == "n/a"
+
+
+def test_svg_is_reproducible(tmp_path: Path) -> None:
+    f = {"raised": np.array([3.0, 4.0]), "detected": np.array([1.0, 2.0])}
+    a = funnel(f, f, tmp_path / "a")
+    b = funnel(f, f, tmp_path / "b")
+    assert a.svg.read_bytes() == b.svg.read_bytes()
+
+
+def test_forest_plot_without_interval(tmp_path: Path) -> None:
+    # one pair: the relative difference exists but its interval does not
+    table = compare_table({"x": np.array([3.0])}, {"x": np.array([2.0])}, {"x": "higher"})
+    chart = forest_plot(table, {"x": "k$"}, tmp_path)
+    (row,) = chart.data["rows"]
+    assert row["relative_pct"] == 50.0
+    assert math.isnan(row["low_pct"]) and math.isnan(row["high_pct"])
+    assert row["outcome"] == "unclear"
+    assert row["text"] == "+50.0%   Δ +1 k$"
