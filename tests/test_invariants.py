@@ -158,7 +158,9 @@ def test_every_feature_is_in_exactly_one_stage(
 @ARMS
 def test_work_done_never_exceeds_capacity_spent(run_pair: dict[bool, Run], arm: bool) -> None:
     log = run_pair[arm].log
-    stages = log[0].stage_departments  # type: ignore[attr-defined]
+    start = log[0]
+    assert isinstance(start, ev.RunStarted)
+    stages = start.stage_departments
     efforts: dict[int, tuple[float, ...]] = {}
     extra: dict[int, tuple[str, float]] = {}
     capacity: defaultdict[str, float] = defaultdict(float)
@@ -212,7 +214,9 @@ def test_littles_law_for_features(run_pair: dict[bool, Run], arm: bool) -> None:
     log = run_pair[arm].log
     arrivals = {e.feature: e.time for e in log if isinstance(e, ev.FeaturePlanned)}
     departures = {e.feature: e.time for e in log if isinstance(e, ev.FeatureShipped)}
-    end = log[0].horizon  # type: ignore[attr-defined]
+    start = log[0]
+    assert isinstance(start, ev.RunStarted)
+    end = start.horizon
     wip, lam_w = littles_law(arrivals, departures, end, wip_series(log))
     assert wip == pytest.approx(lam_w, rel=1e-9)
     assert metrics(log)["wip_mean"] == pytest.approx(lam_w, rel=1e-9)
@@ -229,7 +233,9 @@ def test_littles_law_for_open_conflicts(run_pair: dict[bool, Run], arm: bool) ->
             assert e.conflict not in departures, f"conflict {e.conflict} closed twice"
             assert e.conflict in arrivals
             departures[e.conflict] = e.time
-    end = log[0].horizon  # type: ignore[attr-defined]
+    start = log[0]
+    assert isinstance(start, ev.RunStarted)
+    end = start.horizon
     level, lam_w = littles_law(arrivals, departures, end, open_conflicts_series(log))
     assert level == pytest.approx(lam_w, rel=1e-9)
     assert metrics(log)["open_conflicts_mean"] == pytest.approx(lam_w, rel=1e-9)

@@ -193,6 +193,16 @@ def _axes(fig: Figure, n: int, max_cols: int) -> list[Axes]:
     return flat[:n]
 
 
+def _thousands(ax: Axes, *arrays: ArrayLike) -> None:
+    """Group digits on the y axis (``200,000``) when the values reach 10,000."""
+    from matplotlib.ticker import StrMethodFormatter
+
+    finite = [np.asarray(a, dtype=np.float64) for a in arrays]
+    peak = max((float(np.nanmax(np.abs(a))) for a in finite if np.isfinite(a).any()), default=0.0)
+    if peak >= 10_000:
+        ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+
+
 def _no_data(ax: Axes, text: str = "no data") -> None:
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="#555555")
 
@@ -412,6 +422,7 @@ def distributions(
                 )
             if panel["on"]["values"].size + panel["off"]["values"].size == 0:
                 _no_data(ax)
+            _thousands(ax, panel["on"]["values"], panel["off"]["values"])
             ax.set_xticks([1, 2], [ARM_LABELS["on"], ARM_LABELS["off"]])
             ax.set_xlim(0.4, 2.6)
             ax.grid(axis="x", visible=False)
@@ -547,6 +558,7 @@ def time_series(
                     ax.fill_between(b["quarter"], b["p10"], b["p90"], color=colour, alpha=0.2, lw=0)
                     ax.plot(b["quarter"], b["median"], color=colour, ls=ARM_STYLES[arm], lw=2)
                 ax.set_title(label(s))
+                _thousands(ax, *(panel[a][k] for a in ("on", "off") for k in ("p10", "p90")))
             else:
                 base = s[:-2] if s.endswith(".*") else s
                 dept_handles = []

@@ -505,6 +505,7 @@ class Run:
         """Detection, then negotiation or mediation, then the CEO if that fails."""
         sc, env = self.scenario, self.env
         b = sc.broker
+        briefing = 0.0
         delay, channel = d.surfacing, "surfaced"
         if self.broker and d.detection < d.surfacing:
             delay, channel = d.detection, "broker"
@@ -537,6 +538,10 @@ class Run:
                 return
             self.record(ev.MediationFailed, conflict=cid)
             self.record(ev.CredibilityChanged, credibility=cred * (1.0 - b.credibility_loss))
+            # The CEO gets the broker's neutral read of the failed mediation: a shorter
+            # decision, more often in the company's interest, as far as the broker is
+            # believed ("Ideally, the CEO wants your unbiased opinion").
+            briefing = b.ceo_briefing * cred
         else:
             self.record(ev.NegotiationStarted, conflict=cid)
             yield env.timeout(d.negotiation_days)
@@ -553,11 +558,12 @@ class Run:
             if self.closed(cid):
                 return
             self.record(ev.CeoEngaged, conflict=cid)
-            yield env.timeout(d.ceo_days)
+            yield env.timeout(d.ceo_days * (1.0 - briefing))
             settled = not self.closed(cid) and d.ceo_success < sc.ceo.success
             self.record(ev.CeoReleased, conflict=cid, settled=settled)
             if settled:
-                if d.ceo_insight < sc.ceo.insight:
+                insight = sc.ceo.insight + (1.0 - sc.ceo.insight) * briefing
+                if d.ceo_insight < insight:
                     winner = self.state.conflicts[cid].company_side
                 else:
                     winner = self.power_winner(cid, d.ceo_winner, 1.0)

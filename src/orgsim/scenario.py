@@ -104,7 +104,7 @@ class Delivery:
         12, "features already on each product's roadmap at the start", ge=0, le=10_000
     )
     feature_interarrival: Dist = param(
-        exponential(8.0), "days between new features on one product's roadmap"
+        exponential(9.0), "days between new features on one product's roadmap"
     )
     stages: list[Stage] = param(_default_stages(), "spec -> build -> test -> launch")
     value: Dist = param(lognormal(450.0, 0.8), "value a feature realises when shipped on time, k$")
@@ -131,7 +131,7 @@ class Delivery:
 class Budget:
     """The quarterly budget cycle."""
 
-    quarter_days: float = param(91.0, "length of a budget cycle, days", gt=0.0)
+    quarter_days: float = param(91.25, "length of a budget cycle, days (365 / 4)", gt=0.0)
     headroom: float = param(
         1.04,
         "base quarterly budget as a multiple of the initial payroll",
@@ -295,7 +295,7 @@ class Conflicts:
 
     intensity: float = param(1.0, "multiplies every conflict arrival rate", ge=0.0, le=100.0)
     drag: float = param(
-        0.04,
+        0.03,
         "productivity lost per unit of open-conflict severity, per department",
         ge=0.0,
         le=1.0,
@@ -364,6 +364,13 @@ class Broker:
     budget_neutrality: float = param(
         0.5,
         "how much the broker's neutral read removes bias and power from budgets",
+        ge=0.0,
+        le=1.0,
+    )
+    ceo_briefing: float = param(
+        0.4,
+        "at full credibility, share of CEO time saved (and of the CEO's blind spot "
+        "closed) on escalations the broker has mediated",
         ge=0.0,
         le=1.0,
     )

@@ -1,0 +1,37 @@
+"""The public API: what ``import orgsim`` offers, and what it must not do."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import orgsim
+
+
+def test_all_names_exist_and_nothing_else_is_promised() -> None:
+    assert sorted(orgsim.__all__) == sorted(set(orgsim.__all__))
+    for name in orgsim.__all__:
+        assert hasattr(orgsim, name), name
+    assert "np" not in orgsim.__all__ and "simpy" not in orgsim.__all__
+
+
+def test_import_has_no_heavy_or_global_side_effects() -> None:
+    code = (
+        "import sys, random, numpy as np\n"
+        "state = (random.getstate(), np.random.get_state()[1].tobytes())\n"
+        "import orgsim\n"
+        "orgsim.run_scenario('startup', seed=1, overrides=['horizon=30'])\n"
+        "assert state == (random.getstate(), np.random.get_state()[1].tobytes())\n"
+        "heavy = [m for m in ('matplotlib', 'dask', 'distributed', 'SALib', 'pandas')"
+        " if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_run_scenario_returns_metrics_from_the_log() -> None:
+    result = orgsim.run_scenario("startup", seed=2, overrides=["horizon=120"])
+    assert result.metrics == orgsim.metrics(result.log)
+    assert orgsim.replay(result.log).state.snapshot() == result.state.snapshot()
+    assert result.broker is True
