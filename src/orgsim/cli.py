@@ -99,6 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_options(validate)
     validate.add_argument("--show", action="store_true", help="print the resolved scenario")
 
+    evs = sub.add_parser("events", help="query, replay and audit a stored event log")
+    evs.add_argument("db", help="SQLite event store written by `orgsim run`")
+    evs.add_argument("--run", type=int, default=None, help="run id (default: list the runs)")
+    evs.add_argument(
+        "--type", dest="types", action="append", default=[], help="event type (repeatable)"
+    )
+    evs.add_argument("--from", dest="start", type=float, default=None, help="from day")
+    evs.add_argument("--to", dest="end", type=float, default=None, help="to day")
+    evs.add_argument("--limit", type=int, default=50, help="most events shown (0: all)")
+    evs.add_argument(
+        "--state-at", type=float, default=None, help="replay the log to this day, show state"
+    )
+    evs.add_argument("--verify", action="store_true", help="recompute the log's digest")
+    evs.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+
     sub.add_parser("scenarios", help="list the bundled scenarios")
     return parser
 
@@ -214,6 +229,44 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_events(args: argparse.Namespace) -> int:
+    from orgsim.errors import StoreError
+    from orgsim.events import payload
+    from orgsim.report import print_runs, print_state
+    from orgsim.store import EventStore
+
+    if not Path(args.db).is_file():
+        raise StoreError(f"no such event store: {args.db}")
+    with EventStore(args.db) as store:
+        if args.run is None:
+            print_runs(store.runs())
+            return 0
+        info = store.run(args.run)
+        if args.verify:
+            ok = store.verify(args.run)
+            sys.stdout.write(
+                f"run {args.run}: {info.events} events, digest {info.digest[:16]}… "
+                f"{'verified' if ok else 'MISMATCH: the stored log was altered'}\n"
+            )
+            return 0 if ok else 1
+        if args.state_at is not None:
+            print_state(store.replay(args.run, until=args.state_at), args.state_at)
+            return 0
+        events = store.events(args.run, types=args.types, start=args.start, end=args.end)
+        shown = events if args.limit == 0 else events[: args.limit]
+        for e in shown:
+            fields = payload(e)
+            if args.json:
+                doc = {"seq": e.seq, "time": e.time, "type": type(e).__name__, **fields}
+                sys.stdout.write(json.dumps(doc) + "\n")
+            else:
+                text = " ".join(f"{k}={v}" for k, v in fields.items())
+                sys.stdout.write(f"{e.seq:>7} {e.time:>9.2f}  {type(e).__name__:<20} {text}\n")
+        if len(shown) < len(events) and not args.json:
+            sys.stdout.write(f"… {len(events) - len(shown)} more (use --limit 0 for all)\n")
+    return 0
+
+
 def _cmd_scenarios(args: argparse.Namespace) -> int:
     from orgsim.loading import bundled_scenarios, load_scenario
 
@@ -230,4 +283,5 @@ _COMMANDS = {
     "compare": _cmd_compare,
     "validate": _cmd_validate,
     "scenarios": _cmd_scenarios,
+    "events": _cmd_events,
 }

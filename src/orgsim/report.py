@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -18,6 +18,8 @@ from orgsim.projections import METRICS
 if TYPE_CHECKING:
     from orgsim.compare import ComparisonResult
     from orgsim.runner import RunResult
+    from orgsim.state import OrgState
+    from orgsim.store import RunInfo
 
 GROUP_TITLES = {
     "delivery": "Delivery",
@@ -214,3 +216,54 @@ def comparison_json(result: ComparisonResult) -> dict[str, Any]:
         "broker_roi": num(result.broker_roi()),
         "metrics": rows,
     }
+
+
+# ---------------------------------------------------------------- stored logs
+
+
+def print_runs(runs: Sequence[RunInfo], console: Console | None = None) -> None:
+    """The runs of an event store, one line each."""
+    console = console or Console()
+    table = Table(header_style="bold")
+    for col in ("run", "scenario", "seed", "rep", "broker", "events", "created", "digest"):
+        table.add_column(col, justify="right" if col in ("run", "seed", "events") else "left")
+    for r in runs:
+        table.add_row(
+            str(r.run_id),
+            r.scenario,
+            str(r.seed),
+            str(r.replication),
+            "on" if r.broker else "off",
+            f"{r.events:,}",
+            r.created,
+            r.digest[:12],
+        )
+    console.print(table)
+
+
+def print_state(state: OrgState, at: float, console: Console | None = None) -> None:
+    """The state of a company rebuilt from its log at one time."""
+    console = console or Console()
+    console.print(f"[bold]{state.scenario}[/bold] at day {at:g} (replayed to seq {state.seq})")
+    stages = [*state.stage_names, "shipped"]
+    counts = dict.fromkeys(stages, 0)
+    for f in state.features.values():
+        counts[stages[f.stage]] += 1
+    table = Table(header_style="bold", title="Departments", title_justify="left")
+    for col in ("department", "staff", "open reqs", "queued work (person-days)", "severity"):
+        table.add_column(col, justify="left" if col == "department" else "right")
+    for name, d in state.departments.items():
+        table.add_row(
+            name,
+            str(d.staff),
+            str(d.open_reqs),
+            f"{state.backlog(name):,.0f}",
+            f"{d.severity:.2f}",
+        )
+    console.print(table)
+    console.print("Features by stage: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    open_ = sum(1 for _ in state.open_conflicts())
+    console.print(
+        f"Open conflicts: {open_}; value shipped so far: {fmt(state.value_shipped, 'k$')}"
+        + (f"; broker credibility {state.credibility:.2f}" if state.broker else "")
+    )
