@@ -39,8 +39,18 @@ class EventLog(Sequence[Event]):
     def record(self, cls: type[E], **fields: Any) -> E:
         """Create an event of type ``cls`` now, append it and apply it."""
         assert self._clock is not None, "record() needs a clock; use append() to replay"
-        event = cls(seq=len(self._events), time=self._clock(), **fields)
-        self.append(event)
+        events = self._events
+        event = cls(seq=len(events), time=self._clock(), **fields)
+        # The hot path: seq is right by construction; time comes from the clock,
+        # which must never go back. Apply first, so a failing handler leaves the
+        # log unchanged.
+        if events and event.time < events[-1].time:
+            raise EventOrderError(
+                f"event {cls.__name__} at seq {event.seq} has time {event.time}, "
+                f"before the previous event's {events[-1].time}"
+            )
+        apply(self.state, event)
+        events.append(event)
         return event
 
     def append(self, event: Event) -> None:

@@ -204,7 +204,7 @@ class Run:
                 item_cap=dl.team_cap * mult * tick,
                 hazard=hazard,
             )
-            for item in list(d.done):
+            for item in list(d.done) if d.done else ():
                 num = int(item[1:])
                 if item[0] == "X":
                     self.record(ev.ExtraWorkCompleted, work=num, value=state.work[num].value)

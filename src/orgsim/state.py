@@ -46,10 +46,12 @@ class Dept:
     open_reqs: int = 0
     allocated: float = 0.0
     need: float = 0.0
-    # queue of (priority, key, serial, item) sorted ascending
-    queue: list[tuple[int, float, int, str]] = attrs.field(factory=list)
+    # queue of (priority, key, serial, target, item) sorted ascending; ``target``
+    # is the Feature or Work itself, so the daily allocation needs no look-ups
+    queue: list[tuple[int, float, int, Any, str]] = attrs.field(factory=list)
     leavers: list[tuple[float, int]] = attrs.field(factory=list)
     done: list[str] = attrs.field(factory=list)  # queued items with no work left
+    entries: dict[str, tuple[int, float, int, Any, str]] = attrs.field(factory=dict)
 
 
 @attrs.define(slots=True)
@@ -170,6 +172,7 @@ class OrgState:
         data = attrs.asdict(self, recurse=True)
         for d in data["departments"].values():
             d.pop("leavers")
+            d.pop("entries")
         return data
 
 
@@ -194,7 +197,11 @@ def _enqueue(
 ) -> None:
     s.serial += 1
     d = s.departments[department]
-    bisect.insort(d.queue, (priority, key, s.serial, item))
+    num = int(item[1:])
+    target = s.features[num] if item[0] == "F" else s.work[num]
+    entry = (priority, key, s.serial, target, item)
+    d.entries[item] = entry
+    bisect.insort(d.queue, entry)
     if remaining <= EPS:
         d.done.append(item)
 
@@ -203,12 +210,11 @@ def _dequeue(s: OrgState, department: str, item: str) -> None:
     d = s.departments[department]
     if item in d.done:
         d.done.remove(item)
-    queue = d.queue
-    for i, entry in enumerate(queue):
-        if entry[3] == item:
-            del queue[i]
-            return
-    raise KeyError(f"{item} is not queued in {department}")
+    entry = d.entries.pop(item, None)
+    if entry is None:
+        raise KeyError(f"{item} is not queued in {department}")
+    # (priority, key, serial) is unique, so bisection never compares the targets
+    del d.queue[bisect.bisect_left(d.queue, entry)]
 
 
 @handles(ev.RunStarted)
@@ -321,18 +327,20 @@ def _day_worked(s: OrgState, e: ev.DayWorked) -> None:
     d.hazard += e.hazard
     left = e.capacity
     cap = e.item_cap
-    for *_, item in d.queue:
+    done = d.done
+    for _, _, _, target, item in d.queue:
         if left <= EPS:
             break
-        num = int(item[1:])
-        target: Feature | Work = s.features[num] if item[0] == "F" else s.work[num]
-        if target.remaining <= EPS:
+        remaining = target.remaining
+        if remaining <= EPS:
             continue
-        spent = min(cap, target.remaining, left)
-        target.remaining -= spent
+        spent = cap if cap < remaining else remaining
+        if left < spent:
+            spent = left
+        target.remaining = remaining = remaining - spent
         left -= spent
-        if target.remaining <= EPS:
-            d.done.append(item)
+        if remaining <= EPS:
+            done.append(item)
 
 
 @handles(ev.StageCompleted)
