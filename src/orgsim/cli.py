@@ -95,6 +95,38 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--no-charts", action="store_true", help="skip the charts")
     comp.add_argument("--json", action="store_true", help="print the table as JSON")
 
+    sweep = sub.add_parser(
+        "sweep", help="a parameter sweep (grid, LHS, Sobol, Morris): resumable, with charts"
+    )
+    sweep.add_argument("file", help="sweep TOML file, or a bundled sweep name (size-vs-conflict)")
+    sweep.add_argument(
+        "--executor",
+        choices=("serial", "local", "dask"),
+        default=None,
+        help="where to run (default: local processes; dask with --scheduler)",
+    )
+    sweep.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDR",
+        help="a running Dask scheduler, tcp://host:8786 (default with dask: a LocalCluster)",
+    )
+    sweep.add_argument(
+        "--jobs", type=int, default=None, help="worker processes (default: all cores)"
+    )
+    sweep.add_argument("--out", default=None, help="output folder (default: out/sweep-<name>)")
+    sweep.add_argument(
+        "--resume", action="store_true", help="continue a sweep in --out, skipping committed runs"
+    )
+    sweep.add_argument(
+        "--keep-events",
+        default=None,
+        metavar="all|K",
+        help="keep the event logs of every run, or of the first K replications per point",
+    )
+    sweep.add_argument("--no-charts", action="store_true", help="skip the charts")
+    sweep.add_argument("--json", action="store_true", help="print the result as JSON")
+
     validate = sub.add_parser("validate", help="check a scenario file")
     _add_scenario_options(validate)
     validate.add_argument("--show", action="store_true", help="print the resolved scenario")
@@ -121,7 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``orgsim`` console script."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.command_line = ["orgsim", *argv]  # provenance: what was asked, as given
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="%(levelname)s %(name)s: %(message)s",
@@ -198,7 +232,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             max_runs=args.max_runs,
             charts=not args.no_charts,
             progress=tick,
-            command=["orgsim", *sys.argv[1:]],
+            command=args.command_line,
         )
     if args.json:
         sys.stdout.write(json.dumps(comparison_json(result), indent=2) + "\n")
@@ -208,6 +242,60 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         sys.stderr.write(
             f"orgsim: error: {len(result.failed)} run(s) failed: "
             f"{', '.join(result.failed[:5])}; tracebacks are in {result.db}\n"
+        )
+        return 1
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    import os
+    import signal
+
+    from orgsim.errors import ExperimentError
+    from orgsim.report import progress_bar
+    from orgsim.sweep import load_sweep, print_sweep, sweep
+
+    executor = args.executor or ("dask" if args.scheduler else "local")
+    if args.scheduler and executor != "dask":
+        raise ExperimentError("--scheduler needs --executor dask")
+    spec = load_sweep(args.file)
+    owner = os.getpid()
+
+    def terminate(signum: int, _frame: Any) -> None:
+        # SIGTERM unwinds like Ctrl-C: the executor shuts down, the database closes
+        # with every committed run. Forked workers inherit this handler: they die.
+        if os.getpid() != owner:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        with progress_bar(spec.runs, enabled=not args.json) as tick:
+            result = sweep(
+                spec,
+                executor=executor,
+                jobs=args.jobs,
+                scheduler=args.scheduler,
+                out=args.out,
+                resume=args.resume,
+                keep_events=args.keep_events,
+                charts=not args.no_charts,
+                progress=tick,
+                command=args.command_line,
+            )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+    else:
+        print_sweep(result)
+    if result.failed:
+        shown = ", ".join(result.failed[:10]) + (" ..." if len(result.failed) > 10 else "")
+        sys.stderr.write(
+            f"orgsim: error: {len(result.failed)} run(s) failed: {shown}; "
+            f"tracebacks are in {result.db} (rerun with --resume to retry them)\n"
         )
         return 1
     return 0
@@ -281,6 +369,7 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 _COMMANDS = {
     "run": _cmd_run,
     "compare": _cmd_compare,
+    "sweep": _cmd_sweep,
     "validate": _cmd_validate,
     "scenarios": _cmd_scenarios,
     "events": _cmd_events,

@@ -25,7 +25,7 @@ from orgsim.errors import ExperimentError, OrgsimError
 from orgsim.experiment import ARMS, Task, run_tasks
 from orgsim.projections import HEADLINE, METRICS
 from orgsim.results import ResultsDB, RunRecord, export_csv, export_parquet
-from orgsim.runner import resolve
+from orgsim.runner import check_seed, resolve
 from orgsim.scenario import Scenario
 from orgsim.stats import Comparison, compare_table, precision_reached
 
@@ -136,7 +136,7 @@ def compare(
     if max_runs < runs:
         max_runs = runs
     sc = resolve(scenario, overrides)
-    seed = sc.seed if seed is None else seed
+    seed = check_seed(sc.seed if seed is None else seed)
     out_dir = Path(out)
     _check_out(out_dir)
     name = _experiment_name(sc, seed)
@@ -193,10 +193,10 @@ def compare(
             logger.info("precision not reached; extending to %d replications", target)
         failed = [r.key for r in records if r.status != "ok"]
         if complete < 2:
+            last = (records_error(records) or "no error recorded").strip().splitlines()[-1]
             raise ExperimentError(
-                f"only {complete} replication(s) completed in both arms; "
-                f"{len(failed)} run(s) failed, the first with:\n"
-                + (records_error(records) or "no error recorded")
+                f"only {complete} replication(s) completed in both arms; {len(failed)} run(s) "
+                f"failed, the first with {last!r} (tracebacks in {db_path})"
             )
         table = compare_table(on, off, better={k: BETTER.get(k, "") for k in on})
         export_csv(records, out_dir / "runs.csv")

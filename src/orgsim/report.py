@@ -10,10 +10,12 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from rich.console import Console
 from rich.table import Table
 
 from orgsim.projections import METRICS
+from orgsim.stats import mean_ci
 
 if TYPE_CHECKING:
     from orgsim.compare import ComparisonResult
@@ -148,12 +150,19 @@ def print_comparison(result: ComparisonResult, console: Console | None = None) -
     table.add_column("broker wins", justify="right")
     units = {m.name: m.unit for m in METRICS}
     group_of = {m.name: m.group for m in METRICS}
+    ordered = sorted(
+        result.table.items(),
+        key=lambda kv: list(GROUP_TITLES).index(group_of.get(kv[0], "organisation")),
+    )  # stable: keeps the metric order within each group
     last_group = None
-    for name, c in result.table.items():
+    for name, c in ordered:
         group = group_of.get(name, "organisation")
         if group != last_group:
             table.add_row(f"[bold]{GROUP_TITLES[group]}[/bold]", "", "", "", "", "")
             last_group = group
+        if c.on.n == 0 and name in result.on:
+            # broker-only metrics (mediation wait, credibility): nothing to pair with
+            c = attrs.evolve(c, on=mean_ci(result.on[name]))
         unit = units.get(name, "people")
         shown = unit if unit in ("share", "k$") else ""  # other units go in the label
         style = ""

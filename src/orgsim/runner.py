@@ -15,7 +15,7 @@ from pathlib import Path
 
 import attrs
 
-from orgsim.errors import StoreError
+from orgsim.errors import ExperimentError, StoreError
 from orgsim.loading import load_scenario
 from orgsim.log import EventLog
 from orgsim.model import simulate
@@ -69,6 +69,13 @@ def resolve(scenario: Scenario | str | os.PathLike[str], overrides: Sequence[str
     return load_scenario(scenario, overrides)
 
 
+def check_seed(seed: object) -> int:
+    """A root seed must be a non-negative integer (numpy's SeedSequence says so)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ExperimentError(f"--seed must be an integer >= 0, got {seed!r}")
+    return seed
+
+
 def run_scenario(
     scenario: Scenario | str | os.PathLike[str],
     *,
@@ -95,6 +102,7 @@ def run_scenario(
     if broker is not None:
         sc = sc.with_broker(broker)
     seed = sc.seed if seed is None else seed
+    check_seed(seed)
     started = time.perf_counter()
     run = simulate(sc, seed=seed, replication=replication)
     elapsed = time.perf_counter() - started

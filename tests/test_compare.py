@@ -1,0 +1,495 @@
+"""Paired comparisons: executors agree, CRN helps, interruptions lose nothing, charts hold
+the stored numbers, precision adds replications, bad input is refused in one line."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import pytest
+
+import orgsim.report
+from orgsim.cli import main
+from orgsim.compare import ComparisonResult, compare
+from orgsim.errors import ExperimentError, ScenarioError
+from orgsim.projections import HEADLINE, METRICS
+from orgsim.results import ResultsDB, RunRecord
+from orgsim.stats import Comparison, mean_ci
+
+SHORT = ["horizon=200"]
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _flat(value: Any) -> list[Any]:
+    if isinstance(value, (tuple, list)):
+        return [x for v in value for x in _flat(v)]
+    return [value]
+
+
+def same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return bool(a == b)
+
+
+def assert_same_comparison(a: Comparison, b: Comparison, name: str) -> None:
+    fa, fb = _flat(attrs.astuple(a)), _flat(attrs.astuple(b))
+    assert len(fa) == len(fb)
+    for x, y in zip(fa, fb, strict=True):
+        assert same_value(x, y), f"{name}: {a} != {b}"
+
+
+def assert_same_tables(a: dict[str, Comparison], b: dict[str, Comparison]) -> None:
+    assert list(a) == list(b)
+    for name in a:
+        assert_same_comparison(a[name], b[name], name)
+
+
+def assert_same_record(a: RunRecord, b: RunRecord) -> None:
+    assert a.key == b.key
+    assert (a.status, a.events, a.funnel) == (b.status, b.events, b.funnel)
+    assert list(a.metrics) == list(b.metrics), a.key
+    for k in a.metrics:
+        assert same_value(a.metrics[k], b.metrics[k]), f"{a.key} {k}"
+    assert list(a.quarterly) == list(b.quarterly)
+    for k in a.quarterly:
+        assert len(a.quarterly[k]) == len(b.quarterly[k])
+        for x, y in zip(a.quarterly[k], b.quarterly[k], strict=True):
+            assert same_value(x, y), f"{a.key} quarterly {k}"
+
+
+def stored(path: Path) -> list[RunRecord]:
+    with ResultsDB(path) as db:
+        return db.records()
+
+
+def row_count(path: Path) -> tuple[int, int]:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("SELECT COUNT(*), COUNT(DISTINCT key) FROM runs").fetchone()
+    finally:
+        con.close()
+
+
+def cli(argv: list[str]) -> int:
+    try:
+        return main(argv)
+    except SystemExit as exc:  # argparse usage errors
+        return int(exc.code or 0)
+
+
+def assert_one_line_error(capsys: pytest.CaptureFixture[str], rc: int) -> str:
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("orgsim: error:")
+    return lines[0]
+
+
+# ------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory: pytest.TempPathFactory) -> ComparisonResult:
+    out = tmp_path_factory.mktemp("serial")
+    return compare(
+        "midsize", runs=4, seed=5, executor="serial", overrides=SHORT, out=out, charts=False
+    )
+
+
+@pytest.fixture(scope="module")
+def parallel(tmp_path_factory: pytest.TempPathFactory) -> ComparisonResult:
+    out = tmp_path_factory.mktemp("parallel")
+    return compare("midsize", runs=4, seed=5, executor="local", jobs=2, overrides=SHORT, out=out)
+
+
+# ------------------------------------------------------------------ executors
+
+
+def test_serial_and_parallel_store_identical_runs(
+    serial: ComparisonResult, parallel: ComparisonResult
+) -> None:
+    a, b = stored(serial.db), stored(parallel.db)
+    assert len(a) == len(b) == 8
+    assert [r.key for r in a] == [r.key for r in b]
+    assert all(r.status == "ok" for r in a + b)
+    for ra, rb in zip(a, b, strict=True):
+        assert_same_record(ra, rb)
+    # the result carries exactly what is stored
+    for ra, rb in zip(serial.records, a, strict=True):
+        assert_same_record(ra, rb)
+
+
+def test_serial_and_parallel_give_identical_tables(
+    serial: ComparisonResult, parallel: ComparisonResult
+) -> None:
+    assert serial.runs == parallel.runs == 4
+    assert serial.failed == parallel.failed == []
+    assert_same_tables(serial.table, parallel.table)
+    for k in serial.on:
+        np.testing.assert_array_equal(serial.on[k], parallel.on[k])
+        np.testing.assert_array_equal(serial.off[k], parallel.off[k])
+    assert same_value(serial.broker_roi(), parallel.broker_roi())
+
+
+def test_table_is_the_paired_statistics_of_the_stored_runs(serial: ComparisonResult) -> None:
+    names = [m.name for m in METRICS]
+    assert list(serial.table)[: len(names)] == names
+    assert all(k.startswith("headcount_end.") for k in list(serial.table)[len(names) :])
+    by = {(r.arm, r.replication): r for r in stored(serial.db)}
+    on = np.array([by["on", i].metrics["value_shipped"] for i in range(4)])
+    off = np.array([by["off", i].metrics["value_shipped"] for i in range(4)])
+    c = serial.table["value_shipped"]
+    assert c.on.mean == pytest.approx(on.mean())
+    assert c.off.mean == pytest.approx(off.mean())
+    assert c.diff.mean == pytest.approx((on - off).mean())
+    assert c.diff.sd == pytest.approx(np.std(on - off, ddof=1))
+    assert c.relative == pytest.approx((on - off).mean() / abs(off.mean()))
+    assert c.win_rate == pytest.approx(np.mean(on > off) + 0.5 * np.mean(on == off))
+    assert set(serial.headline) == set(HEADLINE)
+
+
+# ------------------------------------------------------------------ common random numbers
+
+CRN_CASES = {"startup": 365, "midsize": 365, "enterprise": 200}
+
+
+@pytest.mark.parametrize("scenario", list(CRN_CASES))
+def test_common_random_numbers_reduce_variance_of_the_difference(
+    scenario: str, tmp_path: Path
+) -> None:
+    horizon = CRN_CASES[scenario]
+    result = compare(
+        scenario,
+        runs=6,
+        seed=1,
+        jobs=2,
+        overrides=[f"horizon={horizon}"],
+        out=tmp_path,
+        charts=False,
+    )
+    on, off = result.on["value_shipped"], result.off["value_shipped"]
+    assert result.runs == 6 and on.size == off.size == 6
+    expected = (np.var(on, ddof=1) + np.var(off, ddof=1)) / np.var(on - off, ddof=1)
+    ratio = result.table["value_shipped"].crn_variance_ratio
+    assert ratio == pytest.approx(expected)
+    # Observed with seed 1: startup ~54, midsize ~3.9, enterprise ~4.8.
+    assert ratio > 1.0, f"{scenario}: CRN variance ratio {ratio:.2f}"
+    assert ratio > 2.0, f"{scenario}: CRN variance ratio {ratio:.2f} is not comfortably > 1"
+
+
+# ------------------------------------------------------------------ interruption
+
+
+def test_interrupted_comparison_keeps_committed_runs_and_resumes(tmp_path: Path) -> None:
+    out, clean_out = tmp_path / "interrupted", tmp_path / "clean"
+    committed: list[str] = []
+
+    def stop_after_three(record: RunRecord) -> None:
+        committed.append(record.key)
+        if len(committed) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        compare(
+            "midsize",
+            runs=3,
+            executor="serial",
+            overrides=SHORT,
+            out=out,
+            charts=False,
+            progress=stop_after_three,
+        )
+    db_path = out / "results.sqlite"
+    assert row_count(db_path) == (3, 3)
+    kept = stored(db_path)
+    assert {r.key for r in kept} == set(committed)
+
+    clean = compare(
+        "midsize", runs=3, executor="serial", overrides=SHORT, out=clean_out, charts=False
+    )
+    clean_by_key = {r.key: r for r in clean.records}
+    metric_names = {m.name for m in METRICS}
+    for r in kept:
+        assert r.status == "ok"
+        assert metric_names <= set(r.metrics)
+        assert r.metrics["value_shipped"] > 0 and math.isfinite(r.metrics["cost"])
+        assert_same_record(r, clean_by_key[r.key])
+
+    resumed_runs: list[str] = []
+    resumed = compare(
+        "midsize",
+        runs=3,
+        executor="serial",
+        overrides=SHORT,
+        out=out,
+        charts=False,
+        progress=lambda r: resumed_runs.append(r.key),
+    )
+    assert len(resumed_runs) == 3  # only the missing runs were simulated
+    assert not set(resumed_runs) & set(committed)
+    assert row_count(db_path) == (6, 6)
+    assert resumed.runs == 3
+    assert_same_tables(resumed.table, clean.table)
+    for a, b in zip(stored(db_path), clean.records, strict=True):
+        assert_same_record(a, b)
+    with ResultsDB(db_path) as db:
+        assert len(db.provenance()) == 2  # one per invocation
+
+
+def test_cli_interrupt_exits_130_and_keeps_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    @contextlib.contextmanager
+    def interrupting_bar(total: int, enabled: bool = True) -> Iterator[Any]:
+        seen: list[Any] = []
+
+        def tick(record: Any) -> None:
+            seen.append(record)
+            if len(seen) == 2:
+                raise KeyboardInterrupt
+
+        yield tick
+
+    monkeypatch.setattr(orgsim.report, "progress_bar", interrupting_bar)
+    out = tmp_path / "out"
+    rc = main(
+        [
+            "compare",
+            "midsize",
+            "--runs",
+            "3",
+            "--executor",
+            "serial",
+            "--set",
+            "horizon=150",
+            "--out",
+            str(out),
+            "--no-charts",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert rc == 130
+    assert "interrupted" in err and "Traceback" not in err
+    assert row_count(out / "results.sqlite") == (2, 2)
+
+
+# ------------------------------------------------------------------ charts
+
+
+def test_charts_are_written(parallel: ComparisonResult) -> None:
+    assert [c.name for c in parallel.charts] == ["forest", "distributions", "timeseries", "funnel"]
+    for chart in parallel.charts:
+        assert chart.png == parallel.out / f"{chart.name}.png"
+        assert chart.svg == parallel.out / f"{chart.name}.svg"
+        assert chart.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert chart.png.stat().st_size > 10_000
+        assert "<svg" in chart.svg.read_text()[:2000]
+    for name in ("results.sqlite", "runs.csv", "runs.parquet"):
+        assert (parallel.out / name).is_file()
+
+
+def _chart(result: ComparisonResult, name: str) -> Any:
+    return next(c for c in result.charts if c.name == name)
+
+
+def test_forest_rows_match_the_table(parallel: ComparisonResult) -> None:
+    data = _chart(parallel, "forest").data
+    rows = {row["metric"]: row for row in data["rows"]}
+    table = parallel.table
+    shown = [m for m in table if not math.isnan(table[m].relative)]
+    assert [row["metric"] for row in data["rows"]] == shown
+    assert data["skipped"] == [m for m in table if math.isnan(table[m].relative)]
+    assert "value_shipped" in rows and "detected_by_broker_share" in data["skipped"]
+    for name, row in rows.items():
+        c = table[name]
+        assert row["relative_pct"] == pytest.approx(100 * c.relative)
+        if math.isnan(c.relative_low):
+            assert math.isnan(row["low_pct"])
+        else:
+            assert row["low_pct"] == pytest.approx(100 * c.relative_low)
+            assert row["high_pct"] == pytest.approx(100 * c.relative_high)
+        assert row["diff"] == c.diff.mean
+        assert row["outcome"] == c.outcome
+
+
+def test_distribution_panels_hold_the_replications(parallel: ComparisonResult) -> None:
+    data = _chart(parallel, "distributions").data
+    assert data["metrics"] == list(HEADLINE)
+    for name in HEADLINE:
+        for arm, values in (("on", parallel.on[name]), ("off", parallel.off[name])):
+            panel = data["panels"][name][arm]
+            kept = values[~np.isnan(values)]
+            np.testing.assert_array_equal(panel["values"], kept)
+            assert panel["mean"] == pytest.approx(kept.mean())
+
+
+def _quarterly(records: list[RunRecord], arm: str, key: str) -> np.ndarray:
+    rows = [r.quarterly[key] for r in records if r.arm == arm and r.status == "ok"]
+    return np.array(rows, dtype=float)
+
+
+def test_time_series_medians_are_the_medians_of_stored_series(
+    parallel: ComparisonResult,
+) -> None:
+    data = _chart(parallel, "timeseries").data
+    records = stored(parallel.db)
+    quarters = len(records[0].quarterly["value_shipped"])
+    assert quarters == 3  # 200 days of 91-day quarters
+    for series in ("value_shipped", "open_conflicts", "wip", "headcount"):
+        panel = data["panels"][series]
+        assert panel["kind"] == "series"
+        for arm in ("on", "off"):
+            runs = _quarterly(records, arm, series)
+            assert runs.shape == (4, quarters)
+            np.testing.assert_allclose(panel[arm]["median"], np.median(runs, axis=0))
+            np.testing.assert_array_equal(panel[arm]["quarter"], np.arange(1, quarters + 1))
+            assert np.all(panel[arm]["p10"] <= panel[arm]["median"])
+            assert np.all(panel[arm]["median"] <= panel[arm]["p90"])
+    family = data["panels"]["headcount.*"]
+    assert family["kind"] == "family"
+    depts = list(parallel.scenario.active_departments)
+    assert list(family["depts"]) == depts
+    for dept in depts:
+        for arm in ("on", "off"):
+            runs = _quarterly(records, arm, f"headcount.{dept}")
+            np.testing.assert_allclose(family["depts"][dept][arm]["median"], np.median(runs, 0))
+    shares = data["panels"]["budget_share.*"]["depts"]
+    total = sum(shares[d]["on"]["median"] for d in depts)
+    assert np.all((total > 0.8) & (total < 1.2))  # medians of shares roughly sum to 1
+
+
+def test_funnel_means_are_the_means_of_stored_counts(parallel: ComparisonResult) -> None:
+    data = _chart(parallel, "funnel").data
+    records = stored(parallel.db)
+    assert data["stages"] == ["raised", "detected", "resolved", "escalated", "lapsed", "open"]
+    for arm in ("on", "off"):
+        counts = [r.funnel for r in records if r.arm == arm]
+        assert len(counts) == 4
+        expected = [np.mean([c[s] for c in counts]) for s in data["stages"]]
+        np.testing.assert_allclose(data[arm], expected)
+    raised = data["on"][0]
+    assert raised == pytest.approx(parallel.table["conflicts_raised"].on.mean)
+
+
+def test_no_charts_when_not_asked(serial: ComparisonResult) -> None:
+    assert serial.charts == []
+    assert not list(serial.out.glob("*.png")) and not list(serial.out.glob("*.svg"))
+    assert (serial.out / "runs.csv").is_file() and (serial.out / "runs.parquet").is_file()
+
+
+# ------------------------------------------------------------------ precision
+
+PRECISE = {"overrides": ["horizon=365"], "executor": "serial", "charts": False}
+
+
+def _worst_half_width(result: ComparisonResult) -> float:
+    worst = 0.0
+    for name in HEADLINE:
+        for arm in (result.on, result.off):
+            est = mean_ci(arm[name])
+            worst = max(worst, est.half_width / abs(est.mean))
+    return worst
+
+
+def test_precision_adds_replications_until_reached(tmp_path: Path) -> None:
+    result = compare("startup", runs=4, precision=0.6, max_runs=20, out=tmp_path, **PRECISE)
+    assert 4 < result.runs < 20
+    assert _worst_half_width(result) <= 0.6
+    assert row_count(result.db) == (2 * result.runs, 2 * result.runs)
+    first4 = compare("startup", runs=4, out=tmp_path / "four", **PRECISE)
+    assert _worst_half_width(first4) > 0.6  # so the extra replications were needed
+
+
+def test_loose_precision_keeps_the_initial_runs(tmp_path: Path) -> None:
+    result = compare("startup", runs=6, precision=0.6, max_runs=20, out=tmp_path, **PRECISE)
+    assert result.runs == 6
+    assert row_count(result.db) == (12, 12)
+
+
+def test_tight_precision_stops_at_the_cap(tmp_path: Path) -> None:
+    result = compare("startup", runs=3, precision=0.01, max_runs=6, out=tmp_path, **PRECISE)
+    assert result.runs == 6
+    assert _worst_half_width(result) > 0.01
+    assert row_count(result.db) == (12, 12)
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_api_refuses_too_few_runs_before_writing(tmp_path: Path) -> None:
+    with pytest.raises(ExperimentError, match=">= 2"):
+        compare("midsize", runs=1, out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(ScenarioError, match="no such scenario"):
+        compare("no-such-scenario", runs=2, out=tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--runs", "1"], "--runs must be an integer >= 2, got 1"),
+        (["--runs", "0"], "--runs must be an integer >= 2"),
+        (["--runs", "two"], "invalid int value"),
+        (["--precision", "1.5"], "--precision must be between 0 and 1"),
+        (["--jobs", "0"], "--jobs must be >= 1"),
+        (["--set", "horizn=50"], "did you mean 'horizon'"),
+        (["--executor", "cloud"], "invalid choice"),
+    ],
+)
+def test_cli_bad_settings(
+    argv: list[str], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["compare", "midsize", "--set", "horizon=50", "--no-charts", "--out", str(tmp_path)]
+    line = assert_one_line_error(capsys, cli(base + argv))
+    assert expected in line
+
+
+@pytest.mark.parametrize("scenario", ["no-such-scenario", "missing/file.toml"])
+def test_cli_missing_scenario(
+    scenario: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc = cli(["compare", scenario, "--runs", "2", "--out", str(tmp_path / "out")])
+    line = assert_one_line_error(capsys, rc)
+    assert f"no such scenario file: {scenario}" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_out_under_a_regular_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    out = blocker / "out"
+    rc = cli(["compare", "midsize", "--runs", "2", "--set", "horizon=50", "--out", str(out)])
+    line = assert_one_line_error(capsys, rc)
+    assert f"cannot write to --out {out}" in line
+    assert blocker.read_text() == ""
+
+
+def test_cli_out_in_a_read_only_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root may write into a mode 0o500 folder")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        rc = cli(["compare", "midsize", "--runs", "2", "--out", str(locked / "out")])
+        line = assert_one_line_error(capsys, rc)
+        assert "cannot write to --out" in line
+    finally:
+        locked.chmod(0o700)
+
+
+def test_cli_negative_seed_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["compare", "midsize", "--runs", "2", "--seed", "-1", "--set", "horizon=50"]
+    rc = cli([*argv, "--no-charts", "--executor", "serial", "--out", str(tmp_path)])
+    assert_one_line_error(capsys, rc)
