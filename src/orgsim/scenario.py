@@ -107,7 +107,7 @@ class Delivery:
         exponential(9.0), "days between new features on one product's roadmap"
     )
     stages: list[Stage] = param(_default_stages(), "spec -> build -> test -> launch")
-    value: Dist = param(lognormal(450.0, 0.8), "value a feature realises when shipped on time, k$")
+    value: Dist = param(lognormal(600.0, 0.8), "value a feature realises when shipped on time, k$")
     due_in: Dist = param(
         uniform(90.0, 270.0), "days from planning to due date (a 3-12 month roadmap)"
     )
