@@ -28,6 +28,7 @@ from orgsim.runner import RunResult, run_scenario
 from orgsim.scenario import Scenario
 from orgsim.state import OrgState, fold
 from orgsim.store import EventStore
+from orgsim.sweep import SweepResult, sweep
 
 __all__ = [
     "HEADLINE",
@@ -44,6 +45,7 @@ __all__ = [
     "ScenarioError",
     "SchemaVersionError",
     "StoreError",
+    "SweepResult",
     "__version__",
     "compare",
     "conflict_funnel",
@@ -55,4 +57,5 @@ __all__ = [
     "replay",
     "run_scenario",
     "simulate",
+    "sweep",
 ]
