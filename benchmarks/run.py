@@ -85,23 +85,43 @@ def fmt(x: Any, digits: int = 3) -> str:
             return "0"
         if abs(x) >= 1e5:
             return f"{x:,.0f}"
-        return f"{x:.{digits}g}" if abs(x) < 1 else f"{x:,.{max(0, digits - 1 - int(math.log10(abs(x))))}f}"
+        return (
+            f"{x:.{digits}g}"
+            if abs(x) < 1
+            else f"{x:,.{max(0, digits - 1 - int(math.log10(abs(x))))}f}"
+        )
     return str(x)
 
 
 def table(title: str, header: list[str], rows: list[list[Any]]) -> None:
     cells = [[fmt(c) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)
+    ]
     print(f"\n## {title}")
     print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for r in cells:
-        print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+        print(
+            "  ".join(
+                c.rjust(w) if i else c.ljust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+        )
     sys.stdout.flush()
 
 
 def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KB on Linux
+
+
+def hwm_mb() -> float:
+    """Peak RSS of this process image (VmHWM; unlike ru_maxrss it is reset by exec)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return maxrss_mb()
 
 
 def rss_mb() -> float:
@@ -228,6 +248,35 @@ def bench_engine(cfg: dict[str, Any], res: dict[str, Any]) -> None:
 # --------------------------------------------------------- record + apply
 
 
+def gc_time(fn: Callable[[], Any], reps: int) -> tuple[float, float, list[int]]:
+    """Median seconds of cyclic-GC pauses in a call, their share, and collections per gen."""
+    acc = {"t": 0.0, "start": 0.0}
+    counts = [0, 0, 0]
+
+    def callback(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            acc["start"] = pc()
+        else:
+            acc["t"] += pc() - acc["start"]
+            counts[info["generation"]] += 1
+
+    totals, shares = [], []
+    for _ in range(reps):
+        gc.collect()
+        acc["t"] = 0.0
+        counts[:] = [0, 0, 0]
+        gc.callbacks.append(callback)
+        try:
+            t = pc()
+            fn()
+            dt = pc() - t
+        finally:
+            gc.callbacks.remove(callback)
+        totals.append(acc["t"])
+        shares.append(acc["t"] / dt)
+    return median(totals), median(shares), list(counts)
+
+
 def bench_log(cfg: dict[str, Any], res: dict[str, Any]) -> None:
     from orgsim import events as ev
     from orgsim.log import replay
@@ -262,7 +311,9 @@ def bench_log(cfg: dict[str, Any], res: dict[str, Any]) -> None:
             return pc() - t, acc[0], len(run.log)
 
         samples = [instrumented() for _ in range(reps)]
+        gc_s, gc_share, gc_counts = gc_time(lambda sc=sc: simulate(sc), reps)
         in_record = median([s[1] for s in samples])
+        share = median([s[1] / s[0] for s in samples])
         n = samples[0][2]
         events = list(simulate(sc).log)
         payloads = [(type(e), ev.payload(e), e.seq, e.time) for e in events]
@@ -290,13 +341,17 @@ def bench_log(cfg: dict[str, Any], res: dict[str, Any]) -> None:
             "run_s": t_run,
             "record_in_run_s": in_record,
             "record_in_run_us_per_event": in_record / n * 1e6,
-            "record_share_of_run": in_record / t_run,
+            "record_share_of_run": share,
+            "instrumented_run_s": median([s[0] for s in samples]),
             "construct_us_per_event": t_construct / n * 1e6,
             "append_apply_us_per_event": t_replay / n * 1e6,
             "handlers_us_per_event": t_handlers / n * 1e6,
             "bookkeeping_us_per_event": book / n * 1e6,
             "bookkeeping_share_of_run": book / t_run,
             "handlers_share_of_run": t_handlers / t_run,
+            "gc_s": gc_s,
+            "gc_share_of_run": gc_share,
+            "gc_collections_by_generation": gc_counts,
         }
         rows.append(
             [
@@ -306,10 +361,13 @@ def bench_log(cfg: dict[str, Any], res: dict[str, Any]) -> None:
                 t_replay / n * 1e6,
                 t_handlers / n * 1e6,
                 book / n * 1e6,
-                in_record / t_run,
+                share,
                 book / t_run,
+                gc_share,
             ]
         )
+        del events, payloads, construct, handlers  # keep the next scenario's GC honest
+        gc.collect()
     table(
         "Cost per domain event of record + apply (us); shares of one run's time",
         [
@@ -321,12 +379,14 @@ def bench_log(cfg: dict[str, Any], res: dict[str, Any]) -> None:
             "log bookkeeping",
             "record share",
             "bookkeeping share",
+            "GC share",
         ],
         rows,
     )
     print(
         "  record = measured inside the run; bookkeeping = construct + append + apply"
-        " dispatch, without the state handlers' domain work"
+        " dispatch, without the state handlers' domain work;\n  GC share = cyclic garbage"
+        " collector pauses during a run (gc.callbacks), wherever they fall"
     )
     res["log"] = out
 
@@ -376,6 +436,10 @@ def mmc_scenario(lam: float, mean_service: float, c: int, horizon: float) -> Any
             },
         }
     )
+
+
+# two-sided 95% Student t quantiles by degrees of freedom
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
 
 
 def _warm(waits: list[float]) -> list[float]:
@@ -483,7 +547,9 @@ def bench_peers(cfg: dict[str, Any], res: dict[str, Any]) -> None:
         waits = [s[2] for s in ss]
         mean = statistics.fmean(waits)
         half = (
-            2.0 * statistics.stdev(waits) / math.sqrt(len(waits)) if len(waits) > 1 else math.nan
+            T975.get(len(waits) - 1, 2.0) * statistics.stdev(waits) / math.sqrt(len(waits))
+            if len(waits) > 1
+            else math.nan
         )
         sched = [s[3] for s in ss if s[3] is not None]
         out[k] = {
@@ -518,11 +584,11 @@ def child_main(spec_text: str) -> None:
 
     sc = load(spec["scenario"], tuple(spec["overrides"]))
     gc.collect()
-    base = maxrss_mb()
+    base = hwm_mb()
     t = pc()
     run = simulate(sc, broker=True)
     first = pc() - t
-    peak = maxrss_mb()
+    peak = hwm_mb()
     n_dom, n_sched = len(run.log), scheduler_events(run)
     staff = sum(d.staff for d in sc.departments.values() if d.enabled)
     del run
@@ -539,8 +605,8 @@ def child_main(spec_text: str) -> None:
         "scheduler_events": n_sched,
         "run_s": median(times),
         "run_s_all": times,
-        "maxrss_before_mb": base,
-        "maxrss_after_mb": peak,
+        "peak_rss_before_mb": base,
+        "peak_rss_after_mb": peak,
         "peak_rss_growth_mb": peak - base,
     }
     if spec.get("tracemalloc"):
@@ -548,7 +614,7 @@ def child_main(spec_text: str) -> None:
 
         gc.collect()
         tracemalloc.start()
-        run = simulate(sc, broker=True)
+        simulate(sc, broker=True)
         out["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
         out["bytes_per_event_traced"] = out["tracemalloc_peak_mb"] * 2**20 / n_dom
@@ -582,7 +648,7 @@ def bench_growth(cfg: dict[str, Any], res: dict[str, Any]) -> None:
             {
                 "scenario": scen,
                 "overrides": list(overrides),
-                "repeat": cfg["growth_reps"] if not scen == "enterprise" else cfg["reps_big"],
+                "repeat": cfg["growth_reps"] if scen != "enterprise" else cfg["reps_big"],
                 "tracemalloc": cfg["tracemalloc"],
             }
         )
@@ -621,15 +687,17 @@ def bench_growth(cfg: dict[str, Any], res: dict[str, Any]) -> None:
         ],
         rows,
     )
+    runs = [v for v in out.values() if "run_s" in v]
     for series in ("company", "scaled", "horizon"):
-        pts = [v for v in out.values() if v.get("series") == series and "run_s" in v]
+        pts = [v for v in runs if v["series"] == series]
         if len(pts) >= 2:
             per = [p["run_s"] / p["domain_events"] * 1e6 for p in pts]
             out[f"{series}_us_per_event_max_over_min"] = max(per) / min(per)
             print(
                 f"  {series}: us/event spans {min(per):.1f}-{max(per):.1f} "
                 f"(max/min {max(per) / min(per):.2f}) over "
-                f"{min(p['domain_events'] for p in pts):,}-{max(p['domain_events'] for p in pts):,} events"
+                f"{min(p['domain_events'] for p in pts):,}-"
+                f"{max(p['domain_events'] for p in pts):,} events"
             )
     res["growth"] = out
 
@@ -711,8 +779,7 @@ def bench_store(cfg: dict[str, Any], res: dict[str, Any]) -> None:
                 conn = sqlite3.connect(path)
                 t = pc()
                 conn.execute(
-                    "SELECT seq, time, type, version, data FROM events WHERE run_id=? "
-                    "ORDER BY seq",
+                    "SELECT seq, time, type, version, data FROM events WHERE run_id=? ORDER BY seq",
                     (run_id,),
                 ).fetchall()
                 raw.append(pc() - t)
@@ -723,8 +790,9 @@ def bench_store(cfg: dict[str, Any], res: dict[str, Any]) -> None:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(
-                "CREATE TABLE events (run_id INTEGER, seq INTEGER, time REAL, type TEXT,"
-                " version INTEGER, data TEXT, PRIMARY KEY (run_id, seq))"
+                "CREATE TABLE events (run_id INT NOT NULL, seq INT NOT NULL, time REAL NOT NULL,"
+                " type TEXT NOT NULL, version INT NOT NULL, data TEXT NOT NULL,"
+                " PRIMARY KEY (run_id, seq)) WITHOUT ROWID"
             )
             sql_only = []
             for i in range(reps):
@@ -739,11 +807,12 @@ def bench_store(cfg: dict[str, Any], res: dict[str, Any]) -> None:
             conn.close()
             t_metrics, _, _ = timed(lambda back=back: metrics(back), reps)
             codes = {k: i for i, k in enumerate(sorted(EVENT_TYPES))}
-            t_cols, _, cols = timed(lambda back=back: to_columns(back, codes), reps)
-            t_colm, _, colm = timed(lambda: columnar_metrics(cols, codes), max(reps, 5))
+            t_cols, _, cols = timed(lambda b=back, c=codes: to_columns(b, c), reps)
+            t_colm, _, colm = timed(lambda x=cols, c=codes: columnar_metrics(x, c), max(reps, 5))
             full = metrics(back)
             agree = all(
-                math.isclose(colm[k], full[k], rel_tol=1e-9) or (math.isnan(colm[k]) and math.isnan(full[k]))
+                math.isclose(colm[k], full[k], rel_tol=1e-9)
+                or (math.isnan(colm[k]) and math.isnan(full[k]))
                 for k in colm
             )
             w, r, rw = median(write), median(read), median(raw)
@@ -803,7 +872,9 @@ def bench_store(cfg: dict[str, Any], res: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- scaling
 
 
-def make_tasks(name: str, n: int, overrides: tuple[str, ...] = (), experiment: str = "bench") -> list[Any]:
+def make_tasks(
+    name: str, n: int, overrides: tuple[str, ...] = (), experiment: str = "bench"
+) -> list[Any]:
     from orgsim.experiment import Task
 
     sc = load(name, overrides)
@@ -917,9 +988,37 @@ def bench_dask(cfg: dict[str, Any], out: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+def _spin(n: int) -> float:
+    t = pc()
+    x = 0
+    for i in range(n):
+        x += i
+    return pc() - t
+
+
+def machine_ceiling(n: int = 6_000_000, reps: int = 3) -> tuple[float, float, float]:
+    """Speed-up two processes of pure-Python arithmetic get on this machine right now.
+
+    No orgsim, no pickling, no pool overhead: the ceiling any executor can reach.
+    Returns (ceiling speed-up, seconds alone, seconds side by side).
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    alone, pair = [], []
+    with ctx.Pool(2) as pool:
+        pool.map(_spin, [1000, 1000])
+        for _ in range(reps):
+            alone.append(pool.apply(_spin, (n,)))
+            pair.append(max(pool.map(_spin, [n, n], chunksize=1)))
+    a, p = median(alone), median(pair)
+    return 2 * a / p, a, p
+
+
 def bench_scaling(cfg: dict[str, Any], res: dict[str, Any]) -> None:
     from orgsim.experiment import run_tasks
 
+    ceiling, spin_alone, spin_pair = machine_ceiling()
     tasks = make_tasks("midsize", cfg["scaling_tasks"])
     run_tasks(tasks[:2], executor="serial")
     one, two = [], []
@@ -931,6 +1030,7 @@ def bench_scaling(cfg: dict[str, Any], res: dict[str, Any]) -> None:
         run_tasks(tasks, executor="local", jobs=2)
         two.append(pc() - t)
     t1, t2 = median(one), median(two)
+    ceiling_after, _, _ = machine_ceiling()
     n = len(tasks)
     out: dict[str, Any] = {
         "tasks": n,
@@ -940,11 +1040,30 @@ def bench_scaling(cfg: dict[str, Any], res: dict[str, Any]) -> None:
         "speedup": t1 / t2,
         "efficiency": t1 / t2 / 2,
         "target_efficiency": 0.9,
+        "machine_ceiling_speedup": ceiling,
+        "machine_ceiling_speedup_after": ceiling_after,
+        "spin_alone_s": spin_alone,
+        "spin_side_by_side_s": spin_pair,
+        "efficiency_vs_machine_ceiling": t1 / t2 / max(ceiling, ceiling_after),
         "loadavg_1min": os.getloadavg()[0],
     }
     rows = [
+        [
+            "machine ceiling: 2 pure-Python loops (before/after)",
+            None,
+            f"{ceiling:.2f}/{ceiling_after:.2f}",
+            f"{ceiling / 2:.2f}/{ceiling_after / 2:.2f}",
+            None,
+        ],
         ["run_tasks local jobs=1 (in-process)", n / t1, 1.0, 1.0, None],
         ["run_tasks local jobs=2", n / t2, t1 / t2, t1 / t2 / 2, (t2 - t1 / 2) / n * 1e3],
+        [
+            "  jobs=2 against the machine ceiling",
+            None,
+            None,
+            out["efficiency_vs_machine_ceiling"],
+            None,
+        ],
     ]
     if cfg["dask"]:
         rows += bench_dask(cfg, out)
@@ -1060,7 +1179,7 @@ def bench_stats(cfg: dict[str, Any], res: dict[str, Any]) -> None:
     table(
         "Statistical efficiency: CRN variance reduction on value_shipped, and replications "
         "for a +/-5% 95% CI (worse arm)",
-        ["scenario", "pairs", "CRN VRF"] + list(HEADLINE),
+        ["scenario", "pairs", "CRN VRF", *HEADLINE],
         rows,
     )
     res["stats"] = out
@@ -1069,12 +1188,70 @@ def bench_stats(cfg: dict[str, Any], res: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- profile
 
 
+def _frame_key(frame: str) -> str:
+    """``func (path/file.py:line)`` from py-spy's raw format, as ``file.py:func``."""
+    func, _, where = frame.partition(" (")
+    file = where.rsplit("/", 1)[-1].split(":", 1)[0]
+    return f"{file}:{func}"
+
+
+def spy_profile(name: str, runs: int, rate: int = 500) -> dict[str, Any] | None:
+    """Sample ``runs`` runs with py-spy (if installed): self and inclusive shares.
+
+    A sampling profiler adds no per-call cost, so its shares are closer to the truth
+    than cProfile's, which inflates code that makes many small calls.
+    """
+    import shutil
+
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "spy.txt"
+        cmd = [spy, "record", "-r", str(rate), "-f", "raw", "-o", str(raw), "--"]
+        cmd += [sys.executable, str(Path(__file__).resolve()), "--spy-child", f"{name}:{runs}"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0 or not raw.exists():
+            return {"error": (proc.stderr or "py-spy failed").strip().splitlines()[-1]}
+        self_time: Counter[str] = Counter()
+        inclusive: Counter[str] = Counter()
+        total = 0
+        for line in raw.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            frames = stack.split(";")
+            keys = [_frame_key(f) for f in frames]
+            if "model.py:Run.execute" not in keys and "model.py:execute" not in keys:
+                continue  # imports, scenario loading, warm-up outside a run
+            n = int(count)
+            total += n
+            leaf = frames[-1]
+            self_time[f"{_frame_key(leaf)}:{leaf.rsplit(':', 1)[-1].rstrip(')')}"] += n
+            for k in set(keys):
+                inclusive[k] += n
+    if not total:
+        return {"error": "no samples inside Run.execute"}
+    return {
+        "samples": total,
+        "self_line_share": {k: v / total for k, v in self_time.most_common(25)},
+        "inclusive_share": {k: v / total for k, v in inclusive.most_common(45)},
+    }
+
+
+def spy_child(spec: str) -> None:
+    from orgsim.model import simulate
+
+    name, runs = spec.split(":")
+    sc = load(name)
+    for _ in range(int(runs)):
+        simulate(sc, broker=True)
+
+
 def bench_profile(cfg: dict[str, Any], res: dict[str, Any]) -> None:
     from orgsim.model import simulate
 
     text = io.StringIO()
     out: dict[str, Any] = {}
-    print("\n## Profile (cProfile; shares are of the profiled run, inflated by the profiler)")
+    print("\n## Profile (cProfile: shares of the profiled run, inflated by the profiler)")
     for name in ("midsize", "enterprise"):
         sc = load(name)
         simulate(sc, broker=True)
@@ -1089,42 +1266,65 @@ def bench_profile(cfg: dict[str, Any], res: dict[str, Any]) -> None:
         st.sort_stats("tottime").print_stats(cfg["profile_top"])
         st.sort_stats("cumulative").print_stats(cfg["profile_top"])
         entries = st.stats  # type: ignore[attr-defined]
-        ranked = sorted(entries.items(), key=lambda kv: kv[1][2], reverse=True)
         top = []
-        for (file, line, func), (_cc, nc, tt, ct, _callers) in ranked[:12]:
-            short = file.split("/site-packages/")[-1].split("/src/")[-1]
-            top.append(
-                {
-                    "function": f"{short}:{line}({func})",
-                    "calls": nc,
-                    "tottime_s": tt,
-                    "cumtime_s": ct,
-                    "tottime_share": tt / total,
-                }
-            )
-        out[name] = {"profiled_s": total, "top_tottime": top}
+        for order in (2, 3):  # tottime, cumtime
+            ranked = sorted(entries.items(), key=lambda kv, o=order: kv[1][o], reverse=True)
+            for (file, line, func), (_cc, nc, tt, ct, _callers) in ranked[:15]:
+                short = file.split("/site-packages/")[-1].split("/src/")[-1]
+                top.append(
+                    {
+                        "function": f"{short}:{line}({func})",
+                        "calls": nc,
+                        "tottime_s": tt,
+                        "cumtime_s": ct,
+                        "tottime_share": tt / total,
+                        "cumtime_share": ct / total,
+                    }
+                )
+        out[name] = {"profiled_s": total, "top_tottime": top[:15], "top_cumtime": top[15:]}
         print(f"  {name}: {total:.2f} s profiled; top self time:")
         for e in top[:8]:
             print(f"    {e['tottime_share']:6.1%}  {e['calls']:>8,}  {e['function']}")
-    path = HERE / "profile.txt"
+        if cfg["py_spy_runs"]:
+            runs = cfg["py_spy_runs"] * (1 if name == "enterprise" else 4)
+            spy = spy_profile(name, runs)
+            if spy is None:
+                print("  (py-spy not installed: pip install py-spy for sampled shares)")
+                continue
+            out[name]["py_spy"] = spy
+            if "error" in spy:
+                print(f"  py-spy: {spy['error']}")
+                continue
+            text.write(f"\n---- {name}: py-spy sampling, {spy['samples']} samples in runs ----\n")
+            text.write("inclusive share (function and everything it calls):\n")
+            for k, v in spy["inclusive_share"].items():
+                text.write(f"  {v:6.1%}  {k}\n")
+            text.write("self share by line:\n")
+            for k, v in spy["self_line_share"].items():
+                text.write(f"  {v:6.1%}  {k}\n")
+            print(f"  {name}, py-spy ({spy['samples']} samples), inclusive shares:")
+            shown = [(k, v) for k, v in spy["inclusive_share"].items() if v < 0.999]
+            for k, v in shown[:12]:
+                print(f"    {v:6.1%}  {k}")
+    path = Path(cfg["profile_path"])
     path.write_text(text.getvalue())
-    out["file"] = str(path.relative_to(HERE.parent))
+    out["file"] = str(path)
     res["profile"] = out
 
 
 # ------------------------------------------------------------------- main
 
 FULL = dict(
-    reps_small=7,
-    reps_big=3,
-    mmc_horizon=20000.0,
-    mmc_reps=5,
+    reps_small=9,
+    reps_big=5,
+    mmc_horizon=36500.0,
+    mmc_reps=6,
     scale_factors=(0.1, 0.3, 1, 3, 10),
     horizons=(365, 730, 1095, 1825),
-    growth_reps=3,
+    growth_reps=5,
     tracemalloc=True,
-    store_reps=3,
-    scaling_tasks=16,
+    store_reps=5,
+    scaling_tasks=24,
     scaling_reps=3,
     dask=True,
     dask_tasks=40,
@@ -1133,6 +1333,7 @@ FULL = dict(
     stats_reps=10,
     stats_reps_big=10,
     profile_top=30,
+    py_spy_runs=4,
 )
 QUICK = dict(
     FULL,
@@ -1153,6 +1354,7 @@ QUICK = dict(
     stats_reps=4,
     stats_reps_big=3,
     profile_top=25,
+    py_spy_runs=1,
 )
 
 BENCHES: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
@@ -1192,6 +1394,19 @@ def environment() -> dict[str, Any]:
         import distributed
 
         env["distributed"] = distributed.__version__
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        git = ["git", "-C", str(HERE.parent)]
+        env["git_head"] = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        env["git_dirty_src"] = bool(
+            subprocess.run(
+                [*git, "status", "--porcelain", "--", "src"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        )
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -1206,14 +1421,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help=f"comma-separated subset of {','.join(SECTIONS)}")
     ap.add_argument("--skip", default="", help="comma-separated sections to leave out")
     ap.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster figures")
-    ap.add_argument("--out", default=str(HERE / "results.json"), help="where to write the JSON")
+    ap.add_argument(
+        "--out",
+        default=str(HERE / "results.json"),
+        help="where to write the JSON (profile.txt goes next to it)",
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--spy-child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         child_main(args.child)
         return 0
+    if args.spy_child:
+        spy_child(args.spy_child)
+        return 0
     cfg = dict(QUICK if args.quick else FULL)
     cfg["dask"] = cfg["dask"] and not args.no_dask
+    cfg["profile_path"] = str(Path(args.out).with_name("profile.txt"))  # next to the JSON
     chosen = [s for s in args.only.split(",") if s] or list(SECTIONS)
     skip = {s for s in args.skip.split(",") if s}
     unknown = [s for s in [*chosen, *skip] if s not in SECTIONS]
@@ -1231,6 +1455,7 @@ def main(argv: list[str] | None = None) -> int:
         if section not in chosen or section in skip:
             continue
         t = pc()
+        load_before = os.getloadavg()[0]
         try:
             BENCHES[section](cfg, res)
         except Exception as exc:  # report and go on: one broken figure must not hide the rest
@@ -1239,6 +1464,9 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             res[section] = {"error": f"{type(exc).__name__}: {exc}"}
         timings[section] = pc() - t
+        if isinstance(res.get(section), dict):
+            res[section]["loadavg_1min_before_after"] = [load_before, os.getloadavg()[0]]
+            res[section]["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     res["environment"]["loadavg_end"] = os.getloadavg()
     res["section_seconds"] = timings
     res["total_seconds"] = pc() - started
@@ -1247,8 +1475,14 @@ def main(argv: list[str] | None = None) -> int:
         # a partial run updates the sections it measured and keeps the others
         with contextlib.suppress(ValueError):
             old = json.loads(out.read_text())
-            old.update({k: v for k, v in res.items() if k not in ("section_seconds",)})
+            keep = ("section_seconds", "environment", "config", "mode", "total_seconds")
+            old.update({k: v for k, v in res.items() if k not in keep})
             old.setdefault("section_seconds", {}).update(timings)
+            old["partial_update"] = {
+                "sections": list(timings),
+                "mode": res["mode"],
+                "environment": res["environment"],
+            }
             res = old
     out.write_text(json.dumps(res, indent=2, default=float) + "\n")
     print(f"\n{sum(timings.values()):.0f} s in all; wrote {out}")

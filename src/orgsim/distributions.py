@@ -10,6 +10,7 @@ underlying mu/sigma or shape/scale.
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import attrs
 import numpy as np
@@ -26,7 +27,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Dist:
     """A non-negative distribution, sampled from one named random stream.
 
@@ -44,6 +45,25 @@ class Dist:
     cv: float | None = attrs.field(default=None, metadata={"gt": 0.0, "le": 10.0})
     low: float | None = attrs.field(default=None, metadata={"ge": 0.0})
     high: float | None = attrs.field(default=None, metadata={"ge": 0.0})
+
+    # Class-level defaults, shadowed per instance by __attrs_post_init__.
+    _a: ClassVar[float] = 0.0
+    _b: ClassVar[float] = 0.0
+
+    def __attrs_post_init__(self) -> None:
+        # The numpy call's parameters, computed once for the hot path. Kept in the
+        # instance dict (the class is not slotted) so they are no attrs field: not
+        # a scenario key, not hashed, not compared.
+        a = b = 0.0
+        if self.mean and self.cv:
+            if self.kind == "lognormal":
+                sigma2 = math.log1p(self.cv * self.cv)
+                a, b = math.log(self.mean) - sigma2 / 2.0, math.sqrt(sigma2)
+            elif self.kind == "gamma":
+                a = 1.0 / (self.cv * self.cv)
+                b = self.mean / a
+        object.__setattr__(self, "_a", a)
+        object.__setattr__(self, "_b", b)
 
     def check(self) -> list[tuple[str, str]]:
         """Cross-field problems as ``(field, message)`` pairs; empty when valid."""
@@ -97,11 +117,8 @@ class Dist:
         if self.mean == 0:
             return 0.0
         if kind == "lognormal":
-            sigma2 = math.log1p(self.cv * self.cv)
-            mu = math.log(self.mean) - sigma2 / 2.0
-            return float(rng.lognormal(mu, math.sqrt(sigma2)))
-        shape = 1.0 / (self.cv * self.cv)
-        return float(rng.gamma(shape, self.mean / shape))
+            return float(rng.lognormal(self._a, self._b))
+        return float(rng.gamma(self._a, self._b))
 
 
 def exponential(mean: float) -> Dist:
