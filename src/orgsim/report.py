@@ -54,7 +54,12 @@ def fmt(value: float, unit: str = "") -> str:
 
 def label(name: str) -> str:
     """A metric's name as a row label."""
-    return name.replace("_", " ").replace("p50", "(median)").replace("p90", "(p90)").capitalize()
+    text = name.replace("_", " ").replace("p50", "(median)").replace("p90", "(p90)")
+    text = text.replace(".", ": ").capitalize()
+    acronyms = {"ceo": "CEO", "wip": "WIP", "hhi": "HHI", "qa": "QA"}
+    words = [acronyms.get(w.lower(), w) for w in text.split(" ")]
+    text = " ".join(words)
+    return text[0].upper() + text[1:]
 
 
 def print_run_summary(result: RunResult, console: Console | None = None) -> None:
