@@ -24,7 +24,7 @@ import numpy as np
 from orgsim.errors import ExperimentError, OrgsimError
 from orgsim.experiment import ARMS, Task, run_tasks
 from orgsim.projections import HEADLINE, METRICS
-from orgsim.results import ResultsDB, RunRecord, export_csv, export_parquet
+from orgsim.results import ResultsDB, RunRecord, check_out_dir, export_csv, export_parquet
 from orgsim.runner import check_seed, resolve
 from orgsim.scenario import Scenario
 from orgsim.stats import Comparison, compare_table, precision_reached
@@ -82,17 +82,6 @@ def _experiment_name(scenario: Scenario, seed: int) -> str:
     return f"compare:{scenario.name}:{scenario.digest()}:{seed}"
 
 
-def _check_out(out: Path) -> None:
-    """Refuse an output folder that cannot be written, before any run is wasted."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".orgsim-write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise ExperimentError(f"cannot write to --out {out}: {exc.strerror or exc}") from None
-
-
 def compare(
     scenario: Scenario | str | os.PathLike[str],
     *,
@@ -138,7 +127,7 @@ def compare(
     sc = resolve(scenario, overrides)
     seed = check_seed(sc.seed if seed is None else seed)
     out_dir = Path(out)
-    _check_out(out_dir)
+    check_out_dir(out_dir)
     name = _experiment_name(sc, seed)
     scenario_hash = sc.digest()
     db_path = out_dir / "results.sqlite"

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import numpy as np
 
 from orgsim import __version__
-from orgsim.errors import StoreError
+from orgsim.errors import ExperimentError, StoreError
 
 SCHEMA_VERSION = 1
 
@@ -130,15 +131,30 @@ def run_key(experiment: str, point: int, arm: str, replication: int, seed: int) 
     return f"{experiment}/{point}/{arm}/{replication}/{seed}"
 
 
-def _json_safe(value: Any) -> Any:
-    """NaN and infinities as null: JSON has no such numbers."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+def json_safe(value: Any) -> Any:
+    """Plain JSON data: NaN and infinities as null, numpy scalars and arrays as Python."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, np.generic):
+        return json_safe(value.item())
+    if isinstance(value, np.ndarray):
+        return [json_safe(v) for v in value.tolist()]
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse an output folder that cannot be written, before any run is wasted."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".orgsim-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ExperimentError(f"cannot write to --out {out}: {exc.strerror or exc}") from None
 
 
 def _nan(value: Any) -> Any:
@@ -224,8 +240,8 @@ class ResultsDB:
                     __version__,
                     json.dumps(versions(), sort_keys=True),
                     scenario_hash,
-                    json.dumps(_json_safe(dict(scenario)), sort_keys=True),
-                    json.dumps(_json_safe(dict(settings)), sort_keys=True),
+                    json.dumps(json_safe(dict(scenario)), sort_keys=True),
+                    json.dumps(json_safe(dict(settings)), sort_keys=True),
                 ),
             )
 
@@ -255,10 +271,10 @@ class ResultsDB:
                     record.arm,
                     record.replication,
                     record.seed,
-                    json.dumps(_json_safe(record.params), sort_keys=True),
+                    json.dumps(json_safe(record.params), sort_keys=True),
                     record.status,
-                    json.dumps(_json_safe(record.metrics)),
-                    json.dumps(_json_safe(record.quarterly)),
+                    json.dumps(json_safe(record.metrics)),
+                    json.dumps(json_safe(record.quarterly)),
                     json.dumps(record.funnel),
                     record.error,
                     record.events,

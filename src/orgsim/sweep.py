@@ -48,7 +48,14 @@ from orgsim.experiment import EXECUTORS, Task, default_jobs, run_tasks
 from orgsim.loading import _describe, _read_toml, _unknown_key, load_scenario, parse_scenario
 from orgsim.loading import unstructure as unstructure_scenario
 from orgsim.projections import HEADLINE, METRICS
-from orgsim.results import ResultsDB, RunRecord, export_csv, export_parquet
+from orgsim.results import (
+    ResultsDB,
+    RunRecord,
+    check_out_dir,
+    export_csv,
+    export_parquet,
+    json_safe,
+)
 from orgsim.scenario import Scenario
 from orgsim.stats import Comparison, Estimate, mean_ci, paired
 
@@ -1279,7 +1286,7 @@ class SweepResult:
     def to_json(self) -> dict[str, Any]:
         """Plain data: spec, table, sensitivity, charts, failures (NaN as None)."""
         sens = None if self.sensitivity is None else self.sensitivity.to_dict()
-        return _json_safe(
+        return json_safe(
             {
                 "name": self.spec.name,
                 "experiment": self.spec.experiment,
@@ -1295,33 +1302,6 @@ class SweepResult:
                 "charts": [str(c.png) for c in self.charts],
             }
         )
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, np.generic):
-        return _json_safe(value.item())
-    if isinstance(value, np.ndarray):
-        return [_json_safe(v) for v in value.tolist()]
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-# ------------------------------------------------------------------ running
-
-
-def _check_out(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".orgsim-write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise ExperimentError(f"cannot write to --out {out}: {exc.strerror or exc}") from None
 
 
 def _check_existing(db: ResultsDB, experiment: str, out: Path, resume: bool) -> None:
@@ -1422,7 +1402,7 @@ def sweep(
     points = design_points(spec)
     scenarios = point_scenarios(spec, points)
     out_dir = Path(out) if out is not None else Path("out") / f"sweep-{spec.name}"
-    _check_out(out_dir)
+    check_out_dir(out_dir)
     db_path = out_dir / "results.sqlite"
     tasks = build_tasks(spec, points, scenarios, keep_events=keep, fail=fail)
     wanted = {t.key for t in tasks}
