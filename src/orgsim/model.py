@@ -25,6 +25,7 @@ import simpy
 
 from orgsim import __version__
 from orgsim import events as ev
+from orgsim.distributions import lognormal
 from orgsim.log import EventLog
 from orgsim.rng import Streams
 from orgsim.scenario import ConflictKind, Scenario
@@ -79,6 +80,8 @@ class Run:
             k.target for k in sc.conflicts.kinds.values() if k.enabled and k.effect == "extra_work"
         }
         self.quarter_share = sc.budget.quarter_days / 365.0
+        cv = sc.talent.skill_cv
+        self.skill = lognormal(1.0, cv) if cv > 0 else None  # individual productivity
         # ID counters live on the run, never at module level (STYLE.md rule 7).
         self._ids: dict[str, int] = {}
         self.opened_this_quarter: dict[str, int] = {}
@@ -237,12 +240,7 @@ class Run:
 
     def hire(self, department: str, requisition: int, ramped: bool, rng: Any) -> int:
         """Someone joins: skill and resilience (attrition threshold) are drawn."""
-        cv = self.scenario.talent.skill_cv
-        if cv > 0:
-            sigma2 = math.log1p(cv * cv)
-            skill = float(rng.lognormal(-sigma2 / 2.0, math.sqrt(sigma2)))
-        else:
-            skill = 1.0
+        skill = self.skill.draw(rng) if self.skill is not None else 1.0
         resilience = float(rng.standard_exponential())
         emp = self.next_id("employee")
         self.record(
