@@ -12,6 +12,7 @@ read (see :func:`decode`).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
@@ -392,11 +393,18 @@ class ConflictLapsed(Event):
 UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
+@functools.cache
+def payload_fields(cls: type[Event]) -> tuple[str, ...]:
+    """Names of an event class's own fields (everything but ``seq`` and ``time``)."""
+    return tuple(f.name for f in attrs.fields(cls) if f.name not in ("seq", "time"))
+
+
 def payload(ev: Event) -> dict[str, Any]:
     """The event's own fields (everything but ``seq`` and ``time``)."""
-    return {
-        f.name: getattr(ev, f.name) for f in attrs.fields(type(ev)) if f.name not in ("seq", "time")
-    }
+    return {name: getattr(ev, name) for name in payload_fields(type(ev))}
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 def encode(ev: Event) -> tuple[int, float, str, int, str]:
@@ -407,7 +415,7 @@ def encode(ev: Event) -> tuple[int, float, str, int, str]:
         ev.time,
         cls.__name__,
         cls.schema_version,
-        json.dumps(payload(ev), separators=(",", ":")),
+        _ENCODER.encode(payload(ev)),
     )
 
 
