@@ -118,3 +118,99 @@ def test_sensitivity_skips_outputs_with_missing_points() -> None:
         "missing": "1 point(s) without a value (failed runs?)",
         "flat": "the output does not vary over the design",
     }
+
+
+# ------------------------------------------------------------------ delta (grid, LHS)
+
+
+def _grid_x(n1: int, n2: int) -> np.ndarray:
+    return np.array([(a, b) for a in np.linspace(0, 1, n1) for b in np.linspace(0, 1, n2)])
+
+
+def test_delta_indices_are_seeded() -> None:
+    x = _grid_x(5, 4)
+    y = x[:, 0] ** 2 + 0.5 * x[:, 1]
+    ind = sensitivity.delta_indices(PROBLEM, x, y, seed=3, num_resamples=40)
+    assert ind.method == "delta" and set(ind.values) == set(sensitivity.DELTA_KEYS)
+    again = sensitivity.delta_indices(PROBLEM, x, y, seed=3, num_resamples=40)
+    for key in sensitivity.DELTA_KEYS:
+        assert np.all(np.isfinite(ind.values[key])), key
+        assert np.array_equal(ind.values[key], again.values[key]), key
+    # SALib draws from NumPy's global state: it is left as it was
+    np.random.seed(11)
+    expected = np.random.random()
+    np.random.seed(11)
+    sensitivity.delta_indices(PROBLEM, x, y, seed=3, num_resamples=10)
+    assert np.random.random() == expected
+
+
+def test_delta_ranks_a_dominant_parameter_first() -> None:
+    # y = 5 x1 + 0.1 x2 over a 10 x 10 grid: x1 decides the output, x2 barely moves it.
+    x = _grid_x(10, 10)
+    y = 5 * x[:, 0] + 0.1 * x[:, 1]
+    ind = sensitivity.delta_indices(PROBLEM, x, y, seed=1, num_resamples=50)
+    delta, s1 = ind.values["delta"], ind.values["S1"]
+    assert delta[0] > delta[1] + 0.1
+    assert s1[0] > 0.8 > 0.2 > s1[1]
+    assert ind.to_dict()["a"]["delta"] == pytest.approx(float(delta[0]))
+
+
+def _grid_sweep(levels: tuple[list[float], list[float]]) -> dict[str, Any]:
+    return {
+        "name": "tiny-grid",
+        "base": "startup",
+        "design": "grid",
+        "replications": 2,
+        "seed": 4,
+        "metrics": ["value_shipped"],
+        "overrides": {"horizon": 150.0},
+        "parameters": [
+            {"path": "conflicts.intensity", "levels": levels[0]},
+            {"path": "scale", "levels": levels[1]},
+        ],
+    }
+
+
+def test_delta_skips_outputs_of_too_small_or_flat_designs() -> None:
+    small = parse_sweep(_grid_sweep(([0.5, 2.0, 4.0], [0.5, 1.0])))
+    points = design_points(small)
+    sens = sensitivity.analyse(small, points, {"y": np.arange(len(points), dtype=float)})
+    assert sens.method == "delta" and not sens.indices
+    assert sens.skipped == {
+        "y": "too few design points for the delta measure (6, needs 20 or more)"
+    }
+    spec = parse_sweep(_grid_sweep(([0.25, 0.5, 1.0, 2.0, 4.0], [0.5, 0.75, 1.0, 1.5])))
+    points = design_points(spec)
+    sens = sensitivity.analyse(spec, points, {"flat": np.ones(len(points))})
+    assert sens.skipped == {"flat": "the output does not vary over the design"}
+
+
+def test_a_grid_sweep_writes_the_delta_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sensitivity, "DELTA_RESAMPLES", 30)
+    spec = parse_sweep(_grid_sweep(([0.25, 0.5, 1.0, 2.0, 4.0], [0.5, 0.75, 1.0, 1.5])))
+    result = sweep(spec, executor="serial", out=tmp_path / "g")
+    sens = result.sensitivity
+    assert sens is not None and sens.method == "delta" and sens.points == 20
+    assert set(sens.indices) | set(sens.skipped) == {
+        "value_shipped.effect",
+        "value_shipped.on",
+        "value_shipped.off",
+    }
+    assert "value_shipped.on" in sens.indices
+    chart = next(c for c in result.charts if c.name == "sensitivity-delta")
+    assert chart.png.exists() and chart.svg.exists()
+    assert chart.data["points"] == 20
+    assert chart.data["outputs"] == [o for o in ["value_shipped.effect"] if o in sens.indices]
+    for output in chart.data["outputs"]:
+        for key in sensitivity.DELTA_KEYS:
+            assert np.array_equal(
+                chart.data["panels"][output][key], sens.indices[output].values[key], equal_nan=True
+            )
+    summary = result.to_json()["sensitivity"]
+    assert summary["method"] == "delta" and summary["points"] == 20
+    on = sens.indices["value_shipped.on"]
+    assert summary["outputs"]["value_shipped.on"]["scale"]["delta"] == pytest.approx(
+        float(on.values["delta"][1])
+    )

@@ -12,7 +12,6 @@ read (see :func:`decode`).
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
@@ -393,10 +392,17 @@ class ConflictLapsed(Event):
 UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
-@functools.cache
+_FIELDS: dict[type[Event], tuple[str, ...]] = {}  # a memo of class metadata, not state
+
+
 def payload_fields(cls: type[Event]) -> tuple[str, ...]:
     """Names of an event class's own fields (everything but ``seq`` and ``time``)."""
-    return tuple(f.name for f in attrs.fields(cls) if f.name not in ("seq", "time"))
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(
+            f.name for f in attrs.fields(cls) if f.name not in ("seq", "time")
+        )
+    return names
 
 
 def payload(ev: Event) -> dict[str, Any]:

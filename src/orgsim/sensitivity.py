@@ -1,11 +1,16 @@
-"""Sobol and Morris sensitivity indices of a sweep's outputs, with SALib.
+"""Sensitivity indices of a sweep's outputs (Sobol, Morris, delta), with SALib.
 
 Which swept parameter drives the broker's effect, and which drive the company's
 results? For a ``design = "sobol"`` sweep, Saltelli's sampling scheme (SALib's
 ``sample.sobol``) gives first-order (S1) and total-order (ST) Sobol indices with
 bootstrap confidence intervals; for ``design = "morris"``, Morris trajectories give
 the elementary-effects screening measures mu* (mean absolute effect, with a
-bootstrap CI) and sigma (spread: non-linearity or interactions).
+bootstrap CI) and sigma (spread: non-linearity or interactions). Grid and LHS
+designs have no such structure, so they get Borgonovo's moment-independent delta
+measure (SALib's ``analyze.delta``, which accepts any sample) with a first-order
+S1 estimated from the same data, both with bootstrap CIs. Delta needs enough
+points: SALib (1.5 and later) estimates nothing below 20, and at 20 to 50 the CIs
+are wide.
 
 The outputs analysed are, per design point, means over replications: for a paired
 sweep ``<metric>.effect`` (the broker's mean paired difference, on − off) and each
@@ -34,19 +39,38 @@ if TYPE_CHECKING:  # pragma: no cover
     from orgsim.sweep import Point, SweepSpec
 
 __all__ = [
+    "DELTA_MIN_POINTS",
     "METHODS",
     "Indices",
     "Sensitivity",
     "analyse",
+    "available",
+    "delta_indices",
+    "method_for",
     "morris_indices",
     "morris_sample",
     "sobol_indices",
     "sobol_sample",
 ]
 
-METHODS = ("sobol", "morris")
+METHODS = ("sobol", "morris", "delta")
 SOBOL_KEYS = ("S1", "S1_conf", "ST", "ST_conf")
 MORRIS_KEYS = ("mu", "mu_star", "mu_star_conf", "sigma")
+DELTA_KEYS = ("delta", "delta_conf", "S1", "S1_conf")
+DELTA_MIN_POINTS = 20  # SALib >= 1.5 bins at least 10 points in each of 2+ classes
+DELTA_RESAMPLES = 200  # bootstrap resamples of a sweep's delta analysis
+
+
+def available() -> bool:
+    """Whether SALib is installed (without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("SALib") is not None
+
+
+def method_for(design: str) -> str:
+    """The sensitivity method of a design: ``sobol``, ``morris``, else ``delta``."""
+    return design if design in ("sobol", "morris") else "delta"
 
 
 def sobol_sample(problem: Mapping[str, Any], n: int, *, seed: int) -> np.ndarray:
@@ -77,11 +101,13 @@ class Indices:
 
     Attributes:
         output: What was analysed (``net_value.effect``).
-        method: ``sobol`` or ``morris``.
+        method: ``sobol``, ``morris`` or ``delta``.
         names: Parameter paths, in order.
         values: Index name to one value per parameter: ``S1``, ``S1_conf``,
-            ``ST``, ``ST_conf`` (Sobol; ``_conf`` is the CI half-width) or ``mu``,
-            ``mu_star``, ``mu_star_conf``, ``sigma`` (Morris).
+            ``ST``, ``ST_conf`` (Sobol; ``_conf`` is the CI half-width), ``mu``,
+            ``mu_star``, ``mu_star_conf``, ``sigma`` (Morris) or ``delta``,
+            ``delta_conf``, ``S1``, ``S1_conf`` (delta; NaN where SALib could not
+            estimate a parameter).
         conf_level: Confidence level of the ``_conf`` half-widths.
     """
 
@@ -107,11 +133,13 @@ class Sensitivity:
     """The indices of every output of a sweep.
 
     Attributes:
-        method: ``sobol`` or ``morris``.
+        method: ``sobol``, ``morris`` or ``delta``.
         names: Parameter paths.
         indices: Output name to its indices, in output order.
-        skipped: Output name to why it was not analysed (failed runs, NaNs).
+        skipped: Output name to why it was not analysed (failed runs, NaNs, too
+            few points).
         seed: Seed of the bootstrap.
+        points: Design points analysed.
     """
 
     method: str
@@ -119,12 +147,14 @@ class Sensitivity:
     indices: dict[str, Indices]
     skipped: dict[str, str]
     seed: int
+    points: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
         return {
             "method": self.method,
             "seed": self.seed,
+            "points": self.points,
             "outputs": {k: v.to_dict() for k, v in self.indices.items()},
             "skipped": dict(self.skipped),
         }
@@ -150,7 +180,9 @@ class Sensitivity:
         )
         table.add_column("output")
         table.add_column("parameter")
-        heads = ("S1", "ST") if self.method == "sobol" else ("mu*", "sigma")
+        heads = {"sobol": ("S1", "ST"), "morris": ("mu*", "sigma")}.get(
+            self.method, ("delta", "S1")
+        )
         for head in heads:
             table.add_column(head, justify="right")
         for output in outputs:
@@ -163,6 +195,11 @@ class Sensitivity:
                         f"{v['S1'][i]:.2f} ± {v['S1_conf'][i]:.2f}",
                         f"{v['ST'][i]:.2f} ± {v['ST_conf'][i]:.2f}",
                     ]
+                elif self.method == "delta":
+                    cells = [
+                        f"{v['delta'][i]:.2f} ± {v['delta_conf'][i]:.2f}",
+                        f"{v['S1'][i]:.2f} ± {v['S1_conf'][i]:.2f}",
+                    ]
                 else:
                     cells = [
                         f"{v['mu_star'][i]:.3g} ± {v['mu_star_conf'][i]:.2g}",
@@ -170,6 +207,10 @@ class Sensitivity:
                     ]
                 table.add_row(output if i == 0 else "", name, *cells)
         console.print(table)
+        if self.method == "delta" and self.points < 50:
+            console.print(
+                f"delta from {self.points} design points: the CIs are wide, read the ranking"
+            )
         hidden = [o for o in self.indices if o not in outputs]
         if hidden:
             console.print(f"also analysed (see summary.json): {', '.join(hidden)}")
@@ -245,23 +286,86 @@ def morris_indices(
     return Indices(output, "morris", tuple(problem["names"]), values, conf_level)
 
 
+def delta_indices(
+    problem: Mapping[str, Any],
+    x: np.ndarray,
+    y: Sequence[float] | np.ndarray,
+    *,
+    seed: int,
+    output: str = "y",
+    num_resamples: int = DELTA_RESAMPLES,
+    conf_level: float = 0.95,
+) -> Indices:
+    """Borgonovo's delta and a first-order S1 of ``y`` over any sample ``x``.
+
+    Delta (0 to 1) measures how much fixing a parameter shifts the whole
+    distribution of the output, not only its variance; S1 is the share of the
+    output's variance explained by the parameter alone. Both come with bootstrap
+    CIs (``_conf`` half-widths). SALib draws from NumPy's global random state: it
+    is seeded with ``seed`` for the call and restored afterwards.
+
+    With SALib 1.5 and later ``delta`` is its ``delta_raw`` (the classic
+    estimator, bootstrapping the sample as it is: a grid or LHS is balanced
+    already); earlier versions call it ``delta``.
+
+    Raises:
+        ValueError: SALib could not analyse ``y`` (e.g. a singular density).
+    """
+    from SALib.analyze import delta
+
+    arr = np.asarray(y, dtype=float)
+    state = np.random.get_state()
+    fmt = warnings.formatwarning
+    try:
+        np.random.seed(seed)
+        with warnings.catch_warnings(record=True), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            res = delta.analyze(
+                dict(problem),
+                np.asarray(x, dtype=float),
+                arr,
+                num_resamples=num_resamples,
+                conf_level=conf_level,
+                seed=seed,
+                print_to_console=False,
+            )
+    finally:
+        np.random.set_state(state)
+        warnings.formatwarning = fmt  # SALib >= 1.5 replaces it
+    key = "delta" if "delta" in res else "delta_raw"
+    values = {
+        "delta": np.asarray(res[key], dtype=float),
+        "delta_conf": np.asarray(res[f"{key}_conf"], dtype=float),
+        "S1": np.asarray(res["S1"], dtype=float),
+        "S1_conf": np.asarray(res["S1_conf"], dtype=float),
+    }
+    return Indices(output, "delta", tuple(problem["names"]), values, conf_level)
+
+
 def analyse(
-    spec: SweepSpec, points: Sequence[Point], outputs: Mapping[str, np.ndarray]
+    spec: SweepSpec,
+    points: Sequence[Point],
+    outputs: Mapping[str, np.ndarray],
+    *,
+    delta_resamples: int | None = None,
 ) -> Sensitivity:
-    """Indices of every output of a ``sobol`` or ``morris`` sweep.
+    """Indices of every output of a sweep: Sobol, Morris, or delta (grid, LHS).
 
     Args:
         spec: The sweep (its design decides the method; its seed the bootstrap).
         points: The design points, in design order.
         outputs: Output name to one value per point (see
             :func:`orgsim.sweep.sensitivity_outputs`).
+        delta_resamples: Bootstrap resamples of the delta method (default
+            ``DELTA_RESAMPLES``).
 
     Returns:
-        The indices; an output with a missing value (a point whose runs failed) or
-        no variation at all is skipped, with the reason.
+        The indices; an output with a missing value (a point whose runs failed),
+        no variation at all, or that SALib's delta could not estimate (too few
+        points) is skipped, with the reason.
     """
-    if spec.design not in METHODS:
-        raise ValueError(f"sensitivity needs a sobol or morris design, not {spec.design!r}")
+    method = method_for(spec.design)
+    resamples = DELTA_RESAMPLES if delta_resamples is None else delta_resamples
     problem = spec.problem()
     x = np.array([p.x for p in points], dtype=float)
     indices: dict[str, Indices] = {}
@@ -274,10 +378,27 @@ def analyse(
         if np.ptp(y) == 0:
             skipped[name] = "the output does not vary over the design"
             continue
-        if spec.design == "sobol":
+        if method == "sobol":
             indices[name] = sobol_indices(problem, y, seed=spec.seed, output=name)
-        else:
+        elif method == "morris":
             indices[name] = morris_indices(
                 problem, x, y, num_levels=spec.morris_levels, seed=spec.seed, output=name
             )
-    return Sensitivity(spec.design, spec.names, indices, skipped, spec.seed)
+        elif len(y) < DELTA_MIN_POINTS:
+            skipped[name] = (
+                f"too few design points for the delta measure ({len(y)}, "
+                f"needs {DELTA_MIN_POINTS} or more)"
+            )
+        else:
+            try:
+                ind = delta_indices(
+                    problem, x, y, seed=spec.seed, output=name, num_resamples=resamples
+                )
+            except (ValueError, RuntimeError, ArithmeticError) as exc:
+                skipped[name] = f"SALib's delta failed: {exc}"
+                continue
+            if np.isnan(ind.values["delta"]).all() and np.isnan(ind.values["S1"]).all():
+                skipped[name] = "SALib's delta estimated nothing (too few or degenerate points)"
+                continue
+            indices[name] = ind
+    return Sensitivity(method, spec.names, indices, skipped, spec.seed, len(points))

@@ -10,7 +10,8 @@ starts. :func:`sweep` runs the points on an executor (serial, local processes, a
 Dask cluster), commits every run to the results database the moment it arrives,
 resumes where an interrupted sweep stopped, and aggregates in canonical order: per
 point, each arm's mean with a 95% CI and the broker's paired effect with its CI;
-Sobol or Morris sensitivity indices for those designs; heatmaps and curves.
+Sobol or Morris sensitivity indices for those designs, the delta measure for grids
+and LHS; heatmaps and curves.
 
 Randomness: by default every point and both arms of a replication use the same
 root seed and replication number, so they draw from the same random streams
@@ -1256,7 +1257,8 @@ class SweepResult:
         spec: The sweep.
         points: Per design point, arm means and the paired effect (design order).
         table: The per-point table (see :func:`table_rows`).
-        sensitivity: Sobol or Morris indices (those designs only), else None.
+        sensitivity: Sobol or Morris indices (those designs), else delta (grid,
+            LHS; None without SALib).
         records: Every stored run of the sweep, in canonical order.
         charts: The charts written.
         out: Output folder; ``db`` the results database in it.
@@ -1453,11 +1455,13 @@ def sweep(
     failed = [r.key for r in records if r.status != "ok"]
     rows = table_rows(spec, results)
     _export(records, rows, out_dir)
-    sens = None
-    if spec.design in ("sobol", "morris"):
-        from orgsim import sensitivity
+    from orgsim import sensitivity
 
+    sens = None
+    if spec.design in ("sobol", "morris") or sensitivity.available():
         sens = sensitivity.analyse(spec, points, sensitivity_outputs(spec, results))
+    else:
+        logger.warning("SALib is not installed: no sensitivity analysis (orgsim[sensitivity])")
     written = _charts(spec, results, sens, out_dir) if charts else []
     result = SweepResult(
         spec=spec,

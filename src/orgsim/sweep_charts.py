@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from orgsim.sweep import PointResult, SweepSpec
 
 __all__ = [
+    "delta_bars",
     "effect_curve",
     "effect_map",
     "morris_bars",
@@ -730,6 +731,103 @@ def morris_bars(
     return Chart(name, paths, {"outputs": chosen, "panels": panels})
 
 
+def delta_bars(
+    sens: Sensitivity,
+    out_dir: PathLike,
+    outputs: Sequence[str] | None = None,
+    name: str = "sensitivity-delta",
+) -> Chart:
+    """Borgonovo's delta and first-order S1 with 95% CIs, one panel per output.
+
+    The sensitivity of grid and LHS designs (see
+    :func:`orgsim.sensitivity.delta_indices`). The subtitle gives the number of
+    design points, and warns that the CIs are wide when there are few.
+
+    Returns:
+        The chart; ``data["panels"][output]`` holds ``names`` and arrays
+        ``delta``, ``delta_conf``, ``S1``, ``S1_conf`` (per parameter, in parameter
+        order; NaN where SALib could not estimate); ``data["points"]`` the number
+        of design points.
+    """
+    chosen = _outputs(sens, outputs)
+    panels: dict[str, dict[str, Any]] = {
+        o: {
+            "names": list(sens.names),
+            **{k: np.asarray(v) for k, v in sens.indices[o].values.items()},
+        }
+        for o in chosen
+    }
+    with _style():
+        n = max(len(chosen), 1)
+        rows, cols = _grid(n, 2)
+        fig = _figure(6.2 * cols + 0.3, (1.0 + 0.6 * len(sens.names)) * rows + 1.6)
+        axes = _axes(fig, n, cols)
+        y = np.arange(len(sens.names))
+        h = 0.38
+        s1_style: dict[str, Any] = {"color": "#E69F00", "hatch": "//", "edgecolor": "white"}
+        delta_style: dict[str, Any] = {"color": BLUE}
+        # one x range for every panel, so that bars compare across outputs
+        ends = [0.0, 1.0]
+        for p in panels.values():
+            for key in ("delta", "S1"):
+                v = np.asarray(p[key], dtype=float)
+                c = np.nan_to_num(np.asarray(p[f"{key}_conf"], dtype=float))
+                ends += [float(e) for e in np.concatenate([v - c, v + c]) if math.isfinite(e)]
+        left, right = min(ends), max(ends) + 0.22  # room for the value labels
+        for ax, o in zip(axes, chosen, strict=False):
+            p = panels[o]
+            for values, conf, offset, style in (
+                (p["delta"], p["delta_conf"], -h / 2, delta_style),
+                (p["S1"], p["S1_conf"], h / 2, s1_style),
+            ):
+                v = np.asarray(values, dtype=float)
+                c = np.asarray(conf, dtype=float)
+                ax.barh(y + offset, np.nan_to_num(v), height=h, **style)
+                ax.errorbar(v, y + offset, xerr=c, fmt="none", ecolor="#000000", capsize=3, lw=1)
+                for yi, vi, ci in zip(y + offset, v, c, strict=True):
+                    if math.isnan(vi):
+                        ax.text(0.02, yi, "n/a", va="center", fontsize=8, color="#555555")
+                        continue
+                    end = max(vi, 0.0) + (0.0 if math.isnan(ci) else ci)
+                    ax.text(end + 0.02, yi, f"{vi:.2f}", va="center", fontsize=8)
+            ax.axvline(0.0, color="#000000", lw=0.8)
+            ax.set_yticks(y, [param_label(nm) for nm in sens.names])
+            ax.invert_yaxis()
+            ax.grid(axis="y", visible=False)
+            ax.set_xlim(left - 0.02, right)
+            ax.set_xlabel("index (0: no influence; 1: decides the output)")
+            ax.set_title(_output_label(o))
+        if not chosen:
+            from orgsim.charts import _no_data
+
+            _no_data(axes[0], "no output could be analysed")
+        from matplotlib.patches import Patch
+
+        fig.legend(
+            handles=[
+                Patch(color=BLUE, label="δ: moment-independent importance (0 to 1)"),
+                Patch(
+                    facecolor="#E69F00",
+                    hatch="//",
+                    edgecolor="white",
+                    label="S1: first-order variance share",
+                ),
+            ],
+            loc="outside lower center",
+            ncol=2,
+            frameon=False,
+        )
+        caveat = (
+            f"{sens.points} design points: wide CIs, read the ranking, not the values"
+            if sens.points < 50
+            else f"{sens.points} design points"
+        )
+        fig.suptitle(f"Delta sensitivity (SALib), 95% bootstrap CI\n{caveat}")
+        paths = _save(fig, out_dir, name)
+    data = {"outputs": chosen, "panels": panels, "points": sens.points}
+    return Chart(name, paths, data)
+
+
 # --- all of a sweep's charts -----------------------------------------------------------
 
 
@@ -746,7 +844,9 @@ def sweep_charts(
     * ``effect-<param>``: the effect against each of the first two parameters,
       one line per level of the other when the design is a grid of two;
     * ``sobol`` or ``morris``: the indices of the metrics' broker effects (paired)
-      or levels (unpaired).
+      or levels (unpaired);
+    * ``sensitivity-delta`` (grid and LHS designs): their delta and S1, when at
+      least one could be estimated (delta needs 20 points or more).
     """
     names = list(spec.names)
     metrics = list(spec.metrics)
@@ -767,6 +867,8 @@ def sweep_charts(
         wanted = [f"{m}.effect" if spec.paired else m for m in metrics]
         if sens.method == "sobol":
             out.append(sobol_bars(sens, out_dir, wanted))
-        else:
+        elif sens.method == "morris":
             out.append(morris_bars(sens, out_dir, wanted))
+        elif any(o in sens.indices for o in wanted):  # too few points: no chart
+            out.append(delta_bars(sens, out_dir, wanted))
     return out
