@@ -787,6 +787,8 @@ def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -
     """
     file = _locate(path)
     data = _read_toml(file)
-    scenario = parse_scenario(data, source=str(file), overrides=overrides)
+    # Name the overrides in the message: a bad value may come from --set, not the file.
+    source = f"{file} with --set {', '.join(overrides)}" if overrides else str(file)
+    scenario = parse_scenario(data, source=source, overrides=overrides)
     logger.debug("loaded scenario %r from %s (%d overrides)", scenario.name, file, len(overrides))
     return scenario
