@@ -136,19 +136,9 @@ class OrgState:
 
     # ------------------------------------------------------------------ queries
 
-    def capacity(self, department: str) -> float:
-        """Skill-weighted people available today, before conflicts' drag."""
-        d = self.departments[department]
-        return d.full_skill + d.ramp_skill  # ramp discount applied by the caller
-
     def backlog(self, department: str) -> float:
         """Person-days of work queued in a department."""
-        return sum(self.item_remaining(item) for *_, item in self.departments[department].queue)
-
-    def item_remaining(self, item: str) -> float:
-        """Remaining effort of a queue item (``F<id>`` feature, ``X<id>`` work)."""
-        num = int(item[1:])
-        return self.features[num].remaining if item[0] == "F" else self.work[num].remaining
+        return sum(entry[3].remaining for entry in self.departments[department].queue)
 
     def next_leaver(self, department: str) -> int | None:
         """The employee whose resilience the department's hazard has used up."""
