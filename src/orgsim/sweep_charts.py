@@ -581,6 +581,25 @@ def _output_label(output: str) -> str:
     return label(output)
 
 
+def _finish_bars(fig: Any, axes: Sequence[Any], any_output: bool, first: str, second: str) -> None:
+    """The shared tail of the sensitivity bar charts: empty-state note and legend."""
+    from matplotlib.patches import Patch
+
+    from orgsim.charts import _no_data
+
+    if not any_output:
+        _no_data(axes[0], "no output could be analysed")
+    fig.legend(
+        handles=[
+            Patch(color=BLUE, label=first),
+            Patch(facecolor="#E69F00", hatch="//", edgecolor="white", label=second),
+        ],
+        loc="outside lower center",
+        ncol=2,
+        frameon=False,
+    )
+
+
 def sobol_bars(
     sens: Sensitivity,
     out_dir: PathLike,
@@ -632,25 +651,8 @@ def sobol_bars(
             ax.grid(axis="y", visible=False)
             ax.set_xlabel("share of output variance")
             ax.set_title(_output_label(o))
-        if not chosen:
-            from orgsim.charts import _no_data
-
-            _no_data(axes[0], "no output could be analysed")
-        from matplotlib.patches import Patch
-
-        fig.legend(
-            handles=[
-                Patch(color=BLUE, label="first order S1 (alone)"),
-                Patch(
-                    facecolor="#E69F00",
-                    hatch="//",
-                    edgecolor="white",
-                    label="total order ST (with interactions)",
-                ),
-            ],
-            loc="outside lower center",
-            ncol=2,
-            frameon=False,
+        _finish_bars(
+            fig, axes, bool(chosen), "first order S1 (alone)", "total order ST (with interactions)"
         )
         fig.suptitle("Sobol sensitivity indices, 95% bootstrap CI")
         paths = _save(fig, out_dir, name)
@@ -706,25 +708,12 @@ def morris_bars(
             ax.set_xlabel(f"{what} ({unit})" if unit else what)
             _compact_axis(ax.xaxis)
             ax.set_title(_output_label(o))
-        if not chosen:
-            from orgsim.charts import _no_data
-
-            _no_data(axes[0], "no output could be analysed")
-        from matplotlib.patches import Patch
-
-        fig.legend(
-            handles=[
-                Patch(color=BLUE, label="μ*: mean |effect| (importance)"),
-                Patch(
-                    facecolor="#E69F00",
-                    hatch="//",
-                    edgecolor="white",
-                    label="σ: spread (non-linearity, interactions)",
-                ),
-            ],
-            loc="outside lower center",
-            ncol=2,
-            frameon=False,
+        _finish_bars(
+            fig,
+            axes,
+            bool(chosen),
+            "μ*: mean |effect| (importance)",
+            "σ: spread (non-linearity, interactions)",
         )
         fig.suptitle("Morris screening, 95% bootstrap CI on μ*")
         paths = _save(fig, out_dir, name)
@@ -797,25 +786,12 @@ def delta_bars(
             ax.set_xlim(left - 0.02, right)
             ax.set_xlabel("index (0: no influence; 1: decides the output)")
             ax.set_title(_output_label(o))
-        if not chosen:
-            from orgsim.charts import _no_data
-
-            _no_data(axes[0], "no output could be analysed")
-        from matplotlib.patches import Patch
-
-        fig.legend(
-            handles=[
-                Patch(color=BLUE, label="δ: moment-independent importance (0 to 1)"),
-                Patch(
-                    facecolor="#E69F00",
-                    hatch="//",
-                    edgecolor="white",
-                    label="S1: first-order variance share",
-                ),
-            ],
-            loc="outside lower center",
-            ncol=2,
-            frameon=False,
+        _finish_bars(
+            fig,
+            axes,
+            bool(chosen),
+            "δ: moment-independent importance (0 to 1)",
+            "S1: first-order variance share",
         )
         caveat = (
             f"{sens.points} design points: wide CIs, read the ranking, not the values"
