@@ -250,11 +250,13 @@ def _charts(
     off: dict[str, np.ndarray],
     out: Path,
 ) -> list[Any]:
-    try:
-        from orgsim import charts
-    except ImportError:  # matplotlib is an extra
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:  # an extra, imported lazily
         logger.warning("matplotlib is not installed: no charts (pip install 'orgsim[charts]')")
         return []
+    from orgsim import charts
+
     q_on, q_off = _stack(records, "on", "quarterly"), _stack(records, "off", "quarterly")
     series = [s for s in SERIES if not s.endswith("*")]
     series += [s for s in SERIES if s.endswith("*")]

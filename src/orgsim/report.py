@@ -196,10 +196,11 @@ def print_comparison(result: ComparisonResult, console: Console | None = None) -
             f"(broker cost {fmt(float(result.on['broker_cost'].mean()), 'k$')} per run)"
         )
     ratio = result.table["value_shipped"].crn_variance_ratio
-    console.print(
-        f"Common random numbers cut the variance of the value-shipped difference "
-        f"{ratio:.1f}x against independent sampling."
-    )
+    if math.isfinite(ratio):
+        console.print(
+            f"Common random numbers cut the variance of the value-shipped difference "
+            f"{ratio:.1f}x against independent sampling."
+        )
     console.print(f"Results: {result.db}; charts and tables in {result.out}/")
 
 

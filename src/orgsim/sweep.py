@@ -1511,11 +1511,13 @@ def _cell(value: Any) -> Any:
 
 
 def _charts(spec: SweepSpec, results: Sequence[PointResult], sens: Any, out: Path) -> list[Any]:
-    try:
-        from orgsim import sweep_charts
-    except ImportError:  # pragma: no cover - matplotlib is an extra
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:  # an extra, imported lazily
         logger.warning("matplotlib is not installed: no charts (pip install 'orgsim[charts]')")
         return []
+    from orgsim import sweep_charts
+
     try:
         return sweep_charts.sweep_charts(spec, results, sens, out)
     except OSError as exc:
