@@ -168,8 +168,11 @@ def _save(fig: Figure, out_dir: PathLike, name: str) -> tuple[Path, ...]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     png, svg = out / f"{name}.png", out / f"{name}.svg"
-    fig.savefig(png, dpi=150, facecolor="white")
-    fig.savefig(svg, facecolor="white", metadata={"Date": None})
+    # Provenance in the files themselves; no date, so the same data gives the same bytes.
+    from orgsim import __version__
+
+    fig.savefig(png, dpi=150, facecolor="white", metadata={"Software": f"orgsim {__version__}"})
+    fig.savefig(svg, facecolor="white", metadata={"Date": None, "Creator": f"orgsim {__version__}"})
     return (png, svg)
 
 

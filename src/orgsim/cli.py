@@ -193,6 +193,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         broker=args.broker,
         overrides=args.overrides,
         db=args.db or None,
+        command=args.command_line,
     )
     if args.json:
         doc = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -84,6 +85,7 @@ def run_scenario(
     overrides: Sequence[str] = (),
     replication: int = 0,
     db: str | os.PathLike[str] | None = None,
+    command: Sequence[str] | None = None,
 ) -> RunResult:
     """Simulate one replication of a scenario and measure it.
 
@@ -94,6 +96,7 @@ def run_scenario(
         overrides: ``dotted.path=value`` settings applied over the scenario.
         replication: Replication number (selects independent random streams).
         db: When given, store the run's log and metadata in this SQLite file.
+        command: Command line stored with the run as provenance (default: ``sys.argv``).
 
     Returns:
         The finished run with its metrics (and its id in the store).
@@ -110,6 +113,7 @@ def run_scenario(
     run_id = None
     path = None
     if db is not None:
+        from orgsim.results import versions
         from orgsim.store import EventStore
 
         path = Path(db)
@@ -118,9 +122,13 @@ def run_scenario(
         except OSError as exc:
             raise StoreError(f"cannot create the folder of {path}: {exc.strerror}") from None
         with EventStore(path) as store:
-            run_id = store.save(
-                run.log, scenario=sc, metadata={"metrics": measured, "elapsed": elapsed}
-            )
+            provenance = {
+                "metrics": measured,
+                "elapsed": elapsed,
+                "command": list(command if command is not None else sys.argv),
+                "versions": versions(),
+            }
+            run_id = store.save(run.log, scenario=sc, metadata=provenance)
     logger.info(
         "%s seed %d broker %s: %d events in %.2fs",
         sc.name,
