@@ -284,7 +284,9 @@ class Run:
     def hiring(self, requisition: int) -> Proc:
         """A requisition is filled after the time to hire, unless cancelled meanwhile."""
         talent = self.scenario.talent
-        dept = self.state.requisitions[requisition]
+        dept = self.state.requisitions.get(requisition)
+        if dept is None:
+            return  # cancelled in the same instant it was opened
         # Per-department streams keep one department's hiring luck independent of
         # how many requisitions the others opened (common random numbers).
         yield self.env.timeout(talent.time_to_hire.draw(self.streams[f"talent.hire.{dept}"]))
