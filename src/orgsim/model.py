@@ -257,7 +257,7 @@ class Run:
     def target_headcount(self, name: str) -> int:
         """Headcount the department's budget funds and its need justifies."""
         d = self.state.departments[name]
-        per_head = d.salary * self.quarter_share
+        per_head = max(d.salary * self.quarter_share, EPS)  # a vanishing salary underflows
         funded = int(d.allocated / per_head + EPS)
         wanted = int(d.need / per_head + 0.5)
         return max(0, min(funded, wanted))

@@ -1,0 +1,50 @@
+"""Any valid scenario simulates: the log is ordered, replays exactly, and measures."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from strategies import valid_scenario_data
+
+from orgsim.loading import parse_scenario
+from orgsim.log import replay
+from orgsim.model import simulate
+from orgsim.projections import metrics
+
+
+def affordable(data: dict[str, Any]) -> dict[str, Any]:
+    """Keep a generated scenario's size small enough to run in milliseconds."""
+    data = dict(data)
+    data["horizon"] = 30.0
+    delivery = dict(data.get("delivery", {}))
+    delivery["products"] = min(delivery.get("products", 1), 2)
+    delivery["initial_features"] = min(delivery.get("initial_features", 3), 3)
+    delivery["tick"] = max(delivery.get("tick", 1.0), 0.5)
+    data["delivery"] = delivery
+    budget = dict(data.get("budget", {}))
+    budget["quarter_days"] = max(budget.get("quarter_days", 91.25), 15.0)
+    data["budget"] = budget
+    return data
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(valid_scenario_data())
+def test_every_valid_scenario_simulates_and_replays(data: dict[str, Any]) -> None:
+    scenario = parse_scenario(affordable(data))
+    for broker in (True, False):
+        run = simulate(scenario, seed=3, broker=broker)
+        log = run.log
+        assert [e.seq for e in log] == list(range(len(log)))
+        assert all(a.time <= b.time for a, b in zip(log, log[1:], strict=False))
+        assert log[-1].time == scenario.horizon
+        assert replay(log).state.snapshot() == run.state.snapshot()
+        assert all(d.staff >= 0 for d in run.state.departments.values())
+        measured = metrics(log)
+        assert all(isinstance(v, float) for v in measured.values())
+        assert not any(math.isinf(v) for v in measured.values())
