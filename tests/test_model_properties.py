@@ -6,12 +6,12 @@ import math
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
-from strategies import valid_scenario_data
 
 from orgsim.loading import parse_scenario
 from orgsim.log import replay
 from orgsim.model import simulate
 from orgsim.projections import metrics
+from strategies import valid_scenario_data
 
 
 def affordable(data: dict[str, Any]) -> dict[str, Any]:
