@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -41,7 +42,7 @@ def test_every_valid_scenario_simulates_and_replays(data: dict[str, Any]) -> Non
         run = simulate(scenario, seed=3, broker=broker)
         log = run.log
         assert [e.seq for e in log] == list(range(len(log)))
-        assert all(a.time <= b.time for a, b in zip(log, log[1:], strict=False))
+        assert all(a.time <= b.time for a, b in itertools.pairwise(log))
         assert log[-1].time == scenario.horizon
         assert replay(log).state.snapshot() == run.state.snapshot()
         assert all(d.staff >= 0 for d in run.state.departments.values())
