@@ -163,12 +163,21 @@ def _local(chunks: list[list[Task]], jobs: int) -> Iterator[list[RunRecord]]:
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
+    from concurrent.futures.process import BrokenProcessPool
+
     pool = ProcessPoolExecutor(max_workers=min(jobs, max(1, len(chunks))), mp_context=ctx)
     try:
         pending = {pool.submit(execute_batch, chunk) for chunk in chunks}
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                yield future.result()
+                try:
+                    records = future.result()
+                except BrokenProcessPool:
+                    raise ExperimentError(
+                        "a worker process died (killed, or out of memory); the runs that "
+                        "finished are committed: rerun with --resume to go on"
+                    ) from None
+                yield records
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

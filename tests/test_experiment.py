@@ -1,0 +1,44 @@
+"""Executors: a worker that dies is reported clearly, and committed runs are kept."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import pytest
+
+from orgsim import experiment
+from orgsim.errors import ExperimentError
+from orgsim.experiment import Task, execute_batch, run_tasks
+from orgsim.loading import parse_scenario
+from orgsim.results import RunRecord
+
+
+def dying_batch(tasks: Sequence[Task]) -> list[RunRecord]:
+    """Like execute_batch, but the process running replication 3 dies abruptly."""
+    if any(t.replication == 3 for t in tasks):
+        os._exit(9)
+    return execute_batch(tasks)
+
+
+def test_a_killed_worker_is_an_error_that_keeps_what_finished(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scenario = parse_scenario({"horizon": 30.0})
+    tasks = [
+        Task(
+            experiment="x",
+            scenario=scenario,
+            scenario_hash=scenario.digest(),
+            point=0,
+            arm="on",
+            replication=rep,
+            seed=1,
+        )
+        for rep in range(6)
+    ]
+    monkeypatch.setattr(experiment, "execute_batch", dying_batch)
+    committed: list[RunRecord] = []
+    with pytest.raises(ExperimentError, match=r"worker process died.*--resume"):
+        run_tasks(tasks, executor="local", jobs=2, on_record=committed.append)
+    assert all(r.status == "ok" and r.replication != 3 for r in committed)
