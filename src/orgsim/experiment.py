@@ -176,7 +176,8 @@ def _local(chunks: list[list[Task]], jobs: int) -> Iterator[list[RunRecord]]:
                 except BrokenProcessPool:
                     raise ExperimentError(
                         "a worker process died (killed, or out of memory); the runs that "
-                        "finished are committed: rerun with --resume to go on"
+                        "finished are committed: rerun the same command (a sweep with "
+                        "--resume) to go on"
                     ) from None
                 yield records
     finally:
