@@ -581,6 +581,24 @@ def _output_label(output: str) -> str:
     return label(output)
 
 
+def _index_panels(sens: Sensitivity, chosen: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Per output, the parameter names and every index as an array (the chart data)."""
+    return {
+        o: {
+            "names": list(sens.names),
+            **{k: np.asarray(v) for k, v in sens.indices[o].values.items()},
+        }
+        for o in chosen
+    }
+
+
+def _parameter_axis(ax: Any, y: np.ndarray, names: Sequence[str]) -> None:
+    """Parameters down the y axis, first on top, without horizontal grid lines."""
+    ax.set_yticks(y, [param_label(nm) for nm in names])
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+
+
 def _finish_bars(fig: Any, axes: Sequence[Any], any_output: bool, first: str, second: str) -> None:
     """The shared tail of the sensitivity bar charts: empty-state note and legend."""
     from matplotlib.patches import Patch
@@ -613,13 +631,7 @@ def sobol_bars(
         ``S1_conf``, ``ST``, ``ST_conf`` (per parameter, in parameter order).
     """
     chosen = _outputs(sens, outputs)
-    panels: dict[str, dict[str, Any]] = {
-        o: {
-            "names": list(sens.names),
-            **{k: np.asarray(v) for k, v in sens.indices[o].values.items()},
-        }
-        for o in chosen
-    }
+    panels = _index_panels(sens, chosen)
     with _style():
         n = max(len(chosen), 1)
         rows, cols = _grid(n, 2)
@@ -646,9 +658,7 @@ def sobol_bars(
                 p["ST"], y + h / 2, xerr=p["ST_conf"], fmt="none", ecolor="#000000", capsize=3, lw=1
             )
             ax.axvline(0.0, color="#000000", lw=0.8)
-            ax.set_yticks(y, [param_label(nm) for nm in sens.names])
-            ax.invert_yaxis()
-            ax.grid(axis="y", visible=False)
+            _parameter_axis(ax, y, sens.names)
             ax.set_xlabel("share of output variance")
             ax.set_title(_output_label(o))
         _finish_bars(
@@ -672,13 +682,7 @@ def morris_bars(
         ``mu_star``, ``mu_star_conf``, ``sigma``.
     """
     chosen = _outputs(sens, outputs)
-    panels: dict[str, dict[str, Any]] = {
-        o: {
-            "names": list(sens.names),
-            **{k: np.asarray(v) for k, v in sens.indices[o].values.items()},
-        }
-        for o in chosen
-    }
+    panels = _index_panels(sens, chosen)
     with _style():
         n = max(len(chosen), 1)
         rows, cols = _grid(n, 2)
@@ -699,9 +703,7 @@ def morris_bars(
                 lw=1,
             )
             ax.barh(y + h / 2, p["sigma"], height=h, color="#E69F00", hatch="//", edgecolor="white")
-            ax.set_yticks(y, [param_label(nm) for nm in sens.names])
-            ax.invert_yaxis()
-            ax.grid(axis="y", visible=False)
+            _parameter_axis(ax, y, sens.names)
             metric = o.rpartition(".")[0] or o
             unit = _unit(metric)
             what = "effect of crossing the parameter's range"
@@ -739,13 +741,7 @@ def delta_bars(
         of design points.
     """
     chosen = _outputs(sens, outputs)
-    panels: dict[str, dict[str, Any]] = {
-        o: {
-            "names": list(sens.names),
-            **{k: np.asarray(v) for k, v in sens.indices[o].values.items()},
-        }
-        for o in chosen
-    }
+    panels = _index_panels(sens, chosen)
     with _style():
         n = max(len(chosen), 1)
         rows, cols = _grid(n, 2)
@@ -780,9 +776,7 @@ def delta_bars(
                     end = max(vi, 0.0) + (0.0 if math.isnan(ci) else ci)
                     ax.text(end + 0.02, yi, f"{vi:.2f}", va="center", fontsize=8)
             ax.axvline(0.0, color="#000000", lw=0.8)
-            ax.set_yticks(y, [param_label(nm) for nm in sens.names])
-            ax.invert_yaxis()
-            ax.grid(axis="y", visible=False)
+            _parameter_axis(ax, y, sens.names)
             ax.set_xlim(left - 0.02, right)
             ax.set_xlabel("index (0: no influence; 1: decides the output)")
             ax.set_title(_output_label(o))
