@@ -49,21 +49,28 @@ class Dist:
     # Class-level defaults, shadowed per instance by __attrs_post_init__.
     _a: ClassVar[float] = 0.0
     _b: ClassVar[float] = 0.0
+    _fixed: ClassVar[bool] = False
 
     def __attrs_post_init__(self) -> None:
         # The numpy call's parameters, computed once for the hot path. Kept in the
         # instance dict (the class is not slotted) so they are no attrs field: not
         # a scenario key, not hashed, not compared.
         a = b = 0.0
+        fixed = False
         if self.mean and self.cv:
-            if self.kind == "lognormal":
-                sigma2 = math.log1p(self.cv * self.cv)
+            cv2 = self.cv * self.cv
+            if cv2 == 0.0:
+                fixed = True  # a cv so small its square underflows: the mean itself
+            elif self.kind == "lognormal":
+                sigma2 = math.log1p(cv2)
                 a, b = math.log(self.mean) - sigma2 / 2.0, math.sqrt(sigma2)
             elif self.kind == "gamma":
-                a = 1.0 / (self.cv * self.cv)
+                a = 1.0 / cv2
                 b = self.mean / a
+                fixed = not (math.isfinite(a) and b > 0.0)
         object.__setattr__(self, "_a", a)
         object.__setattr__(self, "_b", b)
+        object.__setattr__(self, "_fixed", fixed)
 
     def check(self) -> list[tuple[str, str]]:
         """Cross-field problems as ``(field, message)`` pairs; empty when valid."""
@@ -114,8 +121,8 @@ class Dist:
             assert self.low is not None and self.high is not None
             return float(rng.uniform(self.low, self.high))
         assert self.mean is not None and self.cv is not None
-        if self.mean == 0:
-            return 0.0
+        if self.mean == 0 or self._fixed:
+            return float(self.mean)
         if kind == "lognormal":
             return float(rng.lognormal(self._a, self._b))
         return float(rng.gamma(self._a, self._b))
