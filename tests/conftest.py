@@ -1,9 +1,20 @@
-"""Shared fixtures: a short midsize scenario and one cached pair of runs."""
+"""Shared fixtures: a short midsize scenario and one cached pair of runs.
+
+Property tests are derandomized by default so that CI is reproducible: the same
+examples every run. To explore new ones, run with ``HYPOTHESIS_PROFILE=explore``.
+"""
 
 from __future__ import annotations
 
+import os
+
 import attrs
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False, max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from orgsim.model import Run, simulate
 from orgsim.scenario import Scenario
