@@ -12,12 +12,12 @@ import attrs
 import pytest
 from hypothesis import settings
 
+from orgsim.model import Run, simulate
+from orgsim.scenario import Scenario
+
 settings.register_profile("ci", derandomize=True)
 settings.register_profile("explore", derandomize=False, max_examples=1000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-from orgsim.model import Run, simulate
-from orgsim.scenario import Scenario
 
 
 @pytest.fixture(scope="session")
