@@ -394,14 +394,6 @@ def bench_log(cfg: dict[str, Any], res: dict[str, Any]) -> None:
 # ----------------------------------------------------------------- peers
 
 
-def erlang_c_wait(lam: float, mu: float, c: int) -> float:
-    a = lam / mu
-    rho = a / c
-    top = a**c / math.factorial(c) / (1 - rho)
-    bottom = sum(a**k / math.factorial(k) for k in range(c)) + top
-    return (top / bottom) / (c * mu - lam)
-
-
 def mmc_scenario(lam: float, mean_service: float, c: int, horizon: float) -> Any:
     """orgsim configured as the textbook M/M/c mediation queue (as tests/test_model.py)."""
     from orgsim.loading import parse_scenario
@@ -515,6 +507,8 @@ def mmc_ciw(lam: float, mean_service: float, c: int, horizon: float, seed: int) 
 
 
 def bench_peers(cfg: dict[str, Any], res: dict[str, Any]) -> None:
+    from orgsim.theory import erlang_c_wait
+
     lam, mean_service, c = 0.2, 8.0, 2
     horizon = cfg["mmc_horizon"]
     reps = cfg["mmc_reps"]

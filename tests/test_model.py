@@ -13,6 +13,7 @@ from orgsim.loading import parse_scenario
 from orgsim.log import replay
 from orgsim.model import Run, simulate, water_fill
 from orgsim.scenario import Scenario
+from orgsim.theory import erlang_c_wait
 
 
 def scenario(**overrides: object) -> Scenario:
@@ -271,15 +272,6 @@ def test_same_seed_same_log_and_replications_differ() -> None:
 
 
 # --------------------------------------------------------- queueing theory
-
-
-def erlang_c_wait(lam: float, mu: float, c: int) -> float:
-    """Mean wait in queue of an M/M/c queue (Erlang C)."""
-    a = lam / mu
-    rho = a / c
-    top = a**c / math.factorial(c) / (1 - rho)
-    bottom = sum(a**k / math.factorial(k) for k in range(c)) + top
-    return (top / bottom) / (c * mu - lam)
 
 
 def test_mediation_queue_matches_erlang_c_in_its_textbook_configuration() -> None:

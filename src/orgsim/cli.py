@@ -239,13 +239,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(comparison_json(result), indent=2) + "\n")
     else:
         print_comparison(result)
-    if result.failed:
-        sys.stderr.write(
-            f"orgsim: error: {len(result.failed)} run(s) failed: "
-            f"{', '.join(result.failed[:5])}; tracebacks are in {result.db}\n"
-        )
-        return 1
-    return 0
+    return _failures(result.failed, result.db)
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -292,14 +286,18 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
     else:
         print_sweep(result)
-    if result.failed:
-        shown = ", ".join(result.failed[:10]) + (" ..." if len(result.failed) > 10 else "")
-        sys.stderr.write(
-            f"orgsim: error: {len(result.failed)} run(s) failed: {shown}; "
-            f"tracebacks are in {result.db} (rerun with --resume to retry them)\n"
-        )
-        return 1
-    return 0
+    return _failures(result.failed, result.db, retry="rerun with --resume to retry them")
+
+
+def _failures(failed: Sequence[str], db: Path, retry: str = "rerun to retry them") -> int:
+    """Name the runs that raised (one line on stderr) and give the exit status."""
+    if not failed:
+        return 0
+    shown = ", ".join(failed[:10]) + (" ..." if len(failed) > 10 else "")
+    sys.stderr.write(
+        f"orgsim: error: {len(failed)} run(s) failed: {shown}; tracebacks are in {db} ({retry})\n"
+    )
+    return 1
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
