@@ -144,14 +144,14 @@ def scheduler_events(run: Any) -> int:
 
 
 def load(name: str, overrides: tuple[str, ...] = ()) -> Any:
-    from orgsim.loading import load_scenario
+    from orgsim.scenario.loading import load_scenario
 
     return load_scenario(name, overrides=list(overrides))
 
 
 def scaled_overrides(k: float) -> tuple[str, ...]:
     """Midsize with staff, products and conflict rate times ``k`` (drag / k)."""
-    from orgsim.scenario import Scenario
+    from orgsim.scenario.schema import Scenario
 
     base = Scenario()
     out = [
@@ -195,7 +195,7 @@ def bare_simpy(n_events: int, n_procs: int, seed: int = 0) -> tuple[float, int]:
 
 
 def bench_engine(cfg: dict[str, Any], res: dict[str, Any]) -> None:
-    from orgsim.model import simulate
+    from orgsim.engine.model import simulate
 
     out = {}
     rows = []
@@ -278,10 +278,10 @@ def gc_time(fn: Callable[[], Any], reps: int) -> tuple[float, float, list[int]]:
 
 
 def bench_log(cfg: dict[str, Any], res: dict[str, Any]) -> None:
-    from orgsim import events as ev
-    from orgsim.log import replay
-    from orgsim.model import Run, simulate
-    from orgsim.state import HANDLERS, OrgState
+    from orgsim.engine import events as ev
+    from orgsim.engine.log import replay
+    from orgsim.engine.model import Run, simulate
+    from orgsim.engine.state import HANDLERS, OrgState
 
     out = {}
     rows = []
@@ -396,8 +396,8 @@ def bench_log(cfg: dict[str, Any], res: dict[str, Any]) -> None:
 
 def mmc_scenario(lam: float, mean_service: float, c: int, horizon: float) -> Any:
     """orgsim configured as the textbook M/M/c mediation queue (as tests/test_model.py)."""
-    from orgsim.loading import parse_scenario
-    from orgsim.scenario import Scenario
+    from orgsim.scenario.loading import parse_scenario
+    from orgsim.scenario.schema import Scenario
 
     kinds: dict[str, dict[str, Any]] = {
         k: {"enabled": k == "custom_work"} for k in Scenario().conflicts.kinds
@@ -439,8 +439,8 @@ def _warm(waits: list[float]) -> list[float]:
 
 
 def mmc_orgsim(sc: Any, seed: int) -> tuple[float, int, float, int]:
-    from orgsim import events as ev
-    from orgsim.model import simulate
+    from orgsim.engine import events as ev
+    from orgsim.engine.model import simulate
 
     t = pc()
     run = simulate(sc, seed=seed, broker=True)
@@ -507,7 +507,7 @@ def mmc_ciw(lam: float, mean_service: float, c: int, horizon: float, seed: int) 
 
 
 def bench_peers(cfg: dict[str, Any], res: dict[str, Any]) -> None:
-    from orgsim.theory import erlang_c_wait
+    from orgsim.analysis.theory import erlang_c_wait
 
     lam, mean_service, c = 0.2, 8.0, 2
     horizon = cfg["mmc_horizon"]
@@ -574,7 +574,7 @@ def bench_peers(cfg: dict[str, Any], res: dict[str, Any]) -> None:
 def child_main(spec_text: str) -> None:
     """Measure one size in this fresh process and print JSON (--child)."""
     spec = json.loads(spec_text)
-    from orgsim.model import simulate
+    from orgsim.engine.model import simulate
 
     sc = load(spec["scenario"], tuple(spec["overrides"]))
     gc.collect()
@@ -744,10 +744,10 @@ def to_columns(events: list[Any], codes: dict[str, int]) -> dict[str, Any]:
 def bench_store(cfg: dict[str, Any], res: dict[str, Any]) -> None:
     import sqlite3
 
-    from orgsim.events import EVENT_TYPES, encode
-    from orgsim.model import simulate
-    from orgsim.projections import metrics
-    from orgsim.store import EventStore
+    from orgsim.engine.events import EVENT_TYPES, encode
+    from orgsim.engine.model import simulate
+    from orgsim.metrics.projections import metrics
+    from orgsim.storage.eventstore import EventStore
 
     reps = cfg["store_reps"]
     runs = [simulate(load("enterprise"), broker=True), simulate(load("midsize"), broker=True)]
@@ -869,7 +869,7 @@ def bench_store(cfg: dict[str, Any], res: dict[str, Any]) -> None:
 def make_tasks(
     name: str, n: int, overrides: tuple[str, ...] = (), experiment: str = "bench"
 ) -> list[Any]:
-    from orgsim.experiment import Task
+    from orgsim.experiments.tasks import Task
 
     sc = load(name, overrides)
     h = sc.digest()
@@ -895,7 +895,7 @@ def _noop(x: int) -> int:
 def bench_dask(cfg: dict[str, Any], out: dict[str, Any]) -> list[list[Any]]:
     rows: list[list[Any]] = []
     try:
-        import orgsim.cluster  # noqa: F401
+        import orgsim.experiments.cluster  # noqa: F401
 
         has_cluster = True
     except ImportError:
@@ -908,7 +908,8 @@ def bench_dask(cfg: dict[str, Any], out: dict[str, Any]) -> list[list[Any]]:
     except ImportError:
         out["dask"] = "distributed not installed"
         return rows
-    from orgsim.experiment import execute_task, run_tasks
+    from orgsim.experiments.executors import run_tasks
+    from orgsim.experiments.tasks import execute_task
 
     tasks = make_tasks("startup", cfg["dask_tasks"], ("horizon=365",))
     t = pc()
@@ -1010,7 +1011,7 @@ def machine_ceiling(n: int = 6_000_000, reps: int = 3) -> tuple[float, float, fl
 
 
 def bench_scaling(cfg: dict[str, Any], res: dict[str, Any]) -> None:
-    from orgsim.experiment import run_tasks
+    from orgsim.experiments.executors import run_tasks
 
     ceiling, spin_alone, spin_pair = machine_ceiling()
     tasks = make_tasks("midsize", cfg["scaling_tasks"])
@@ -1073,8 +1074,8 @@ def bench_scaling(cfg: dict[str, Any], res: dict[str, Any]) -> None:
 
 
 def bench_sweep(cfg: dict[str, Any], res: dict[str, Any]) -> None:
-    from orgsim.experiment import run_tasks
-    from orgsim.results import ResultsDB
+    from orgsim.experiments.executors import run_tasks
+    from orgsim.storage.results import ResultsDB
 
     n = cfg["sweep_runs"]
     marks = sorted({max(1, n // 10), n // 2, n})
@@ -1128,9 +1129,9 @@ def bench_sweep(cfg: dict[str, Any], res: dict[str, Any]) -> None:
 def bench_stats(cfg: dict[str, Any], res: dict[str, Any]) -> None:
     import numpy as np
 
-    from orgsim.experiment import run_tasks
-    from orgsim.projections import HEADLINE
-    from orgsim.stats import replications_needed
+    from orgsim.analysis.stats import replications_needed
+    from orgsim.experiments.executors import run_tasks
+    from orgsim.metrics.projections import HEADLINE
 
     out: dict[str, Any] = {}
     rows = []
@@ -1232,7 +1233,7 @@ def spy_profile(name: str, runs: int, rate: int = 500) -> dict[str, Any] | None:
 
 
 def spy_child(spec: str) -> None:
-    from orgsim.model import simulate
+    from orgsim.engine.model import simulate
 
     name, runs = spec.split(":")
     sc = load(name)
@@ -1241,7 +1242,7 @@ def spy_child(spec: str) -> None:
 
 
 def bench_profile(cfg: dict[str, Any], res: dict[str, Any]) -> None:
-    from orgsim.model import simulate
+    from orgsim.engine.model import simulate
 
     text = io.StringIO()
     out: dict[str, Any] = {}
@@ -1368,7 +1369,7 @@ def environment() -> dict[str, Any]:
     import numpy
     import simpy
 
-    from orgsim import __version__
+    from orgsim._version import __version__
 
     env = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

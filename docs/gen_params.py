@@ -35,12 +35,12 @@ METRICS_START = "<!-- metrics:start -->"
 METRICS_END = "<!-- metrics:end -->"
 
 try:
-    from orgsim.distributions import Dist
-    from orgsim.scenario import Broker, ConflictKind, Scenario, Stage
+    from orgsim.scenario.distributions import Dist
+    from orgsim.scenario.schema import Broker, ConflictKind, Scenario, Stage
 except ModuleNotFoundError:  # run from a checkout without PYTHONPATH=src
     sys.path.insert(0, str(DOCS.parent / "src"))
-    from orgsim.distributions import Dist
-    from orgsim.scenario import Broker, ConflictKind, Scenario, Stage
+    from orgsim.scenario.distributions import Dist
+    from orgsim.scenario.schema import Broker, ConflictKind, Scenario, Stage
 
 # Fields that name a department; Scenario.check() holds them to enabled ones.
 _DEPARTMENT_REFS = {
@@ -313,9 +313,9 @@ def render() -> str:
 def render_metrics() -> str | None:
     """The metrics block, from :data:`orgsim.projections.METRICS`; None without it."""
     try:
-        from orgsim.projections import GROUPS, METRICS
+        from orgsim.metrics.projections import GROUPS, METRICS
     except ModuleNotFoundError as exc:
-        if exc.name != "orgsim.projections":
+        if exc.name != "orgsim.metrics.projections":
             raise
         return None
     out = [

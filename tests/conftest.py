@@ -12,8 +12,8 @@ import attrs
 import pytest
 from hypothesis import settings
 
-from orgsim.model import Run, simulate
-from orgsim.scenario import Scenario
+from orgsim.engine.model import Run, simulate
+from orgsim.scenario.schema import Scenario
 
 settings.register_profile("ci", derandomize=True)
 settings.register_profile("explore", derandomize=False, max_examples=1000)

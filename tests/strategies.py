@@ -17,8 +17,8 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from orgsim.distributions import KINDS, Dist
-from orgsim.scenario import ConflictKind, Delivery, Department, Scenario, Stage
+from orgsim.scenario.distributions import KINDS, Dist
+from orgsim.scenario.schema import ConflictKind, Delivery, Department, Scenario, Stage
 
 # Fields whose random values would break cross-references the round trip does not
 # care about (a disabled department still named by a stage, a conflict with itself).

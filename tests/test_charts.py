@@ -12,7 +12,8 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from orgsim.charts import (
+from orgsim.analysis.stats import compare_table
+from orgsim.reporting.charts.compare import (
     ARM_COLOURS,
     DEPT_COLOURS,
     Chart,
@@ -23,7 +24,6 @@ from orgsim.charts import (
     label,
     time_series,
 )
-from orgsim.stats import compare_table
 
 UNITS = {
     "value_shipped": "k$",
@@ -62,7 +62,10 @@ def test_palette_is_okabe_ito() -> None:
 
 
 def test_importing_orgsim_charts_does_not_import_matplotlib() -> None:
-    code = "import sys, orgsim, orgsim.charts, orgsim.stats; print('matplotlib' in sys.modules)"
+    code = (
+        "import sys, orgsim, orgsim.reporting.charts.compare, orgsim.analysis.stats; "
+        "print('matplotlib' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

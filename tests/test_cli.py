@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 import orgsim
-import orgsim.runner
+import orgsim.experiments.runner
 from orgsim.cli import main
-from orgsim.loading import bundled_scenarios
-from orgsim.results import ResultsDB
-from orgsim.runner import run_scenario
-from orgsim.store import EventStore
+from orgsim.experiments.runner import run_scenario
+from orgsim.scenario.loading import bundled_scenarios
+from orgsim.storage.eventstore import EventStore
+from orgsim.storage.results import ResultsDB
 
 ROOT = Path(__file__).resolve().parent.parent
 SHORT = ["--set", "horizon=200"]
@@ -272,7 +272,7 @@ def test_internal_error_exits_1_in_one_line(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr(orgsim.runner, "run_scenario", broken)
+    monkeypatch.setattr(orgsim.experiments.runner, "run_scenario", broken)
     rc = cli(["run", "midsize", "--db", ""])
     err = capsys.readouterr().err
     assert rc == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from orgsim.cli import main
-from orgsim.runner import run_scenario
+from orgsim.experiments.runner import run_scenario
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_state_at_replays_the_log(stored, capsys) -> None:
     db, result = stored
     assert main(["events", str(db), "--run", "1", "--state-at", "120"]) == 0
     out = capsys.readouterr().out
-    from orgsim.state import fold
+    from orgsim.engine.state import fold
 
     state = fold(result.log, until=120.0)
     assert f"replayed to seq {state.seq}" in out

@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from orgsim.cluster import _failed, run_on_dask
-from orgsim.results import ResultsDB, RunRecord
-from orgsim.sweep import build_tasks, design_points, parse_sweep, point_scenarios, sweep
+from orgsim.experiments.cluster import _failed, run_on_dask
+from orgsim.experiments.sweep.run import (
+    build_tasks,
+    design_points,
+    parse_sweep,
+    point_scenarios,
+    sweep,
+)
+from orgsim.storage.results import ResultsDB, RunRecord
 
 pytest.importorskip("distributed")
 

@@ -15,13 +15,13 @@ import attrs
 import numpy as np
 import pytest
 
-import orgsim.report
+import orgsim.reporting.terminal
+from orgsim.analysis.stats import Comparison, mean_ci
 from orgsim.cli import main
-from orgsim.compare import ComparisonResult, compare
 from orgsim.errors import ExperimentError, ScenarioError
-from orgsim.projections import HEADLINE, METRICS
-from orgsim.results import ResultsDB, RunRecord
-from orgsim.stats import Comparison, mean_ci
+from orgsim.experiments.compare import ComparisonResult, compare
+from orgsim.metrics.projections import HEADLINE, METRICS
+from orgsim.storage.results import ResultsDB, RunRecord
 
 SHORT = ["horizon=200"]
 
@@ -262,7 +262,7 @@ def test_cli_interrupt_exits_130_and_keeps_runs(
 
         yield tick
 
-    monkeypatch.setattr(orgsim.report, "progress_bar", interrupting_bar)
+    monkeypatch.setattr(orgsim.reporting.terminal, "progress_bar", interrupting_bar)
     out = tmp_path / "out"
     rc = main(
         [

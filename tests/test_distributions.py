@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from orgsim.distributions import Dist, deterministic, exponential, gamma, lognormal, uniform
+from orgsim.scenario.distributions import (
+    Dist,
+    deterministic,
+    exponential,
+    gamma,
+    lognormal,
+    uniform,
+)
 
 
 @pytest.mark.parametrize(

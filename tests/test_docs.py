@@ -18,8 +18,8 @@ from types import ModuleType
 import attrs
 import pytest
 
-from orgsim.distributions import Dist
-from orgsim.scenario import Scenario
+from orgsim.scenario.distributions import Dist
+from orgsim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_MD = ROOT / "docs" / "model.md"
@@ -65,14 +65,14 @@ def test_params_block_is_not_empty(doc: str) -> None:
 
 
 def test_metrics_are_listed(doc: str) -> None:
-    projections = pytest.importorskip("orgsim.projections")
+    projections = pytest.importorskip("orgsim.metrics.projections")
     missing = [m.name for m in projections.METRICS if f"`{m.name}`" not in doc]
     assert not missing, f"metrics missing from docs/model.md: {missing}"
 
 
 def test_distribution_format() -> None:
     gen = load_generator()
-    from orgsim.distributions import gamma, lognormal, uniform
+    from orgsim.scenario.distributions import gamma, lognormal, uniform
 
     assert gen.dist_text(lognormal(45.0, 0.6)) == "lognormal(mean=45, cv=0.6)"
     assert gen.dist_text(uniform(90.0, 270.0)) == "uniform(low=90, high=270)"

@@ -12,10 +12,10 @@ from attrs.exceptions import FrozenInstanceError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orgsim import events as ev
+from orgsim.engine import events as ev
+from orgsim.engine.events import EVENT_TYPES, UPCASTERS, Event, decode, encode, payload
+from orgsim.engine.state import HANDLERS
 from orgsim.errors import SchemaVersionError
-from orgsim.events import EVENT_TYPES, UPCASTERS, Event, decode, encode, payload
-from orgsim.state import HANDLERS
 
 floats = st.floats(allow_nan=False)
 texts = st.text()

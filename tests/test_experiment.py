@@ -7,11 +7,12 @@ from collections.abc import Sequence
 
 import pytest
 
-from orgsim import experiment
 from orgsim.errors import ExperimentError
-from orgsim.experiment import Task, execute_batch, run_tasks
-from orgsim.loading import parse_scenario
-from orgsim.results import RunRecord
+from orgsim.experiments import executors
+from orgsim.experiments.executors import run_tasks
+from orgsim.experiments.tasks import Task, execute_batch
+from orgsim.scenario.loading import parse_scenario
+from orgsim.storage.results import RunRecord
 
 
 def dying_batch(tasks: Sequence[Task]) -> list[RunRecord]:
@@ -37,7 +38,7 @@ def test_a_killed_worker_is_an_error_that_keeps_what_finished(
         )
         for rep in range(6)
     ]
-    monkeypatch.setattr(experiment, "execute_batch", dying_batch)
+    monkeypatch.setattr(executors, "execute_batch", dying_batch)
     committed: list[RunRecord] = []
     with pytest.raises(ExperimentError, match=r"worker process died.*--resume"):
         run_tasks(tasks, executor="local", jobs=2, on_record=committed.append)

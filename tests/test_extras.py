@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from orgsim.compare import compare
-from orgsim.sweep import sweep
+from orgsim.experiments.compare import compare
+from orgsim.experiments.sweep.run import sweep
 
 
 @pytest.fixture

@@ -15,16 +15,16 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from orgsim import events as ev
-from orgsim.model import Run
-from orgsim.projections import (
+from orgsim.engine import events as ev
+from orgsim.engine.model import Run
+from orgsim.engine.state import OrgState, fold
+from orgsim.metrics.projections import (
     conflict_funnel,
     metrics,
     open_conflicts_series,
     quarterly,
     wip_series,
 )
-from orgsim.state import OrgState, fold
 
 ARMS = pytest.mark.parametrize("arm", [True, False], ids=["broker", "no-broker"])
 

@@ -11,17 +11,17 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from orgsim import loading
-from orgsim.distributions import exponential, lognormal, uniform
 from orgsim.errors import ScenarioError
-from orgsim.loading import (
+from orgsim.scenario import loading
+from orgsim.scenario.distributions import exponential, lognormal, uniform
+from orgsim.scenario.loading import (
     apply_overrides,
     bundled_scenarios,
     load_scenario,
     parse_scenario,
     unstructure,
 )
-from orgsim.scenario import ConflictKind, Department, Scenario, Stage
+from orgsim.scenario.schema import ConflictKind, Department, Scenario, Stage
 from strategies import scenario_junk, valid_scenario_data
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from orgsim import events as ev
+from orgsim.engine import events as ev
+from orgsim.engine.log import EventLog, log_digest, replay
+from orgsim.engine.model import Run, simulate
+from orgsim.engine.state import fold
 from orgsim.errors import EventOrderError
-from orgsim.log import EventLog, log_digest, replay
-from orgsim.model import Run, simulate
-from orgsim.scenario import Scenario
-from orgsim.state import fold
+from orgsim.scenario.schema import Scenario
 
 HORIZON = 300.0
 

@@ -8,12 +8,12 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from orgsim import events as ev
-from orgsim.loading import parse_scenario
-from orgsim.log import replay
-from orgsim.model import Run, simulate, water_fill
-from orgsim.scenario import Scenario
-from orgsim.theory import erlang_c_wait
+from orgsim.analysis.theory import erlang_c_wait
+from orgsim.engine import events as ev
+from orgsim.engine.log import replay
+from orgsim.engine.model import Run, simulate, water_fill
+from orgsim.scenario.loading import parse_scenario
+from orgsim.scenario.schema import Scenario
 
 
 def scenario(**overrides: object) -> Scenario:

@@ -8,10 +8,10 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from orgsim.loading import parse_scenario
-from orgsim.log import replay
-from orgsim.model import simulate
-from orgsim.projections import metrics
+from orgsim.engine.log import replay
+from orgsim.engine.model import simulate
+from orgsim.metrics.projections import metrics
+from orgsim.scenario.loading import parse_scenario
 from strategies import valid_scenario_data
 
 

@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from orgsim import events as ev
+from orgsim.engine import events as ev
+from orgsim.engine.log import replay
 from orgsim.errors import EventOrderError
-from orgsim.log import replay
-from orgsim.projections import (
+from orgsim.metrics.projections import (
     HEADLINE,
     METRICS,
     Metric,

@@ -15,8 +15,8 @@ import pytest
 
 import orgsim
 from orgsim.errors import StoreError
-from orgsim.loading import load_scenario
-from orgsim.results import (
+from orgsim.scenario.loading import load_scenario
+from orgsim.storage.results import (
     SCHEMA_VERSION,
     ResultsDB,
     RunRecord,

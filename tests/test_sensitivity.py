@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from orgsim import sensitivity
-from orgsim.sweep import design_points, parse_sweep, sweep
+from orgsim.analysis import sensitivity
+from orgsim.experiments.sweep.run import design_points, parse_sweep, sweep
 
 pytest.importorskip("SALib")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from orgsim.stats import (
+from orgsim.analysis.stats import (
     Comparison,
     compare_table,
     format_number,

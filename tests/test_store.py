@@ -12,14 +12,14 @@ from typing import Any
 import attrs
 import pytest
 
-from orgsim import store as store_mod
+from orgsim.engine.events import UPCASTERS, ConflictRaised, DayWorked, Event, RunStarted, encode
+from orgsim.engine.log import log_digest
+from orgsim.engine.model import Run, simulate
+from orgsim.engine.state import fold
 from orgsim.errors import EventOrderError, SchemaVersionError, StoreError
-from orgsim.events import UPCASTERS, ConflictRaised, DayWorked, Event, RunStarted, encode
-from orgsim.log import log_digest
-from orgsim.model import Run, simulate
-from orgsim.scenario import Scenario
-from orgsim.state import fold
-from orgsim.store import STORE_SCHEMA_VERSION, EventStore, RunInfo
+from orgsim.scenario.schema import Scenario
+from orgsim.storage import eventstore as store_mod
+from orgsim.storage.eventstore import STORE_SCHEMA_VERSION, EventStore, RunInfo
 
 HORIZON = 300.0
 TIMES = (-1.0, 0.0, 0.5, 1.0, 45.25, 91.0, 150.0, 299.5, HORIZON, 1e9)

@@ -17,13 +17,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from orgsim.analysis.stats import paired
 from orgsim.cli import main
 from orgsim.errors import ExperimentError, ScenarioError
-from orgsim.experiment import run_tasks
-from orgsim.loading import load_scenario, unstructure
-from orgsim.results import ResultsDB, RunRecord
-from orgsim.stats import paired
-from orgsim.sweep import (
+from orgsim.experiments.executors import run_tasks
+from orgsim.experiments.sweep.run import (
     FAIL_ENV,
     Parameter,
     apply_scale,
@@ -36,6 +34,8 @@ from orgsim.sweep import (
     point_seed,
     sweep,
 )
+from orgsim.scenario.loading import load_scenario, unstructure
+from orgsim.storage.results import ResultsDB, RunRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 

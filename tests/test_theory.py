@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orgsim.theory import erlang_c_wait
+from orgsim.analysis.theory import erlang_c_wait
 
 
 def test_one_server_is_the_mm1_wait() -> None:

@@ -9,9 +9,10 @@ analyses are asked for.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from orgsim.compare import ComparisonResult, compare
+from orgsim._version import __version__
+from orgsim.engine.log import EventLog, replay
+from orgsim.engine.model import simulate
+from orgsim.engine.state import OrgState, fold
 from orgsim.errors import (
     EventOrderError,
     ExperimentError,
@@ -20,15 +21,13 @@ from orgsim.errors import (
     SchemaVersionError,
     StoreError,
 )
-from orgsim.loading import load_scenario, parse_scenario
-from orgsim.log import EventLog, replay
-from orgsim.model import simulate
-from orgsim.projections import HEADLINE, METRICS, conflict_funnel, metrics, quarterly
-from orgsim.runner import RunResult, run_scenario
-from orgsim.scenario import Scenario
-from orgsim.state import OrgState, fold
-from orgsim.store import EventStore
-from orgsim.sweep import SweepResult, sweep
+from orgsim.experiments.compare import ComparisonResult, compare
+from orgsim.experiments.runner import RunResult, run_scenario
+from orgsim.experiments.sweep.run import SweepResult, sweep
+from orgsim.metrics.projections import HEADLINE, METRICS, conflict_funnel, metrics, quarterly
+from orgsim.scenario.loading import load_scenario, parse_scenario
+from orgsim.scenario.schema import Scenario
+from orgsim.storage.eventstore import EventStore
 
 __all__ = [
     "HEADLINE",

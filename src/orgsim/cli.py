@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from orgsim import __version__
+from orgsim._version import __version__
 from orgsim.errors import OrgsimError
 
 logger = logging.getLogger("orgsim")
@@ -185,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from orgsim.runner import run_scenario
+    from orgsim.experiments.runner import run_scenario
 
     result = run_scenario(
         args.scenario,
@@ -210,15 +210,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
         return 0
-    from orgsim.report import print_run_summary
+    from orgsim.reporting.terminal import print_run_summary
 
     print_run_summary(result)
     return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from orgsim.compare import compare
-    from orgsim.report import comparison_json, print_comparison, progress_bar
+    from orgsim.experiments.compare import compare
+    from orgsim.reporting.terminal import comparison_json, print_comparison, progress_bar
 
     with progress_bar(args.runs * 2, enabled=not args.json) as tick:
         result = compare(
@@ -247,8 +247,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     import signal
 
     from orgsim.errors import ExperimentError
-    from orgsim.report import progress_bar
-    from orgsim.sweep import load_sweep, print_sweep, sweep
+    from orgsim.experiments.sweep.run import load_sweep, print_sweep, sweep
+    from orgsim.reporting.terminal import progress_bar
 
     executor = args.executor or ("dask" if args.scheduler else "local")
     if args.scheduler and executor != "dask":
@@ -301,7 +301,7 @@ def _failures(failed: Sequence[str], db: Path, retry: str = "rerun to retry them
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from orgsim.loading import load_scenario, unstructure
+    from orgsim.scenario.loading import load_scenario, unstructure
 
     sc = load_scenario(args.scenario, args.overrides)
     if args.show:
@@ -317,10 +317,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_events(args: argparse.Namespace) -> int:
+    from orgsim.engine.events import payload
     from orgsim.errors import StoreError
-    from orgsim.events import payload
-    from orgsim.report import print_runs, print_state
-    from orgsim.store import EventStore
+    from orgsim.reporting.terminal import print_runs, print_state
+    from orgsim.storage.eventstore import EventStore
 
     if not Path(args.db).is_file():
         raise StoreError(f"no such event store: {args.db}")
@@ -355,7 +355,7 @@ def _cmd_events(args: argparse.Namespace) -> int:
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
-    from orgsim.loading import bundled_scenarios, load_scenario
+    from orgsim.scenario.loading import bundled_scenarios, load_scenario
 
     for name, path in bundled_scenarios().items():
         sc = load_scenario(path)

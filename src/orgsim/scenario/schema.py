@@ -19,7 +19,14 @@ from typing import Any
 
 import attrs
 
-from orgsim.distributions import Dist, deterministic, exponential, gamma, lognormal, uniform
+from orgsim.scenario.distributions import (
+    Dist,
+    deterministic,
+    exponential,
+    gamma,
+    lognormal,
+    uniform,
+)
 
 
 def param(default: Any, doc: str = "", **limits: Any) -> Any:
@@ -467,7 +474,7 @@ class Scenario:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (TOML/JSON-compatible) for provenance and hashing."""
-        from orgsim.loading import unstructure
+        from orgsim.scenario.loading import unstructure
 
         return unstructure(self)
 

@@ -14,14 +14,14 @@ import attrs
 from rich.console import Console
 from rich.table import Table
 
-from orgsim.projections import METRICS
-from orgsim.stats import mean_ci
+from orgsim.analysis.stats import mean_ci
+from orgsim.metrics.projections import METRICS
 
 if TYPE_CHECKING:
-    from orgsim.compare import ComparisonResult
-    from orgsim.runner import RunResult
-    from orgsim.state import OrgState
-    from orgsim.store import RunInfo
+    from orgsim.engine.state import OrgState
+    from orgsim.experiments.compare import ComparisonResult
+    from orgsim.experiments.runner import RunResult
+    from orgsim.storage.eventstore import RunInfo
 
 GROUP_TITLES = {
     "delivery": "Delivery",

@@ -23,13 +23,13 @@ from typing import Any
 import attrs
 import simpy
 
-from orgsim import __version__
-from orgsim import events as ev
-from orgsim.distributions import lognormal
-from orgsim.log import EventLog
-from orgsim.rng import Streams
-from orgsim.scenario import ConflictKind, Scenario
-from orgsim.state import EPS, OrgState
+from orgsim._version import __version__
+from orgsim.engine import events as ev
+from orgsim.engine.log import EventLog
+from orgsim.engine.rng import Streams
+from orgsim.engine.state import EPS, OrgState
+from orgsim.scenario.distributions import lognormal
+from orgsim.scenario.schema import ConflictKind, Scenario
 
 logger = logging.getLogger(__name__)
 

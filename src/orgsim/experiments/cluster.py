@@ -27,8 +27,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from orgsim.errors import ExperimentError
-from orgsim.experiment import Task, default_jobs, execute_batch
-from orgsim.results import RunRecord
+from orgsim.experiments.tasks import Task, default_jobs, execute_batch
+from orgsim.storage.results import RunRecord
 
 logger = logging.getLogger(__name__)
 

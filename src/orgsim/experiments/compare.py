@@ -21,13 +21,14 @@ from typing import Any
 import attrs
 import numpy as np
 
+from orgsim.analysis.stats import Comparison, compare_table, precision_reached
 from orgsim.errors import ExperimentError, OrgsimError
-from orgsim.experiment import ARMS, Task, run_tasks
-from orgsim.projections import HEADLINE, METRICS
-from orgsim.results import ResultsDB, RunRecord, check_out_dir, export_csv, export_parquet
-from orgsim.runner import check_seed, resolve
-from orgsim.scenario import Scenario
-from orgsim.stats import Comparison, compare_table, precision_reached
+from orgsim.experiments.executors import run_tasks
+from orgsim.experiments.runner import check_seed, resolve
+from orgsim.experiments.tasks import ARMS, Task
+from orgsim.metrics.projections import HEADLINE, METRICS
+from orgsim.scenario.schema import Scenario
+from orgsim.storage.results import ResultsDB, RunRecord, check_out_dir, export_csv, export_parquet
 
 logger = logging.getLogger(__name__)
 
@@ -255,7 +256,7 @@ def _charts(
     if importlib.util.find_spec("matplotlib") is None:  # an extra, imported lazily
         logger.warning("matplotlib is not installed: no charts (pip install 'orgsim[charts]')")
         return []
-    from orgsim import charts
+    from orgsim.reporting.charts import compare as charts
 
     q_on, q_off = _stack(records, "on", "quarterly"), _stack(records, "off", "quarterly")
     series = [s for s in SERIES if not s.endswith("*")]

@@ -51,9 +51,9 @@ from typing import Any
 import attrs
 import cattrs
 
-from orgsim.distributions import Dist
 from orgsim.errors import Problem, ScenarioError
-from orgsim.scenario import Scenario
+from orgsim.scenario.distributions import Dist
+from orgsim.scenario.schema import Scenario
 
 __all__ = [
     "apply_overrides",

@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from orgsim import events as ev
+from orgsim.engine import events as ev
 
 EPS = 1e-9
 

@@ -36,7 +36,7 @@ import attrs
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from orgsim.sweep import Point, SweepSpec
+    from orgsim.experiments.sweep.run import Point, SweepSpec
 
 __all__ = [
     "DELTA_MIN_POINTS",

@@ -33,7 +33,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from orgsim import events as ev
+from orgsim.engine import events as ev
 from orgsim.errors import EventOrderError
 
 __all__ = [

@@ -33,11 +33,11 @@ from typing import Any
 
 import attrs
 
+from orgsim.engine.events import EVENT_TYPES, Event, RunStarted, decode, encode
+from orgsim.engine.log import replay as replay_log
+from orgsim.engine.state import OrgState
 from orgsim.errors import EventOrderError, SchemaVersionError, StoreError
-from orgsim.events import EVENT_TYPES, Event, RunStarted, decode, encode
-from orgsim.log import replay as replay_log
-from orgsim.scenario import Scenario
-from orgsim.state import OrgState
+from orgsim.scenario.schema import Scenario
 
 __all__ = ["STORE_SCHEMA_VERSION", "EventStore", "RunInfo"]
 

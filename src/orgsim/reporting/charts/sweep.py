@@ -28,14 +28,24 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from orgsim.charts import DEPT_COLOURS, Chart, PathLike, _axes, _figure, _grid, _save, _style, label
-from orgsim.stats import mean_ci, paired
+from orgsim.analysis.stats import mean_ci, paired
+from orgsim.reporting.charts.compare import (
+    DEPT_COLOURS,
+    Chart,
+    PathLike,
+    _axes,
+    _figure,
+    _grid,
+    _save,
+    _style,
+    label,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from orgsim.sensitivity import Sensitivity
-    from orgsim.sweep import PointResult, SweepSpec
+    from orgsim.analysis.sensitivity import Sensitivity
+    from orgsim.experiments.sweep.run import PointResult, SweepSpec
 
 __all__ = [
     "delta_bars",
@@ -61,13 +71,13 @@ def param_label(path: str) -> str:
 
 
 def _unit(metric: str) -> str:
-    from orgsim.sweep import UNITS
+    from orgsim.experiments.sweep.run import UNITS
 
     return UNITS.get(metric, "")
 
 
 def _better(metric: str) -> str:
-    from orgsim.sweep import BETTER
+    from orgsim.experiments.sweep.run import BETTER
 
     return BETTER.get(metric, "")
 
@@ -603,7 +613,7 @@ def _finish_bars(fig: Any, axes: Sequence[Any], any_output: bool, first: str, se
     """The shared tail of the sensitivity bar charts: empty-state note and legend."""
     from matplotlib.patches import Patch
 
-    from orgsim.charts import _no_data
+    from orgsim.reporting.charts.compare import _no_data
 
     if not any_output:
         _no_data(axes[0], "no output could be analysed")

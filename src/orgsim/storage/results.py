@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from orgsim import __version__
+from orgsim._version import __version__
 from orgsim.errors import ExperimentError, StoreError
 
 SCHEMA_VERSION = 1

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import attrs
 
+from orgsim.engine.log import EventLog
+from orgsim.engine.model import simulate
+from orgsim.engine.state import OrgState
 from orgsim.errors import ExperimentError, StoreError
-from orgsim.loading import load_scenario
-from orgsim.log import EventLog
-from orgsim.model import simulate
-from orgsim.projections import metrics
-from orgsim.scenario import Scenario
-from orgsim.state import OrgState
+from orgsim.metrics.projections import metrics
+from orgsim.scenario.loading import load_scenario
+from orgsim.scenario.schema import Scenario
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def resolve(scenario: Scenario | str | os.PathLike[str], overrides: Sequence[str
     """A scenario object from a scenario, a file path or a bundled scenario's name."""
     if isinstance(scenario, Scenario):
         if overrides:
-            from orgsim.loading import apply_overrides, parse_scenario, unstructure
+            from orgsim.scenario.loading import apply_overrides, parse_scenario, unstructure
 
             return parse_scenario(apply_overrides(unstructure(scenario), overrides))
         return scenario
@@ -113,8 +113,8 @@ def run_scenario(
     run_id = None
     path = None
     if db is not None:
-        from orgsim.results import versions
-        from orgsim.store import EventStore
+        from orgsim.storage.eventstore import EventStore
+        from orgsim.storage.results import versions
 
         path = Path(db)
         try:

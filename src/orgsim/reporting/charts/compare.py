@@ -31,7 +31,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from orgsim.stats import Comparison, format_number
+from orgsim.analysis.stats import Comparison, format_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -169,7 +169,7 @@ def _save(fig: Figure, out_dir: PathLike, name: str) -> tuple[Path, ...]:
     out.mkdir(parents=True, exist_ok=True)
     png, svg = out / f"{name}.png", out / f"{name}.svg"
     # Provenance in the files themselves; no date, so the same data gives the same bytes.
-    from orgsim import __version__
+    from orgsim._version import __version__
 
     fig.savefig(png, dpi=150, facecolor="white", metadata={"Software": f"orgsim {__version__}"})
     fig.savefig(svg, facecolor="white", metadata={"Date": None, "Creator": f"orgsim {__version__}"})

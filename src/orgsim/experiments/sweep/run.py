@@ -44,12 +44,21 @@ import attrs
 import cattrs
 import numpy as np
 
+from orgsim.analysis.stats import Comparison, Estimate, mean_ci, paired
 from orgsim.errors import ExperimentError, OrgsimError, Problem, ScenarioError
-from orgsim.experiment import EXECUTORS, Task, default_jobs, run_tasks
-from orgsim.loading import _describe, _read_toml, _unknown_key, load_scenario, parse_scenario
-from orgsim.loading import unstructure as unstructure_scenario
-from orgsim.projections import HEADLINE, METRICS
-from orgsim.results import (
+from orgsim.experiments.executors import EXECUTORS, run_tasks
+from orgsim.experiments.tasks import Task, default_jobs
+from orgsim.metrics.projections import HEADLINE, METRICS
+from orgsim.scenario.loading import (
+    _describe,
+    _read_toml,
+    _unknown_key,
+    load_scenario,
+    parse_scenario,
+)
+from orgsim.scenario.loading import unstructure as unstructure_scenario
+from orgsim.scenario.schema import Scenario
+from orgsim.storage.results import (
     ResultsDB,
     RunRecord,
     check_out_dir,
@@ -57,8 +66,6 @@ from orgsim.results import (
     export_parquet,
     json_safe,
 )
-from orgsim.scenario import Scenario
-from orgsim.stats import Comparison, Estimate, mean_ci, paired
 
 logger = logging.getLogger(__name__)
 
@@ -966,7 +973,7 @@ def design_points(spec: SweepSpec) -> list[Point]:
         highs = np.array([b[1] for b in problem["bounds"]])
         x = lows + unit * (highs - lows)
     else:
-        from orgsim import sensitivity
+        from orgsim.analysis import sensitivity
 
         if spec.design == "sobol":
             x = sensitivity.sobol_sample(problem, spec.points, seed=spec.seed)
@@ -1455,7 +1462,7 @@ def sweep(
     failed = [r.key for r in records if r.status != "ok"]
     rows = table_rows(spec, results)
     _export(records, rows, out_dir)
-    from orgsim import sensitivity
+    from orgsim.analysis import sensitivity
 
     sens = None
     if spec.design in ("sobol", "morris") or sensitivity.available():
@@ -1516,7 +1523,7 @@ def _charts(spec: SweepSpec, results: Sequence[PointResult], sens: Any, out: Pat
     if importlib.util.find_spec("matplotlib") is None:  # an extra, imported lazily
         logger.warning("matplotlib is not installed: no charts (pip install 'orgsim[charts]')")
         return []
-    from orgsim import sweep_charts
+    from orgsim.reporting.charts import sweep as sweep_charts
 
     try:
         return sweep_charts.sweep_charts(spec, results, sens, out)
@@ -1532,7 +1539,7 @@ def print_sweep(result: SweepResult, console: Any = None, max_rows: int = 40) ->
     from rich.console import Console
     from rich.table import Table
 
-    from orgsim.report import fmt
+    from orgsim.reporting.terminal import fmt
 
     console = console or Console()
     spec = result.spec

@@ -13,9 +13,9 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar, overload
 
+from orgsim.engine.events import Event, encode
+from orgsim.engine.state import OrgState, apply
 from orgsim.errors import EventOrderError
-from orgsim.events import Event, encode
-from orgsim.state import OrgState, apply
 
 E = TypeVar("E", bound=Event)
 

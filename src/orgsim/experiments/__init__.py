@@ -1,0 +1,1 @@
+"""Experiments: tasks, executors and the campaign loop behind compare and sweep."""

@@ -1,0 +1,1 @@
+"""Sweeps: the sweep file, its design points, their runs and their aggregation."""

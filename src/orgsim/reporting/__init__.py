@@ -1,0 +1,1 @@
+"""Reporting: terminal tables, JSON documents and charts, from results only."""

@@ -1,0 +1,1 @@
+"""Charts: matplotlib figures of comparisons and sweeps (matplotlib is imported lazily)."""

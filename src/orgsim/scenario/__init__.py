@@ -1,0 +1,1 @@
+"""Scenarios: the frozen schema, distributions, and loading TOML into a validated Scenario."""

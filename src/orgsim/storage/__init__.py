@@ -1,0 +1,1 @@
+"""Storage: the SQLite event store, the results database and their provenance."""
