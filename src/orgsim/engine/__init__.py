@@ -1,1 +1,1 @@
-"""Engine: SimPy processes per mechanism that decide and record events; the log, state and streams."""
+"""Engine: SimPy processes per mechanism that decide and record events; log, state, streams."""

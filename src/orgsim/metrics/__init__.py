@@ -1,1 +1,1 @@
-"""Metrics: projections of the event log, and the one catalogue of metric names, units and directions."""
+"""Metrics: projections of the event log, and the one catalogue of metric names and units."""
