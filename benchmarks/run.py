@@ -1131,7 +1131,7 @@ def bench_stats(cfg: dict[str, Any], res: dict[str, Any]) -> None:
 
     from orgsim.analysis.stats import replications_needed
     from orgsim.experiments.executors import run_tasks
-    from orgsim.metrics.projections import HEADLINE
+    from orgsim.metrics.catalogue import HEADLINE
 
     out: dict[str, Any] = {}
     rows = []

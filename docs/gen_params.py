@@ -313,7 +313,7 @@ def render() -> str:
 def render_metrics() -> str | None:
     """The metrics block, from :data:`orgsim.projections.METRICS`; None without it."""
     try:
-        from orgsim.metrics.projections import GROUPS, METRICS
+        from orgsim.metrics.catalogue import GROUPS, METRICS
     except ModuleNotFoundError as exc:
         if exc.name != "orgsim.metrics.projections":
             raise

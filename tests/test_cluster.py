@@ -8,13 +8,9 @@ from pathlib import Path
 import pytest
 
 from orgsim.experiments.cluster import _failed, run_on_dask
-from orgsim.experiments.sweep.run import (
-    build_tasks,
-    design_points,
-    parse_sweep,
-    point_scenarios,
-    sweep,
-)
+from orgsim.experiments.sweep.design import build_tasks, design_points, point_scenarios
+from orgsim.experiments.sweep.run import sweep
+from orgsim.experiments.sweep.spec import parse_sweep
 from orgsim.storage.results import ResultsDB, RunRecord
 
 pytest.importorskip("distributed")

@@ -20,7 +20,7 @@ from orgsim.analysis.stats import Comparison, mean_ci
 from orgsim.cli import main
 from orgsim.errors import ExperimentError, ScenarioError
 from orgsim.experiments.compare import ComparisonResult, compare
-from orgsim.metrics.projections import HEADLINE, METRICS
+from orgsim.metrics.catalogue import HEADLINE, METRICS
 from orgsim.storage.results import ResultsDB, RunRecord
 
 SHORT = ["horizon=200"]

@@ -65,8 +65,8 @@ def test_params_block_is_not_empty(doc: str) -> None:
 
 
 def test_metrics_are_listed(doc: str) -> None:
-    projections = pytest.importorskip("orgsim.metrics.projections")
-    missing = [m.name for m in projections.METRICS if f"`{m.name}`" not in doc]
+    catalogue = pytest.importorskip("orgsim.metrics.catalogue")
+    missing = [m.name for m in catalogue.METRICS if f"`{m.name}`" not in doc]
     assert not missing, f"metrics missing from docs/model.md: {missing}"
 
 

@@ -25,10 +25,8 @@ import pytest
 from orgsim.engine import events as ev
 from orgsim.engine.log import replay
 from orgsim.errors import EventOrderError
+from orgsim.metrics.catalogue import HEADLINE, METRICS, Metric
 from orgsim.metrics.projections import (
-    HEADLINE,
-    METRICS,
-    Metric,
     conflict_funnel,
     metrics,
     open_conflicts_series,

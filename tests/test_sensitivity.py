@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from orgsim.analysis import sensitivity
-from orgsim.experiments.sweep.run import design_points, parse_sweep, sweep
+from orgsim.experiments.sweep.design import design_points
+from orgsim.experiments.sweep.run import sweep
+from orgsim.experiments.sweep.spec import parse_sweep
 
 pytest.importorskip("SALib")
 

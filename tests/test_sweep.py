@@ -21,18 +21,15 @@ from orgsim.analysis.stats import paired
 from orgsim.cli import main
 from orgsim.errors import ExperimentError, ScenarioError
 from orgsim.experiments.executors import run_tasks
-from orgsim.experiments.sweep.run import (
+from orgsim.experiments.sweep.design import build_tasks, design_points, point_scenarios, point_seed
+from orgsim.experiments.sweep.run import sweep
+from orgsim.experiments.sweep.scale import apply_scale
+from orgsim.experiments.sweep.spec import (
     FAIL_ENV,
     Parameter,
-    apply_scale,
-    build_tasks,
     bundled_sweeps,
-    design_points,
     load_sweep,
     parse_sweep,
-    point_scenarios,
-    point_seed,
-    sweep,
 )
 from orgsim.scenario.loading import load_scenario, unstructure
 from orgsim.storage.results import ResultsDB, RunRecord

@@ -24,7 +24,8 @@ from orgsim.errors import (
 from orgsim.experiments.compare import ComparisonResult, compare
 from orgsim.experiments.runner import RunResult, run_scenario
 from orgsim.experiments.sweep.run import SweepResult, sweep
-from orgsim.metrics.projections import HEADLINE, METRICS, conflict_funnel, metrics, quarterly
+from orgsim.metrics.catalogue import HEADLINE, METRICS
+from orgsim.metrics.projections import conflict_funnel, metrics, quarterly
 from orgsim.scenario.loading import load_scenario, parse_scenario
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.eventstore import EventStore

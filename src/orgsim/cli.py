@@ -247,8 +247,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     import signal
 
     from orgsim.errors import ExperimentError
-    from orgsim.experiments.sweep.run import load_sweep, print_sweep, sweep
-    from orgsim.reporting.terminal import progress_bar
+    from orgsim.experiments.sweep.run import sweep
+    from orgsim.experiments.sweep.spec import load_sweep
+    from orgsim.reporting.terminal import print_sweep, progress_bar
 
     executor = args.executor or ("dask" if args.scheduler else "local")
     if args.scheduler and executor != "dask":

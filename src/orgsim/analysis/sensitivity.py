@@ -36,7 +36,8 @@ import attrs
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from orgsim.experiments.sweep.run import Point, SweepSpec
+    from orgsim.experiments.sweep.design import Point
+    from orgsim.experiments.sweep.spec import SweepSpec
 
 __all__ = [
     "DELTA_MIN_POINTS",

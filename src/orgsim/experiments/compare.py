@@ -26,14 +26,12 @@ from orgsim.errors import ExperimentError, OrgsimError
 from orgsim.experiments.executors import run_tasks
 from orgsim.experiments.runner import check_seed, resolve
 from orgsim.experiments.tasks import ARMS, Task
-from orgsim.metrics.projections import HEADLINE, METRICS
+from orgsim.metrics.catalogue import BETTER, HEADLINE, METRICS, UNITS
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.results import ResultsDB, RunRecord, check_out_dir, export_csv, export_parquet
 
 logger = logging.getLogger(__name__)
 
-BETTER = {m.name: m.better for m in METRICS}
-UNITS = {m.name: m.unit for m in METRICS}
 SERIES = ("value_shipped", "open_conflicts", "wip", "headcount", "headcount.*", "budget_share.*")
 
 

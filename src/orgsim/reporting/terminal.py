@@ -15,12 +15,13 @@ from rich.console import Console
 from rich.table import Table
 
 from orgsim.analysis.stats import mean_ci
-from orgsim.metrics.projections import METRICS
+from orgsim.metrics.catalogue import METRICS, UNITS
 
 if TYPE_CHECKING:
     from orgsim.engine.state import OrgState
     from orgsim.experiments.compare import ComparisonResult
     from orgsim.experiments.runner import RunResult
+    from orgsim.experiments.sweep.run import SweepResult
     from orgsim.storage.eventstore import RunInfo
 
 GROUP_TITLES = {
@@ -282,3 +283,64 @@ def print_state(state: OrgState, at: float, console: Console | None = None) -> N
         f"Open conflicts: {open_}; value shipped so far: {fmt(state.value_shipped, 'k$')}"
         + (f"; broker credibility {state.credibility:.2f}" if state.broker else "")
     )
+
+
+def print_sweep(result: SweepResult, console: Any = None, max_rows: int = 40) -> None:
+    """Print the per-point table (effects of the metrics of interest) and indices."""
+    console = console or Console()
+    spec = result.spec
+    arms = "broker on vs off" if spec.paired else f"broker {spec.arms[0]}"
+    console.print(
+        f"[bold]sweep {spec.name}[/bold] — {spec.design}, {len(result.points)} points × "
+        f"{spec.replications} replications ({arms}), {len(result.records)} runs stored, "
+        f"{result.ran} made now in {result.elapsed:.1f} s"
+    )
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("#", justify="right")
+    for name in spec.names:
+        table.add_column(name, justify="right")
+    table.add_column("runs", justify="right")
+    for m in spec.metrics:
+        table.add_column(f"Δ {m}" if spec.paired else m, justify="right")
+    for pr in result.points[:max_rows]:
+        cells = [str(pr.point)] + [_short(pr.params[n]) for n in spec.names] + [str(pr.runs)]
+        for m in spec.metrics:
+            if spec.paired:
+                c = pr.effect.get(m)
+                if c is None or math.isnan(c.diff.mean):
+                    cells.append("–")
+                    continue
+                if math.isnan(c.relative):
+                    text = fmt(c.diff.mean, UNITS.get(m, ""))
+                else:
+                    text = f"{100 * c.relative:+.1f}%"
+                if not math.isnan(c.relative_low):
+                    text += f" [{100 * c.relative_low:+.0f}, {100 * c.relative_high:+.0f}]"
+                style = {"better": "green", "worse": "red"}.get(c.outcome, "")
+                mark = "*" if c.significant else " "
+                cells.append(f"[{style}]{text}{mark}[/{style}]" if style else text + mark)
+            else:
+                arm = next(iter(pr.arms), None)
+                e = pr.arms[arm][m] if arm else None
+                cells.append("–" if e is None else fmt(e.mean, UNITS.get(m, "")))
+        table.add_row(*cells)
+    console.print(table)
+    if len(result.points) > max_rows:
+        console.print(f"… {len(result.points) - max_rows} more points in {result.out}/points.csv")
+    if spec.paired:
+        console.print(
+            "Δ: broker effect, with − without, % of the without-broker mean [95% CI]; "
+            "* the CI excludes 0"
+        )
+    if result.sensitivity is not None:
+        result.sensitivity.print(console)
+    console.print(
+        f"results: {result.db}  tables: {result.out}/points.csv, runs.csv"
+        + (f"  charts: {len(result.charts)} in {result.out}" if result.charts else "")
+    )
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)

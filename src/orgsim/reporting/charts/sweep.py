@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from orgsim.analysis.stats import mean_ci, paired
+from orgsim.metrics.catalogue import BETTER, UNITS
 from orgsim.reporting.charts.compare import (
     DEPT_COLOURS,
     Chart,
@@ -45,7 +46,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from orgsim.analysis.sensitivity import Sensitivity
-    from orgsim.experiments.sweep.run import PointResult, SweepSpec
+    from orgsim.experiments.sweep.aggregate import PointResult
+    from orgsim.experiments.sweep.spec import SweepSpec
 
 __all__ = [
     "delta_bars",
@@ -71,14 +73,10 @@ def param_label(path: str) -> str:
 
 
 def _unit(metric: str) -> str:
-    from orgsim.experiments.sweep.run import UNITS
-
     return UNITS.get(metric, "")
 
 
 def _better(metric: str) -> str:
-    from orgsim.experiments.sweep.run import BETTER
-
     return BETTER.get(metric, "")
 
 

@@ -1,0 +1,186 @@
+"""Aggregating a sweep's runs per design point, in canonical order.
+
+Per point, each arm's mean with a 95% CI and the broker's paired effect with its
+CI; the rows of the points table; the outputs the sensitivity analysis reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from orgsim.analysis.stats import Comparison, Estimate, mean_ci, paired
+from orgsim.experiments.sweep.design import Point
+from orgsim.experiments.sweep.spec import SweepSpec
+from orgsim.metrics.catalogue import BETTER, HEADLINE, METRIC_NAMES
+from orgsim.storage.results import (
+    RunRecord,
+)
+
+logger = logging.getLogger(__name__)
+
+# ------------------------------------------------------------------ aggregation
+
+
+@attrs.frozen(kw_only=True)
+class PointResult:
+    """What one design point found.
+
+    Attributes:
+        point: Index in the design.
+        params: Parameter path to value.
+        x: Design-space coordinates.
+        runs: Replications complete (in both arms when paired).
+        failed: Runs of this point that raised.
+        replications: The complete replications, in order.
+        samples: Arm to metric to values, one per complete replication.
+        arms: Arm to metric to mean with 95% CI (over the complete replications).
+        effect: Metric to paired comparison on − off (paired sweeps only).
+    """
+
+    point: int
+    params: dict[str, Any]
+    x: tuple[float, ...]
+    runs: int
+    failed: int
+    replications: tuple[int, ...]
+    samples: dict[str, dict[str, np.ndarray]] = attrs.field(eq=False, repr=False)
+    arms: dict[str, dict[str, Estimate]] = attrs.field(eq=False, repr=False)
+    effect: dict[str, Comparison] = attrs.field(eq=False, repr=False)
+
+
+def _metric_names(records: Sequence[RunRecord]) -> list[str]:
+    names = list(METRIC_NAMES)
+    for r in records:
+        if r.status == "ok":
+            names += [k for k in r.metrics if k not in names]
+            break
+    return names
+
+
+def aggregate(
+    spec: SweepSpec, points: Sequence[Point], records: Sequence[RunRecord]
+) -> list[PointResult]:
+    """Per point: each arm's means with CIs and the paired effect, in canonical order."""
+    by_point: dict[int, list[RunRecord]] = {p.index: [] for p in points}
+    for r in records:
+        if r.point in by_point:
+            by_point[r.point].append(r)
+    names = _metric_names(records)
+    out = []
+    for point in points:
+        rows = by_point[point.index]
+        arms = sorted({r.arm for r in rows}, key=lambda a: (a != "on", a)) or list(spec.arms)
+        ok: dict[str, dict[int, RunRecord]] = {a: {} for a in arms}
+        for r in rows:
+            if r.status == "ok":
+                ok[r.arm][r.replication] = r
+        reps = sorted(set.intersection(*(set(ok[a]) for a in arms))) if arms else []
+        samples = {
+            a: {
+                m: np.array([ok[a][i].metrics.get(m, math.nan) for i in reps], dtype=float)
+                for m in names
+            }
+            for a in arms
+        }
+        effect: dict[str, Comparison] = {}
+        if spec.paired and "on" in samples and "off" in samples:
+            effect = {
+                m: paired(samples["on"][m], samples["off"][m], better=BETTER.get(m, ""))
+                for m in names
+            }
+            # Without NaNs, each arm's estimate is the comparison's (same replications);
+            # with them (a metric undefined in one arm) the arm keeps its own values.
+            estimates = {
+                arm: {
+                    m: getattr(c, arm) if c.diff.n == len(reps) else mean_ci(samples[arm][m])
+                    for m, c in effect.items()
+                }
+                for arm in ("on", "off")
+            }
+        else:
+            estimates = {a: {m: mean_ci(v) for m, v in samples[a].items()} for a in arms}
+        out.append(
+            PointResult(
+                point=point.index,
+                params=dict(point.values),
+                x=point.x,
+                runs=len(reps),
+                failed=sum(1 for r in rows if r.status != "ok"),
+                replications=tuple(reps),
+                samples=samples,
+                arms=estimates,
+                effect=effect,
+            )
+        )
+    return out
+
+
+def table_rows(spec: SweepSpec, results: Sequence[PointResult]) -> list[dict[str, Any]]:
+    """The per-point table: parameters, runs, then per metric arm means and effect.
+
+    Metrics of interest come first, then the remaining headline metrics. Paired
+    sweeps give ``m.on``, ``m.off``, ``m.diff`` with ``m.diff_low``/``m.diff_high``,
+    the relative effect ``m.rel`` (share of the without-broker mean) with its CI,
+    and ``m.significant``; unpaired sweeps ``m.mean``, ``m.low``, ``m.high``.
+    """
+    names = list(spec.metrics) + [m for m in HEADLINE if m not in spec.metrics]
+    rows = []
+    for pr in results:
+        row: dict[str, Any] = {"point": pr.point, **pr.params, "runs": pr.runs, "failed": pr.failed}
+        for m in names:
+            if spec.paired:
+                c = pr.effect.get(m)
+                if c is None:
+                    continue
+                row.update(
+                    {
+                        f"{m}.on": c.on.mean,
+                        f"{m}.off": c.off.mean,
+                        f"{m}.diff": c.diff.mean,
+                        f"{m}.diff_low": c.diff.low,
+                        f"{m}.diff_high": c.diff.high,
+                        f"{m}.rel": c.relative,
+                        f"{m}.rel_low": c.relative_low,
+                        f"{m}.rel_high": c.relative_high,
+                        f"{m}.significant": c.significant,
+                    }
+                )
+            else:
+                arm = next(iter(pr.arms), None)
+                if arm is None or m not in pr.arms[arm]:
+                    continue
+                e = pr.arms[arm][m]
+                row.update({f"{m}.mean": e.mean, f"{m}.low": e.low, f"{m}.high": e.high})
+        rows.append(row)
+    return rows
+
+
+def sensitivity_outputs(spec: SweepSpec, results: Sequence[PointResult]) -> dict[str, np.ndarray]:
+    """Per output, one value per point (means over replications), in design order.
+
+    Paired sweeps: ``m.effect`` (mean paired difference on − off), ``m.on`` and
+    ``m.off`` for each metric of interest; unpaired: ``m``.
+    """
+    out: dict[str, np.ndarray] = {}
+    for m in spec.metrics:
+        if spec.paired:
+            out[f"{m}.effect"] = np.array([_mean(pr.effect.get(m)) for pr in results])
+            for arm in ("on", "off"):
+                out[f"{m}.{arm}"] = np.array(
+                    [pr.arms[arm][m].mean if arm in pr.arms else math.nan for pr in results]
+                )
+        else:
+            out[m] = np.array(
+                [next(iter(pr.arms.values()))[m].mean if pr.arms else math.nan for pr in results]
+            )
+    return out
+
+
+def _mean(c: Comparison | None) -> float:
+    return math.nan if c is None else c.diff.mean

@@ -1,0 +1,110 @@
+"""The metric catalogue: every metric's name, group, unit and better direction.
+
+The one source that tables, JSON documents, charts and statistics read to name,
+judge and format a metric; :func:`orgsim.metrics.projections.metrics` computes the
+values under these names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import attrs
+
+GROUPS = ("delivery", "conflict", "organisation", "economics")
+DIRECTIONS = ("higher", "lower", "")
+
+
+@attrs.frozen(kw_only=True)
+class Metric:
+    """What one metric means, so reports and comparisons can label and judge it.
+
+    Attributes:
+        name: Key in the dict :func:`~orgsim.metrics.projections.metrics` returns.
+        group: ``delivery``, ``conflict``, ``organisation`` or ``economics``.
+        unit: How the value reads (``k$``, ``days``, ``share``, ``count``, ...).
+        better: ``higher`` or ``lower`` when a direction is better for the
+            company, ``""`` when the metric is descriptive only.
+        doc: One line saying what is measured.
+    """
+
+    name: str
+    group: str = attrs.field(validator=attrs.validators.in_(GROUPS))
+    unit: str
+    better: str = attrs.field(validator=attrs.validators.in_(DIRECTIONS))
+    doc: str
+
+
+def _m(name: str, group: str, unit: str, better: str, doc: str) -> Metric:
+    return Metric(name=name, group=group, unit=unit, better=better, doc=doc)
+
+
+#: Every metric :func:`~orgsim.metrics.projections.metrics` returns, in its key
+#: order. The per-department keys ``headcount_end.<department>`` follow these in the
+#: result but are not listed here, because the departments differ between scenarios.
+METRICS: tuple[Metric, ...] = (
+    # delivery
+    _m("features_shipped", "delivery", "count", "higher", "features through their last stage"),
+    _m("value_shipped", "delivery", "k$", "higher", "value realised: features plus unplanned work"),
+    _m("feature_value", "delivery", "k$", "higher", "value realised by shipped features only"),
+    _m("lead_time_mean", "delivery", "days", "lower", "mean days from planning to shipping"),
+    _m("lead_time_p50", "delivery", "days", "lower", "median days from planning to shipping"),
+    _m("lead_time_p90", "delivery", "days", "lower", "90th percentile of planning-to-shipping"),
+    _m("on_time_rate", "delivery", "share", "higher", "share of shipped features not late"),
+    _m("throughput", "delivery", "features/quarter", "higher", "features shipped per quarter"),
+    _m("wip_mean", "delivery", "features", "", "time-average features planned, not shipped"),
+    _m("wip_end", "delivery", "features", "", "features planned and not shipped at the end"),
+    # conflict
+    _m("conflicts_raised", "conflict", "count", "lower", "conflicts that began"),
+    _m("conflicts_detected", "conflict", "count", "", "conflicts that became known"),
+    _m("conflicts_resolved", "conflict", "count", "higher", "conflicts settled in some forum"),
+    _m("conflicts_escalated", "conflict", "count", "lower", "conflicts escalated to the CEO"),
+    _m("conflicts_lapsed", "conflict", "count", "lower", "conflicts that ended unresolved"),
+    _m("conflicts_open_end", "conflict", "count", "lower", "conflicts still open at the end"),
+    _m("detect_time_mean", "conflict", "days", "lower", "mean days from raised to detected"),
+    _m("detected_by_broker_share", "conflict", "share", "", "share of detections by the broker"),
+    _m("resolve_time_p50", "conflict", "days", "lower", "median days from raised to resolved"),
+    _m("resolve_time_p90", "conflict", "days", "lower", "90th percentile of raised-to-resolved"),
+    _m("resolution_quality", "conflict", "share", "higher", "share resolved in company interest"),
+    _m("ceo_days", "conflict", "days", "lower", "CEO-days spent on escalated conflicts"),
+    _m("mediation_wait_mean", "conflict", "days", "lower", "mean days queued for a mediator"),
+    _m("open_conflicts_mean", "conflict", "count", "lower", "time-average open conflicts"),
+    _m("credibility_end", "conflict", "share", "higher", "broker's last recorded credibility"),
+    # organisation
+    _m("headcount_end", "organisation", "people", "", "staff at the end"),
+    _m("hires", "organisation", "count", "", "people hired on requisitions (not founders)"),
+    _m("attrition", "organisation", "count", "lower", "people who quit"),
+    _m("attrition_rate", "organisation", "1/year", "lower", "leavers per year per average head"),
+    _m("poached", "organisation", "count", "lower", "transfers out of a conflict's target"),
+    _m("vacancy_days", "organisation", "days", "lower", "requisition-days open, unfilled"),
+    _m("budget_hhi", "organisation", "index", "", "mean quarterly Herfindahl of budget shares"),
+    _m("budget_alignment", "organisation", "share", "higher", "mean quarterly budget-to-need fit"),
+    # economics
+    _m("salary_cost", "economics", "k$", "lower", "payroll: headcount-days times daily salary"),
+    _m("hiring_cost", "economics", "k$", "lower", "recruiting cost of the hires"),
+    _m("broker_cost", "economics", "k$", "lower", "broker salaries up to the end"),
+    _m("cost", "economics", "k$", "lower", "salary, hiring and broker cost"),
+    _m("net_value", "economics", "k$", "higher", "value shipped minus cost"),
+)
+
+#: The few metrics a summary or comparison shows first.
+HEADLINE: tuple[str, ...] = (
+    "value_shipped",
+    "net_value",
+    "features_shipped",
+    "lead_time_p50",
+    "on_time_rate",
+    "conflicts_open_end",
+    "resolution_quality",
+    "ceo_days",
+)
+
+#: The names of :data:`METRICS`, in order.
+METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
+
+#: Per metric name, its better direction ("higher", "lower" or "").
+BETTER: Mapping[str, str] = MappingProxyType({m.name: m.better for m in METRICS})
+
+#: Per metric name, its unit.
+UNITS: Mapping[str, str] = MappingProxyType({m.name: m.unit for m in METRICS})
