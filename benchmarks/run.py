@@ -195,7 +195,7 @@ def bare_simpy(n_events: int, n_procs: int, seed: int = 0) -> tuple[float, int]:
 
 
 def bench_engine(cfg: dict[str, Any], res: dict[str, Any]) -> None:
-    from orgsim.engine.model import simulate
+    from orgsim.engine.run import simulate
 
     out = {}
     rows = []
@@ -280,7 +280,7 @@ def gc_time(fn: Callable[[], Any], reps: int) -> tuple[float, float, list[int]]:
 def bench_log(cfg: dict[str, Any], res: dict[str, Any]) -> None:
     from orgsim.engine import events as ev
     from orgsim.engine.log import replay
-    from orgsim.engine.model import Run, simulate
+    from orgsim.engine.run import Run, simulate
     from orgsim.engine.state import HANDLERS, OrgState
 
     out = {}
@@ -440,7 +440,7 @@ def _warm(waits: list[float]) -> list[float]:
 
 def mmc_orgsim(sc: Any, seed: int) -> tuple[float, int, float, int]:
     from orgsim.engine import events as ev
-    from orgsim.engine.model import simulate
+    from orgsim.engine.run import simulate
 
     t = pc()
     run = simulate(sc, seed=seed, broker=True)
@@ -574,7 +574,7 @@ def bench_peers(cfg: dict[str, Any], res: dict[str, Any]) -> None:
 def child_main(spec_text: str) -> None:
     """Measure one size in this fresh process and print JSON (--child)."""
     spec = json.loads(spec_text)
-    from orgsim.engine.model import simulate
+    from orgsim.engine.run import simulate
 
     sc = load(spec["scenario"], tuple(spec["overrides"]))
     gc.collect()
@@ -745,7 +745,7 @@ def bench_store(cfg: dict[str, Any], res: dict[str, Any]) -> None:
     import sqlite3
 
     from orgsim.engine.events import EVENT_TYPES, encode
-    from orgsim.engine.model import simulate
+    from orgsim.engine.run import simulate
     from orgsim.metrics.projections import metrics
     from orgsim.storage.eventstore import EventStore
 
@@ -1233,7 +1233,7 @@ def spy_profile(name: str, runs: int, rate: int = 500) -> dict[str, Any] | None:
 
 
 def spy_child(spec: str) -> None:
-    from orgsim.engine.model import simulate
+    from orgsim.engine.run import simulate
 
     name, runs = spec.split(":")
     sc = load(name)
@@ -1242,7 +1242,7 @@ def spy_child(spec: str) -> None:
 
 
 def bench_profile(cfg: dict[str, Any], res: dict[str, Any]) -> None:
-    from orgsim.engine.model import simulate
+    from orgsim.engine.run import simulate
 
     text = io.StringIO()
     out: dict[str, Any] = {}

@@ -12,7 +12,7 @@ import attrs
 import pytest
 from hypothesis import settings
 
-from orgsim.engine.model import Run, simulate
+from orgsim.engine.run import Run, simulate
 from orgsim.scenario.schema import Scenario
 
 settings.register_profile("ci", derandomize=True)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from orgsim.engine import events as ev
-from orgsim.engine.model import Run
+from orgsim.engine.run import Run
 from orgsim.engine.state import OrgState, fold
 from orgsim.metrics.projections import (
     conflict_funnel,

@@ -7,7 +7,7 @@ import pytest
 
 from orgsim.engine import events as ev
 from orgsim.engine.log import EventLog, log_digest, replay
-from orgsim.engine.model import Run, simulate
+from orgsim.engine.run import Run, simulate
 from orgsim.engine.state import fold
 from orgsim.errors import EventOrderError
 from orgsim.scenario.schema import Scenario

@@ -10,8 +10,12 @@ import pytest
 
 from orgsim.analysis.theory import erlang_c_wait
 from orgsim.engine import events as ev
+from orgsim.engine.allocation import water_fill
+from orgsim.engine.broker import credibility
+from orgsim.engine.conflicts import raise_conflict
 from orgsim.engine.log import replay
-from orgsim.engine.model import Run, simulate, water_fill
+from orgsim.engine.resolution import settle
+from orgsim.engine.run import Run, simulate
 from orgsim.scenario.loading import parse_scenario
 from orgsim.scenario.schema import Scenario
 
@@ -143,13 +147,13 @@ def test_poaching_takes_the_best_people_and_a_target_win_returns_them() -> None:
         (p.skill, e) for e, p in run.state.employees.items() if p.department == "support"
     )
     best = {e for _, e in support[-3:]}
-    run.raise_conflict("poaching", kind, "engineering", "support")
+    raise_conflict(run, "poaching", kind, "engineering", "support")
     moved = [e for e in run.log if isinstance(e, ev.EmployeeTransferred)]
     assert {e.employee for e in moved} == best
     assert run.state.departments["support"].staff == 85 - 3
     assert run.state.departments["engineering"].staff == 200 + 3
     cid = moved[0].conflict
-    run.settle(cid, kind, "negotiation", "target")
+    settle(run, cid, kind, "negotiation", "target")
     assert run.state.departments["support"].staff == 85
     assert all(run.state.employees[e].department == "support" for e in best)
     assert run.state.conflicts[cid].status == "resolved"
@@ -161,10 +165,10 @@ def test_extra_work_is_descoped_only_when_the_target_prevails(side: str, descope
     run = Run(sc, seed=1)
     run.setup()
     kind = sc.conflicts.kinds["custom_work"]
-    run.raise_conflict("custom_work", kind, "sales", "engineering")
+    raise_conflict(run, "custom_work", kind, "sales", "engineering")
     added = next(e for e in run.log if isinstance(e, ev.ExtraWorkAdded))
     assert f"X{added.work}" in [item for *_, item in run.state.departments["engineering"].queue]
-    run.settle(added.conflict, kind, "mediation", side)
+    settle(run, added.conflict, kind, "mediation", side)
     assert any(isinstance(e, ev.ExtraWorkDescoped) for e in run.log) is descoped
     assert run.state.work[added.work].done is descoped
 
@@ -174,11 +178,11 @@ def test_open_conflicts_drag_both_sides_until_closed() -> None:
     run = Run(sc, seed=1)
     run.setup()
     kind = sc.conflicts.kinds["custom_work"]
-    run.raise_conflict("custom_work", kind, "sales", "engineering")
+    raise_conflict(run, "custom_work", kind, "sales", "engineering")
     raised = next(e for e in run.log if isinstance(e, ev.ConflictRaised))
     for dept in ("sales", "engineering"):
         assert run.state.departments[dept].severity == pytest.approx(raised.severity)
-    run.settle(raised.conflict, kind, "negotiation", "initiator")
+    settle(run, raised.conflict, kind, "negotiation", "initiator")
     for dept in ("sales", "engineering"):
         assert run.state.departments[dept].severity == pytest.approx(0.0)
 
@@ -205,7 +209,7 @@ def test_credibility_decays_halfway_to_the_floor_in_one_half_life() -> None:
     run.setup()
     b = sc.broker
     run.env.run(until=b.credibility_halflife)
-    assert run.credibility() == pytest.approx(
+    assert credibility(run) == pytest.approx(
         b.credibility_floor + (b.initial_credibility - b.credibility_floor) / 2
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 
 from orgsim.engine.log import replay
-from orgsim.engine.model import simulate
+from orgsim.engine.run import simulate
 from orgsim.metrics.projections import metrics
 from orgsim.scenario.loading import parse_scenario
 from strategies import valid_scenario_data

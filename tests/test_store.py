@@ -14,7 +14,7 @@ import pytest
 
 from orgsim.engine.events import UPCASTERS, ConflictRaised, DayWorked, Event, RunStarted, encode
 from orgsim.engine.log import log_digest
-from orgsim.engine.model import Run, simulate
+from orgsim.engine.run import Run, simulate
 from orgsim.engine.state import fold
 from orgsim.errors import EventOrderError, SchemaVersionError, StoreError
 from orgsim.scenario.schema import Scenario

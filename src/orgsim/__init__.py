@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from orgsim._version import __version__
 from orgsim.engine.log import EventLog, replay
-from orgsim.engine.model import simulate
+from orgsim.engine.run import simulate
 from orgsim.engine.state import OrgState, fold
 from orgsim.errors import (
     EventOrderError,

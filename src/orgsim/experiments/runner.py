@@ -17,7 +17,7 @@ from pathlib import Path
 import attrs
 
 from orgsim.engine.log import EventLog
-from orgsim.engine.model import simulate
+from orgsim.engine.run import simulate
 from orgsim.engine.state import OrgState
 from orgsim.errors import ExperimentError, StoreError
 from orgsim.metrics.projections import metrics

@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from orgsim.engine.events import encode
-from orgsim.engine.model import simulate
+from orgsim.engine.run import simulate
 from orgsim.metrics.projections import conflict_funnel, metrics, quarterly
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.results import RunRecord, run_key

@@ -1,0 +1,82 @@
+"""The honest broker: its credibility, and mediation as a step of a conflict's life.
+
+The broker influences rather than commands: a mediation succeeds with a chance that
+grows with its credibility, which each success builds and each failure spends, and
+which decays toward a floor in between (:func:`credibility`). A successful mediation
+settles in the company's interest as often as the broker is neutral; a failed one
+still escalates, but the CEO gets the broker's neutral read of it. The broker's
+draws come from its own streams (:class:`~orgsim.engine.resolution.ConflictDraws`),
+so switching it on changes no other draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from orgsim.engine import events as ev
+from orgsim.engine.context import RunContext
+from orgsim.engine.resolution import ConflictDraws, is_closed, power_winner, settle
+from orgsim.scenario.schema import ConflictKind
+
+
+def credibility(ctx: RunContext) -> float:
+    """The broker's credibility now, decayed toward its floor since the last change."""
+    b = ctx.scenario.broker
+    elapsed = ctx.env.now - ctx.credibility_time
+    floor = b.credibility_floor
+    return floor + (ctx.state.credibility - floor) * 0.5 ** (elapsed / b.credibility_halflife)
+
+
+def takes_on(ctx: RunContext) -> bool:
+    """Whether a detected conflict goes to mediation: the broker exists and has room.
+
+    A ``queue_limit`` of 0 means an unbounded queue.
+    """
+    b = ctx.scenario.broker
+    room = b.queue_limit == 0 or len(ctx.mediators.queue) < b.queue_limit
+    return ctx.broker and room
+
+
+def mediation(
+    ctx: RunContext, cid: int, kind: ConflictKind, d: ConflictDraws
+) -> Generator[simpy.Event, Any, float | None]:
+    """A conflict waits for a mediator, is mediated, and is settled or fails.
+
+    A step of :func:`~orgsim.engine.conflicts.conflict_life`, run in its process
+    (``yield from``).
+
+    Returns:
+        - None when the conflict is over: settled by the mediation, or closed
+          (lapsed) while waiting or being mediated.
+        - Otherwise the mediation failed, and the value is the weight of the
+          broker's briefing to the CEO (its credibility times ``ceo_briefing``).
+    """
+    b = ctx.scenario.broker
+    ctx.record(ev.MediationQueued, conflict=cid)
+    with ctx.mediators.request() as slot:
+        yield slot
+        if is_closed(ctx, cid):
+            return None
+        ctx.record(ev.MediationStarted, conflict=cid)
+        yield ctx.env.timeout(d.mediation_days)
+    if is_closed(ctx, cid):
+        return None
+    cred = credibility(ctx)
+    ctx.credibility_time = ctx.env.now
+    if d.mediation_success < b.success_base + b.success_credibility * cred:
+        ctx.record(ev.CredibilityChanged, credibility=cred + b.credibility_gain * (1.0 - cred))
+        if d.mediation_neutral < b.neutrality:
+            winner = ctx.state.conflicts[cid].company_side
+        else:
+            winner = power_winner(ctx, cid, d.mediation_winner, 1.0)
+        settle(ctx, cid, kind, "mediation", winner)
+        return None
+    ctx.record(ev.MediationFailed, conflict=cid)
+    ctx.record(ev.CredibilityChanged, credibility=cred * (1.0 - b.credibility_loss))
+    # The CEO gets the broker's neutral read of the failed mediation: a shorter
+    # decision, more often in the company's interest, as far as the broker is
+    # believed ("Ideally, the CEO wants your unbiased opinion").
+    return b.ceo_briefing * cred
