@@ -3,19 +3,20 @@
 A run is saved once, whole, in one transaction: a row in ``runs`` (provenance: the
 scenario, seed, replication, broker arm, event count, digest, and optionally the
 resolved scenario and free-form metadata) and one row per event in ``events``, in
-exactly the form :func:`orgsim.events.encode` gives. Reading decodes the rows with
-:func:`orgsim.events.decode`, so logs written by an older orgsim are upcast on the way
-in. Nothing is ever updated or deleted in place: the log stays the source of truth,
-and any state is a fold of it (:meth:`EventStore.replay`).
+exactly the form :func:`orgsim.engine.events.encode` gives. Reading decodes the rows
+with :func:`orgsim.engine.events.decode`, so logs written by an older orgsim are
+upcast on the way in. Nothing is ever updated or deleted in place: the log stays
+the source of truth, and any state is a fold of it (:meth:`EventStore.replay`).
 
 The stored digest is the SHA-256 of the stored rows, in the line format of
-:func:`orgsim.log.log_digest`; :meth:`EventStore.verify` recomputes it from the raw
-rows (not from decoded events), so upcasting never makes an intact run look
+:func:`orgsim.engine.log.log_digest`; :meth:`EventStore.verify` recomputes it from
+the raw rows (not from decoded events), so upcasting never makes an intact run look
 tampered with. Times are stored as REAL, so an event whose ``time`` is the integer
 ``0`` reads back as ``0.0``; the digest is taken over the stored (float) form.
 
 Errors at this boundary are :class:`~orgsim.errors.StoreError`, naming the file and
-the run; ``sqlite3`` exceptions never leave this module.
+the run; ``sqlite3`` exceptions never leave this module. Opening, pragmas and
+transactions are :mod:`orgsim.storage.sqlite`'s, shared with the results database.
 """
 
 from __future__ import annotations
@@ -124,7 +125,8 @@ class RunInfo:
 
 
 def _row_line(seq: int, time: float, name: str, version: int, data: str) -> bytes:
-    # Must stay the line format of orgsim.log.log_digest (tests/test_store.py checks).
+    # Must stay the line format of orgsim.engine.log.log_digest (tests/test_store.py and
+    # tests/storage/test_log_contract.py check).
     return f"{seq}|{time!r}|{name}|{version}|{data}\n".encode()
 
 
@@ -222,7 +224,7 @@ class EventStore:
 
         Args:
             log: The run's events, in order, starting with ``RunStarted``
-                (an :class:`~orgsim.log.EventLog` or any sequence of events).
+                (an :class:`~orgsim.engine.log.EventLog` or any sequence of events).
             scenario: The resolved scenario the run used (``run.scenario``), kept as
                 JSON for provenance; its digest must match the log's.
             metadata: Free-form JSON-serialisable data to keep with the run.
@@ -390,7 +392,7 @@ class EventStore:
         Args:
             run_id: The run.
             until: Fold only the events at or before this time (the state as it was
-                then, as :func:`orgsim.state.fold` gives it); the whole log if None.
+                then, as :func:`orgsim.engine.state.fold` gives it); the whole log if None.
 
         Raises:
             StoreError: No run has this id.
