@@ -16,15 +16,8 @@ import pytest
 import orgsim
 from orgsim.errors import StoreError
 from orgsim.scenario.loading import load_scenario
-from orgsim.storage.results import (
-    SCHEMA_VERSION,
-    ResultsDB,
-    RunRecord,
-    export_csv,
-    export_parquet,
-    run_key,
-    table_rows,
-)
+from orgsim.storage.export import export_csv, export_parquet, table_rows
+from orgsim.storage.results import SCHEMA_VERSION, ResultsDB, RunRecord, run_key
 
 EXP = "compare:test:abc:7"
 

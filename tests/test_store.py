@@ -1,4 +1,4 @@
-"""Tests of orgsim.store: runs saved whole, read back identical, tampering detected."""
+"""Tests of orgsim.storage.eventstore: runs saved whole, read back identical, tampering detected."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def test_saved_run_reads_back_identical(store: EventStore, run: Run) -> None:
 def test_stored_digest_is_the_digest_of_the_stored_events(store: EventStore, run: Run) -> None:
     run_id = store.save(run.log)
     digest = store.run(run_id).digest
-    # Guards the row format store.py shares with orgsim.log.log_digest.
+    # Guards the row format eventstore.py shares with orgsim.engine.log.log_digest.
     assert digest == log_digest(store.events(run_id))
     assert digest == log_digest(floated(run.log))
 

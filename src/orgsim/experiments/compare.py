@@ -28,7 +28,8 @@ from orgsim.experiments.runner import check_seed, resolve
 from orgsim.experiments.tasks import ARMS, Task
 from orgsim.metrics.catalogue import BETTER, HEADLINE, METRICS, UNITS
 from orgsim.scenario.schema import Scenario
-from orgsim.storage.results import ResultsDB, RunRecord, check_out_dir, export_csv, export_parquet
+from orgsim.storage.export import export_csv, export_parquet
+from orgsim.storage.results import ResultsDB, RunRecord, check_out_dir
 
 logger = logging.getLogger(__name__)
 

@@ -114,7 +114,7 @@ def run_scenario(
     path = None
     if db is not None:
         from orgsim.storage.eventstore import EventStore
-        from orgsim.storage.results import versions
+        from orgsim.storage.provenance import versions
 
         path = Path(db)
         try:

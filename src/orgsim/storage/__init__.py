@@ -1,1 +1,1 @@
-"""Storage: the SQLite event store, the results database and their provenance."""
+"""Storage: the SQLite event store and results database, their provenance and exports."""

@@ -3,19 +3,20 @@
 A run is saved once, whole, in one transaction: a row in ``runs`` (provenance: the
 scenario, seed, replication, broker arm, event count, digest, and optionally the
 resolved scenario and free-form metadata) and one row per event in ``events``, in
-exactly the form :func:`orgsim.events.encode` gives. Reading decodes the rows with
-:func:`orgsim.events.decode`, so logs written by an older orgsim are upcast on the way
-in. Nothing is ever updated or deleted in place: the log stays the source of truth,
-and any state is a fold of it (:meth:`EventStore.replay`).
+exactly the form :func:`orgsim.engine.events.encode` gives. Reading decodes the rows
+with :func:`orgsim.engine.events.decode`, so logs written by an older orgsim are
+upcast on the way in. Nothing is ever updated or deleted in place: the log stays
+the source of truth, and any state is a fold of it (:meth:`EventStore.replay`).
 
 The stored digest is the SHA-256 of the stored rows, in the line format of
-:func:`orgsim.log.log_digest`; :meth:`EventStore.verify` recomputes it from the raw
-rows (not from decoded events), so upcasting never makes an intact run look
+:func:`orgsim.engine.log.log_digest`; :meth:`EventStore.verify` recomputes it from
+the raw rows (not from decoded events), so upcasting never makes an intact run look
 tampered with. Times are stored as REAL, so an event whose ``time`` is the integer
 ``0`` reads back as ``0.0``; the digest is taken over the stored (float) form.
 
 Errors at this boundary are :class:`~orgsim.errors.StoreError`, naming the file and
-the run; ``sqlite3`` exceptions never leave this module.
+the run; ``sqlite3`` exceptions never leave this module. Opening, pragmas and
+transactions are :mod:`orgsim.storage.sqlite`'s, shared with the results database.
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ import json
 import math
 import os
 import sqlite3
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -38,6 +38,8 @@ from orgsim.engine.log import replay as replay_log
 from orgsim.engine.state import OrgState
 from orgsim.errors import EventOrderError, SchemaVersionError, StoreError
 from orgsim.scenario.schema import Scenario
+from orgsim.storage.provenance import utc_now
+from orgsim.storage.sqlite import Schema, open_database, store_errors, tables, transaction
 
 __all__ = ["STORE_SCHEMA_VERSION", "EventStore", "RunInfo"]
 
@@ -73,6 +75,7 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
 """
+_LAYOUT = Schema(ddl=_SCHEMA, version=STORE_SCHEMA_VERSION, version_key="schema_version")
 
 _RUN_FIELDS = (
     "run_id",
@@ -122,7 +125,8 @@ class RunInfo:
 
 
 def _row_line(seq: int, time: float, name: str, version: int, data: str) -> bytes:
-    # Must stay the line format of orgsim.log.log_digest (tests/test_store.py checks).
+    # Must stay the line format of orgsim.engine.log.log_digest (tests/test_store.py and
+    # tests/storage/test_log_contract.py check).
     return f"{seq}|{time!r}|{name}|{version}|{data}\n".encode()
 
 
@@ -149,29 +153,21 @@ class EventStore:
                 orgsim (a newer store schema).
         """
         self.path = os.fspath(path)
-        try:
-            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open event store {self.path!r}: {exc}") from None
-        try:
-            self._setup()
-        except sqlite3.Error as exc:
-            self._conn.close()
-            raise StoreError(f"cannot open event store {self.path!r}: {exc}") from None
-        except StoreError:
-            self._conn.close()
-            raise
+        self._conn = open_database(
+            self.path,
+            timeout=timeout,
+            setup=self._setup,
+            failure=f"cannot open event store {self.path!r}",
+        )
 
-    def _setup(self) -> None:
-        conn = self._conn
-        conn.execute("PRAGMA journal_mode=WAL")  # fails first on a non-database file
-        conn.execute("PRAGMA synchronous=NORMAL")
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if "meta" in tables:
-            row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None:
+    def _setup(self, conn: sqlite3.Connection) -> None:
+        # Strict by design: a file is this store at this version, or a new file,
+        # or refused untouched (another database is never taken over).
+        found = tables(conn)
+        if "meta" in found:
+            version = _LAYOUT.stored_version(conn)
+            if version is None:
                 raise StoreError(f"{self.path!r} has a meta table but no store schema version")
-            version = int(row[0])
             if version > STORE_SCHEMA_VERSION:
                 raise StoreError(
                     f"event store {self.path!r} has schema v{version}, newer than this "
@@ -182,21 +178,14 @@ class EventStore:
                     f"event store {self.path!r} has schema v{version} and no migration "
                     f"to v{STORE_SCHEMA_VERSION} exists"
                 )
-            if {"runs", "events"} <= tables:
+            if {"runs", "events"} <= found:
                 return
-        elif tables:
+        elif found:
             raise StoreError(
                 f"{self.path!r} is an SQLite database but not an orgsim event store "
-                f"(tables: {', '.join(sorted(tables))})"
+                f"(tables: {', '.join(sorted(found))})"
             )
-        with self._transaction():
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-                (str(STORE_SCHEMA_VERSION),),
-            )
+        _LAYOUT.create(conn)
 
     # ------------------------------------------------------------- lifecycle
 
@@ -218,25 +207,9 @@ class EventStore:
     def __repr__(self) -> str:
         return f"EventStore({self.path!r})"
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            if conn.in_transaction:  # SQLite may have rolled back already
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-    @contextlib.contextmanager
-    def _errors(self, doing: str) -> Iterator[None]:
+    def _errors(self, doing: str) -> contextlib.AbstractContextManager[None]:
         """Turn sqlite3 errors into a StoreError naming the file and the action."""
-        try:
-            yield
-        except sqlite3.Error as exc:
-            raise StoreError(f"event store {self.path!r}: cannot {doing}: {exc}") from None
+        return store_errors(f"event store {self.path!r}: cannot {doing}")
 
     # ----------------------------------------------------------------- write
 
@@ -251,7 +224,7 @@ class EventStore:
 
         Args:
             log: The run's events, in order, starting with ``RunStarted``
-                (an :class:`~orgsim.log.EventLog` or any sequence of events).
+                (an :class:`~orgsim.engine.log.EventLog` or any sequence of events).
             scenario: The resolved scenario the run used (``run.scenario``), kept as
                 JSON for provenance; its digest must match the log's.
             metadata: Free-form JSON-serialisable data to keep with the run.
@@ -266,6 +239,35 @@ class EventStore:
             EventOrderError: An event is out of sequence or back in time (nothing is
                 written).
         """
+        values = self._run_row(log, scenario, metadata)
+        digest = hashlib.sha256()
+        with self._errors("save a run"), transaction(self._conn) as conn:
+            cur = conn.execute(
+                "INSERT INTO runs (scenario, scenario_hash, seed, replication, broker, events, "
+                "digest, created, orgsim_version, scenario_json, metadata_json) "
+                "VALUES (?, ?, ?, ?, ?, 0, '', ?, ?, ?, ?)",
+                values,
+            )
+            run_id = cur.lastrowid
+            assert run_id is not None
+            conn.executemany(
+                "INSERT INTO events (run_id, seq, time, type, version, data) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                _checked_rows(run_id, log, digest.update),
+            )
+            conn.execute(
+                "UPDATE runs SET events = ?, digest = ? WHERE run_id = ?",
+                (len(log), digest.hexdigest(), run_id),
+            )
+        return run_id
+
+    def _run_row(
+        self,
+        log: Sequence[Event],
+        scenario: Scenario | None,
+        metadata: Mapping[str, Any] | None,
+    ) -> tuple[Any, ...]:
+        """The new ``runs`` row's provenance values, after checking what :meth:`save` got."""
         head = log[0] if log else None
         if not isinstance(head, RunStarted):
             first = type(head).__name__ if log else "nothing"
@@ -287,53 +289,17 @@ class EventStore:
             raise StoreError(
                 f"cannot save to {self.path!r}: metadata is not JSON-serialisable: {exc}"
             ) from None
-        created = datetime.now(UTC).isoformat(timespec="milliseconds")
-        digest = hashlib.sha256()
-
-        def rows(run_id: int) -> Iterator[tuple[int, int, float, str, int, str]]:
-            last = -math.inf
-            for i, ev in enumerate(log):
-                seq, time, name, version, data = encode(ev)
-                time = float(time)  # as SQLite REAL will return it
-                if seq != i:
-                    raise EventOrderError(f"event {name} has seq {seq}, expected {i}")
-                if time < last:
-                    raise EventOrderError(
-                        f"event {name} at seq {seq} has time {time}, before the previous {last}"
-                    )
-                last = time
-                digest.update(_row_line(seq, time, name, version, data))
-                yield run_id, seq, time, name, version, data
-
-        with self._errors("save a run"), self._transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO runs (scenario, scenario_hash, seed, replication, broker, events, "
-                "digest, created, orgsim_version, scenario_json, metadata_json) "
-                "VALUES (?, ?, ?, ?, ?, 0, '', ?, ?, ?, ?)",
-                (
-                    head.scenario,
-                    head.scenario_hash,
-                    head.seed,
-                    head.replication,
-                    int(head.broker),
-                    created,
-                    head.orgsim_version,
-                    scenario_json,
-                    metadata_json,
-                ),
-            )
-            run_id = cur.lastrowid
-            assert run_id is not None
-            conn.executemany(
-                "INSERT INTO events (run_id, seq, time, type, version, data) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                rows(run_id),
-            )
-            conn.execute(
-                "UPDATE runs SET events = ?, digest = ? WHERE run_id = ?",
-                (len(log), digest.hexdigest(), run_id),
-            )
-        return run_id
+        return (
+            head.scenario,
+            head.scenario_hash,
+            head.seed,
+            head.replication,
+            int(head.broker),
+            utc_now("milliseconds"),
+            head.orgsim_version,
+            scenario_json,
+            metadata_json,
+        )
 
     # ------------------------------------------------------------------ read
 
@@ -426,7 +392,7 @@ class EventStore:
         Args:
             run_id: The run.
             until: Fold only the events at or before this time (the state as it was
-                then, as :func:`orgsim.state.fold` gives it); the whole log if None.
+                then, as :func:`orgsim.engine.state.fold` gives it); the whole log if None.
 
         Raises:
             StoreError: No run has this id.
@@ -469,6 +435,30 @@ class EventStore:
 
     def _unknown(self, run_id: int) -> StoreError:
         return StoreError(f"event store {self.path!r} has no run {run_id}")
+
+
+def _checked_rows(
+    run_id: int, log: Sequence[Event], hash_line: Callable[[bytes], object]
+) -> Iterator[tuple[int, int, float, str, int, str]]:
+    """The ``events`` rows of a log, checking its order and hashing them on the way.
+
+    A generator, so that the first event out of order raises inside the save's
+    transaction and nothing of the run is written; ``hash_line`` gets each row in
+    the line format of the digest.
+    """
+    last = -math.inf
+    for i, ev in enumerate(log):
+        seq, time, name, version, data = encode(ev)
+        time = float(time)  # as SQLite REAL will return it
+        if seq != i:
+            raise EventOrderError(f"event {name} has seq {seq}, expected {i}")
+        if time < last:
+            raise EventOrderError(
+                f"event {name} at seq {seq} has time {time}, before the previous {last}"
+            )
+        last = time
+        hash_line(_row_line(seq, time, name, version, data))
+        yield run_id, seq, time, name, version, data
 
 
 def _run_info(row: tuple[Any, ...]) -> RunInfo:

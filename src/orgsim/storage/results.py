@@ -10,14 +10,10 @@ from what scenario.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
-import platform
 import sqlite3
-import sys
-from collections.abc import Iterable, Mapping, Sequence
-from importlib import metadata as importlib_metadata
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +22,19 @@ import numpy as np
 
 from orgsim._version import __version__
 from orgsim.errors import ExperimentError, StoreError
+from orgsim.storage.provenance import command_line, utc_now, versions
+from orgsim.storage.sqlite import Schema, open_database, store_errors, transaction
 
+__all__ = [
+    "SCHEMA_VERSION",
+    "ResultsDB",
+    "RunRecord",
+    "check_out_dir",
+    "json_safe",
+    "run_key",
+]
+
+#: Version of the table layout below; a file with a newer one is refused.
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
@@ -68,18 +76,7 @@ CREATE TABLE IF NOT EXISTS logs (
 );
 """
 
-DEPENDENCIES = (
-    "simpy",
-    "numpy",
-    "attrs",
-    "cattrs",
-    "rich",
-    "matplotlib",
-    "pyarrow",
-    "dask",
-    "distributed",
-    "SALib",
-)
+_LAYOUT = Schema(ddl=_SCHEMA, version=SCHEMA_VERSION, version_key="schema")
 
 
 @attrs.frozen(kw_only=True)
@@ -167,17 +164,6 @@ def _nan(value: Any) -> Any:
     return value
 
 
-def versions() -> dict[str, str]:
-    """Versions of Python, orgsim and its dependencies (where installed)."""
-    out = {"python": platform.python_version(), "orgsim": __version__}
-    for dist in DEPENDENCIES:
-        try:
-            out[dist] = importlib_metadata.version(dist)
-        except importlib_metadata.PackageNotFoundError:
-            continue
-    return out
-
-
 class ResultsDB:
     """The results database of one output folder."""
 
@@ -188,22 +174,20 @@ class ResultsDB:
             StoreError: the file cannot be created or is not an orgsim results file.
         """
         self.path = Path(path)
-        try:
+        failure = f"cannot use results database {self.path}"
+        with store_errors(failure):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            if row is None:
-                self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-                self._db.commit()
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path}: results schema v{row[0]} is newer than this orgsim reads"
-                )
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot use results database {self.path}: {exc}") from None
+        self._db = open_database(self.path, timeout=30.0, setup=self._setup, failure=failure)
+
+    def _setup(self, conn: sqlite3.Connection) -> None:
+        # Lenient by design: the tables are created in any SQLite file, and an
+        # older layout is read as it is; only a newer one is refused.
+        _LAYOUT.create(conn)
+        version = _LAYOUT.stored_version(conn)
+        if version is not None and version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: results schema v{version} is newer than this orgsim reads"
+            )
 
     def close(self) -> None:
         """Close the connection."""
@@ -226,14 +210,14 @@ class ResultsDB:
         command: Sequence[str] | None = None,
     ) -> None:
         """Write who made this experiment, with what versions, from what scenario."""
-        cmd = " ".join(command if command is not None else sys.argv)
-        with self._db:
+        cmd = command_line(command)
+        with transaction(self._db):
             self._db.execute(
                 "INSERT INTO provenance (created, experiment, kind, command, orgsim_version,"
                 " versions_json, scenario_hash, scenario_json, settings_json)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    _now(),
+                    utc_now(),
                     experiment,
                     kind,
                     cmd,
@@ -257,7 +241,7 @@ class ResultsDB:
 
     def commit(self, record: RunRecord) -> bool:
         """Store one run in its own transaction; False when it was already there."""
-        with self._db:
+        with transaction(self._db):
             cur = self._db.execute(
                 "INSERT OR IGNORE INTO runs (key, experiment, scenario_hash, point, arm,"
                 " replication, seed, params_json, status, metrics_json, quarterly_json,"
@@ -279,7 +263,7 @@ class ResultsDB:
                     record.error,
                     record.events,
                     record.elapsed,
-                    _now(),
+                    utc_now(),
                 ),
             )
             if cur.rowcount and record.log is not None:
@@ -300,7 +284,7 @@ class ResultsDB:
 
     def forget_failures(self, experiment: str) -> int:
         """Delete failed runs so that a resumed experiment tries them again."""
-        with self._db:
+        with transaction(self._db):
             cur = self._db.execute(
                 "DELETE FROM runs WHERE experiment = ? AND status != 'ok'", (experiment,)
             )
@@ -344,67 +328,3 @@ class ResultsDB:
         """The kept event rows of one run, if the experiment kept them."""
         row = self._db.execute("SELECT events_json FROM logs WHERE key = ?", (key,)).fetchone()
         return None if row is None else json.loads(row[0])
-
-
-def table_rows(records: Iterable[RunRecord]) -> tuple[list[str], list[list[Any]]]:
-    """A flat per-run table: identity columns, parameters, then every metric."""
-    records = list(records)
-    params: list[str] = []
-    names: list[str] = []
-    for r in records:
-        for k in r.params:
-            if k not in params:
-                params.append(k)
-        for k in r.metrics:
-            if k not in names:
-                names.append(k)
-    header = ["experiment", "point", "arm", "replication", "seed", "status", "events", "elapsed"]
-    header += params + names
-    rows = []
-    for r in records:
-        row: list[Any] = [
-            r.experiment,
-            r.point,
-            r.arm,
-            r.replication,
-            r.seed,
-            r.status,
-            r.events,
-            r.elapsed,
-        ]
-        row += [r.params.get(k) for k in params]
-        row += [r.metrics.get(k, math.nan) for k in names]
-        rows.append(row)
-    return header, rows
-
-
-def export_csv(records: Iterable[RunRecord], path: str | Path) -> Path:
-    """Write the per-run table as CSV."""
-    import csv
-
-    header, rows = table_rows(records)
-    path = Path(path)
-    with path.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
-def export_parquet(records: Iterable[RunRecord], path: str | Path) -> Path | None:
-    """Write the per-run table as Parquet; None when pyarrow is not installed."""
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        return None
-    header, rows = table_rows(records)
-    columns = {name: [row[i] for row in rows] for i, name in enumerate(header)}
-    table = pa.table({k: pa.array(v) for k, v in columns.items()})
-    path = Path(path)
-    pq.write_table(table, path, compression="zstd")
-    return path
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -47,14 +47,8 @@ from orgsim.experiments.sweep.aggregate import (
 from orgsim.experiments.sweep.design import build_tasks, design_points, point_scenarios
 from orgsim.experiments.sweep.spec import SweepSpec, load_sweep, parse_sweep
 from orgsim.experiments.tasks import default_jobs
-from orgsim.storage.results import (
-    ResultsDB,
-    RunRecord,
-    check_out_dir,
-    export_csv,
-    export_parquet,
-    json_safe,
-)
+from orgsim.storage.export import export_csv, export_parquet
+from orgsim.storage.results import ResultsDB, RunRecord, check_out_dir, json_safe
 
 logger = logging.getLogger(__name__)
 
