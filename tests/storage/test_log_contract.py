@@ -26,7 +26,7 @@ from log_backends import TINY_DIGEST, Backend, MemoryBackend, StoreBackend, seqs
 from orgsim.engine import events as ev
 from orgsim.engine.events import UPCASTERS, Event, encode
 from orgsim.engine.log import log_digest
-from orgsim.engine.model import Run
+from orgsim.engine.run import Run
 from orgsim.engine.state import OrgState, fold
 from orgsim.errors import EventOrderError, SchemaVersionError
 

@@ -21,7 +21,7 @@ from test_log_contract import LogContract
 from orgsim.engine import events as ev
 from orgsim.engine.events import Event, decode
 from orgsim.engine.log import log_digest
-from orgsim.engine.model import Run
+from orgsim.engine.run import Run
 from orgsim.engine.state import OrgState, fold
 from orgsim.errors import EventOrderError, SchemaVersionError
 
