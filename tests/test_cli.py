@@ -17,7 +17,7 @@ import orgsim
 import orgsim.experiments.runner
 from orgsim.cli import main
 from orgsim.experiments.runner import run_scenario
-from orgsim.scenario.loading import bundled_scenarios
+from orgsim.scenario.files import bundled_scenarios
 from orgsim.storage.eventstore import EventStore
 from orgsim.storage.results import ResultsDB
 

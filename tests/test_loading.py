@@ -1,4 +1,4 @@
-"""Tests of orgsim.loading: merging over defaults, one-pass validation, overrides."""
+"""Tests of orgsim.scenario.loading: merging over defaults, one-pass validation, overrides."""
 
 from __future__ import annotations
 
@@ -12,15 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from orgsim.errors import ScenarioError
-from orgsim.scenario import loading
+from orgsim.scenario import files
+from orgsim.scenario.convert import unstructure
 from orgsim.scenario.distributions import exponential, lognormal, uniform
-from orgsim.scenario.loading import (
-    apply_overrides,
-    bundled_scenarios,
-    load_scenario,
-    parse_scenario,
-    unstructure,
-)
+from orgsim.scenario.files import bundled_scenarios
+from orgsim.scenario.loading import load_scenario, parse_scenario
+from orgsim.scenario.paths import apply_overrides
 from orgsim.scenario.schema import ConflictKind, Department, Scenario, Stage
 from strategies import scenario_junk, valid_scenario_data
 
@@ -156,7 +153,7 @@ def test_unknown_bare_name_is_neither_file_nor_bundled(tmp_path: Path, monkeypat
 
 def test_bundled_name_is_found(tmp_path: Path, monkeypatch: Any) -> None:
     bundled = write(tmp_path, 'name = "tiny"\n', "tiny.toml")
-    monkeypatch.setattr(loading, "bundled_scenarios", lambda: {"tiny": bundled})
+    monkeypatch.setattr(files, "bundled_scenarios", lambda: {"tiny": bundled})
     monkeypatch.chdir(tmp_path / "..")
     assert load_scenario("tiny").name == "tiny"
 

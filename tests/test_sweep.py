@@ -22,16 +22,13 @@ from orgsim.cli import main
 from orgsim.errors import ExperimentError, ScenarioError
 from orgsim.experiments.executors import run_tasks
 from orgsim.experiments.sweep.design import build_tasks, design_points, point_scenarios, point_seed
+from orgsim.experiments.sweep.parameter import Parameter
 from orgsim.experiments.sweep.run import sweep
 from orgsim.experiments.sweep.scale import apply_scale
-from orgsim.experiments.sweep.spec import (
-    FAIL_ENV,
-    Parameter,
-    bundled_sweeps,
-    load_sweep,
-    parse_sweep,
-)
-from orgsim.scenario.loading import load_scenario, unstructure
+from orgsim.experiments.sweep.spec import FAIL_ENV, load_sweep, parse_sweep
+from orgsim.scenario.convert import unstructure
+from orgsim.scenario.files import bundled_sweeps
+from orgsim.scenario.loading import load_scenario
 from orgsim.storage.results import ResultsDB, RunRecord
 
 ROOT = Path(__file__).resolve().parent.parent

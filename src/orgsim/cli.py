@@ -302,7 +302,8 @@ def _failures(failed: Sequence[str], db: Path, retry: str = "rerun to retry them
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from orgsim.scenario.loading import load_scenario, unstructure
+    from orgsim.scenario.convert import unstructure
+    from orgsim.scenario.loading import load_scenario
 
     sc = load_scenario(args.scenario, args.overrides)
     if args.show:
@@ -356,7 +357,8 @@ def _cmd_events(args: argparse.Namespace) -> int:
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
-    from orgsim.scenario.loading import bundled_scenarios, load_scenario
+    from orgsim.scenario.files import bundled_scenarios
+    from orgsim.scenario.loading import load_scenario
 
     for name, path in bundled_scenarios().items():
         sc = load_scenario(path)

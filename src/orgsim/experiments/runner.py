@@ -63,7 +63,9 @@ def resolve(scenario: Scenario | str | os.PathLike[str], overrides: Sequence[str
     """A scenario object from a scenario, a file path or a bundled scenario's name."""
     if isinstance(scenario, Scenario):
         if overrides:
-            from orgsim.scenario.loading import apply_overrides, parse_scenario, unstructure
+            from orgsim.scenario.convert import unstructure
+            from orgsim.scenario.loading import parse_scenario
+            from orgsim.scenario.paths import apply_overrides
 
             return parse_scenario(apply_overrides(unstructure(scenario), overrides))
         return scenario

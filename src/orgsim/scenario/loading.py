@@ -1,7 +1,7 @@
-"""Reading scenarios: TOML files, bundled names and ``--set`` overrides, checked in one pass.
+"""Reading scenarios: plain data, files and ``--set`` overrides, checked in one pass.
 
 A scenario file states only what differs from the defaults in
-:mod:`orgsim.scenario`, so reading one is a merge: the user's tables are laid over
+:mod:`orgsim.scenario.schema`, so reading one is a merge: the user's tables are laid over
 the defaults, field by field, before anything is built. The merge is also the
 validation walk. It goes over ``attrs.fields()`` of each class, guided by the type
 hints and the limits in each field's metadata, and collects every problem it meets
@@ -17,104 +17,56 @@ Merge rules:
   An entry cannot be removed, only switched off with ``enabled = false``.
 * ``list[X]`` fields (``[[delivery.stages]]``): the user's list replaces the
   default list whole; each element merges over ``X()``.
-* A :class:`~orgsim.distributions.Dist` table that states ``kind`` replaces the
+* A :class:`~orgsim.scenario.distributions.Dist` table that states ``kind`` replaces the
   default distribution whole, since parameters of another kind mean nothing for the
   new one. One without ``kind`` (``--set delivery.value.mean=500``) tunes the
   default distribution's parameters and keeps its kind.
 
 Only :class:`~orgsim.errors.ScenarioError` leaves :func:`parse_scenario` and
 :func:`load_scenario`, whatever the input.
+
+The pieces this module stands on each live in their own: the converter to and
+from plain data (:mod:`~orgsim.scenario.convert`), the wording of problems
+(:mod:`~orgsim.scenario.problems`), dotted paths and overrides
+(:mod:`~orgsim.scenario.paths`) and reading files (:mod:`~orgsim.scenario.files`).
 """
 
 from __future__ import annotations
 
-import copy
-import difflib
 import enum
 import logging
 import math
 import numbers
-import operator
 import os
-import re
-import reprlib
-import tomllib
 import types
 import typing
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, time
+from collections.abc import Mapping, Sequence
 from functools import cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import attrs
-import cattrs
 
 from orgsim.errors import Problem, ScenarioError
+from orgsim.scenario.convert import structure, unstructure
 from orgsim.scenario.distributions import Dist
+from orgsim.scenario.files import locate_scenario, read_toml
+from orgsim.scenario.paths import MISSING, apply_overrides, join
+from orgsim.scenario.problems import (
+    describe,
+    expected,
+    limit_problems,
+    not_one_of,
+    shorten,
+    unknown_key,
+)
 from orgsim.scenario.schema import Scenario
 
-__all__ = [
-    "apply_overrides",
-    "bundled_scenarios",
-    "load_scenario",
-    "parse_scenario",
-    "unstructure",
-]
+__all__ = ["load_scenario", "parse_scenario"]
 
 logger = logging.getLogger(__name__)
 
 
-# ------------------------------------------------------------------ plain data
-
-
-def _make_converter() -> cattrs.Converter:
-    """The converter between scenario objects and plain data.
-
-    Unset distribution parameters are dropped when unstructuring, so the plain form
-    of a distribution reads like the TOML a person would write (and TOML has no
-    null to write them with).
-    """
-    converter = cattrs.Converter()
-
-    def unstructure_dist(dist: Dist) -> dict[str, Any]:
-        return {
-            field.name: value
-            for field in attrs.fields(Dist)
-            if (value := getattr(dist, field.name)) is not None
-        }
-
-    converter.register_unstructure_hook(Dist, unstructure_dist)
-    return converter
-
-
-_CONVERTER = _make_converter()
-
-
-def unstructure(obj: Any) -> dict[str, Any]:
-    """The plain-data (TOML/JSON-compatible) form of a scenario object.
-
-    Used for provenance, hashing and writing a resolved scenario back out;
-    ``parse_scenario(unstructure(s)) == s`` for every scenario ``s`` that
-    :func:`parse_scenario` can produce.
-
-    Args:
-        obj: A :class:`~orgsim.scenario.Scenario` or any of its sections.
-
-    Returns:
-        Nested dicts, lists and scalars; ``None`` distribution parameters omitted.
-
-    Raises:
-        TypeError: ``obj`` is not an attrs object, so it has no table form.
-    """
-    data = _CONVERTER.unstructure(obj)
-    if not isinstance(data, dict):
-        raise TypeError(f"unstructure() takes a scenario object, not {type(obj).__name__}")
-    return data
-
-
-# ------------------------------------------------------------------ schema
+# ------------------------------------------------------------------ type hints
 
 
 class _Kind(enum.Enum):
@@ -128,14 +80,6 @@ class _Kind(enum.Enum):
     DICT = "dict"
     LIST = "list"
 
-
-class _Missing(enum.Enum):
-    """Marks a value that is absent: the class default then applies."""
-
-    MISSING = enum.auto()
-
-
-_MISSING = _Missing.MISSING
 
 _SCALARS: dict[Any, _Kind] = {
     bool: _Kind.BOOL,
@@ -206,58 +150,6 @@ def _class_defaults(cls: type) -> dict[str, Any]:
     return unstructure(cls())
 
 
-def _join(path: str, key: str | int) -> str:
-    return f"{path}.{key}" if path else str(key)
-
-
-# ------------------------------------------------------------------ messages
-
-_REPR = reprlib.Repr()
-_REPR.maxstring = 60
-_REPR.maxother = 60
-_REPR.maxlong = 40
-_REPR.maxlevel = 3
-_REPR.maxdict = 4
-_REPR.maxlist = 4
-_REPR.maxtuple = 4
-
-
-def _describe(value: object) -> str:
-    """Name a value's TOML type and quote it (shortened), for 'got ...' messages."""
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, numbers.Integral):
-        return f"integer {_REPR.repr(value)}"
-    if isinstance(value, float):
-        return f"float {value!r}"
-    if isinstance(value, str):
-        return f"string {_REPR.repr(value)}"
-    if isinstance(value, Mapping):
-        return f"table {_REPR.repr(dict(value))}"
-    if isinstance(value, (list, tuple)):
-        return f"array {_REPR.repr(list(value))}"
-    if value is None:
-        return "nothing (None)"
-    if isinstance(value, (datetime, date, time)):
-        return f"date/time {value.isoformat()}"
-    return f"{type(value).__name__} {_REPR.repr(value)}"
-
-
-def _unknown_key(key: str, valid: Sequence[str]) -> str:
-    close = difflib.get_close_matches(key, valid, n=1)
-    if close:
-        return f"unknown key; did you mean '{close[0]}'?"
-    return f"unknown key (valid keys: {', '.join(valid)})"
-
-
-_LIMITS: tuple[tuple[str, Callable[[Any, Any], bool], str], ...] = (
-    ("ge", operator.ge, ">="),
-    ("gt", operator.gt, ">"),
-    ("le", operator.le, "<="),
-    ("lt", operator.lt, "<"),
-)
-
-
 # ------------------------------------------------------------------ the walk
 
 
@@ -294,20 +186,20 @@ class _Walk:
         """Merge a user table over ``base`` (plain defaults of ``cls``), field by field."""
         out = dict(base)
         if not isinstance(value, Mapping):
-            self.type_error(path, f"expected a table, got {_describe(value)}")
+            self.type_error(path, expected("a table", value))
             return out
         fields = _fields(cls)
         for key, item in value.items():
             if not isinstance(key, str):
-                self.problem(path, f"keys must be strings, got {_describe(key)}")
+                self.problem(path, f"keys must be strings, got {describe(key)}")
                 continue
-            sub = _join(path, key)
+            sub = join(path, key)
             if key not in fields:
-                self.problem(sub, _unknown_key(key, list(fields)))
+                self.problem(sub, unknown_key(key, list(fields)))
                 continue
             field, shape = fields[key]
-            resolved = self.value(shape, field.metadata, item, base.get(key, _MISSING), sub)
-            if resolved is _MISSING:
+            resolved = self.value(shape, field.metadata, item, base.get(key, MISSING), sub)
+            if resolved is MISSING:
                 out.pop(key, None)
             else:
                 out[key] = resolved
@@ -323,11 +215,11 @@ class _Walk:
     ) -> Any:
         """Validate one user value against its shape; returns the merged plain value.
 
-        On a type problem the default is returned (or ``_MISSING`` if there is none)
+        On a type problem the default is returned (or ``MISSING`` if there is none)
         so that the rest of the tree can still be walked and checked.
         """
         if value is None and shape.optional:
-            return _MISSING
+            return MISSING
         kind = shape.kind
         if kind is _Kind.CLASS:
             return self.table(shape.arg, value, self._class_base(shape.arg, value, default), path)
@@ -354,19 +246,19 @@ class _Walk:
     def _dict(self, item_hint: Any, value: object, default: Any, path: str) -> Any:
         base: Mapping[str, Any] = default if isinstance(default, Mapping) else {}
         if not isinstance(value, Mapping):
-            self.type_error(path, f"expected a table, got {_describe(value)}")
+            self.type_error(path, expected("a table", value))
             return default
         item_shape = _shape(item_hint)
         out = dict(base)
         for key, item in value.items():
             if not isinstance(key, str):
-                self.problem(path, f"keys must be strings, got {_describe(key)}")
+                self.problem(path, f"keys must be strings, got {describe(key)}")
                 continue
-            entry_default = base.get(key, _MISSING)
-            if entry_default is _MISSING and item_shape.kind is _Kind.CLASS:
+            entry_default = base.get(key, MISSING)
+            if entry_default is MISSING and item_shape.kind is _Kind.CLASS:
                 entry_default = _class_defaults(item_shape.arg)
-            resolved = self.value(item_shape, {}, item, entry_default, _join(path, key))
-            if resolved is _MISSING:
+            resolved = self.value(item_shape, {}, item, entry_default, join(path, key))
+            if resolved is MISSING:
                 out.pop(key, None)
             else:
                 out[key] = resolved
@@ -374,16 +266,16 @@ class _Walk:
 
     def _list(self, item_hint: Any, value: object, default: Any, path: str) -> Any:
         if not isinstance(value, (list, tuple)):
-            self.type_error(path, f"expected an array, got {_describe(value)}")
+            self.type_error(path, expected("an array", value))
             return default
         item_shape = _shape(item_hint)
-        item_default: Any = _MISSING
+        item_default: Any = MISSING
         if item_shape.kind is _Kind.CLASS:
             item_default = _class_defaults(item_shape.arg)
         out = []
         for i, item in enumerate(value):
-            resolved = self.value(item_shape, {}, item, item_default, _join(path, i))
-            if resolved is not _MISSING:
+            resolved = self.value(item_shape, {}, item, item_default, join(path, i))
+            if resolved is not MISSING:
                 out.append(resolved)
         return out
 
@@ -399,50 +291,41 @@ class _Walk:
     ) -> Any:
         if kind is _Kind.BOOL:
             if not isinstance(value, bool):
-                self.type_error(path, f"expected a boolean (true or false), got {_describe(value)}")
+                self.type_error(path, expected("a boolean (true or false)", value))
                 return default
             return value
         if kind is _Kind.STR:
             if not isinstance(value, str):
-                self.type_error(path, f"expected a string, got {_describe(value)}")
+                self.type_error(path, expected("a string", value))
                 return default
             self._choices(meta, value, path)
             return value
         if kind is _Kind.INT:
             if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-                self.type_error(path, f"expected an integer, got {_describe(value)}")
+                self.type_error(path, expected("an integer", value))
                 return default
             number: int | float = int(value)
         else:
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                self.type_error(path, f"expected a number, got {_describe(value)}")
+                self.type_error(path, expected("a number", value))
                 return default
             try:
                 number = float(value)
             except (OverflowError, ValueError, TypeError):
-                self.type_error(path, f"expected a float-sized number, got {_describe(value)}")
+                self.type_error(path, expected("a float-sized number", value))
                 return default
             if not math.isfinite(number):
-                self.problem(path, f"must be a finite number, got {_describe(value)}")
+                self.problem(path, f"must be a finite number, got {describe(value)}")
                 return number
-        self._limits(meta, number, value, path)
+        # The message quotes the value as the user wrote it (an integer for a float).
+        for message in limit_problems(meta, number, shorten(value)):
+            self.problem(path, message)
         return number
-
-    def _limits(self, meta: Mapping[str, Any], number: float, given: object, path: str) -> None:
-        """Range checks; the message quotes the value as the user wrote it."""
-        for key, holds, word in _LIMITS:
-            if key in meta and not holds(number, meta[key]):
-                self.problem(path, f"must be {word} {meta[key]!r}, got {_REPR.repr(given)}")
 
     def _choices(self, meta: Mapping[str, Any], text: str, path: str) -> None:
         choices = meta.get("choices")
-        if choices is None or text in choices:
-            return
-        message = f"must be one of {', '.join(choices)}; got {_REPR.repr(text)}"
-        close = difflib.get_close_matches(text, choices, n=1)
-        if close:
-            message += f" (did you mean '{close[0]}'?)"
-        self.problem(path, message)
+        if choices is not None and text not in choices:
+            self.problem(path, not_one_of(text, choices))
 
     # -- cross-field checks
 
@@ -457,168 +340,19 @@ class _Walk:
             return
         for field in attrs.fields(type(obj)):
             child = getattr(obj, field.name)
-            sub = _join(path, field.name)
+            sub = join(path, field.name)
             if isinstance(child, dict):
                 for key, item in child.items():
-                    self.run_checks(item, _join(sub, key))
+                    self.run_checks(item, join(sub, key))
             elif isinstance(child, list):
                 for i, item in enumerate(child):
-                    self.run_checks(item, _join(sub, i))
+                    self.run_checks(item, join(sub, i))
             else:
                 self.run_checks(child, sub)
         check = getattr(obj, "check", None)
         if callable(check) and self.clean(path):
             for where, message in check():
-                self.problem(_join(path, where) if where else path, message)
-
-
-# ------------------------------------------------------------------ overrides
-
-
-def _parse_override_value(text: str) -> Any:
-    """A ``--set`` value as TOML, or the raw text when it is not valid TOML.
-
-    The fallback lets ``--set name=foo`` work without shell-quoting TOML strings.
-    """
-    try:
-        parsed = tomllib.loads("v = " + text)
-    except tomllib.TOMLDecodeError:
-        return text.strip()
-    if list(parsed) != ["v"]:  # e.g. "1\nw = 2" smuggling in a second key
-        return text.strip()
-    return parsed["v"]
-
-
-def _walk_defaults(defaults: Any, keys: Sequence[str | int]) -> Any:
-    """The plain default at ``keys`` under ``defaults``, or ``_MISSING``."""
-    node = defaults
-    for key in keys:
-        if isinstance(node, Mapping):
-            node = node.get(key, _MISSING)
-        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
-            node = node[key]
-        else:
-            return _MISSING
-    return node
-
-
-def apply_overrides(
-    data: Mapping[str, Any],
-    overrides: Sequence[str],
-    *,
-    defaults: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Apply ``dotted.path=value`` overrides (the CLI's ``--set``) to scenario data.
-
-    The value is read as a TOML value (``3``, ``3.5``, ``true``, ``"x"``,
-    ``{ kind = "exponential", mean = 3 }``), else taken as a plain string. Missing
-    tables on the path are created. A number in the path indexes an array
-    (``delivery.stages.1.effort.mean=300``); if the data lacks that array, it is
-    first copied from ``defaults`` (when given), so a single stage of the default
-    flow can be tuned without restating the whole list. The input is not modified.
-
-    Args:
-        data: The scenario data as read from TOML.
-        overrides: ``path=value`` strings, applied in order (later ones win).
-        defaults: Plain defaults (``unstructure(Scenario())``) to fill arrays from.
-
-    Returns:
-        A new mapping; tables on overridden paths are copies.
-
-    Raises:
-        ScenarioError: One or more overrides are malformed or cannot be applied;
-            each problem names its override.
-    """
-    if not isinstance(data, Mapping):
-        raise ScenarioError(
-            [Problem("", f"expected a table at the top level, got {_describe(data)}")]
-        )
-    if isinstance(overrides, str):  # a lone override, not a sequence of characters
-        overrides = [overrides]
-    result: dict[str, Any] = dict(data)
-    problems: list[Problem] = []
-    for text in overrides:
-        try:
-            _apply_one(result, text, defaults)
-        except _OverrideError as exc:
-            problems.append(Problem("", f"override {text!r}: {exc}"))
-    if problems:
-        raise ScenarioError(problems)
-    return result
-
-
-class _OverrideError(Exception):
-    """One override cannot be applied (collected into a ScenarioError)."""
-
-
-def _apply_one(root: dict[str, Any], text: object, defaults: Mapping[str, Any] | None) -> None:
-    if not isinstance(text, str):
-        raise _OverrideError("expected a string 'dotted.path=value'")
-    path_text, equals, value_text = text.partition("=")
-    if not equals:
-        raise _OverrideError("expected 'dotted.path=value'")
-    parts = [p.strip() for p in path_text.split(".")]
-    if not path_text.strip() or any(not p for p in parts):
-        raise _OverrideError("empty key in the path; expected 'dotted.path=value'")
-    value = _parse_override_value(value_text)
-
-    node: dict[str, Any] | list[Any] = root
-    walked: list[str | int] = []
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        key: str | int
-        if isinstance(node, list):
-            if not part.isdigit():
-                raise _OverrideError(f"'{_dotted(walked)}' is an array; {part!r} is not an index")
-            key = int(part)
-            if key > len(node):
-                raise _OverrideError(
-                    f"index {key} is past the end of '{_dotted(walked)}' ({len(node)} items)"
-                )
-        else:
-            key = part
-        walked.append(key)
-        if last:
-            _put(node, key, value)
-            return
-        child = _get(node, key)
-        if child is _MISSING and defaults is not None:
-            fallback = _walk_defaults(defaults, walked)
-            if isinstance(fallback, list):
-                child = copy.deepcopy(fallback)
-        if child is _MISSING:
-            child = {}
-        elif isinstance(child, Mapping):
-            child = dict(child)
-        elif isinstance(child, (list, tuple)):
-            child = list(child)
-        else:
-            raise _OverrideError(f"'{_dotted(walked)}' holds {_describe(child)}, not a table")
-        _put(node, key, child)
-        node = child
-
-
-def _dotted(keys: Sequence[str | int]) -> str:
-    return ".".join(map(str, keys))
-
-
-def _put(node: dict[str, Any] | list[Any], key: str | int, value: Any) -> None:
-    """Set ``node[key]``; an index one past the end of an array appends."""
-    if isinstance(node, list):
-        assert isinstance(key, int)
-        if key == len(node):
-            node.append(value)
-        else:
-            node[key] = value
-    else:
-        node[typing.cast(str, key)] = value
-
-
-def _get(node: dict[str, Any] | list[Any], key: str | int) -> Any:
-    if isinstance(node, list):
-        assert isinstance(key, int)
-        return node[key] if key < len(node) else _MISSING
-    return node.get(typing.cast(str, key), _MISSING)
+                self.problem(join(path, where) if where else path, message)
 
 
 # ------------------------------------------------------------------ parsing
@@ -668,7 +402,7 @@ def parse_scenario(
 def _parse(data: object, source: str, overrides: Sequence[str]) -> Scenario:
     if not isinstance(data, Mapping):
         raise ScenarioError(
-            [Problem("", f"expected a table at the top level, got {_describe(data)}")],
+            [Problem("", expected("a table at the top level", data))],
             source=source,
         )
     defaults = _scenario_defaults()
@@ -676,96 +410,11 @@ def _parse(data: object, source: str, overrides: Sequence[str]) -> Scenario:
         data = apply_overrides(data, overrides, defaults=defaults)
     walk = _Walk()
     tree = walk.table(Scenario, data, defaults, "")
-    scenario = _CONVERTER.structure(tree, Scenario)
+    scenario = structure(tree, Scenario)
     walk.run_checks(scenario)
     if walk.problems:
         raise ScenarioError(walk.problems, source=source)
     return scenario
-
-
-# ------------------------------------------------------------------ files
-
-_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
-
-
-def _toml_position(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int, int, str]:
-    """Line, column and bare message of a TOML syntax error.
-
-    Python 3.11's ``TOMLDecodeError`` has no position attributes, only a
-    ``(at line X, column Y)`` or ``(at end of document)`` suffix on its message.
-    """
-    message = str(exc)
-    match = _POSITION.search(message)
-    if match:
-        return int(match[1]), int(match[2]), message[: match.start()]
-    match = _AT_END.search(message)
-    if match:
-        lines = text.split("\n")
-        return len(lines), len(lines[-1]) + 1, message[: match.start()]
-    return 1, 1, message
-
-
-def _read_toml(file: Path) -> dict[str, Any]:
-    source = str(file)
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError([Problem("", f"no such scenario file: {source}")]) from None
-    except IsADirectoryError:
-        raise ScenarioError(
-            [Problem("", "is a directory, not a scenario file")], source=source
-        ) from None
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ScenarioError([Problem("", f"cannot read: {reason}")], source=source) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        problem = Problem("", f"not UTF-8 text (bad byte at offset {exc.start})")
-        raise ScenarioError([problem], source=source) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line, column, message = _toml_position(exc, text)
-        raise ScenarioError([Problem("", message)], source=f"{source}:{line}:{column}") from None
-
-
-def bundled_scenarios() -> dict[str, Path]:
-    """Scenarios shipped inside the package, by name, sorted by name.
-
-    They let ``orgsim run midsize`` work from any directory. Returns ``{}`` when the
-    package ships none.
-    """
-    try:
-        root = resources.files("orgsim") / "data" / "scenarios"
-        if not root.is_dir():
-            return {}
-        entries = [e for e in root.iterdir() if e.is_file() and e.name.endswith(".toml")]
-    except (OSError, ModuleNotFoundError):
-        return {}
-    found = {e.name.removesuffix(".toml"): Path(str(e)) for e in entries}
-    return dict(sorted(found.items()))
-
-
-def _locate(path: str | os.PathLike[str]) -> Path:
-    """The file to read: ``path`` itself, or the bundled scenario of that name."""
-    file = Path(path)
-    if file.suffix or file.exists():
-        return file
-    bundled = bundled_scenarios()
-    if os.fspath(path) in bundled:
-        return bundled[os.fspath(path)]
-    known = ", ".join(bundled) or "none"
-    raise ScenarioError(
-        [
-            Problem(
-                "",
-                f"no such scenario file: {os.fspath(path)} "
-                f"(nor a bundled scenario of that name; bundled: {known})",
-            )
-        ]
-    )
 
 
 def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> Scenario:
@@ -785,8 +434,8 @@ def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -
             (``FILE:LINE:COL: message``), or its contents are invalid; all content
             problems are reported together.
     """
-    file = _locate(path)
-    data = _read_toml(file)
+    file = locate_scenario(path)
+    data = read_toml(file)
     # Name the overrides in the message: a bad value may come from --set, not the file.
     source = f"{file} with --set {', '.join(overrides)}" if overrides else str(file)
     scenario = parse_scenario(data, source=source, overrides=overrides)

@@ -3,8 +3,9 @@
 A scenario is a tree of frozen attrs classes. Defaults describe a mid-sized software
 company (about 500 staff); a scenario file states only what differs. Each field's
 metadata carries its valid range (``ge``, ``gt``, ``le``, ``lt``), allowed values
-(``choices``) and a one-line ``doc``; :mod:`orgsim.loading` checks all of them in
-one pass and ``docs/model.md`` explains each in the language of the seed text.
+(``choices``) and a one-line ``doc``; :mod:`orgsim.scenario.loading` checks all of
+them in one pass and ``docs/model.md`` explains each in the language of the seed
+text.
 
 Units: time in days, money in thousands of dollars (k$), rates per year where the
 name says so.
@@ -19,6 +20,7 @@ from typing import Any
 
 import attrs
 
+from orgsim.scenario.convert import unstructure
 from orgsim.scenario.distributions import (
     Dist,
     deterministic,
@@ -474,8 +476,6 @@ class Scenario:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (TOML/JSON-compatible) for provenance and hashing."""
-        from orgsim.scenario.loading import unstructure
-
         return unstructure(self)
 
     def digest(self) -> str:

@@ -20,12 +20,11 @@ import attrs
 import numpy as np
 
 from orgsim.errors import ExperimentError, Problem, ScenarioError
-from orgsim.experiments.sweep.spec import FAIL_ENV, SCALE, SweepSpec, point_tree
+from orgsim.experiments.sweep.parameter import SCALE
+from orgsim.experiments.sweep.spec import FAIL_ENV, SweepSpec, point_tree
 from orgsim.experiments.tasks import Task
-from orgsim.scenario.loading import (
-    parse_scenario,
-)
-from orgsim.scenario.loading import unstructure as unstructure_scenario
+from orgsim.scenario.convert import unstructure as unstructure_scenario
+from orgsim.scenario.loading import parse_scenario
 from orgsim.scenario.schema import Scenario
 
 logger = logging.getLogger(__name__)
