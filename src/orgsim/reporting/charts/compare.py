@@ -73,7 +73,7 @@ def forest_plot(
     difference is undefined (broker-off mean 0) are left out and listed.
 
     Args:
-        comparisons: Metric name to :class:`orgsim.stats.Comparison`.
+        comparisons: Metric name to :class:`orgsim.analysis.stats.Comparison`.
         units: Metric name to unit, used for the absolute difference annotated on
             the right of each row.
         out_dir: Directory to write ``{name}.png`` and ``{name}.svg`` into.

@@ -185,7 +185,7 @@ def delta_bars(
     """Borgonovo's delta and first-order S1 with 95% CIs, one panel per output.
 
     The sensitivity of grid and LHS designs (see
-    :func:`orgsim.sensitivity.delta_indices`). The subtitle gives the number of
+    :func:`orgsim.analysis.sensitivity.delta_indices`). The subtitle gives the number of
     design points, and warns that the CIs are wide when there are few.
 
     Returns:
