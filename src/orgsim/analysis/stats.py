@@ -252,20 +252,6 @@ def paired(
         rel_low, rel_high = est_diff.low / scale, est_diff.high / scale
     else:
         relative = rel_low = rel_high = _NAN
-
-    if better == "" or d.size == 0:
-        win_rate = _NAN
-    else:
-        wins = d > 0 if better == "higher" else d < 0
-        win_rate = float((np.count_nonzero(wins) + 0.5 * np.count_nonzero(d == 0)) / d.size)
-
-    if d.size >= 2:
-        var_d = float(np.var(d, ddof=1))
-        var_sum = float(np.var(a, ddof=1) + np.var(b, ddof=1))
-        crn = var_sum / var_d if var_d > 0 else _NAN
-    else:
-        crn = _NAN
-
     significant = bool(est_diff.low > 0 or est_diff.high < 0)  # False when NaN
     verdict = _verdict(significant, est_diff, relative, rel_low, rel_high, better, level)
     return Comparison(
@@ -275,13 +261,30 @@ def paired(
         relative=relative,
         relative_low=rel_low,
         relative_high=rel_high,
-        win_rate=win_rate,
-        crn_variance_ratio=crn,
+        win_rate=_win_rate(d, better),
+        crn_variance_ratio=_crn_ratio(a, b, d),
         significant=significant,
         verdict=verdict,
         better=better,
         level=level,
     )
+
+
+def _win_rate(d: NDArray[np.float64], better: str) -> float:
+    """Share of pairs the broker arm won (ties count one half)."""
+    if better == "" or d.size == 0:
+        return _NAN
+    wins = d > 0 if better == "higher" else d < 0
+    return float((np.count_nonzero(wins) + 0.5 * np.count_nonzero(d == 0)) / d.size)
+
+
+def _crn_ratio(a: NDArray[np.float64], b: NDArray[np.float64], d: NDArray[np.float64]) -> float:
+    """Variance of the difference sampled independently over the one with CRN."""
+    if d.size < 2:
+        return _NAN
+    var_d = float(np.var(d, ddof=1))
+    var_sum = float(np.var(a, ddof=1) + np.var(b, ddof=1))
+    return var_sum / var_d if var_d > 0 else _NAN
 
 
 def compare_table(
