@@ -1,4 +1,4 @@
-"""Tests for orgsim.charts: files are written, and the data behind each chart is exact."""
+"""Tests for orgsim.reporting.charts: files are written, the data behind each chart is exact."""
 
 from __future__ import annotations
 
@@ -13,17 +13,16 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from orgsim.analysis.stats import compare_table
-from orgsim.reporting.charts.compare import (
+from orgsim.metrics.catalogue import label
+from orgsim.reporting.charts.common import (
     ARM_COLOURS,
     DEPT_COLOURS,
     Chart,
+    axis_label,
     dept_colour,
-    distributions,
-    forest_plot,
-    funnel,
-    label,
-    time_series,
+    param_label,
 )
+from orgsim.reporting.charts.compare import distributions, forest_plot, funnel, time_series
 
 UNITS = {
     "value_shipped": "k$",
@@ -46,13 +45,16 @@ def _assert_written(chart: Chart, out: Path, name: str) -> None:
     assert svg.startswith("<?xml") and "<svg" in svg
 
 
-def test_label() -> None:
-    assert label("value_shipped", "k$") == "Value shipped (k$)"
-    assert label("lead_time_p50", "days") == "Lead time p50 (days)"
-    assert label("ceo_days", "days") == "CEO days (days)"
-    assert label("wip") == "WIP"
-    assert label("headcount.engineering", "people") == "Headcount: engineering (people)"
-    assert label("on_time_rate", "") == "On time rate"
+def test_axis_labels_are_the_catalogue_labels_with_the_unit() -> None:
+    assert axis_label("value_shipped", "k$") == "Value shipped (k$)"
+    assert axis_label("lead_time_p50", "days") == "Lead time (median) (days)"
+    assert axis_label("ceo_days", "days") == "CEO days (days)"
+    assert axis_label("budget_hhi") == "Budget HHI"
+    assert axis_label("wip") == "WIP"
+    assert axis_label("headcount.engineering", "people") == "Headcount: engineering (people)"
+    assert axis_label("on_time_rate", "") == "On time rate"
+    assert param_label("scale") == "company size (× base scenario)"
+    assert param_label("conflicts.intensity") == "conflicts.intensity"
 
 
 def test_palette_is_okabe_ito() -> None:
@@ -63,7 +65,8 @@ def test_palette_is_okabe_ito() -> None:
 
 def test_importing_orgsim_charts_does_not_import_matplotlib() -> None:
     code = (
-        "import sys, orgsim, orgsim.reporting.charts.compare, orgsim.analysis.stats; "
+        "import sys, orgsim, orgsim.analysis.stats, orgsim.reporting.charts.compare, "
+        "orgsim.reporting.charts.sweep; "
         "print('matplotlib' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -135,6 +138,7 @@ def test_distributions(tmp_path: Path) -> None:
     panels = chart.data["panels"]
     assert list(panels) == metrics
     assert panels["value_shipped"]["label"] == "Value shipped (k$)"
+    assert panels["lead_time_p50"]["label"] == "Lead time (median) (days)"  # the catalogue's
     for m in metrics:
         for arm, src in (("on", on), ("off", off)):
             v = src[m][~np.isnan(src[m])]

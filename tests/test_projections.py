@@ -25,7 +25,8 @@ import pytest
 from orgsim.engine import events as ev
 from orgsim.engine.log import replay
 from orgsim.errors import EventOrderError
-from orgsim.metrics.catalogue import HEADLINE, METRICS, Metric
+from orgsim.metrics.catalogue import GROUP_TITLES, HEADLINE, METRICS, Metric, label, metric
+from orgsim.metrics.format import format_level, format_number
 from orgsim.metrics.projections import (
     conflict_funnel,
     metrics,
@@ -172,6 +173,66 @@ def test_catalogue_is_consistent() -> None:
     assert all(x.doc and "\n" not in x.doc for x in METRICS)
     with pytest.raises(ValueError, match="group"):
         Metric(name="x", group="nonsense", unit="", better="", doc="d")
+
+
+def test_catalogue_labels_and_formats() -> None:
+    assert [x.label for x in METRICS][:5] == [
+        "Features shipped",
+        "Value shipped",
+        "Feature value",
+        "Lead time mean",
+        "Lead time (median)",
+    ]
+    assert label("ceo_days") == "CEO days" and label("budget_hhi") == "Budget HHI"
+    assert label("open_conflicts") == "Open conflicts"  # not a metric: spelled out
+    assert metric("lead_time_p50").format(54.12) == "54.1 days"
+    assert metric("value_shipped").format(343_812.0) == "$343.8M"
+    assert metric("on_time_rate").format(0.988) == "98.8%"
+    assert metric("conflicts_raised").format(144.0) == "144"
+    qa = metric("headcount_end.qa")
+    assert (qa.label, qa.unit, qa.group, qa.better) == (
+        "Headcount end: QA",
+        "people",
+        "organisation",
+        "",
+    )
+    assert qa.format(38.0) == "38 people"
+    assert list(GROUP_TITLES) == ["delivery", "conflict", "organisation", "economics"]
+    with pytest.raises(KeyError, match="nonsense"):
+        metric("nonsense")
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "options", "text"),
+    [
+        (math.nan, "k$", {}, "–"),
+        (None, "", {}, "–"),
+        (-5.0, "k$", {"signed": True}, "-$5k"),
+        (5.0, "k$", {"signed": True}, "+$5k"),
+        (0.05, "share", {"signed": True}, "+5.0%"),
+        (12_345.6, "days", {}, "12,346 days"),
+        (12.34, "", {}, "12.3"),
+        (1.234, "count", {}, "1.23"),
+        (25_930.4, "", {"style": "precise", "signed": True}, "+25,930"),
+        (-0.0051, "", {"style": "precise"}, "-0.0051"),
+        (1_500_000.0, "", {"style": "compact"}, "1.5M"),
+        (-20_400.0, "", {"style": "compact"}, "-20k"),
+        (1_520.0, "", {"style": "compact", "signed": True}, "+1.5k"),
+        (7.0, "", {"style": "compact"}, "7"),
+        (15.4, "", {"style": "percent", "signed": True}, "+15%"),
+        (2.54, "", {"style": "percent"}, "2.5%"),
+        (math.nan, "", {"style": "percent", "missing": "n/a"}, "n/a"),
+        (2.1666666, "", {"style": "plain"}, "2.167"),
+    ],
+)
+def test_one_number_formatter(value: Any, unit: str, options: dict[str, Any], text: str) -> None:
+    assert format_number(value, unit, **options) == text
+
+
+def test_format_level_and_units_only_in_tables() -> None:
+    assert (format_level(0.5), format_level(3), format_level("x")) == ("0.5", "3", "x")
+    with pytest.raises(ValueError, match="table style"):
+        format_number(1.0, "days", style="compact")
 
 
 def test_keys_follow_the_catalogue_then_departments(m: dict[str, float]) -> None:

@@ -11,12 +11,12 @@ from scipy import stats as sps
 from orgsim.analysis.stats import (
     Comparison,
     compare_table,
-    format_number,
     mean_ci,
     paired,
     precision_reached,
     replications_needed,
 )
+from orgsim.metrics.format import format_number
 
 
 def t975(df: int) -> float:
@@ -327,9 +327,23 @@ def test_precision_reached_matches_replications_needed() -> None:
     assert not precision_reached({"m": small}, ["m"], 0.05, 0.95)
 
 
-def test_format_number_never_scientific_for_big_values() -> None:
-    assert format_number(25930.4) == "+25,930"
-    assert format_number(-123.6) == "-124"
-    assert format_number(49.5) == "+49.5"
-    assert format_number(-0.0051) == "-0.0051"
-    assert format_number(0.0) == "+0"
+def test_verdict_numbers_are_never_scientific_for_big_values() -> None:
+    def precise(x: float) -> str:
+        return format_number(x, style="precise", signed=True)
+
+    assert precise(25930.4) == "+25,930"
+    assert precise(-123.6) == "-124"
+    assert precise(49.5) == "+49.5"
+    assert precise(-0.0051) == "-0.0051"
+    assert precise(0.0) == "+0"
+    assert precise(0.00001) == "+1.00e-05"
+
+
+def test_verdict_of_an_arm_averaging_zero_is_absolute() -> None:
+    c = paired([1.0, 2.0, 3.5], [-1.0, 0.0, 1.0])
+    assert c.verdict == "broker better: +2.17 (95% CI +1.45 to +2.88)"
+
+
+def test_verdict_in_percent_of_the_without_broker_mean() -> None:
+    c = paired([110.0, 121.0, 133.0], [100.0, 110.0, 120.0])
+    assert c.verdict == "broker better: +10.3% (95% CI +6.9% to +13.8%)"

@@ -16,7 +16,7 @@ Conventions:
   arm means, the difference and the relative difference all describe the same
   replications.
 * ``better`` is ``"higher"``, ``"lower"`` or ``""`` (no preferred direction), as in
-  the metric catalogue of :mod:`orgsim.projections`.
+  the metric catalogue, :mod:`orgsim.metrics.catalogue`.
 * Fewer than two values give NaN bounds: there is no spread to estimate.
 
 scipy is imported only when a t quantile is first needed.
@@ -32,19 +32,18 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from orgsim.metrics.catalogue import DIRECTIONS
+from orgsim.metrics.format import format_number
+
 __all__ = [
-    "BETTER",
     "Comparison",
     "Estimate",
     "compare_table",
-    "format_number",
     "mean_ci",
     "paired",
     "precision_reached",
     "replications_needed",
 ]
-
-BETTER = ("higher", "lower", "")
 
 _NAN = float("nan")
 
@@ -63,8 +62,8 @@ def _check_level(level: float) -> None:
 
 
 def _check_better(better: str) -> None:
-    if better not in BETTER:
-        raise ValueError(f"better must be one of {BETTER!r}, got {better!r}")
+    if better not in DIRECTIONS:
+        raise ValueError(f"better must be one of {DIRECTIONS!r}, got {better!r}")
 
 
 def _as_1d(x: ArrayLike, what: str = "x") -> NDArray[np.float64]:
@@ -185,19 +184,6 @@ def _outcome(significant: bool, diff_mean: float, better: str) -> str:
     return "higher" if higher else "lower"
 
 
-def _pct(x: float) -> str:
-    return f"{100.0 * x:+.1f}%"
-
-
-def format_number(x: float) -> str:
-    """Signed number for humans: ``+25,930``, ``+49.5``, ``+0.237`` (never ``e+04``)."""
-    if math.isnan(x):
-        return "nan"
-    if abs(x) >= 100:
-        return f"{x:+,.0f}"
-    return f"{x:+.3g}" if abs(x) >= 1e-4 or x == 0 else f"{x:+.2e}"
-
-
 def _level_text(level: float) -> str:
     return f"{100.0 * level:g}% CI"
 
@@ -218,9 +204,13 @@ def _verdict(
     ci = _level_text(level)
     if math.isnan(relative):
         # The off arm averages 0: a relative change is meaningless, report absolute.
-        point, low, high = (format_number(v) for v in (diff.mean, diff.low, diff.high))
+        point, low, high = (
+            format_number(v, style="precise", signed=True) for v in (diff.mean, diff.low, diff.high)
+        )
     else:
-        point, low, high = _pct(relative), _pct(rel_low), _pct(rel_high)
+        point, low, high = (
+            format_number(v, "share", signed=True) for v in (relative, rel_low, rel_high)
+        )
     if not significant:
         return f"no clear difference ({ci} {low} to {high})"
     return f"broker {_outcome(True, diff.mean, better)}: {point} ({ci} {low} to {high})"
@@ -262,20 +252,6 @@ def paired(
         rel_low, rel_high = est_diff.low / scale, est_diff.high / scale
     else:
         relative = rel_low = rel_high = _NAN
-
-    if better == "" or d.size == 0:
-        win_rate = _NAN
-    else:
-        wins = d > 0 if better == "higher" else d < 0
-        win_rate = float((np.count_nonzero(wins) + 0.5 * np.count_nonzero(d == 0)) / d.size)
-
-    if d.size >= 2:
-        var_d = float(np.var(d, ddof=1))
-        var_sum = float(np.var(a, ddof=1) + np.var(b, ddof=1))
-        crn = var_sum / var_d if var_d > 0 else _NAN
-    else:
-        crn = _NAN
-
     significant = bool(est_diff.low > 0 or est_diff.high < 0)  # False when NaN
     verdict = _verdict(significant, est_diff, relative, rel_low, rel_high, better, level)
     return Comparison(
@@ -285,13 +261,30 @@ def paired(
         relative=relative,
         relative_low=rel_low,
         relative_high=rel_high,
-        win_rate=win_rate,
-        crn_variance_ratio=crn,
+        win_rate=_win_rate(d, better),
+        crn_variance_ratio=_crn_ratio(a, b, d),
         significant=significant,
         verdict=verdict,
         better=better,
         level=level,
     )
+
+
+def _win_rate(d: NDArray[np.float64], better: str) -> float:
+    """Share of pairs the broker arm won (ties count one half)."""
+    if better == "" or d.size == 0:
+        return _NAN
+    wins = d > 0 if better == "higher" else d < 0
+    return float((np.count_nonzero(wins) + 0.5 * np.count_nonzero(d == 0)) / d.size)
+
+
+def _crn_ratio(a: NDArray[np.float64], b: NDArray[np.float64], d: NDArray[np.float64]) -> float:
+    """Variance of the difference sampled independently over the one with CRN."""
+    if d.size < 2:
+        return _NAN
+    var_d = float(np.var(d, ddof=1))
+    var_sum = float(np.var(a, ddof=1) + np.var(b, ddof=1))
+    return var_sum / var_d if var_d > 0 else _NAN
 
 
 def compare_table(

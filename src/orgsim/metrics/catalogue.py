@@ -1,8 +1,10 @@
-"""The metric catalogue: every metric's name, group, unit and better direction.
+"""The metric catalogue: every metric's name, label, group, unit, direction and format.
 
 The one source that tables, JSON documents, charts and statistics read to name,
 judge and format a metric; :func:`orgsim.metrics.projections.metrics` computes the
-values under these names.
+values under these names. Names outside the catalogue (the per-department
+``headcount_end.<department>``, the quarterly series of the charts) get their
+label from :func:`label` too, so that one name reads the same everywhere.
 """
 
 from __future__ import annotations
@@ -12,8 +14,38 @@ from types import MappingProxyType
 
 import attrs
 
-GROUPS = ("delivery", "conflict", "organisation", "economics")
+from orgsim.metrics.format import format_number
+
+#: The metric groups, in report order, with their titles.
+GROUP_TITLES: Mapping[str, str] = MappingProxyType(
+    {
+        "delivery": "Delivery",
+        "conflict": "Conflicts",
+        "organisation": "Organisation",
+        "economics": "Economics",
+    }
+)
+GROUPS = tuple(GROUP_TITLES)
 DIRECTIONS = ("higher", "lower", "")
+
+# Words written in capitals in a label derived from a name.
+_ACRONYMS = {"ceo": "CEO", "wip": "WIP", "hhi": "HHI", "qa": "QA"}
+
+
+def derived_label(name: str) -> str:
+    """A label spelled out from a name, for names the catalogue does not label.
+
+    ``open_conflicts`` reads ``Open conflicts``, ``headcount_end.qa`` reads
+    ``Headcount end: QA``, ``p50`` and ``p90`` read ``(median)`` and ``(p90)``.
+    """
+    text = name.replace("_", " ").replace("p50", "(median)").replace("p90", "(p90)")
+    text = text.replace(".", ": ").capitalize()
+    text = " ".join(_ACRONYMS.get(w.lower(), w) for w in text.split(" "))
+    return text[0].upper() + text[1:]
+
+
+#: The per-department family of metrics: ``headcount_end.<department>``.
+DEPARTMENT_HEADCOUNT = "headcount_end"
 
 
 @attrs.frozen(kw_only=True)
@@ -27,6 +59,8 @@ class Metric:
         better: ``higher`` or ``lower`` when a direction is better for the
             company, ``""`` when the metric is descriptive only.
         doc: One line saying what is measured.
+        label: How every table and chart names it (``Lead time (median)``);
+            by default spelled out from the name by :func:`derived_label`.
     """
 
     name: str
@@ -34,6 +68,13 @@ class Metric:
     unit: str
     better: str = attrs.field(validator=attrs.validators.in_(DIRECTIONS))
     doc: str
+    label: str = attrs.field(
+        default=attrs.Factory(lambda self: derived_label(self.name), takes_self=True)
+    )
+
+    def format(self, value: float | None, *, signed: bool = False) -> str:
+        """The value as a table shows it, in this metric's unit (``54.1 days``)."""
+        return format_number(value, self.unit, signed=signed)
 
 
 def _m(name: str, group: str, unit: str, better: str, doc: str) -> Metric:
@@ -103,8 +144,43 @@ HEADLINE: tuple[str, ...] = (
 #: The names of :data:`METRICS`, in order.
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 
+#: Per metric name, its catalogue entry.
+BY_NAME: Mapping[str, Metric] = MappingProxyType({m.name: m for m in METRICS})
+
 #: Per metric name, its better direction ("higher", "lower" or "").
 BETTER: Mapping[str, str] = MappingProxyType({m.name: m.better for m in METRICS})
 
 #: Per metric name, its unit.
 UNITS: Mapping[str, str] = MappingProxyType({m.name: m.unit for m in METRICS})
+
+
+def metric(name: str) -> Metric:
+    """The catalogue entry of a metric, per-department headcounts included.
+
+    Args:
+        name: A name of :data:`METRICS`, or ``headcount_end.<department>``.
+
+    Returns:
+        Its entry; a department's headcount gets one made on the spot (people,
+        in the organisation group, with no better direction).
+
+    Raises:
+        KeyError: If the name is neither.
+    """
+    if name in BY_NAME:
+        return BY_NAME[name]
+    family, _, department = name.partition(".")
+    if family == DEPARTMENT_HEADCOUNT and department:
+        return Metric(
+            name=name,
+            group="organisation",
+            unit="people",
+            better="",
+            doc=f"staff of {department} at the end",
+        )
+    raise KeyError(f"no metric {name!r} in the catalogue")
+
+
+def label(name: str) -> str:
+    """How reports name a metric or series: its catalogue label, else one derived."""
+    return BY_NAME[name].label if name in BY_NAME else derived_label(name)

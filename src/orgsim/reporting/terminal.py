@@ -1,6 +1,8 @@
-"""Terminal reports: the run summary and (later) comparison tables, with rich.
+"""Terminal reports: run summaries, comparison, sweep and sensitivity tables, with rich.
 
-Reports read metrics (projections of the log), never live simulation objects.
+Reports read metrics (projections of the log), never live simulation objects, and
+name and format every metric as the catalogue (:mod:`orgsim.metrics.catalogue`)
+says.
 """
 
 from __future__ import annotations
@@ -11,56 +13,22 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from rich.columns import Columns
 from rich.console import Console
 from rich.table import Table
 
-from orgsim.analysis.stats import mean_ci
-from orgsim.metrics.catalogue import METRICS, UNITS
+from orgsim.analysis.stats import Comparison, mean_ci
+from orgsim.metrics.catalogue import GROUP_TITLES, GROUPS, METRICS, metric
+from orgsim.metrics.format import INLINE_UNITS, format_level, format_number
 
 if TYPE_CHECKING:
+    from orgsim.analysis.sensitivity import Sensitivity
     from orgsim.engine.state import OrgState
     from orgsim.experiments.compare import ComparisonResult
     from orgsim.experiments.runner import RunResult
+    from orgsim.experiments.sweep.aggregate import PointResult
     from orgsim.experiments.sweep.run import SweepResult
     from orgsim.storage.eventstore import RunInfo
-
-GROUP_TITLES = {
-    "delivery": "Delivery",
-    "conflict": "Conflicts",
-    "organisation": "Organisation",
-    "economics": "Economics",
-}
-
-
-def fmt(value: float, unit: str = "") -> str:
-    """A number as people read it: thousands separated, few decimals, units."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if unit == "share":
-        return f"{value:.1%}"
-    if unit == "k$":
-        sign = "-" if value < 0 else ""
-        if abs(value) >= 1000:
-            return f"{sign}${abs(value) / 1000:,.1f}M"
-        return f"{sign}${abs(value):,.0f}k"
-    magnitude = abs(value)
-    if magnitude >= 100 or float(value).is_integer():
-        text = f"{value:,.0f}"
-    elif magnitude >= 10:
-        text = f"{value:,.1f}"
-    else:
-        text = f"{value:,.2f}"
-    return f"{text} {unit}" if unit and unit != "count" else text
-
-
-def label(name: str) -> str:
-    """A metric's name as a row label."""
-    text = name.replace("_", " ").replace("p50", "(median)").replace("p90", "(p90)")
-    text = text.replace(".", ": ").capitalize()
-    acronyms = {"ceo": "CEO", "wip": "WIP", "hhi": "HHI", "qa": "QA"}
-    words = [acronyms.get(w.lower(), w) for w in text.split(" ")]
-    text = " ".join(words)
-    return text[0].upper() + text[1:]
 
 
 def print_run_summary(result: RunResult, console: Console | None = None) -> None:
@@ -85,17 +53,15 @@ def print_run_summary(result: RunResult, console: Console | None = None) -> None
         table = Table(title=title, title_justify="left", show_header=False, box=None)
         table.add_column("metric", style="cyan")
         table.add_column("value", justify="right")
-        for metric in METRICS:
-            if metric.group == group and metric.name in m:
-                table.add_row(label(metric.name), fmt(m[metric.name], metric.unit))
+        for entry in METRICS:
+            if entry.group == group and entry.name in m:
+                table.add_row(entry.label, entry.format(m[entry.name]))
         if group == "organisation":
             for name in state.departments:
                 key = f"headcount_end.{name}"
                 if key in m:
-                    table.add_row(f"  {name}", fmt(m[key], "people"))
+                    table.add_row(f"  {name}", metric(key).format(m[key]))
         tables.append(table)
-    from rich.columns import Columns
-
     console.print(Columns(tables, padding=(1, 4)))
 
 
@@ -134,11 +100,6 @@ def progress_bar(total: int, enabled: bool = True) -> Iterator[Callable[[Any], N
         yield tick
 
 
-def _signed(value: float, unit: str) -> str:
-    text = fmt(value, unit)
-    return text if text.startswith("-") or text == "–" else f"+{text}"
-
-
 def print_comparison(result: ComparisonResult, console: Console | None = None) -> None:
     """The comparison table (every metric) and one verdict line per headline metric."""
     console = console or Console()
@@ -147,54 +108,16 @@ def print_comparison(result: ComparisonResult, console: Console | None = None) -
         f"[bold]{sc.name}[/bold]: {result.runs} paired replications (seed {result.seed}), "
         "broker on vs off, common random numbers"
     )
-    table = Table(show_lines=False, header_style="bold")
-    table.add_column("metric", style="cyan")
-    table.add_column("with broker (95% CI)", justify="right")
-    table.add_column("without (95% CI)", justify="right")
-    table.add_column("difference (95% CI)", justify="right")
-    table.add_column("relative", justify="right")
-    table.add_column("broker wins", justify="right")
-    units = {m.name: m.unit for m in METRICS}
-    group_of = {m.name: m.group for m in METRICS}
-    ordered = sorted(
-        result.table.items(),
-        key=lambda kv: list(GROUP_TITLES).index(group_of.get(kv[0], "organisation")),
-    )  # stable: keeps the metric order within each group
-    last_group = None
-    for name, c in ordered:
-        group = group_of.get(name, "organisation")
-        if group != last_group:
-            table.add_row(f"[bold]{GROUP_TITLES[group]}[/bold]", "", "", "", "", "")
-            last_group = group
-        if c.on.n == 0 and name in result.on:
-            # broker-only metrics (mediation wait, credibility): nothing to pair with
-            c = attrs.evolve(c, on=mean_ci(result.on[name]))
-        unit = units.get(name, "people")
-        shown = unit if unit in ("share", "k$") else ""  # other units go in the label
-        style = ""
-        if c.significant and c.better:
-            style = "green" if c.outcome == "better" else "red"
-        rel = "–" if math.isnan(c.relative) else f"{c.relative:+.1%}"
-        wins = "–" if math.isnan(c.win_rate) else f"{c.win_rate:.0%}"
-        diff = f"{_signed(c.diff.mean, shown)} ±{fmt(c.diff.half_width, shown)}"
-        name_cell = "  " + label(name) + (f" ({unit})" if unit and not shown else "")
-        table.add_row(
-            name_cell,
-            f"{fmt(c.on.mean, shown)} ±{fmt(c.on.half_width, shown)}",
-            f"{fmt(c.off.mean, shown)} ±{fmt(c.off.half_width, shown)}",
-            f"[{style}]{diff}[/{style}]" if style else diff,
-            rel,
-            wins,
-        )
-    console.print(table)
+    console.print(_comparison_table(result))
     console.print("[bold]Verdict[/bold] (headline metrics, paired 95% CIs):")
     for name, c in result.headline.items():
-        console.print(f"  {label(name)}: {c.verdict}")
+        console.print(f"  {metric(name).label}: {c.verdict}")
     roi = result.broker_roi()
     if not math.isnan(roi):
+        broker_cost = metric("broker_cost").format(float(result.on["broker_cost"].mean()))
         console.print(
             f"  Broker return: {roi:+.2f} k$ of net value per k$ of broker cost "
-            f"(broker cost {fmt(float(result.on['broker_cost'].mean()), 'k$')} per run)"
+            f"(broker cost {broker_cost} per run)"
         )
     ratio = result.table["value_shipped"].crn_variance_ratio
     if math.isfinite(ratio):
@@ -203,6 +126,54 @@ def print_comparison(result: ComparisonResult, console: Console | None = None) -
             f"{ratio:.1f}x against independent sampling."
         )
     console.print(f"Results: {result.db}; charts and tables in {result.out}/")
+
+
+def _comparison_table(result: ComparisonResult) -> Table:
+    """Every metric, grouped as the catalogue groups them, on, off and difference."""
+    table = Table(show_lines=False, header_style="bold")
+    table.add_column("metric", style="cyan")
+    table.add_column("with broker (95% CI)", justify="right")
+    table.add_column("without (95% CI)", justify="right")
+    table.add_column("difference (95% CI)", justify="right")
+    table.add_column("relative", justify="right")
+    table.add_column("broker wins", justify="right")
+    ordered = sorted(
+        result.table.items(), key=lambda kv: GROUPS.index(metric(kv[0]).group)
+    )  # stable: keeps the metric order within each group
+    last_group = None
+    for name, c in ordered:
+        group = metric(name).group
+        if group != last_group:
+            table.add_row(f"[bold]{GROUP_TITLES[group]}[/bold]", "", "", "", "", "")
+            last_group = group
+        if c.on.n == 0 and name in result.on:
+            # broker-only metrics (mediation wait, credibility): nothing to pair with
+            c = attrs.evolve(c, on=mean_ci(result.on[name]))
+        table.add_row(*_comparison_row(name, c))
+    return table
+
+
+def _comparison_row(name: str, c: Comparison) -> list[str]:
+    """One metric's cells; units other than shares and money go in its label."""
+    entry = metric(name)
+    unit = entry.unit
+    shown = unit if unit in INLINE_UNITS else ""
+    style = ""
+    if c.significant and c.better:
+        style = "green" if c.outcome == "better" else "red"
+    wins = "–" if math.isnan(c.win_rate) else f"{c.win_rate:.0%}"
+    diff = (
+        f"{format_number(c.diff.mean, shown, signed=True)} "
+        f"±{format_number(c.diff.half_width, shown)}"
+    )
+    return [
+        "  " + entry.label + (f" ({unit})" if unit and not shown else ""),
+        f"{format_number(c.on.mean, shown)} ±{format_number(c.on.half_width, shown)}",
+        f"{format_number(c.off.mean, shown)} ±{format_number(c.off.half_width, shown)}",
+        f"[{style}]{diff}[/{style}]" if style else diff,
+        format_number(c.relative, "share", signed=True),
+        wins,
+    ]
 
 
 def comparison_json(result: ComparisonResult) -> dict[str, Any]:
@@ -279,8 +250,9 @@ def print_state(state: OrgState, at: float, console: Console | None = None) -> N
     console.print(table)
     console.print("Features by stage: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     open_ = sum(1 for _ in state.open_conflicts())
+    value = metric("value_shipped").format(state.value_shipped)
     console.print(
-        f"Open conflicts: {open_}; value shipped so far: {fmt(state.value_shipped, 'k$')}"
+        f"Open conflicts: {open_}; value shipped so far: {value}"
         + (f"; broker credibility {state.credibility:.2f}" if state.broker else "")
     )
 
@@ -303,26 +275,9 @@ def print_sweep(result: SweepResult, console: Any = None, max_rows: int = 40) ->
     for m in spec.metrics:
         table.add_column(f"Δ {m}" if spec.paired else m, justify="right")
     for pr in result.points[:max_rows]:
-        cells = [str(pr.point)] + [_short(pr.params[n]) for n in spec.names] + [str(pr.runs)]
-        for m in spec.metrics:
-            if spec.paired:
-                c = pr.effect.get(m)
-                if c is None or math.isnan(c.diff.mean):
-                    cells.append("–")
-                    continue
-                if math.isnan(c.relative):
-                    text = fmt(c.diff.mean, UNITS.get(m, ""))
-                else:
-                    text = f"{100 * c.relative:+.1f}%"
-                if not math.isnan(c.relative_low):
-                    text += f" [{100 * c.relative_low:+.0f}, {100 * c.relative_high:+.0f}]"
-                style = {"better": "green", "worse": "red"}.get(c.outcome, "")
-                mark = "*" if c.significant else " "
-                cells.append(f"[{style}]{text}{mark}[/{style}]" if style else text + mark)
-            else:
-                arm = next(iter(pr.arms), None)
-                e = pr.arms[arm][m] if arm else None
-                cells.append("–" if e is None else fmt(e.mean, UNITS.get(m, "")))
+        cells = [str(pr.point)] + [format_level(pr.params[n]) for n in spec.names]
+        cells.append(str(pr.runs))
+        cells += [_sweep_cell(pr, m, spec.paired) for m in spec.metrics]
         table.add_row(*cells)
     console.print(table)
     if len(result.points) > max_rows:
@@ -333,14 +288,89 @@ def print_sweep(result: SweepResult, console: Any = None, max_rows: int = 40) ->
             "* the CI excludes 0"
         )
     if result.sensitivity is not None:
-        result.sensitivity.print(console)
+        sensitivity_table(result.sensitivity, console)
     console.print(
         f"results: {result.db}  tables: {result.out}/points.csv, runs.csv"
         + (f"  charts: {len(result.charts)} in {result.out}" if result.charts else "")
     )
 
 
-def _short(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+def _sweep_cell(pr: PointResult, name: str, paired: bool) -> str:
+    """A point's broker effect on one metric (paired), or the metric's mean."""
+    entry = metric(name)
+    if not paired:
+        arm = next(iter(pr.arms), None)
+        e = pr.arms[arm][name] if arm else None
+        return "–" if e is None else entry.format(e.mean)
+    c = pr.effect.get(name)
+    if c is None or math.isnan(c.diff.mean):
+        return "–"
+    if math.isnan(c.relative):
+        text = entry.format(c.diff.mean)
+    else:
+        text = format_number(c.relative, "share", signed=True)
+    if not math.isnan(c.relative_low):
+        text += f" [{100 * c.relative_low:+.0f}, {100 * c.relative_high:+.0f}]"
+    style = {"better": "green", "worse": "red"}.get(c.outcome, "")
+    mark = "*" if c.significant else " "
+    return f"[{style}]{text}{mark}[/{style}]" if style else text + mark
+
+
+# ---------------------------------------------------------------- sensitivity
+
+_INDEX_HEADS = {"sobol": ("S1", "ST"), "morris": ("mu*", "sigma"), "delta": ("delta", "S1")}
+
+
+def sensitivity_table(
+    sens: Sensitivity, console: Any, outputs: Sequence[str] | None = None
+) -> None:
+    """A long table: per output and parameter, the main indices with CIs.
+
+    Args:
+        sens: The sweep's sensitivity indices.
+        console: A rich console.
+        outputs: Outputs to show (default: the broker effects, ``*.effect``,
+            when there are any, else every output).
+    """
+    if outputs is None:
+        effects = [o for o in sens.indices if o.endswith(".effect")]
+        outputs = effects or list(sens.indices)
+    table = Table(
+        title=f"{sens.method.capitalize()} sensitivity (± is the 95% CI half-width)",
+        title_justify="left",
+        show_edge=False,
+        header_style="bold",
+    )
+    table.add_column("output")
+    table.add_column("parameter")
+    for head in _INDEX_HEADS.get(sens.method, _INDEX_HEADS["delta"]):
+        table.add_column(head, justify="right")
+    for output in outputs:
+        if output not in sens.indices:
+            continue
+        v = sens.indices[output].values
+        for i, name in enumerate(sens.names):
+            table.add_row(output if i == 0 else "", name, *_index_cells(sens.method, v, i))
+    console.print(table)
+    if sens.method == "delta" and sens.points < 50:
+        console.print(f"delta from {sens.points} design points: the CIs are wide, read the ranking")
+    hidden = [o for o in sens.indices if o not in outputs]
+    if hidden:
+        console.print(f"also analysed (see summary.json): {', '.join(hidden)}")
+    for output, why in sens.skipped.items():
+        console.print(f"not analysed: {output} ({why})")
+
+
+def _index_cells(method: str, v: Any, i: int) -> list[str]:
+    """The two index cells of parameter ``i``, each with its CI half-width."""
+    if method == "sobol":
+        return [
+            f"{v['S1'][i]:.2f} ± {v['S1_conf'][i]:.2f}",
+            f"{v['ST'][i]:.2f} ± {v['ST_conf'][i]:.2f}",
+        ]
+    if method == "delta":
+        return [
+            f"{v['delta'][i]:.2f} ± {v['delta_conf'][i]:.2f}",
+            f"{v['S1'][i]:.2f} ± {v['S1_conf'][i]:.2f}",
+        ]
+    return [f"{v['mu_star'][i]:.3g} ± {v['mu_star_conf'][i]:.2g}", f"{v['sigma'][i]:.3g}"]

@@ -1,0 +1,119 @@
+"""The one number formatter: how every table, verdict and chart writes a number.
+
+Numbers reach people in four places, each with its own needs, so
+:func:`format_number` has one *style* per place rather than each place having
+its own formatter:
+
+* ``"table"`` (terminal tables): few decimals, thousands separated, and the
+  metric's unit: a share as a percentage, k$ as money (``$343.8M``), other
+  units after the number (``54.1 days``), counts bare.
+* ``"precise"`` (verdict sentences, chart annotations): three significant
+  digits, large values as grouped integers, never ``e+04``.
+* ``"compact"`` (chart cells and tick labels): ``20k``, ``1.5M``.
+* ``"percent"`` (a value already in percent): ``15%``, ``2.5%``.
+* ``"plain"`` (parameter levels): four significant digits.
+
+Missing values (None or NaN) are written as ``missing``, an en dash by default.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+__all__ = ["INLINE_UNITS", "Style", "format_level", "format_number"]
+
+Style = Literal["table", "precise", "compact", "percent", "plain"]
+
+#: Units the table style writes into the number itself (``98.8%``, ``$1.6M``)
+#: rather than after it: a table that names units in its row labels still keeps
+#: these with the value.
+INLINE_UNITS = ("share", "k$")
+
+
+def format_number(
+    value: float | None,
+    unit: str = "",
+    *,
+    style: Style = "table",
+    signed: bool = False,
+    missing: str = "–",
+) -> str:
+    """A number as people read it, in one of the styles above.
+
+    Args:
+        value: The number; None or NaN is missing.
+        unit: The metric's unit (table style only: the other styles write bare
+            numbers, whose unit an axis label or legend names).
+        style: ``"table"``, ``"precise"``, ``"compact"``, ``"percent"`` or
+            ``"plain"``.
+        signed: Whether a non-negative number gets a ``+``.
+        missing: The text of a missing value.
+
+    Returns:
+        The text.
+
+    Raises:
+        ValueError: If a unit is given with a style other than ``"table"``.
+    """
+    if unit and style != "table":
+        raise ValueError(f"only the table style writes units, not the {style!r} style")
+    if value is None or math.isnan(value):
+        return missing
+    text = _table(float(value), unit) if style == "table" else _STYLES[style](float(value))
+    return f"+{text}" if signed and not text.startswith("-") else text
+
+
+def format_level(value: Any) -> str:
+    """A parameter's level: a float in the plain style, anything else as it prints."""
+    if isinstance(value, float):
+        return format_number(value, style="plain")
+    return str(value)
+
+
+def _table(x: float, unit: str) -> str:
+    if unit == "share":
+        return f"{x:.1%}"
+    if unit == "k$":
+        sign = "-" if x < 0 else ""
+        if abs(x) >= 1000:
+            return f"{sign}${abs(x) / 1000:,.1f}M"
+        return f"{sign}${abs(x):,.0f}k"
+    magnitude = abs(x)
+    if magnitude >= 100 or x.is_integer():
+        text = f"{x:,.0f}"
+    elif magnitude >= 10:
+        text = f"{x:,.1f}"
+    else:
+        text = f"{x:,.2f}"
+    return f"{text} {unit}" if unit and unit != "count" else text
+
+
+def _precise(x: float) -> str:
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.3g}" if abs(x) >= 1e-4 or x == 0 else f"{x:.2e}"
+
+
+def _compact(x: float) -> str:
+    magnitude = abs(x)
+    if magnitude >= 1e6:
+        return f"{x / 1e6:.1f}M"
+    if magnitude >= 1e4:
+        return f"{x / 1e3:.0f}k"
+    if magnitude >= 1e3:
+        return f"{x / 1e3:.1f}k"
+    if magnitude >= 10:
+        return f"{x:.0f}"
+    return f"{x:.2g}"
+
+
+def _percent(x: float) -> str:
+    return f"{x:.0f}%" if abs(x) >= 10 else f"{x:.1f}%"
+
+
+def _plain(x: float) -> str:
+    return f"{x:.4g}"
+
+
+_STYLES = {"precise": _precise, "compact": _compact, "percent": _percent, "plain": _plain}
