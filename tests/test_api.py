@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import orgsim
+from orgsim import api
 
 
 def test_all_names_exist_and_nothing_else_is_promised() -> None:
@@ -35,3 +36,9 @@ def test_run_scenario_returns_metrics_from_the_log() -> None:
     assert result.metrics == orgsim.metrics(result.log)
     assert orgsim.replay(result.log).state.snapshot() == result.state.snapshot()
     assert result.broker is True
+
+
+def test_the_experiments_come_with_their_files() -> None:
+    assert orgsim.compare is api.compare and orgsim.sweep is api.sweep
+    assert orgsim.load_sweep("size-vs-conflict").name == "size-vs-conflict"
+    assert "midsize" in orgsim.bundled_scenarios()

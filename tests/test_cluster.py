@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from orgsim.errors import ExperimentError
 from orgsim.experiments.cluster import _failed, run_on_dask
 from orgsim.experiments.sweep.design import build_tasks, design_points, point_scenarios
 from orgsim.experiments.sweep.run import sweep
@@ -35,8 +36,8 @@ def metrics_by_key(records: list[RunRecord]) -> dict[str, dict[str, float | None
 @pytest.mark.slow
 def test_dask_local_cluster_gives_the_serial_records(tmp_path: Path) -> None:
     spec = parse_sweep(SPEC)
-    serial = sweep(spec, executor="serial", out=tmp_path / "serial", charts=False)
-    dask = sweep(spec, executor="dask", jobs=2, out=tmp_path / "dask", charts=False, batch=3)
+    serial = sweep(spec, executor="serial", out=tmp_path / "serial")
+    dask = sweep(spec, executor="dask", jobs=2, out=tmp_path / "dask", batch=3)
     assert len(dask.records) == 8 and dask.failed == []
     assert metrics_by_key(dask.records) == metrics_by_key(serial.records)
     assert dask.table == serial.table
@@ -64,8 +65,6 @@ def test_a_chunk_the_cluster_lost_becomes_failed_records() -> None:
 
 
 def test_an_unreachable_scheduler_is_a_clear_error() -> None:
-    from orgsim.errors import ExperimentError
-
     spec = parse_sweep(SPEC)
     points = design_points(spec)
     tasks = build_tasks(spec, points, point_scenarios(spec, points))[:1]

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import orgsim.reporting.terminal
+from orgsim import api
 from orgsim.analysis.stats import Comparison, mean_ci
 from orgsim.cli import main
 from orgsim.errors import ExperimentError, ScenarioError
@@ -103,15 +104,15 @@ def assert_one_line_error(capsys: pytest.CaptureFixture[str], rc: int) -> str:
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory: pytest.TempPathFactory) -> ComparisonResult:
     out = tmp_path_factory.mktemp("serial")
-    return compare(
-        "midsize", runs=4, seed=5, executor="serial", overrides=SHORT, out=out, charts=False
-    )
+    return compare("midsize", runs=4, seed=5, executor="serial", overrides=SHORT, out=out)
 
 
 @pytest.fixture(scope="module")
 def parallel(tmp_path_factory: pytest.TempPathFactory) -> ComparisonResult:
     out = tmp_path_factory.mktemp("parallel")
-    return compare("midsize", runs=4, seed=5, executor="local", jobs=2, overrides=SHORT, out=out)
+    return api.compare(
+        "midsize", runs=4, seed=5, executor="local", jobs=2, overrides=SHORT, out=out
+    )
 
 
 # ------------------------------------------------------------------ executors
@@ -177,7 +178,6 @@ def test_common_random_numbers_reduce_variance_of_the_difference(
         jobs=2,
         overrides=[f"horizon={horizon}"],
         out=tmp_path,
-        charts=False,
     )
     on, off = result.on["value_shipped"], result.off["value_shipped"]
     assert result.runs == 6 and on.size == off.size == 6
@@ -208,7 +208,6 @@ def test_interrupted_comparison_keeps_committed_runs_and_resumes(tmp_path: Path)
             executor="serial",
             overrides=SHORT,
             out=out,
-            charts=False,
             progress=stop_after_three,
         )
     db_path = out / "results.sqlite"
@@ -216,9 +215,7 @@ def test_interrupted_comparison_keeps_committed_runs_and_resumes(tmp_path: Path)
     kept = stored(db_path)
     assert {r.key for r in kept} == set(committed)
 
-    clean = compare(
-        "midsize", runs=3, executor="serial", overrides=SHORT, out=clean_out, charts=False
-    )
+    clean = compare("midsize", runs=3, executor="serial", overrides=SHORT, out=clean_out)
     clean_by_key = {r.key: r for r in clean.records}
     metric_names = {m.name for m in METRICS}
     for r in kept:
@@ -234,7 +231,6 @@ def test_interrupted_comparison_keeps_committed_runs_and_resumes(tmp_path: Path)
         executor="serial",
         overrides=SHORT,
         out=out,
-        charts=False,
         progress=lambda r: resumed_runs.append(r.key),
     )
     assert len(resumed_runs) == 3  # only the missing runs were simulated
@@ -383,7 +379,7 @@ def test_funnel_means_are_the_means_of_stored_counts(parallel: ComparisonResult)
     assert raised == pytest.approx(parallel.table["conflicts_raised"].on.mean)
 
 
-def test_no_charts_when_not_asked(serial: ComparisonResult) -> None:
+def test_the_experiment_draws_no_charts(serial: ComparisonResult) -> None:
     assert serial.charts == []
     assert not list(serial.out.glob("*.png")) and not list(serial.out.glob("*.svg"))
     assert (serial.out / "runs.csv").is_file() and (serial.out / "runs.parquet").is_file()
@@ -391,7 +387,7 @@ def test_no_charts_when_not_asked(serial: ComparisonResult) -> None:
 
 # ------------------------------------------------------------------ precision
 
-PRECISE = {"overrides": ["horizon=365"], "executor": "serial", "charts": False}
+PRECISE = {"overrides": ["horizon=365"], "executor": "serial"}
 
 
 def _worst_half_width(result: ComparisonResult) -> float:
@@ -493,3 +489,11 @@ def test_cli_negative_seed_is_one_line(tmp_path: Path, capsys: pytest.CaptureFix
     argv = ["compare", "midsize", "--runs", "2", "--seed", "-1", "--set", "horizon=50"]
     rc = cli([*argv, "--no-charts", "--executor", "serial", "--out", str(tmp_path)])
     assert_one_line_error(capsys, rc)
+
+
+def test_the_api_without_charts_is_the_experiment(serial: ComparisonResult, tmp_path: Path) -> None:
+    bare = api.compare(
+        "midsize", runs=4, seed=5, executor="serial", overrides=SHORT, out=tmp_path, charts=False
+    )
+    assert bare.charts == [] and not list(tmp_path.glob("*.png"))
+    assert_same_tables(bare.table, serial.table)

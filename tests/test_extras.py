@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orgsim.experiments.compare import compare
-from orgsim.experiments.sweep.run import sweep
+from orgsim.api import compare, sweep
 
 
 @pytest.fixture

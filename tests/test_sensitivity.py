@@ -8,14 +8,30 @@ from typing import Any
 import numpy as np
 import pytest
 
+from orgsim import api
 from orgsim.analysis import sensitivity
-from orgsim.experiments.sweep.design import design_points
+from orgsim.experiments.sweep.design import Point, design_matrix, design_points
 from orgsim.experiments.sweep.run import sweep
-from orgsim.experiments.sweep.spec import parse_sweep
+from orgsim.experiments.sweep.spec import SweepSpec, parse_sweep
+from orgsim.reporting.documents import sweep_json
 
 pytest.importorskip("SALib")
 
 PROBLEM = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0.0, 1.0], [0.0, 1.0]]}
+
+
+def analyse(
+    spec: SweepSpec, points: list[Point], outputs: dict[str, np.ndarray]
+) -> sensitivity.Sensitivity:
+    """The indices of a sweep's outputs, as the sweep asks for them."""
+    return sensitivity.analyse(
+        spec.problem(),
+        design_matrix(points),
+        outputs,
+        method=sensitivity.method_for(spec.design),
+        seed=spec.seed,
+        num_levels=spec.morris_levels,
+    )
 
 
 def test_sobol_sample_is_seeded() -> None:
@@ -78,8 +94,8 @@ def test_a_sampled_sweep_has_reproducible_indices(tmp_path: Path, design: str, p
     spec = parse_sweep(_sobol_sweep(design, points))
     n = points * (2 + 2) if design == "sobol" else points * (2 + 1)
     assert len(design_points(spec)) == n == spec.size
-    first = sweep(spec, executor="serial", out=tmp_path / "a")
-    second = sweep(spec, executor="serial", out=tmp_path / "b", charts=False)
+    first = api.sweep(spec, executor="serial", out=tmp_path / "a")
+    second = sweep(spec, executor="serial", out=tmp_path / "b")
     sens, again = first.sensitivity, second.sensitivity
     assert sens is not None and again is not None and sens.method == design
     assert set(sens.indices) | set(sens.skipped) == {
@@ -103,7 +119,7 @@ def test_a_sampled_sweep_has_reproducible_indices(tmp_path: Path, design: str, p
         assert np.array_equal(
             chart.data["panels"][output][key], sens.indices[output].values[key], equal_nan=True
         )
-    assert first.to_json()["sensitivity"]["method"] == design
+    assert sweep_json(first)["sensitivity"]["method"] == design
 
 
 def test_sensitivity_skips_outputs_with_missing_points() -> None:
@@ -112,9 +128,7 @@ def test_sensitivity_skips_outputs_with_missing_points() -> None:
     y = np.arange(len(points), dtype=float)
     y_missing = y.copy()
     y_missing[3] = np.nan
-    sens = sensitivity.analyse(
-        spec, points, {"good": y, "missing": y_missing, "flat": np.ones(len(points))}
-    )
+    sens = analyse(spec, points, {"good": y, "missing": y_missing, "flat": np.ones(len(points))})
     assert list(sens.indices) == ["good"]
     assert sens.skipped == {
         "missing": "1 point(s) without a value (failed runs?)",
@@ -176,14 +190,14 @@ def _grid_sweep(levels: tuple[list[float], list[float]]) -> dict[str, Any]:
 def test_delta_skips_outputs_of_too_small_or_flat_designs() -> None:
     small = parse_sweep(_grid_sweep(([0.5, 2.0, 4.0], [0.5, 1.0])))
     points = design_points(small)
-    sens = sensitivity.analyse(small, points, {"y": np.arange(len(points), dtype=float)})
+    sens = analyse(small, points, {"y": np.arange(len(points), dtype=float)})
     assert sens.method == "delta" and not sens.indices
     assert sens.skipped == {
         "y": "too few design points for the delta measure (6, needs 20 or more)"
     }
     spec = parse_sweep(_grid_sweep(([0.25, 0.5, 1.0, 2.0, 4.0], [0.5, 0.75, 1.0, 1.5])))
     points = design_points(spec)
-    sens = sensitivity.analyse(spec, points, {"flat": np.ones(len(points))})
+    sens = analyse(spec, points, {"flat": np.ones(len(points))})
     assert sens.skipped == {"flat": "the output does not vary over the design"}
 
 
@@ -192,7 +206,7 @@ def test_a_grid_sweep_writes_the_delta_chart(
 ) -> None:
     monkeypatch.setattr(sensitivity, "DELTA_RESAMPLES", 30)
     spec = parse_sweep(_grid_sweep(([0.25, 0.5, 1.0, 2.0, 4.0], [0.5, 0.75, 1.0, 1.5])))
-    result = sweep(spec, executor="serial", out=tmp_path / "g")
+    result = api.sweep(spec, executor="serial", out=tmp_path / "g")
     sens = result.sensitivity
     assert sens is not None and sens.method == "delta" and sens.points == 20
     assert set(sens.indices) | set(sens.skipped) == {
@@ -210,9 +224,19 @@ def test_a_grid_sweep_writes_the_delta_chart(
             assert np.array_equal(
                 chart.data["panels"][output][key], sens.indices[output].values[key], equal_nan=True
             )
-    summary = result.to_json()["sensitivity"]
+    summary = sweep_json(result)["sensitivity"]
     assert summary["method"] == "delta" and summary["points"] == 20
     on = sens.indices["value_shipped.on"]
     assert summary["outputs"]["value_shipped.on"]["scale"]["delta"] == pytest.approx(
         float(on.values["delta"][1])
     )
+
+
+def test_the_analysis_takes_arrays_and_names_the_problems_parameters() -> None:
+    x = sensitivity.morris_sample(PROBLEM, 10, num_levels=4, seed=2)
+    outputs = {"y": 3 * x[:, 0] - x[:, 1], "flat": np.ones(len(x))}
+    sens = sensitivity.analyse(PROBLEM, x, outputs, method="morris", seed=5, num_levels=4)
+    assert sens.method == "morris" and sens.names == ("a", "b") and sens.points == len(x)
+    assert sens.seed == 5 and list(sens.indices) == ["y"]
+    assert sens.indices["y"].values["mu_star"] == pytest.approx([3.0, 1.0])
+    assert sens.skipped == {"flat": "the output does not vary over the design"}

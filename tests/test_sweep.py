@@ -16,19 +16,23 @@ from typing import Any
 
 import numpy as np
 import pytest
+from orgsim.engine.run import Run
 
+from orgsim import api
 from orgsim.analysis.stats import paired
 from orgsim.cli import main
 from orgsim.errors import ExperimentError, ScenarioError
+from orgsim.experiments import tasks as task_module
 from orgsim.experiments.executors import run_tasks
 from orgsim.experiments.sweep.design import build_tasks, design_points, point_scenarios, point_seed
 from orgsim.experiments.sweep.parameter import Parameter
 from orgsim.experiments.sweep.run import sweep
 from orgsim.experiments.sweep.scale import apply_scale
-from orgsim.experiments.sweep.spec import FAIL_ENV, load_sweep, parse_sweep
+from orgsim.experiments.sweep.spec import SweepSpec, load_sweep, parse_sweep
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.files import bundled_sweeps
 from orgsim.scenario.loading import load_scenario
+from orgsim.scenario.schema import Scenario
 from orgsim.storage.results import ResultsDB, RunRecord
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +77,27 @@ def base(**extra: Any) -> dict[str, Any]:
     }
     data.update(extra)
     return data
+
+
+def fail_runs(
+    monkeypatch: pytest.MonkeyPatch, spec: SweepSpec, marks: list[tuple[int, str, int]]
+) -> None:
+    """Make the runs at ``(point, arm, replication)`` raise inside their task, as a bug would.
+
+    The simulation the tasks call is replaced (forked local workers inherit it): a
+    run is recognised by its point's scenario, its arm and its replication.
+    """
+    points = design_points(spec)
+    scenarios = point_scenarios(spec, points)
+    doomed = {(scenarios[p].digest(), arm == "on", rep) for p, arm, rep in marks}
+    real = task_module.simulate
+
+    def simulate(scenario: Scenario, *, seed: int, replication: int, broker: bool) -> Run:
+        if (scenario.digest(), broker, replication) in doomed:
+            raise RuntimeError("this run was told to fail (failure-isolation check)")
+        return real(scenario, seed=seed, replication=replication, broker=broker)
+
+    monkeypatch.setattr(task_module, "simulate", simulate)
 
 
 def metrics_by_key(records: list[RunRecord]) -> dict[str, dict[str, float]]:
@@ -341,7 +366,7 @@ def test_scale_keeps_the_feature_rate_exact_when_products_round() -> None:
 @pytest.fixture(scope="module")
 def small_result(tmp_path_factory: pytest.TempPathFactory) -> Any:
     folder = tmp_path_factory.mktemp("small")
-    return sweep(write(folder, SMALL), executor="serial", out=folder / "out", charts=True)
+    return api.sweep(write(folder, SMALL), executor="serial", out=folder / "out", charts=True)
 
 
 def test_the_table_holds_paired_effects_of_the_stored_runs(small_result: Any) -> None:
@@ -412,13 +437,11 @@ def test_an_existing_sweep_needs_resume(
     small_result: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(ExperimentError, match="use --resume"):
-        sweep(small_result.spec, executor="serial", out=small_result.out, charts=False)
+        sweep(small_result.spec, executor="serial", out=small_result.out)
     rc = main(["sweep", small_result.spec.source, "--out", str(small_result.out), "--no-charts"])
     err = capsys.readouterr().err
     assert rc == 2 and len(err.splitlines()) == 1 and "--resume" in err and "--out" in err
-    again = sweep(
-        small_result.spec, executor="serial", out=small_result.out, resume=True, charts=False
-    )
+    again = sweep(small_result.spec, executor="serial", out=small_result.out, resume=True)
     assert again.ran == 0
     assert metrics_by_key(again.records) == metrics_by_key(small_result.records)
     assert again.table == small_result.table
@@ -427,7 +450,7 @@ def test_an_existing_sweep_needs_resume(
 def test_another_sweep_in_the_same_folder_is_refused(small_result: Any, tmp_path: Path) -> None:
     other = parse_sweep(base(replications=1))
     with pytest.raises(ExperimentError, match="another experiment"):
-        sweep(other, executor="serial", out=small_result.out, resume=True, charts=False)
+        sweep(other, executor="serial", out=small_result.out, resume=True)
 
 
 def test_shuffled_submission_and_two_workers_give_the_same_runs(
@@ -439,7 +462,7 @@ def test_shuffled_submission_and_two_workers_give_the_same_runs(
     random.Random(1).shuffle(tasks)
     shuffled = run_tasks(tasks, executor="serial")
     assert metrics_by_key(shuffled) == metrics_by_key(small_result.records)
-    local = sweep(spec, executor="local", jobs=2, out=tmp_path / "local", charts=False)
+    local = sweep(spec, executor="local", jobs=2, out=tmp_path / "local")
     assert metrics_by_key(local.records) == metrics_by_key(small_result.records)
     assert local.table == small_result.table
 
@@ -451,7 +474,7 @@ def test_keep_events_keeps_the_first_k_replications(tmp_path: Path) -> None:
             "parameters": [{"path": "ceo.slots", "levels": [1]}],
         }
     )
-    result = sweep(spec, executor="serial", out=tmp_path / "k", keep_events=2, charts=False)
+    result = sweep(spec, executor="serial", out=tmp_path / "k", keep_events=2)
     with ResultsDB(result.db) as db:
         kept = {r.key: db.log(r.key) for r in result.records}
     assert {k for k, v in kept.items() if v is not None} == {
@@ -468,7 +491,7 @@ def test_a_failing_run_is_recorded_and_the_rest_complete(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     file = write(tmp_path, SMALL)
-    monkeypatch.setenv(FAIL_ENV, "1/off/2")
+    fail_runs(monkeypatch, load_sweep(file), [(1, "off", 2)])
     rc = main(["sweep", str(file), "--executor", "serial", "--out", str(tmp_path / "o"), "--json"])
     captured = capsys.readouterr()
     assert rc == 1
@@ -488,20 +511,34 @@ def test_a_failing_run_is_recorded_and_the_rest_complete(
     # the point keeps its two complete pairs; the others all three
     assert [row["runs"] for row in doc["points"]] == [3, 2, 3, 3]
     # resumed without the fault, the failed run is retried and the sweep completes
-    monkeypatch.delenv(FAIL_ENV)
-    resumed = sweep(file, executor="serial", out=tmp_path / "o", resume=True, charts=False)
+    monkeypatch.undo()
+    resumed = sweep(file, executor="serial", out=tmp_path / "o", resume=True)
     assert resumed.ran == 1 and resumed.failed == []
     assert [row["runs"] for row in resumed.table] == [3, 3, 3, 3]
 
 
-def test_fail_marks_from_the_api_and_bad_marks() -> None:
-    spec = parse_sweep(base(replications=2))
-    points = design_points(spec)
-    scenarios = point_scenarios(spec, points)
-    tasks = build_tasks(spec, points, scenarios, fail=["0/on/1"])
-    assert [(t.point, t.arm, t.replication) for t in tasks if t.fail] == [(0, "on", 1)]
-    with pytest.raises(ExperimentError, match="point/arm/replication"):
-        build_tasks(spec, points, scenarios, fail=["zero/on/1"])
+def test_failures_in_forked_workers_are_isolated_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = load_sweep(write(tmp_path, SMALL))
+    fail_runs(monkeypatch, spec, [(0, "on", 1), (3, "off", 0)])
+    result = sweep(spec, executor="local", jobs=2, out=tmp_path / "o")
+    assert result.failed == [f"{spec.experiment}/0/on/1/5", f"{spec.experiment}/3/off/0/5"]
+    assert [row["runs"] for row in result.table] == [2, 3, 3, 2]
+    assert sum(r.status == "ok" for r in result.records) == 22
+
+
+def test_the_experiment_writes_tables_and_the_api_charts_and_summary(
+    small_result: Any, tmp_path: Path
+) -> None:
+    bare = sweep(small_result.spec, executor="serial", out=tmp_path / "bare")
+    assert bare.charts == [] and bare.table == small_result.table
+    written = sorted(p.name for p in bare.out.iterdir())
+    assert written == ["points.csv", "points.parquet", "results.sqlite", "runs.csv", "runs.parquet"]
+    assert {p.name for p in small_result.out.glob("*.png")} == {
+        f"{c.name}.png" for c in small_result.charts
+    }
+    assert (small_result.out / "summary.json").is_file()
 
 
 def test_the_same_record_committed_twice_is_stored_once(small_result: Any, tmp_path: Path) -> None:
@@ -544,7 +581,6 @@ def test_a_killed_sweep_resumes_to_the_same_table(tmp_path: Path) -> None:
     db = out / "results.sqlite"
     cmd = [sys.executable, "-m", "orgsim", "sweep", str(file), "--out", str(out), "--no-charts"]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    env.pop(FAIL_ENV, None)
     proc = subprocess.Popen(
         [*cmd, "--executor", "serial"],
         stdout=subprocess.DEVNULL,
@@ -574,7 +610,7 @@ def test_a_killed_sweep_resumes_to_the_same_table(tmp_path: Path) -> None:
     doc = json.loads(resumed.stdout)
     assert doc["runs"] == total and doc["ran"] == total - committed
 
-    whole = sweep(file, executor="serial", out=tmp_path / "whole", charts=False)
+    whole = api.sweep(file, executor="serial", out=tmp_path / "whole", charts=False)
     with ResultsDB(db) as store:
         records = store.records()
     assert len(records) == total and len({r.key for r in records}) == total
@@ -636,7 +672,7 @@ def test_an_unpaired_sweep_reports_levels(tmp_path: Path) -> None:
             ],
         }
     )
-    result = sweep(spec, executor="serial", out=tmp_path / "u")
+    result = api.sweep(spec, executor="serial", out=tmp_path / "u")
     assert [{r.arm for r in result.records if r.point == p} for p in range(4)] == [
         {"on"},
         {"on"},

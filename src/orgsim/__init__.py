@@ -10,6 +10,7 @@ analyses are asked for.
 from __future__ import annotations
 
 from orgsim._version import __version__
+from orgsim.api import compare, sweep
 from orgsim.engine.log import EventLog, replay
 from orgsim.engine.run import simulate
 from orgsim.engine.state import OrgState, fold
@@ -21,11 +22,14 @@ from orgsim.errors import (
     SchemaVersionError,
     StoreError,
 )
-from orgsim.experiments.compare import ComparisonResult, compare
+from orgsim.experiments.compare import ComparisonResult
 from orgsim.experiments.runner import RunResult, run_scenario
-from orgsim.experiments.sweep.run import SweepResult, sweep
+from orgsim.experiments.sweep.run import SweepResult
+from orgsim.experiments.sweep.spec import SweepSpec, load_sweep
 from orgsim.metrics.catalogue import HEADLINE, METRICS
 from orgsim.metrics.projections import conflict_funnel, metrics, quarterly
+from orgsim.reporting.documents import comparison_json, run_json, sweep_json
+from orgsim.scenario.files import bundled_scenarios
 from orgsim.scenario.loading import load_scenario, parse_scenario
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.eventstore import EventStore
@@ -46,16 +50,22 @@ __all__ = [
     "SchemaVersionError",
     "StoreError",
     "SweepResult",
+    "SweepSpec",
     "__version__",
+    "bundled_scenarios",
     "compare",
+    "comparison_json",
     "conflict_funnel",
     "fold",
     "load_scenario",
+    "load_sweep",
     "metrics",
     "parse_scenario",
     "quarterly",
     "replay",
+    "run_json",
     "run_scenario",
     "simulate",
     "sweep",
+    "sweep_json",
 ]

@@ -11,14 +11,26 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
+import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from orgsim import api
 from orgsim._version import __version__
-from orgsim.errors import OrgsimError
+from orgsim.engine.events import payload
+from orgsim.errors import ExperimentError, OrgsimError, StoreError
+from orgsim.experiments import runner
+from orgsim.experiments.sweep.spec import load_sweep
+from orgsim.reporting import terminal
+from orgsim.reporting.documents import comparison_json, dumps, run_json, sweep_json
+from orgsim.scenario.convert import unstructure
+from orgsim.scenario.files import bundled_scenarios
+from orgsim.scenario.loading import load_scenario
+from orgsim.storage.eventstore import EventStore
 
 logger = logging.getLogger("orgsim")
 
@@ -55,7 +67,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of bugs")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_run(sub)
+    _add_compare(sub)
+    _add_sweep(sub)
+    validate = sub.add_parser("validate", help="check a scenario file")
+    _add_scenario_options(validate)
+    validate.add_argument("--show", action="store_true", help="print the resolved scenario")
+    _add_events(sub)
+    sub.add_parser("scenarios", help="list the bundled scenarios")
+    return parser
 
+
+def _add_run(sub: Any) -> None:
+    """The ``run`` sub-command's options."""
     run = sub.add_parser("run", help="simulate one run and print a summary")
     _add_scenario_options(run)
     run.add_argument("--seed", type=int, default=None, help="root seed (default: scenario's)")
@@ -72,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
+
+def _add_compare(sub: Any) -> None:
+    """The ``compare`` sub-command's options."""
     comp = sub.add_parser(
         "compare", help="paired runs with and without the broker, with CIs and charts"
     )
@@ -95,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--no-charts", action="store_true", help="skip the charts")
     comp.add_argument("--json", action="store_true", help="print the table as JSON")
 
+
+def _add_sweep(sub: Any) -> None:
+    """The ``sweep`` sub-command's options."""
     sweep = sub.add_parser(
         "sweep", help="a parameter sweep (grid, LHS, Sobol, Morris): resumable, with charts"
     )
@@ -127,10 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--no-charts", action="store_true", help="skip the charts")
     sweep.add_argument("--json", action="store_true", help="print the result as JSON")
 
-    validate = sub.add_parser("validate", help="check a scenario file")
-    _add_scenario_options(validate)
-    validate.add_argument("--show", action="store_true", help="print the resolved scenario")
 
+def _add_events(sub: Any) -> None:
+    """The ``events`` sub-command's options."""
     evs = sub.add_parser("events", help="query, replay and audit a stored event log")
     evs.add_argument("db", help="SQLite event store written by `orgsim run`")
     evs.add_argument("--run", type=int, default=None, help="run id (default: list the runs)")
@@ -145,9 +174,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evs.add_argument("--verify", action="store_true", help="recompute the log's digest")
     evs.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-
-    sub.add_parser("scenarios", help="list the bundled scenarios")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -185,9 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from orgsim.experiments.runner import run_scenario
-
-    result = run_scenario(
+    result = runner.run_scenario(
         args.scenario,
         seed=args.seed,
         broker=args.broker,
@@ -196,32 +220,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         command=args.command_line,
     )
     if args.json:
-        doc = {
-            "scenario": result.scenario.name,
-            "scenario_hash": result.scenario.digest(),
-            "seed": result.seed,
-            "broker": result.broker,
-            "events": len(result.log),
-            "log_digest": result.log.digest(),
-            "elapsed_s": result.elapsed,
-            "run_id": result.run_id,
-            "db": str(result.db) if result.db else None,
-            "metrics": {k: (None if math.isnan(v) else v) for k, v in result.metrics.items()},
-        }
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-        return 0
-    from orgsim.reporting.terminal import print_run_summary
-
-    print_run_summary(result)
+        sys.stdout.write(dumps(run_json(result)))
+    else:
+        terminal.print_run_summary(result)
     return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from orgsim.experiments.compare import compare
-    from orgsim.reporting.terminal import comparison_json, print_comparison, progress_bar
-
-    with progress_bar(args.runs * 2, enabled=not args.json) as tick:
-        result = compare(
+    with terminal.progress_bar(args.runs * 2, enabled=not args.json) as tick:
+        result = api.compare(
             args.scenario,
             runs=args.runs,
             seed=args.seed,
@@ -236,30 +243,22 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             command=args.command_line,
         )
     if args.json:
-        sys.stdout.write(json.dumps(comparison_json(result), indent=2) + "\n")
+        sys.stdout.write(dumps(comparison_json(result)))
     else:
-        print_comparison(result)
+        terminal.print_comparison(result)
     return _failures(result.failed, result.db)
 
 
-def _cmd_sweep(args: argparse.Namespace) -> int:
-    import os
-    import signal
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While a sweep runs, SIGTERM unwinds like Ctrl-C.
 
-    from orgsim.errors import ExperimentError
-    from orgsim.experiments.sweep.run import sweep
-    from orgsim.experiments.sweep.spec import load_sweep
-    from orgsim.reporting.terminal import print_sweep, progress_bar
-
-    executor = args.executor or ("dask" if args.scheduler else "local")
-    if args.scheduler and executor != "dask":
-        raise ExperimentError("--scheduler needs --executor dask")
-    spec = load_sweep(args.file)
+    The executor shuts down and the database closes with every committed run.
+    Forked workers inherit the handler: in them it just dies of the signal.
+    """
     owner = os.getpid()
 
     def terminate(signum: int, _frame: Any) -> None:
-        # SIGTERM unwinds like Ctrl-C: the executor shuts down, the database closes
-        # with every committed run. Forked workers inherit this handler: they die.
         if os.getpid() != owner:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
@@ -268,25 +267,33 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGTERM, terminate)
     try:
-        with progress_bar(spec.runs, enabled=not args.json) as tick:
-            result = sweep(
-                spec,
-                executor=executor,
-                jobs=args.jobs,
-                scheduler=args.scheduler,
-                out=args.out,
-                resume=args.resume,
-                keep_events=args.keep_events,
-                charts=not args.no_charts,
-                progress=tick,
-                command=args.command_line,
-            )
+        yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    executor = args.executor or ("dask" if args.scheduler else "local")
+    if args.scheduler and executor != "dask":
+        raise ExperimentError("--scheduler needs --executor dask")
+    spec = load_sweep(args.file)
+    with _sigterm_interrupts(), terminal.progress_bar(spec.runs, enabled=not args.json) as tick:
+        result = api.sweep(
+            spec,
+            executor=executor,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            out=args.out,
+            resume=args.resume,
+            keep_events=args.keep_events,
+            charts=not args.no_charts,
+            progress=tick,
+            command=args.command_line,
+        )
     if args.json:
-        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+        sys.stdout.write(dumps(sweep_json(result)))
     else:
-        print_sweep(result)
+        terminal.print_sweep(result)
     return _failures(result.failed, result.db, retry="rerun with --resume to retry them")
 
 
@@ -302,9 +309,6 @@ def _failures(failed: Sequence[str], db: Path, retry: str = "rerun to retry them
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from orgsim.scenario.convert import unstructure
-    from orgsim.scenario.loading import load_scenario
-
     sc = load_scenario(args.scenario, args.overrides)
     if args.show:
         sys.stdout.write(json.dumps(unstructure(sc), indent=2) + "\n")
@@ -319,16 +323,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_events(args: argparse.Namespace) -> int:
-    from orgsim.engine.events import payload
-    from orgsim.errors import StoreError
-    from orgsim.reporting.terminal import print_runs, print_state
-    from orgsim.storage.eventstore import EventStore
-
     if not Path(args.db).is_file():
         raise StoreError(f"no such event store: {args.db}")
     with EventStore(args.db) as store:
         if args.run is None:
-            print_runs(store.runs())
+            terminal.print_runs(store.runs())
             return 0
         info = store.run(args.run)
         if args.verify:
@@ -339,7 +338,7 @@ def _cmd_events(args: argparse.Namespace) -> int:
             )
             return 0 if ok else 1
         if args.state_at is not None:
-            print_state(store.replay(args.run, until=args.state_at), args.state_at)
+            terminal.print_state(store.replay(args.run, until=args.state_at), args.state_at)
             return 0
         events = store.events(args.run, types=args.types, start=args.start, end=args.end)
         shown = events if args.limit == 0 else events[: args.limit]
@@ -357,9 +356,6 @@ def _cmd_events(args: argparse.Namespace) -> int:
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
-    from orgsim.scenario.files import bundled_scenarios
-    from orgsim.scenario.loading import load_scenario
-
     for name, path in bundled_scenarios().items():
         sc = load_scenario(path)
         staff = sum(sc.departments[n].staff for n in sc.active_departments)

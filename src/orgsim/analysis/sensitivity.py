@@ -18,8 +18,13 @@ arm's level ``<metric>.on`` / ``<metric>.off``; for an unpaired sweep the metric
 Sampling and bootstrap are seeded, so the same sweep gives the same indices.
 
 Integers and listed levels are analysed in their design space (see
-:meth:`orgsim.sweep.Parameter.bounds`): the model is then piecewise constant in
-that coordinate, which the estimators handle, if less efficiently.
+:meth:`orgsim.experiments.sweep.spec.Parameter.bounds`): the model is then
+piecewise constant in that coordinate, which the estimators handle, if less
+efficiently.
+
+The module knows nothing of sweeps: it takes a SALib problem, a design matrix and
+output arrays, and returns indices; printing them is the terminal's job
+(:func:`orgsim.reporting.terminal.sensitivity_table`).
 
 SALib pulls in scipy and pandas (~0.7 s), so it is imported only here, and only
 when an analysis is asked for.
@@ -27,17 +32,14 @@ when an analysis is asked for.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import numpy as np
-
-if TYPE_CHECKING:  # pragma: no cover
-    from orgsim.experiments.sweep.design import Point
-    from orgsim.experiments.sweep.spec import SweepSpec
 
 __all__ = [
     "DELTA_MIN_POINTS",
@@ -64,8 +66,6 @@ DELTA_RESAMPLES = 200  # bootstrap resamples of a sweep's delta analysis
 
 def available() -> bool:
     """Whether SALib is installed (without importing it)."""
-    import importlib.util
-
     return importlib.util.find_spec("SALib") is not None
 
 
@@ -159,64 +159,6 @@ class Sensitivity:
             "outputs": {k: v.to_dict() for k, v in self.indices.items()},
             "skipped": dict(self.skipped),
         }
-
-    def print(self, console: Any, outputs: Sequence[str] | None = None) -> None:
-        """A long table: per output and parameter, the main indices with CIs.
-
-        Args:
-            console: A rich console.
-            outputs: Outputs to show (default: the broker effects, ``*.effect``,
-                when there are any, else every output).
-        """
-        from rich.table import Table
-
-        if outputs is None:
-            effects = [o for o in self.indices if o.endswith(".effect")]
-            outputs = effects or list(self.indices)
-        table = Table(
-            title=f"{self.method.capitalize()} sensitivity (± is the 95% CI half-width)",
-            title_justify="left",
-            show_edge=False,
-            header_style="bold",
-        )
-        table.add_column("output")
-        table.add_column("parameter")
-        heads = {"sobol": ("S1", "ST"), "morris": ("mu*", "sigma")}.get(
-            self.method, ("delta", "S1")
-        )
-        for head in heads:
-            table.add_column(head, justify="right")
-        for output in outputs:
-            if output not in self.indices:
-                continue
-            v = self.indices[output].values
-            for i, name in enumerate(self.names):
-                if self.method == "sobol":
-                    cells = [
-                        f"{v['S1'][i]:.2f} ± {v['S1_conf'][i]:.2f}",
-                        f"{v['ST'][i]:.2f} ± {v['ST_conf'][i]:.2f}",
-                    ]
-                elif self.method == "delta":
-                    cells = [
-                        f"{v['delta'][i]:.2f} ± {v['delta_conf'][i]:.2f}",
-                        f"{v['S1'][i]:.2f} ± {v['S1_conf'][i]:.2f}",
-                    ]
-                else:
-                    cells = [
-                        f"{v['mu_star'][i]:.3g} ± {v['mu_star_conf'][i]:.2g}",
-                        f"{v['sigma'][i]:.3g}",
-                    ]
-                table.add_row(output if i == 0 else "", name, *cells)
-        console.print(table)
-        if self.method == "delta" and self.points < 50:
-            console.print(
-                f"delta from {self.points} design points: the CIs are wide, read the ranking"
-            )
-        hidden = [o for o in self.indices if o not in outputs]
-        if hidden:
-            console.print(f"also analysed (see summary.json): {', '.join(hidden)}")
-        for output, why in self.skipped.items():
-            console.print(f"not analysed: {output} ({why})")
 
 
 def sobol_indices(
@@ -344,19 +286,27 @@ def delta_indices(
 
 
 def analyse(
-    spec: SweepSpec,
-    points: Sequence[Point],
+    problem: Mapping[str, Any],
+    x: np.ndarray,
     outputs: Mapping[str, np.ndarray],
     *,
+    method: str,
+    seed: int,
+    num_levels: int = 4,
     delta_resamples: int | None = None,
 ) -> Sensitivity:
-    """Indices of every output of a sweep: Sobol, Morris, or delta (grid, LHS).
+    """Indices of every output over one design: Sobol, Morris, or delta.
 
     Args:
-        spec: The sweep (its design decides the method; its seed the bootstrap).
-        points: The design points, in design order.
-        outputs: Output name to one value per point (see
-            :func:`orgsim.sweep.sensitivity_outputs`).
+        problem: The SALib problem (``num_vars``, ``names``, ``bounds``) the design
+            was drawn for.
+        x: The design matrix, one row per point, in design order (a
+            :func:`sobol_sample` for ``sobol``, a :func:`morris_sample` for
+            ``morris``, any sample for ``delta``).
+        outputs: Output name to one value per row of ``x``.
+        method: ``sobol``, ``morris`` or ``delta`` (see :func:`method_for`).
+        seed: Seed of the bootstrap confidence intervals.
+        num_levels: Grid levels of a Morris design.
         delta_resamples: Bootstrap resamples of the delta method (default
             ``DELTA_RESAMPLES``).
 
@@ -365,41 +315,50 @@ def analyse(
         no variation at all, or that SALib's delta could not estimate (too few
         points) is skipped, with the reason.
     """
-    method = method_for(spec.design)
     resamples = DELTA_RESAMPLES if delta_resamples is None else delta_resamples
-    problem = spec.problem()
-    x = np.array([p.x for p in points], dtype=float)
+    x = np.asarray(x, dtype=float)
     indices: dict[str, Indices] = {}
     skipped: dict[str, str] = {}
-    for name, y in outputs.items():
-        y = np.asarray(y, dtype=float)
+    for name, values in outputs.items():
+        y = np.asarray(values, dtype=float)
         if np.isnan(y).any():
             skipped[name] = f"{int(np.isnan(y).sum())} point(s) without a value (failed runs?)"
-            continue
-        if np.ptp(y) == 0:
+        elif np.ptp(y) == 0:
             skipped[name] = "the output does not vary over the design"
-            continue
-        if method == "sobol":
-            indices[name] = sobol_indices(problem, y, seed=spec.seed, output=name)
+        elif method == "sobol":
+            indices[name] = sobol_indices(problem, y, seed=seed, output=name)
         elif method == "morris":
             indices[name] = morris_indices(
-                problem, x, y, num_levels=spec.morris_levels, seed=spec.seed, output=name
-            )
-        elif len(y) < DELTA_MIN_POINTS:
-            skipped[name] = (
-                f"too few design points for the delta measure ({len(y)}, "
-                f"needs {DELTA_MIN_POINTS} or more)"
+                problem, x, y, num_levels=num_levels, seed=seed, output=name
             )
         else:
-            try:
-                ind = delta_indices(
-                    problem, x, y, seed=spec.seed, output=name, num_resamples=resamples
-                )
-            except (ValueError, RuntimeError, ArithmeticError) as exc:
-                skipped[name] = f"SALib's delta failed: {exc}"
-                continue
-            if np.isnan(ind.values["delta"]).all() and np.isnan(ind.values["S1"]).all():
-                skipped[name] = "SALib's delta estimated nothing (too few or degenerate points)"
-                continue
-            indices[name] = ind
-    return Sensitivity(method, spec.names, indices, skipped, spec.seed, len(points))
+            found = _delta_or_why(problem, x, y, seed=seed, output=name, resamples=resamples)
+            if isinstance(found, str):
+                skipped[name] = found
+            else:
+                indices[name] = found
+    return Sensitivity(method, tuple(problem["names"]), indices, skipped, seed, len(x))
+
+
+def _delta_or_why(
+    problem: Mapping[str, Any],
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    seed: int,
+    output: str,
+    resamples: int,
+) -> Indices | str:
+    """The delta indices of one output, or why SALib could not estimate them."""
+    if len(y) < DELTA_MIN_POINTS:
+        return (
+            f"too few design points for the delta measure ({len(y)}, "
+            f"needs {DELTA_MIN_POINTS} or more)"
+        )
+    try:
+        ind = delta_indices(problem, x, y, seed=seed, output=output, num_resamples=resamples)
+    except (ValueError, RuntimeError, ArithmeticError) as exc:
+        return f"SALib's delta failed: {exc}"
+    if np.isnan(ind.values["delta"]).all() and np.isnan(ind.values["S1"]).all():
+        return "SALib's delta estimated nothing (too few or degenerate points)"
+    return ind

@@ -5,8 +5,9 @@ of each arm shares its random streams), commits every run to the results databas
 under ``out`` the moment it finishes, then computes, for every metric, each arm's
 mean with a 95% CI, the paired difference with its CI, the relative effect, the
 broker's win rate and the variance reduction common random numbers achieved; and
-writes the charts. With ``precision`` it keeps adding replications until the
-headline metrics' CI half-widths are within that share of their means.
+exports the runs as tables. With ``precision`` it keeps adding replications until
+the headline metrics' CI half-widths are within that share of their means. The
+charts are drawn a layer up (:func:`orgsim.api.compare`).
 """
 
 from __future__ import annotations
@@ -22,18 +23,16 @@ import attrs
 import numpy as np
 
 from orgsim.analysis.stats import Comparison, compare_table, precision_reached
-from orgsim.errors import ExperimentError, OrgsimError
-from orgsim.experiments.executors import run_tasks
+from orgsim.errors import ExperimentError
+from orgsim.experiments.campaign import Campaign
 from orgsim.experiments.runner import check_seed, resolve
 from orgsim.experiments.tasks import ARMS, Task
-from orgsim.metrics.catalogue import BETTER, HEADLINE, METRICS, UNITS
+from orgsim.metrics.catalogue import BETTER, HEADLINE, METRICS
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.export import export_csv, export_parquet
 from orgsim.storage.results import ResultsDB, RunRecord, check_out_dir
 
 logger = logging.getLogger(__name__)
-
-SERIES = ("value_shipped", "open_conflicts", "wip", "headcount", "headcount.*", "budget_share.*")
 
 
 @attrs.frozen(kw_only=True)
@@ -48,9 +47,10 @@ class ComparisonResult:
         on: Per metric, the values of the broker arm, one per replication.
         off: Per metric, the values of the other arm, same replications.
         records: Every stored run, in canonical order.
-        charts: The charts written (empty when charts were not asked for).
         out: The output folder; ``db`` the results database in it.
         failed: Keys of runs that raised.
+        charts: The charts drawn of it (none until :func:`orgsim.api.compare` draws
+            them).
     """
 
     scenario: Scenario
@@ -60,10 +60,10 @@ class ComparisonResult:
     on: dict[str, np.ndarray]
     off: dict[str, np.ndarray]
     records: list[RunRecord]
-    charts: list[Any]
     out: Path
     db: Path
     failed: list[str]
+    charts: list[Any] = attrs.field(factory=list)
 
     @property
     def headline(self) -> dict[str, Comparison]:
@@ -93,7 +93,6 @@ def compare(
     overrides: Sequence[str] = (),
     precision: float | None = None,
     max_runs: int = 1000,
-    charts: bool = True,
     progress: Callable[[RunRecord], None] | None = None,
     command: Sequence[str] | None = None,
 ) -> ComparisonResult:
@@ -106,12 +105,11 @@ def compare(
         seed: Root seed; the scenario's when omitted.
         jobs: Worker processes (default: all cores).
         executor: ``serial``, ``local`` or ``dask``.
-        out: Output folder for the results database, tables and charts.
+        out: Output folder for the results database and tables.
         overrides: ``dotted.path=value`` settings applied over the scenario.
         precision: Keep adding replications until every headline metric's 95% CI
             half-width is within this share of its mean in both arms.
         max_runs: Cap on replications per arm when ``precision`` is given.
-        charts: Whether to write the charts.
         progress: Called after each run is committed (for progress bars).
         command: Command line recorded in the provenance (default: ``sys.argv``).
 
@@ -122,87 +120,111 @@ def compare(
         raise ExperimentError(f"--runs must be an integer >= 2, got {runs!r}")
     if precision is not None and not 0 < precision < 1:
         raise ExperimentError(f"--precision must be between 0 and 1, got {precision}")
-    if max_runs < runs:
-        max_runs = runs
     sc = resolve(scenario, overrides)
     seed = check_seed(sc.seed if seed is None else seed)
     out_dir = Path(out)
     check_out_dir(out_dir)
     name = _experiment_name(sc, seed)
-    scenario_hash = sc.digest()
     db_path = out_dir / "results.sqlite"
     with ResultsDB(db_path) as db:
-        db.record_provenance(
+        campaign = Campaign.start(
+            db,
             experiment=name,
             kind="compare",
-            scenario=sc.to_dict(),
-            scenario_hash=scenario_hash,
+            scenario=sc,
             settings={"runs": runs, "seed": seed, "precision": precision, "executor": executor},
             command=command,
+            progress=progress,
+            label=f"compare {sc.name}",
         )
-        db.forget_failures(name)
-        done = db.keys(name)
-
-        def commit(record: RunRecord) -> None:
-            db.commit(record)
-            if progress is not None:
-                progress(record)
-
-        target = runs
-        while True:
-            tasks = [
-                Task(
-                    experiment=name,
-                    scenario=sc,
-                    scenario_hash=scenario_hash,
-                    point=0,
-                    arm=arm,
-                    replication=rep,
-                    seed=seed,
-                )
-                for rep in range(target)
-                for arm in ARMS
-            ]
-            todo = [t for t in tasks if t.key not in done]
-            if todo:
-                run_tasks(todo, executor=executor, jobs=jobs, on_record=commit)
-                done = db.keys(name)
-            records = [r for r in db.records(name) if r.replication < target]
-            on, off, complete = _paired_arrays(records)
-            if precision is None or target >= max_runs:
-                break
-            if complete >= 2 and precision_reached(
-                {**{f"on.{k}": on[k] for k in HEADLINE}, **{f"off.{k}": off[k] for k in HEADLINE}},
-                [f"{a}.{k}" for a in ARMS for k in HEADLINE],
-                precision,
-                0.95,
-            ):
-                break
-            target = min(max_runs, max(target + 2, int(target * 1.5)))
-            logger.info("precision not reached; extending to %d replications", target)
-        failed = [r.key for r in records if r.status != "ok"]
-        if complete < 2:
-            last = (records_error(records) or "no error recorded").strip().splitlines()[-1]
-            raise ExperimentError(
-                f"only {complete} replication(s) completed in both arms; {len(failed)} run(s) "
-                f"failed, the first with {last!r} (tracebacks in {db_path})"
-            )
-        table = compare_table(on, off, better={k: BETTER.get(k, "") for k in on})
-        export_csv(records, out_dir / "runs.csv")
-        export_parquet(records, out_dir / "runs.parquet")
-        written = _charts(records, table, on, off, out_dir) if charts else []
+        records, on, off, complete = _replicate(
+            campaign,
+            sc,
+            seed,
+            runs=runs,
+            precision=precision,
+            max_runs=max(max_runs, runs),
+            executor=executor,
+            jobs=jobs,
+        )
+    failed = [r.key for r in records if r.status != "ok"]
+    if complete < 2:
+        last = (records_error(records) or "no error recorded").strip().splitlines()[-1]
+        raise ExperimentError(
+            f"only {complete} replication(s) completed in both arms; {len(failed)} run(s) "
+            f"failed, the first with {last!r} (tracebacks in {db_path})"
+        )
+    export_csv(records, out_dir / "runs.csv")
+    export_parquet(records, out_dir / "runs.parquet")
     return ComparisonResult(
         scenario=sc,
         seed=seed,
         runs=complete,
-        table=table,
+        table=compare_table(on, off, better={k: BETTER.get(k, "") for k in on}),
         on=on,
         off=off,
         records=records,
-        charts=written,
         out=out_dir,
         db=db_path,
         failed=failed,
+    )
+
+
+def _replicate(
+    campaign: Campaign,
+    scenario: Scenario,
+    seed: int,
+    *,
+    runs: int,
+    precision: float | None,
+    max_runs: int,
+    executor: str,
+    jobs: int | None,
+) -> tuple[list[RunRecord], dict[str, np.ndarray], dict[str, np.ndarray], int]:
+    """Run ``runs`` paired replications; with ``precision``, more until it is reached.
+
+    Returns:
+        The records, both arms' per-metric arrays and how many replications are
+        complete in both arms.
+    """
+    target = runs
+    while True:
+        tasks = paired_tasks(campaign.experiment, scenario, seed, target)
+        records = campaign.run(tasks, executor=executor, jobs=jobs, batch=1)
+        on, off, complete = _paired_arrays(records)
+        if precision is None or target >= max_runs:
+            return records, on, off, complete
+        if complete >= 2 and _precise(on, off, precision):
+            return records, on, off, complete
+        target = min(max_runs, max(target + 2, int(target * 1.5)))
+        logger.info("precision not reached; extending to %d replications", target)
+
+
+def paired_tasks(experiment: str, scenario: Scenario, seed: int, replications: int) -> list[Task]:
+    """Both arms of replications ``0 .. replications - 1``, in canonical order."""
+    digest = scenario.digest()
+    return [
+        Task(
+            experiment=experiment,
+            scenario=scenario,
+            scenario_hash=digest,
+            point=0,
+            arm=arm,
+            replication=rep,
+            seed=seed,
+        )
+        for rep in range(replications)
+        for arm in ARMS
+    ]
+
+
+def _precise(on: dict[str, np.ndarray], off: dict[str, np.ndarray], precision: float) -> bool:
+    """Whether every headline metric's 95% CI is within ``precision`` in both arms."""
+    return precision_reached(
+        {**{f"on.{k}": on[k] for k in HEADLINE}, **{f"off.{k}": off[k] for k in HEADLINE}},
+        [f"{a}.{k}" for a in ARMS for k in HEADLINE],
+        precision,
+        0.95,
     )
 
 
@@ -231,41 +253,3 @@ def _paired_arrays(
         k: np.array([by_arm["off"][i].metrics.get(k, math.nan) for i in reps], float) for k in names
     }
     return on, off, len(reps)
-
-
-def _stack(records: Sequence[RunRecord], arm: str, what: str) -> dict[str, np.ndarray]:
-    """Runs × quarters arrays (quarterly) or per-run arrays (funnel) of one arm."""
-    rows = [r for r in records if r.arm == arm and r.status == "ok"]
-    if not rows:
-        return {}
-    source = [getattr(r, what) for r in rows]
-    keys = list(source[0])
-    return {k: np.array([s.get(k, math.nan) for s in source], dtype=float) for k in keys}
-
-
-def _charts(
-    records: Sequence[RunRecord],
-    table: dict[str, Comparison],
-    on: dict[str, np.ndarray],
-    off: dict[str, np.ndarray],
-    out: Path,
-) -> list[Any]:
-    import importlib.util
-
-    if importlib.util.find_spec("matplotlib") is None:  # an extra, imported lazily
-        logger.warning("matplotlib is not installed: no charts (pip install 'orgsim[charts]')")
-        return []
-    from orgsim.reporting.charts import compare as charts
-
-    q_on, q_off = _stack(records, "on", "quarterly"), _stack(records, "off", "quarterly")
-    series = [s for s in SERIES if not s.endswith("*")]
-    series += [s for s in SERIES if s.endswith("*")]
-    try:
-        return [
-            charts.forest_plot(table, UNITS, out),
-            charts.distributions(on, off, list(HEADLINE), UNITS, out),
-            charts.time_series(q_on, q_off, series, UNITS, out),
-            charts.funnel(_stack(records, "on", "funnel"), _stack(records, "off", "funnel"), out),
-        ]
-    except OSError as exc:
-        raise OrgsimError(f"cannot write charts to {out}: {exc}") from None

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -21,8 +22,12 @@ from orgsim.engine.run import simulate
 from orgsim.engine.state import OrgState
 from orgsim.errors import ExperimentError, StoreError
 from orgsim.metrics.projections import metrics
-from orgsim.scenario.loading import load_scenario
+from orgsim.scenario.convert import unstructure
+from orgsim.scenario.loading import load_scenario, parse_scenario
+from orgsim.scenario.paths import apply_overrides
 from orgsim.scenario.schema import Scenario
+from orgsim.storage.eventstore import EventStore
+from orgsim.storage.results import versions
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +68,6 @@ def resolve(scenario: Scenario | str | os.PathLike[str], overrides: Sequence[str
     """A scenario object from a scenario, a file path or a bundled scenario's name."""
     if isinstance(scenario, Scenario):
         if overrides:
-            from orgsim.scenario.convert import unstructure
-            from orgsim.scenario.loading import parse_scenario
-            from orgsim.scenario.paths import apply_overrides
-
             return parse_scenario(apply_overrides(unstructure(scenario), overrides))
         return scenario
     return load_scenario(scenario, overrides)
@@ -115,22 +116,14 @@ def run_scenario(
     run_id = None
     path = None
     if db is not None:
-        from orgsim.storage.eventstore import EventStore
-        from orgsim.storage.provenance import versions
-
         path = Path(db)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the folder of {path}: {exc.strerror}") from None
-        with EventStore(path) as store:
-            provenance = {
-                "metrics": measured,
-                "elapsed": elapsed,
-                "command": list(command if command is not None else sys.argv),
-                "versions": versions(),
-            }
-            run_id = store.save(run.log, scenario=sc, metadata=provenance)
+        provenance = {
+            "metrics": measured,
+            "elapsed": elapsed,
+            "command": list(command if command is not None else sys.argv),
+            "versions": versions(),
+        }
+        run_id = _store(path, run.log, sc, provenance)
     logger.info(
         "%s seed %d broker %s: %d events in %.2fs",
         sc.name,
@@ -150,3 +143,13 @@ def run_scenario(
         run_id=run_id,
         db=path,
     )
+
+
+def _store(path: Path, log: EventLog, scenario: Scenario, provenance: dict[str, Any]) -> int:
+    """Append a run's log to the event store at ``path`` (its folder made if need be)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder of {path}: {exc.strerror}") from None
+    with EventStore(path) as store:
+        return store.save(log, scenario=scenario, metadata=provenance)

@@ -44,7 +44,6 @@ class Task:
     seed: int
     params: dict[str, Any] = attrs.field(factory=dict)
     keep_events: bool = False
-    fail: bool = False  # tests: make this run raise, to check failure isolation
 
     @property
     def key(self) -> str:
@@ -65,8 +64,6 @@ def execute_task(task: Task) -> RunRecord:
     )
     started = time.perf_counter()
     try:
-        if task.fail:
-            raise RuntimeError("this run was told to fail (failure-isolation check)")
         run = simulate(
             task.scenario, seed=task.seed, replication=task.replication, broker=task.arm == "on"
         )

@@ -176,35 +176,6 @@ def _comparison_row(name: str, c: Comparison) -> list[str]:
     ]
 
 
-def comparison_json(result: ComparisonResult) -> dict[str, Any]:
-    """The comparison as plain data (NaN as null)."""
-
-    def num(x: float) -> float | None:
-        return None if x is None or math.isnan(x) else float(x)
-
-    rows = {}
-    for name, c in result.table.items():
-        rows[name] = {
-            "on": {"mean": num(c.on.mean), "low": num(c.on.low), "high": num(c.on.high)},
-            "off": {"mean": num(c.off.mean), "low": num(c.off.low), "high": num(c.off.high)},
-            "diff": {"mean": num(c.diff.mean), "low": num(c.diff.low), "high": num(c.diff.high)},
-            "relative": num(c.relative),
-            "win_rate": num(c.win_rate),
-            "crn_variance_ratio": num(c.crn_variance_ratio),
-            "significant": c.significant,
-            "verdict": c.verdict,
-        }
-    return {
-        "scenario": result.scenario.name,
-        "seed": result.seed,
-        "runs": result.runs,
-        "db": str(result.db),
-        "charts": [str(p) for chart in result.charts for p in chart.paths],
-        "broker_roi": num(result.broker_roi()),
-        "metrics": rows,
-    }
-
-
 # ---------------------------------------------------------------- stored logs
 
 

@@ -18,9 +18,7 @@ from orgsim.analysis.stats import Comparison, Estimate, mean_ci, paired
 from orgsim.experiments.sweep.design import Point
 from orgsim.experiments.sweep.spec import SweepSpec
 from orgsim.metrics.catalogue import BETTER, HEADLINE, METRIC_NAMES
-from orgsim.storage.results import (
-    RunRecord,
-)
+from orgsim.storage.results import RunRecord
 
 logger = logging.getLogger(__name__)
 

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
 import numpy as np
 
-from orgsim.errors import ExperimentError, Problem, ScenarioError
+from orgsim.analysis import sensitivity
+from orgsim.errors import Problem, ScenarioError
 from orgsim.experiments.sweep.parameter import SCALE
-from orgsim.experiments.sweep.spec import FAIL_ENV, SweepSpec, point_tree
+from orgsim.experiments.sweep.spec import SweepSpec, point_tree
 from orgsim.experiments.tasks import Task
 from orgsim.scenario.convert import unstructure as unstructure_scenario
 from orgsim.scenario.loading import parse_scenario
@@ -52,7 +52,7 @@ def design_points(spec: SweepSpec) -> list[Point]:
 
     Grids take every combination of levels (the first parameter varies slowest);
     LHS draws a Latin hypercube with ``spec.seed``; ``sobol`` and ``morris`` use
-    SALib's samplers with ``spec.seed`` (see :mod:`orgsim.sensitivity`).
+    SALib's samplers with ``spec.seed`` (see :mod:`orgsim.analysis.sensitivity`).
     """
     params = spec.parameters
     if spec.design == "grid":
@@ -78,15 +78,12 @@ def design_points(spec: SweepSpec) -> list[Point]:
         lows = np.array([b[0] for b in problem["bounds"]])
         highs = np.array([b[1] for b in problem["bounds"]])
         x = lows + unit * (highs - lows)
+    elif spec.design == "sobol":
+        x = sensitivity.sobol_sample(problem, spec.points, seed=spec.seed)
     else:
-        from orgsim.analysis import sensitivity
-
-        if spec.design == "sobol":
-            x = sensitivity.sobol_sample(problem, spec.points, seed=spec.seed)
-        else:
-            x = sensitivity.morris_sample(
-                problem, spec.points, num_levels=spec.morris_levels, seed=spec.seed
-            )
+        x = sensitivity.morris_sample(
+            problem, spec.points, num_levels=spec.morris_levels, seed=spec.seed
+        )
     return [
         Point(
             index=i,
@@ -126,15 +123,9 @@ def point_seed(spec: SweepSpec, point: int) -> int:
     return int(np.random.SeedSequence([spec.seed, point]).generate_state(1)[0])
 
 
-def _fail_marks(fail: Collection[str]) -> set[tuple[int, str, int]]:
-    """Parse ``point/arm/replication`` marks of runs to fail (failure-isolation tests)."""
-    marks = set()
-    for text in fail:
-        parts = text.strip().split("/")
-        if len(parts) != 3 or not parts[0].isdigit() or not parts[2].isdigit():
-            raise ExperimentError(f"cannot read run mark {text!r}; expected point/arm/replication")
-        marks.add((int(parts[0]), parts[1], int(parts[2])))
-    return marks
+def design_matrix(points: Sequence[Point]) -> np.ndarray:
+    """The points' design-space coordinates, one row per point (what SALib analyses)."""
+    return np.array([p.x for p in points], dtype=float)
 
 
 def build_tasks(
@@ -143,7 +134,6 @@ def build_tasks(
     scenarios: Sequence[Scenario],
     *,
     keep_events: str | int | None = None,
-    fail: Collection[str] = (),
 ) -> list[Task]:
     """Every run of the sweep, in canonical order (point, arm, replication).
 
@@ -153,14 +143,7 @@ def build_tasks(
         scenarios: Each point's scenario.
         keep_events: ``"all"`` keeps every run's event log, an integer K those of
             the first K replications of each point, None none.
-        fail: ``point/arm/replication`` marks of runs that must raise (tests of
-            failure isolation); the ``ORGSIM_FAIL_RUNS`` environment variable
-            (comma-separated marks) adds to them.
     """
-    marks = _fail_marks(fail)
-    env = os.environ.get(FAIL_ENV, "")
-    if env.strip():
-        marks |= _fail_marks([m for m in env.split(",") if m.strip()])
     tasks = []
     for point, sc in zip(points, scenarios, strict=True):
         digest = sc.digest()
@@ -180,7 +163,6 @@ def build_tasks(
                         seed=seed,
                         params=dict(point.values),
                         keep_events=keep,
-                        fail=(point.index, arm, rep) in marks,
                     )
                 )
     return tasks

@@ -5,13 +5,14 @@ A sweep file (TOML) names a base scenario, the parameters to vary (dotted paths 
 a design (``grid``, ``lhs``, ``sobol`` or ``morris``), the replications per design
 point and the metrics of interest. :func:`load_sweep` checks all of it in one pass,
 like a scenario file, and builds every design point's scenario through
-:func:`orgsim.loading.parse_scenario`, so a bad level is refused before a run
+:func:`orgsim.scenario.loading.parse_scenario`, so a bad level is refused before a run
 starts. :func:`sweep` runs the points on an executor (serial, local processes, a
 Dask cluster), commits every run to the results database the moment it arrives,
 resumes where an interrupted sweep stopped, and aggregates in canonical order: per
 point, each arm's mean with a 95% CI and the broker's paired effect with its CI;
 Sobol or Morris sensitivity indices for those designs, the delta measure for grids
-and LHS; heatmaps and curves.
+and LHS; and exports the tables. Its heatmaps, curves and ``summary.json`` are
+written a layer up (:func:`orgsim.api.sweep`).
 
 Randomness: by default every point and both arms of a replication use the same
 root seed and replication number, so they draw from the same random streams
@@ -20,35 +21,44 @@ points are not blurred by luck). ``crn = "point"`` gives each point its own seed
 instead, ``SeedSequence([seed, point]).generate_state(1)[0]``, still shared by its
 two arms. Neither depends on the executor or the order runs finish in.
 
-``scale`` multiplies the size of the company consistently (see :func:`apply_scale`).
+``scale`` multiplies the size of the company consistently (see
+:func:`orgsim.experiments.sweep.scale.apply_scale`).
 """
 
 from __future__ import annotations
 
-import json
+import csv
 import logging
 import os
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 import numpy as np
 
-from orgsim.errors import ExperimentError, OrgsimError
-from orgsim.experiments.executors import EXECUTORS, run_tasks
+from orgsim.analysis import sensitivity
+from orgsim.analysis.sensitivity import Sensitivity
+from orgsim.errors import ExperimentError
+from orgsim.experiments.campaign import Campaign
+from orgsim.experiments.executors import EXECUTORS
 from orgsim.experiments.sweep.aggregate import (
     PointResult,
     aggregate,
     sensitivity_outputs,
     table_rows,
 )
-from orgsim.experiments.sweep.design import build_tasks, design_points, point_scenarios
+from orgsim.experiments.sweep.design import (
+    Point,
+    build_tasks,
+    design_matrix,
+    design_points,
+    point_scenarios,
+)
 from orgsim.experiments.sweep.spec import SweepSpec, load_sweep, parse_sweep
-from orgsim.experiments.tasks import default_jobs
 from orgsim.storage.export import export_csv, export_parquet
-from orgsim.storage.results import ResultsDB, RunRecord, check_out_dir, json_safe
+from orgsim.storage.results import ResultsDB, RunRecord, check_out_dir
 
 logger = logging.getLogger(__name__)
 
@@ -66,50 +76,31 @@ class SweepResult:
         sensitivity: Sobol or Morris indices (those designs), else delta (grid,
             LHS; None without SALib).
         records: Every stored run of the sweep, in canonical order.
-        charts: The charts written.
         out: Output folder; ``db`` the results database in it.
         failed: Keys of runs that raised.
         ran: Runs made by this call (the rest were already committed).
         elapsed: Wall time of this call, seconds.
+        charts: The charts drawn of it (none until :func:`orgsim.api.sweep` draws
+            them).
     """
 
     spec: SweepSpec
     points: list[PointResult]
     table: list[dict[str, Any]]
-    sensitivity: Any
+    sensitivity: Sensitivity | None
     records: list[RunRecord] = attrs.field(repr=False)
-    charts: list[Any]
     out: Path
     db: Path
     failed: list[str]
     ran: int
     elapsed: float
+    charts: list[Any] = attrs.field(factory=list)
 
     def to_frame(self) -> Any:
         """The per-point table as a pandas DataFrame (pandas imported here)."""
         import pandas as pd
 
         return pd.DataFrame(self.table)
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain data: spec, table, sensitivity, charts, failures (NaN as None)."""
-        sens = None if self.sensitivity is None else self.sensitivity.to_dict()
-        return json_safe(
-            {
-                "name": self.spec.name,
-                "experiment": self.spec.experiment,
-                "spec": self.spec.to_dict(),
-                "out": str(self.out),
-                "db": str(self.db),
-                "runs": len(self.records),
-                "ran": self.ran,
-                "elapsed_s": round(self.elapsed, 3),
-                "failed": self.failed,
-                "points": self.table,
-                "sensitivity": sens,
-                "charts": [str(c.png) for c in self.charts],
-            }
-        )
 
 
 def _check_existing(db: ResultsDB, experiment: str, out: Path, resume: bool) -> None:
@@ -131,17 +122,6 @@ def _check_existing(db: ResultsDB, experiment: str, out: Path, resume: bool) -> 
         )
 
 
-def _batch(n: int, executor: str, jobs: int | None) -> int:
-    """Runs per submitted task: enough to amortise dispatch, few enough to commit often."""
-    if executor == "serial" or n == 0:
-        return 1
-    workers = jobs or default_jobs()
-    per_worker = n / workers
-    if executor == "dask":  # ~2 ms dispatch per task: batch harder
-        return max(1, min(8, int(per_worker // 8)))
-    return max(1, min(4, int(per_worker // 16)))
-
-
 def _keep_events(value: str | int | None) -> str | int | None:
     if value is None or value == "all":
         return value
@@ -150,6 +130,21 @@ def _keep_events(value: str | int | None) -> str | int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ExperimentError(f"--keep-events must be 'all' or a count >= 0, got {value!r}")
     return value
+
+
+def _check_executor(executor: str, jobs: int | None) -> None:
+    if executor not in EXECUTORS:
+        raise ExperimentError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ExperimentError(f"--jobs must be an integer >= 1, got {jobs!r}")
+
+
+def _spec(file_or_spec: SweepSpec | Mapping[str, Any] | str | os.PathLike[str]) -> SweepSpec:
+    if isinstance(file_or_spec, SweepSpec):
+        return file_or_spec
+    if isinstance(file_or_spec, Mapping):
+        return parse_sweep(file_or_spec, base_dir=Path.cwd())
+    return load_sweep(file_or_spec)
 
 
 def sweep(
@@ -161,13 +156,11 @@ def sweep(
     out: str | os.PathLike[str] | None = None,
     resume: bool = False,
     keep_events: str | int | None = None,
-    charts: bool = True,
     batch: int | None = None,
-    fail: Collection[str] = (),
     progress: Callable[[RunRecord], None] | None = None,
     command: Sequence[str] | None = None,
 ) -> SweepResult:
-    """Run a parameter sweep and analyse it.
+    """Run a parameter sweep, analyse it and export its tables.
 
     Args:
         file_or_spec: A sweep file, a bundled sweep name, plain sweep data, or a
@@ -181,14 +174,13 @@ def sweep(
             runs are skipped, failed ones retried.
         keep_events: ``"all"`` or K: keep the event logs of every run, or of the
             first K replications of each point. Default: summaries only.
-        charts: Whether to draw the charts.
         batch: Runs per submitted task (default: chosen from the executor).
-        fail: ``point/arm/replication`` marks of runs made to raise (tests).
         progress: Called after each run is committed.
         command: Command line recorded in the provenance (default ``sys.argv``).
 
     Returns:
-        The sweep's result; every run is in ``out/results.sqlite``.
+        The sweep's result; every run is in ``out/results.sqlite``, the tables in
+        ``out/points.csv`` and ``out/runs.csv`` (and Parquet, with pyarrow).
 
     Raises:
         ScenarioError: The sweep file is invalid.
@@ -196,100 +188,69 @@ def sweep(
             ``resume`` is false (or another sweep).
     """
     started = time.perf_counter()
-    if executor not in EXECUTORS:
-        raise ExperimentError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
-    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-        raise ExperimentError(f"--jobs must be an integer >= 1, got {jobs!r}")
+    _check_executor(executor, jobs)
     keep = _keep_events(keep_events)
-    if isinstance(file_or_spec, SweepSpec):
-        spec = file_or_spec
-    elif isinstance(file_or_spec, Mapping):
-        spec = parse_sweep(file_or_spec, base_dir=Path.cwd())
-    else:
-        spec = load_sweep(file_or_spec)
+    spec = _spec(file_or_spec)
     points = design_points(spec)
-    scenarios = point_scenarios(spec, points)
+    tasks = build_tasks(spec, points, point_scenarios(spec, points), keep_events=keep)
     out_dir = Path(out) if out is not None else Path("out") / f"sweep-{spec.name}"
     check_out_dir(out_dir)
     db_path = out_dir / "results.sqlite"
-    tasks = build_tasks(spec, points, scenarios, keep_events=keep, fail=fail)
-    wanted = {t.key for t in tasks}
-    name = spec.experiment
+    settings = {"executor": executor, "jobs": jobs, "scheduler": scheduler, "resume": resume}
     with ResultsDB(db_path) as db:
-        _check_existing(db, name, out_dir, resume)
-        db.record_provenance(
-            experiment=name,
+        _check_existing(db, spec.experiment, out_dir, resume)
+        campaign = Campaign.start(
+            db,
+            experiment=spec.experiment,
             kind="sweep",
-            scenario=spec.scenario.to_dict(),
-            scenario_hash=spec.scenario.digest(),
-            settings={
-                **spec.to_dict(),
-                "executor": executor,
-                "jobs": jobs,
-                "scheduler": scheduler,
-                "resume": resume,
-            },
+            scenario=spec.scenario,
+            settings={**spec.to_dict(), **settings},
             command=command,
+            retry_failures=resume,
+            progress=progress,
+            label=f"sweep {spec.name}: {len(points)} points",
         )
-        if resume:
-            retried = db.forget_failures(name)
-            if retried:
-                logger.info("retrying %d failed run(s)", retried)
-        done = db.keys(name)
-        todo = [t for t in tasks if t.key not in done]
-        logger.info(
-            "sweep %s: %d points, %d runs, %d to do", spec.name, len(points), len(tasks), len(todo)
+        if campaign.retried:
+            logger.info("retrying %d failed run(s)", campaign.retried)
+        records = campaign.run(
+            tasks, executor=executor, jobs=jobs, scheduler=scheduler, batch=batch
         )
-
-        def commit(record: RunRecord) -> None:
-            db.commit(record)
-            if progress is not None:
-                progress(record)
-
-        if todo:
-            size = batch or _batch(len(todo), executor, jobs)
-            run_tasks(
-                todo,
-                executor=executor,
-                jobs=jobs,
-                scheduler=scheduler,
-                on_record=commit,
-                batch=size,
-            )
-        records = [r for r in db.records(name) if r.key in wanted]
     results = aggregate(spec, points, records)
-    failed = [r.key for r in records if r.status != "ok"]
     rows = table_rows(spec, results)
     _export(records, rows, out_dir)
-    from orgsim.analysis import sensitivity
-
-    sens = None
-    if spec.design in ("sobol", "morris") or sensitivity.available():
-        sens = sensitivity.analyse(spec, points, sensitivity_outputs(spec, results))
-    else:
-        logger.warning("SALib is not installed: no sensitivity analysis (orgsim[sensitivity])")
-    written = _charts(spec, results, sens, out_dir) if charts else []
-    result = SweepResult(
+    return SweepResult(
         spec=spec,
         points=results,
         table=rows,
-        sensitivity=sens,
+        sensitivity=_sensitivity(spec, points, results),
         records=records,
-        charts=written,
         out=out_dir,
         db=db_path,
-        failed=failed,
-        ran=len(todo),
+        failed=[r.key for r in records if r.status != "ok"],
+        ran=campaign.ran,
         elapsed=time.perf_counter() - started,
     )
-    (out_dir / "summary.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
-    return result
+
+
+def _sensitivity(
+    spec: SweepSpec, points: Sequence[Point], results: Sequence[PointResult]
+) -> Sensitivity | None:
+    """The design's indices of the sweep's outputs; None when SALib is missing."""
+    if spec.design not in ("sobol", "morris") and not sensitivity.available():
+        logger.warning("SALib is not installed: no sensitivity analysis (orgsim[sensitivity])")
+        return None
+    return sensitivity.analyse(
+        spec.problem(),
+        design_matrix(points),
+        sensitivity_outputs(spec, results),
+        method=sensitivity.method_for(spec.design),
+        seed=spec.seed,
+        num_levels=spec.morris_levels,
+    )
 
 
 def _export(records: Sequence[RunRecord], rows: Sequence[dict[str, Any]], out: Path) -> None:
     """Per-run and per-point tables as CSV, and as Parquet when pyarrow is there."""
-    import csv
-
     export_csv(records, out / "runs.csv")
     export_parquet(records, out / "runs.parquet")
     header: list[str] = []
@@ -314,17 +275,3 @@ def _cell(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
-
-
-def _charts(spec: SweepSpec, results: Sequence[PointResult], sens: Any, out: Path) -> list[Any]:
-    import importlib.util
-
-    if importlib.util.find_spec("matplotlib") is None:  # an extra, imported lazily
-        logger.warning("matplotlib is not installed: no charts (pip install 'orgsim[charts]')")
-        return []
-    from orgsim.reporting.charts import sweep as sweep_charts
-
-    try:
-        return sweep_charts.sweep_charts(spec, results, sens, out)
-    except OSError as exc:
-        raise OrgsimError(f"cannot write charts to {out}: {exc}") from None

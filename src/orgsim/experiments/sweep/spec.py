@@ -56,7 +56,6 @@ logger = logging.getLogger(__name__)
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 CRN = ("design", "point")
-FAIL_ENV = "ORGSIM_FAIL_RUNS"
 DEFAULT_METRICS = ("net_value", "value_shipped", "lead_time_p50", "conflicts_open_end")
 
 _TOP_KEYS = (

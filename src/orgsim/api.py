@@ -1,0 +1,217 @@
+"""The library's entry points: each experiment with the files it writes.
+
+:mod:`orgsim.experiments` runs, analyses and exports tables; it knows nothing of
+charts or report documents, which live a layer up in :mod:`orgsim.reporting`.
+The functions here put the two together, as ``orgsim compare`` and ``orgsim sweep``
+(and ``orgsim.compare`` / ``orgsim.sweep``) give them: the experiment first, then
+its charts (when asked for and matplotlib is installed), then the result with
+them. A sweep also writes its ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from orgsim.errors import OrgsimError
+from orgsim.experiments import compare as comparison
+from orgsim.experiments.compare import ComparisonResult
+from orgsim.experiments.sweep import run as sweeping
+from orgsim.experiments.sweep.run import SweepResult
+from orgsim.experiments.sweep.spec import SweepSpec
+from orgsim.metrics.catalogue import HEADLINE, UNITS
+from orgsim.reporting.charts import compare as compare_charts
+from orgsim.reporting.charts import sweep as sweep_charts
+from orgsim.reporting.charts.compare import Chart
+from orgsim.reporting.documents import dumps, sweep_json
+from orgsim.scenario.schema import Scenario
+from orgsim.storage.results import RunRecord
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["SERIES", "compare", "sweep"]
+
+SERIES = ("value_shipped", "open_conflicts", "wip", "headcount", "headcount.*", "budget_share.*")
+"""The quarterly series a comparison charts (``.*``: one line per department)."""
+
+
+def compare(
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    runs: int = 30,
+    seed: int | None = None,
+    jobs: int | None = None,
+    executor: str = "local",
+    out: str | os.PathLike[str] = "out/compare",
+    overrides: Sequence[str] = (),
+    precision: float | None = None,
+    max_runs: int = 1000,
+    charts: bool = True,
+    progress: Callable[[RunRecord], None] | None = None,
+    command: Sequence[str] | None = None,
+) -> ComparisonResult:
+    """Compare a scenario with and without the broker over paired replications.
+
+    Runs :func:`orgsim.experiments.compare.compare` (which commits every run to
+    ``out/results.sqlite`` and writes ``runs.csv`` / ``runs.parquet``), then draws
+    its charts into ``out``: a forest plot, the distributions, the quarterly time
+    series and the conflict funnel, as PNG and SVG.
+
+    Args:
+        scenario: A Scenario, a TOML path, or a bundled scenario name.
+        runs: Replications per arm (at least 2); the first batch when ``precision``
+            is given.
+        seed: Root seed; the scenario's when omitted.
+        jobs: Worker processes (default: all cores).
+        executor: ``serial``, ``local`` or ``dask``.
+        out: Output folder for the results database, tables and charts.
+        overrides: ``dotted.path=value`` settings applied over the scenario.
+        precision: Keep adding replications until every headline metric's 95% CI
+            half-width is within this share of its mean in both arms.
+        max_runs: Cap on replications per arm when ``precision`` is given.
+        charts: Whether to write the charts.
+        progress: Called after each run is committed (for progress bars).
+        command: Command line recorded in the provenance (default: ``sys.argv``).
+
+    Returns:
+        The comparison, with the charts written.
+    """
+    result = comparison.compare(
+        scenario,
+        runs=runs,
+        seed=seed,
+        jobs=jobs,
+        executor=executor,
+        out=out,
+        overrides=overrides,
+        precision=precision,
+        max_runs=max_runs,
+        progress=progress,
+        command=command,
+    )
+    if not charts:
+        return result
+    return attrs.evolve(result, charts=_comparison_charts(result))
+
+
+def sweep(
+    file_or_spec: SweepSpec | Mapping[str, Any] | str | os.PathLike[str],
+    *,
+    executor: str = "local",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    keep_events: str | int | None = None,
+    charts: bool = True,
+    batch: int | None = None,
+    progress: Callable[[RunRecord], None] | None = None,
+    command: Sequence[str] | None = None,
+) -> SweepResult:
+    """Run a parameter sweep and analyse it, with its charts and ``summary.json``.
+
+    Runs :func:`orgsim.experiments.sweep.run.sweep` (results database, per-run and
+    per-point tables, sensitivity indices), then draws the heatmaps, effect curves
+    and index charts into ``out`` and writes ``out/summary.json``.
+
+    Args:
+        file_or_spec: A sweep file, a bundled sweep name, plain sweep data, or a
+            :class:`~orgsim.experiments.sweep.spec.SweepSpec`.
+        executor: ``serial``, ``local`` (processes on this machine) or ``dask``.
+        jobs: Worker processes (``local``), or the LocalCluster size (``dask``
+            without ``scheduler``). Default: all cores.
+        scheduler: Address of a running Dask scheduler (``tcp://host:8786``).
+        out: Output folder (default ``out/sweep-<name>``).
+        resume: Continue a sweep whose database is already in ``out``: committed
+            runs are skipped, failed ones retried.
+        keep_events: ``"all"`` or K: keep the event logs of every run, or of the
+            first K replications of each point. Default: summaries only.
+        charts: Whether to draw the charts.
+        batch: Runs per submitted task (default: chosen from the executor).
+        progress: Called after each run is committed.
+        command: Command line recorded in the provenance (default ``sys.argv``).
+
+    Returns:
+        The sweep's result; every run is in ``out/results.sqlite``.
+
+    Raises:
+        ScenarioError: The sweep file is invalid.
+        ExperimentError: Bad settings, or ``out`` holds this sweep already and
+            ``resume`` is false (or another sweep).
+    """
+    started = time.perf_counter()
+    result = sweeping.sweep(
+        file_or_spec,
+        executor=executor,
+        jobs=jobs,
+        scheduler=scheduler,
+        out=out,
+        resume=resume,
+        keep_events=keep_events,
+        batch=batch,
+        progress=progress,
+        command=command,
+    )
+    written = _sweep_charts(result) if charts else []
+    result = attrs.evolve(result, charts=written, elapsed=time.perf_counter() - started)
+    (result.out / "summary.json").write_text(dumps(sweep_json(result)))
+    return result
+
+
+def _can_draw() -> bool:
+    """Whether matplotlib (an extra, imported by the charts only) is installed."""
+    if importlib.util.find_spec("matplotlib") is None:
+        logger.warning("matplotlib is not installed: no charts (pip install 'orgsim[charts]')")
+        return False
+    return True
+
+
+def _stack(records: Sequence[RunRecord], arm: str, what: str) -> dict[str, np.ndarray]:
+    """Runs × quarters arrays (quarterly) or per-run arrays (funnel) of one arm."""
+    rows = [r for r in records if r.arm == arm and r.status == "ok"]
+    if not rows:
+        return {}
+    source = [getattr(r, what) for r in rows]
+    keys = list(source[0])
+    return {k: np.array([s.get(k, math.nan) for s in source], dtype=float) for k in keys}
+
+
+def _comparison_charts(result: ComparisonResult) -> list[Chart]:
+    """The forest plot, distributions, time series and funnel of a comparison."""
+    if not _can_draw():
+        return []
+    records, out = result.records, result.out
+    q_on, q_off = _stack(records, "on", "quarterly"), _stack(records, "off", "quarterly")
+    series = [s for s in SERIES if not s.endswith("*")]
+    series += [s for s in SERIES if s.endswith("*")]
+    try:
+        return [
+            compare_charts.forest_plot(result.table, UNITS, out),
+            compare_charts.distributions(result.on, result.off, list(HEADLINE), UNITS, out),
+            compare_charts.time_series(q_on, q_off, series, UNITS, out),
+            compare_charts.funnel(
+                _stack(records, "on", "funnel"), _stack(records, "off", "funnel"), out
+            ),
+        ]
+    except OSError as exc:
+        raise OrgsimError(f"cannot write charts to {out}: {exc}") from None
+
+
+def _sweep_charts(result: SweepResult) -> list[Chart]:
+    """The heatmaps, effect curves and sensitivity charts of a sweep."""
+    if not _can_draw():
+        return []
+    out: Path = result.out
+    try:
+        return sweep_charts.sweep_charts(result.spec, result.points, result.sensitivity, out)
+    except OSError as exc:
+        raise OrgsimError(f"cannot write charts to {out}: {exc}") from None
