@@ -7,11 +7,13 @@ examples every run. To explore new ones, run with ``HYPOTHESIS_PROFILE=explore``
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import attrs
 import pytest
 from hypothesis import settings
 
+from orgsim.cli import main
 from orgsim.engine.run import Run, simulate
 from orgsim.scenario.schema import Scenario
 
@@ -30,3 +32,38 @@ def short_scenario() -> Scenario:
 def run_pair(short_scenario: Scenario) -> dict[bool, Run]:
     """Both arms of the short scenario with seed 3, keyed by ``broker``."""
     return {arm: simulate(short_scenario, seed=3, broker=arm) for arm in (True, False)}
+
+
+# ------------------------------------------------------------------ the CLI
+
+CLI = Callable[[list[str]], int]
+OneLineError = Callable[[int], str]
+
+
+@pytest.fixture
+def cli() -> CLI:
+    """``orgsim.cli.main`` as a test calls it: the exit status, also when argparse exits."""
+
+    def call(argv: list[str]) -> int:
+        try:
+            return main(argv)
+        except SystemExit as exc:  # argparse: --help, --version, usage errors
+            return int(exc.code or 0)
+
+    return call
+
+
+@pytest.fixture
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> OneLineError:
+    """Check that a command failed as a user should see it: exit 2, one line, no traceback."""
+
+    def check(rc: int) -> str:
+        err = capsys.readouterr().err
+        assert rc == 2, err
+        assert "Traceback" not in err
+        lines = err.splitlines()
+        assert len(lines) == 1, err
+        assert lines[0].startswith("orgsim: error: ")
+        return lines[0]
+
+    return check

@@ -15,6 +15,7 @@ import pytest
 
 import orgsim
 import orgsim.experiments.runner
+from conftest import CLI, OneLineError
 from orgsim.cli import main
 from orgsim.experiments.runner import run_scenario
 from orgsim.scenario.files import bundled_scenarios
@@ -24,23 +25,6 @@ from orgsim.storage.results import ResultsDB
 ROOT = Path(__file__).resolve().parent.parent
 SHORT = ["--set", "horizon=200"]
 SECTIONS = ("Delivery", "Conflicts", "Organisation", "Economics")
-
-
-def cli(argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as exc:  # argparse: --help, --version, usage errors
-        return int(exc.code or 0)
-
-
-def one_line_error(capsys: pytest.CaptureFixture[str], rc: int) -> str:
-    err = capsys.readouterr().err
-    assert rc == 2, err
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("orgsim: error: ")
-    return lines[0]
 
 
 def same_metrics(doc: dict[str, float | None], metrics: dict[str, float]) -> None:
@@ -56,7 +40,7 @@ def same_metrics(doc: dict[str, float | None], metrics: dict[str, float]) -> Non
 
 
 def test_run_prints_four_sections_and_stores_the_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI
 ) -> None:
     db = tmp_path / "deep" / "events.sqlite"
     rc = cli(["run", "midsize", *SHORT, "--db", str(db)])
@@ -84,7 +68,7 @@ def test_run_prints_four_sections_and_stores_the_run(
 
 
 def test_run_appends_to_an_existing_store(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI
 ) -> None:
     db = tmp_path / "events.sqlite"
     for seed in ("1", "2"):
@@ -94,7 +78,9 @@ def test_run_appends_to_an_existing_store(
         assert [(r.seed, r.scenario) for r in store.runs()] == [(1, "startup"), (2, "startup")]
 
 
-def test_run_json_matches_the_library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_json_matches_the_library(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI
+) -> None:
     rc = cli(["run", "midsize", *SHORT, "--seed", "3", "--db", "", "--json"])
     doc = json.loads(capsys.readouterr().out)
     assert rc == 0
@@ -110,7 +96,9 @@ def test_run_json_matches_the_library(tmp_path: Path, capsys: pytest.CaptureFixt
     assert doc["metrics"]["broker_cost"] > 0
 
 
-def test_run_no_broker_switches_the_arm(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_no_broker_switches_the_arm(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI
+) -> None:
     db = tmp_path / "events.sqlite"
     rc = cli(["run", "midsize", *SHORT, "--no-broker", "--db", str(db), "--json"])
     doc = json.loads(capsys.readouterr().out)
@@ -134,7 +122,9 @@ def test_run_no_broker_switches_the_arm(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 @pytest.mark.parametrize("name", ["startup", "midsize", "enterprise"])
-def test_validate_bundled_scenarios(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_bundled_scenarios(
+    name: str, capsys: pytest.CaptureFixture[str], cli: CLI
+) -> None:
     for target in (name, str(ROOT / "scenarios" / f"{name}.toml")):
         rc = cli(["validate", target])
         out = capsys.readouterr().out
@@ -143,7 +133,7 @@ def test_validate_bundled_scenarios(name: str, capsys: pytest.CaptureFixture[str
         assert "broker on" in out
 
 
-def test_validate_show_applies_overrides(capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_show_applies_overrides(capsys: pytest.CaptureFixture[str], cli: CLI) -> None:
     rc = cli(
         ["validate", "midsize", "--set", "horizon=123", "--set", "broker.mediators=3", "--show"]
     )
@@ -154,39 +144,47 @@ def test_validate_show_applies_overrides(capsys: pytest.CaptureFixture[str]) -> 
     assert doc["name"] == "midsize"
 
 
-def test_validate_malformed_toml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_malformed_toml(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI, one_line_error: OneLineError
+) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "x"\nhorizon = 100\n[departments\nstaff = 3\n')
-    line = one_line_error(capsys, cli(["validate", str(bad)]))
+    line = one_line_error(cli(["validate", str(bad)]))
     match = re.match(rf"orgsim: error: {re.escape(str(bad))}:(\d+):(\d+): \S", line)
     assert match, line
     assert int(match[1]) == 3
 
 
-def test_validate_unknown_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_unknown_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI, one_line_error: OneLineError
+) -> None:
     typo = tmp_path / "typo.toml"
     typo.write_text('name = "typo"\nhorizn = 200\n')
-    line = one_line_error(capsys, cli(["validate", str(typo)]))
+    line = one_line_error(cli(["validate", str(typo)]))
     assert line == f"orgsim: error: {typo}: horizn: unknown key; did you mean 'horizon'?"
 
-    line = one_line_error(capsys, cli(["validate", "midsize", "--set", "broker.mediatrs=2"]))
+    line = one_line_error(cli(["validate", "midsize", "--set", "broker.mediatrs=2"]))
     assert "broker.mediatrs: unknown key; did you mean 'mediators'?" in line
 
 
-def test_validate_out_of_range(capsys: pytest.CaptureFixture[str]) -> None:
-    line = one_line_error(capsys, cli(["validate", "midsize", "--set", "broker.mediators=0"]))
+def test_validate_out_of_range(
+    capsys: pytest.CaptureFixture[str], cli: CLI, one_line_error: OneLineError
+) -> None:
+    line = one_line_error(cli(["validate", "midsize", "--set", "broker.mediators=0"]))
     assert "broker.mediators: must be >= 1, got 0" in line
 
 
-def test_validate_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
-    line = one_line_error(capsys, cli(["validate", "nowhere/none.toml"]))
+def test_validate_missing_file(
+    capsys: pytest.CaptureFixture[str], cli: CLI, one_line_error: OneLineError
+) -> None:
+    line = one_line_error(cli(["validate", "nowhere/none.toml"]))
     assert line == "orgsim: error: no such scenario file: nowhere/none.toml"
 
 
 # ------------------------------------------------------------------ scenarios
 
 
-def test_scenarios_lists_the_bundled_ones(capsys: pytest.CaptureFixture[str]) -> None:
+def test_scenarios_lists_the_bundled_ones(capsys: pytest.CaptureFixture[str], cli: CLI) -> None:
     rc = cli(["scenarios"])
     lines = capsys.readouterr().out.splitlines()
     assert rc == 0
@@ -202,7 +200,9 @@ def test_scenarios_lists_the_bundled_ones(capsys: pytest.CaptureFixture[str]) ->
 # ------------------------------------------------------------------ compare
 
 
-def test_compare_prints_a_verdict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_prints_a_verdict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI
+) -> None:
     out_dir = tmp_path / "cmp"
     argv = ["compare", "midsize", "--runs", "2", "--set", "horizon=150", "--no-charts"]
     rc = cli([*argv, "--out", str(out_dir)])
@@ -224,7 +224,7 @@ def test_compare_prints_a_verdict(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 def test_compare_provenance_records_the_given_command(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI
 ) -> None:
     argv = ["compare", "startup", "--runs", "2", "--set", "horizon=60", "--no-charts"]
     argv += ["--executor", "serial", "--out", str(tmp_path)]
@@ -235,7 +235,7 @@ def test_compare_provenance_records_the_given_command(
     assert prov["command"] == " ".join(["orgsim", *argv])
 
 
-def test_compare_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_json(tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI) -> None:
     argv = ["compare", "startup", "--runs", "3", "--set", "horizon=150", "--no-charts"]
     rc = cli([*argv, "--seed", "4", "--json", "--out", str(tmp_path)])
     doc = json.loads(capsys.readouterr().out)
@@ -255,19 +255,21 @@ def test_compare_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 # ------------------------------------------------------------------ exits
 
 
-def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_errors_exit_2(
+    capsys: pytest.CaptureFixture[str], cli: CLI, one_line_error: OneLineError
+) -> None:
     for argv in ([], ["frobnicate"], ["run"], ["run", "midsize", "--runs", "2"]):
-        line = one_line_error(capsys, cli(argv))
+        line = one_line_error(cli(argv))
         assert "see `orgsim" in line
 
 
-def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+def test_version(capsys: pytest.CaptureFixture[str], cli: CLI) -> None:
     assert cli(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"orgsim {orgsim.__version__}"
 
 
 def test_internal_error_exits_1_in_one_line(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], cli: CLI
 ) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaput")
@@ -284,10 +286,10 @@ def test_internal_error_exits_1_in_one_line(
         main(["--debug", "run", "midsize", "--db", ""])
 
 
-def test_run_negative_seed_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
-    one_line_error(
-        capsys, cli(["run", "midsize", "--set", "horizon=50", "--seed", "-1", "--db", ""])
-    )
+def test_run_negative_seed_is_bad_input(
+    capsys: pytest.CaptureFixture[str], cli: CLI, one_line_error: OneLineError
+) -> None:
+    one_line_error(cli(["run", "midsize", "--set", "horizon=50", "--seed", "-1", "--db", ""]))
 
 
 # ------------------------------------------------------------------ real process

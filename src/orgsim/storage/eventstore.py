@@ -125,7 +125,7 @@ class RunInfo:
 
 
 def _row_line(seq: int, time: float, name: str, version: int, data: str) -> bytes:
-    # Must stay the line format of orgsim.engine.log.log_digest (tests/test_store.py and
+    # Must stay the line format of orgsim.engine.log.log_digest (tests/storage/test_store.py and
     # tests/storage/test_log_contract.py check).
     return f"{seq}|{time!r}|{name}|{version}|{data}\n".encode()
 

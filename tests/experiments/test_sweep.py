@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from orgsim.engine.run import Run
 
 from orgsim import api
 from orgsim.analysis.stats import paired
 from orgsim.cli import main
+from orgsim.engine.run import Run
 from orgsim.errors import ExperimentError, ScenarioError
 from orgsim.experiments import tasks as task_module
 from orgsim.experiments.executors import run_tasks
@@ -35,7 +35,7 @@ from orgsim.scenario.loading import load_scenario
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.results import ResultsDB, RunRecord
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 SMALL = """
 name = "small"

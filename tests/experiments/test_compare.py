@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import orgsim.reporting.terminal
+from conftest import CLI, OneLineError
 from orgsim import api
 from orgsim.analysis.stats import Comparison, mean_ci
 from orgsim.cli import main
@@ -79,23 +80,6 @@ def row_count(path: Path) -> tuple[int, int]:
         return con.execute("SELECT COUNT(*), COUNT(DISTINCT key) FROM runs").fetchone()
     finally:
         con.close()
-
-
-def cli(argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as exc:  # argparse usage errors
-        return int(exc.code or 0)
-
-
-def assert_one_line_error(capsys: pytest.CaptureFixture[str], rc: int) -> str:
-    err = capsys.readouterr().err
-    assert rc == 2, err
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("orgsim: error:")
-    return lines[0]
 
 
 # ------------------------------------------------------------------ fixtures
@@ -445,50 +429,65 @@ def test_api_refuses_too_few_runs_before_writing(tmp_path: Path) -> None:
     ],
 )
 def test_cli_bad_settings(
-    argv: list[str], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    argv: list[str],
+    expected: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    cli: CLI,
+    one_line_error: OneLineError,
 ) -> None:
     base = ["compare", "midsize", "--set", "horizon=50", "--no-charts", "--out", str(tmp_path)]
-    line = assert_one_line_error(capsys, cli(base + argv))
+    line = one_line_error(cli(base + argv))
     assert expected in line
 
 
 @pytest.mark.parametrize("scenario", ["no-such-scenario", "missing/file.toml"])
 def test_cli_missing_scenario(
-    scenario: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    scenario: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    cli: CLI,
+    one_line_error: OneLineError,
 ) -> None:
     rc = cli(["compare", scenario, "--runs", "2", "--out", str(tmp_path / "out")])
-    line = assert_one_line_error(capsys, rc)
+    line = one_line_error(rc)
     assert f"no such scenario file: {scenario}" in line
     assert not (tmp_path / "out").exists()
 
 
-def test_cli_out_under_a_regular_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_out_under_a_regular_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI, one_line_error: OneLineError
+) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     out = blocker / "out"
     rc = cli(["compare", "midsize", "--runs", "2", "--set", "horizon=50", "--out", str(out)])
-    line = assert_one_line_error(capsys, rc)
+    line = one_line_error(rc)
     assert f"cannot write to --out {out}" in line
     assert blocker.read_text() == ""
 
 
-def test_cli_out_in_a_read_only_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_out_in_a_read_only_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI, one_line_error: OneLineError
+) -> None:
     if os.geteuid() == 0:
         pytest.skip("root may write into a mode 0o500 folder")
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     try:
         rc = cli(["compare", "midsize", "--runs", "2", "--out", str(locked / "out")])
-        line = assert_one_line_error(capsys, rc)
+        line = one_line_error(rc)
         assert "cannot write to --out" in line
     finally:
         locked.chmod(0o700)
 
 
-def test_cli_negative_seed_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_negative_seed_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI, one_line_error: OneLineError
+) -> None:
     argv = ["compare", "midsize", "--runs", "2", "--seed", "-1", "--set", "horizon=50"]
     rc = cli([*argv, "--no-charts", "--executor", "serial", "--out", str(tmp_path)])
-    assert_one_line_error(capsys, rc)
+    one_line_error(rc)
 
 
 def test_the_api_without_charts_is_the_experiment(serial: ComparisonResult, tmp_path: Path) -> None:
