@@ -24,7 +24,7 @@ T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8
 
 
 def mmc_scenario(lam: float, mean_service: float, c: int, horizon: float) -> Any:
-    """orgsim configured as the textbook M/M/c mediation queue (as tests/engine/test_mechanisms.py)."""
+    """orgsim as the textbook M/M/c mediation queue (as tests/engine/test_mechanisms.py)."""
     kinds: dict[str, dict[str, Any]] = {
         k: {"enabled": k == "custom_work"} for k in Scenario().conflicts.kinds
     }
