@@ -72,6 +72,18 @@ def _finish_bars(fig: Any, axes: Sequence[Any], any_output: bool, first: str, se
     )
 
 
+def _bar_panels(sens: Sensitivity, chosen: Sequence[str]) -> tuple[Any, list[Any], np.ndarray]:
+    """A figure with one panel per output and a row of bars per parameter.
+
+    Returns the figure, its axes and the parameters' row positions; call it inside
+    :func:`common.style`.
+    """
+    n = max(len(chosen), 1)
+    rows, cols = common.grid(n, 2)
+    fig = common.figure(5.2 * cols + 0.3, (0.9 + 0.55 * len(sens.names)) * rows + 1.2)
+    return fig, common.axes(fig, n, cols), np.arange(len(sens.names))
+
+
 def sobol_bars(
     sens: Sensitivity,
     out_dir: PathLike,
@@ -87,11 +99,7 @@ def sobol_bars(
     chosen = _outputs(sens, outputs)
     panels = _index_panels(sens, chosen)
     with common.style():
-        n = max(len(chosen), 1)
-        rows, cols = common.grid(n, 2)
-        fig = common.figure(5.2 * cols + 0.3, (0.9 + 0.55 * len(sens.names)) * rows + 1.2)
-        axes = common.axes(fig, n, cols)
-        y = np.arange(len(sens.names))
+        fig, axes, y = _bar_panels(sens, chosen)
         h = 0.38
         for ax, o in zip(axes, chosen, strict=False):
             p = panels[o]
@@ -138,11 +146,7 @@ def morris_bars(
     chosen = _outputs(sens, outputs)
     panels = _index_panels(sens, chosen)
     with common.style():
-        n = max(len(chosen), 1)
-        rows, cols = common.grid(n, 2)
-        fig = common.figure(5.2 * cols + 0.3, (0.9 + 0.55 * len(sens.names)) * rows + 1.2)
-        axes = common.axes(fig, n, cols)
-        y = np.arange(len(sens.names))
+        fig, axes, y = _bar_panels(sens, chosen)
         h = 0.38
         for ax, o in zip(axes, chosen, strict=False):
             p = panels[o]
