@@ -37,20 +37,7 @@ __all__ = ["run_on_dask"]
 
 def _failed(chunk: Sequence[Task], reason: str) -> list[RunRecord]:
     """Failed records for every task of a chunk the cluster could not run."""
-    return [
-        RunRecord(
-            experiment=t.experiment,
-            scenario_hash=t.scenario_hash,
-            point=t.point,
-            arm=t.arm,
-            replication=t.replication,
-            seed=t.seed,
-            params=t.params,
-            status="failed",
-            error=reason,
-        )
-        for t in chunk
-    ]
+    return [RunRecord(**t.identity(), status="failed", error=reason) for t in chunk]
 
 
 def run_on_dask(

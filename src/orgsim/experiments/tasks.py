@@ -50,18 +50,22 @@ class Task:
         """The key its record will be stored under."""
         return run_key(self.experiment, self.point, self.arm, self.replication, self.seed)
 
+    def identity(self) -> dict[str, Any]:
+        """The fields its record shares with it, whether the run succeeds or fails."""
+        return dict(
+            experiment=self.experiment,
+            scenario_hash=self.scenario_hash,
+            point=self.point,
+            arm=self.arm,
+            replication=self.replication,
+            seed=self.seed,
+            params=self.params,
+        )
+
 
 def execute_task(task: Task) -> RunRecord:
     """Run one task and summarise it; a run that raises becomes a failed record."""
-    base: dict[str, Any] = dict(
-        experiment=task.experiment,
-        scenario_hash=task.scenario_hash,
-        point=task.point,
-        arm=task.arm,
-        replication=task.replication,
-        seed=task.seed,
-        params=task.params,
-    )
+    base = task.identity()
     started = time.perf_counter()
     try:
         run = simulate(
