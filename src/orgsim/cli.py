@@ -35,6 +35,7 @@ from orgsim.storage.eventstore import EventStore
 logger = logging.getLogger("orgsim")
 
 EXIT_USAGE = 2
+EXIT_IMPRECISE = 3  # compare --precision: the target was not reached within --max-runs
 
 
 class _Parser(argparse.ArgumentParser):
@@ -246,7 +247,19 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         sys.stdout.write(dumps(comparison_json(result)))
     else:
         terminal.print_comparison(result)
-    return _failures(result.failed, result.db)
+    status = _failures(result.failed, result.db)
+    check = result.precision
+    if check is None or check.met:
+        return status
+    missed = ", ".join(f"{k} {terminal.precision_share(v)}" for k, v in check.missed.items())
+    sys.stderr.write(
+        f"orgsim: error: --precision {check.target:g} not reached within the cap of "
+        f"{check.max_runs} paired replications (--max-runs): {len(check.missed)} "
+        "headline metric(s) short of it "
+        f"(95% CI half-width / |mean|, worse arm: {missed}); the {result.runs} paired "
+        f"replications are kept in {result.db}\n"
+    )
+    return status or EXIT_IMPRECISE
 
 
 @contextmanager

@@ -14,7 +14,9 @@ from orgsim.analysis.stats import (
     mean_ci,
     paired,
     precision_reached,
+    relative_half_width,
     replications_needed,
+    with_broker_only,
 )
 from orgsim.metrics.format import format_number
 
@@ -257,7 +259,47 @@ def test_compare_table_missing_metric() -> None:
         compare_table({"nope": np.ones(3)}, {}, {})
 
 
+def test_compare_table_broker_only_metric_has_no_paired_difference() -> None:
+    # Issue 9 #9: a metric the arm without a broker does not have (NaN there, or a
+    # placeholder 0 such as the broker's share of detections) is the broker arm's
+    # estimate alone: no without-broker value, difference, relative effect, win rate.
+    on = {"wait": np.array([2.0, np.nan, 4.0, 6.0]), "share": np.array([0.7, 0.8, 0.9, 0.8])}
+    off = {"wait": np.full(4, np.nan), "share": np.zeros(4)}
+    table = compare_table(on, off, {"wait": "lower"}, broker_only={"wait", "share"})
+    for name, c in table.items():
+        assert c.broker_only, name
+        assert c.on == mean_ci(on[name]), name  # every broker-arm value, not only pairs
+        assert c.off.n == 0 and math.isnan(c.off.mean) and math.isnan(c.off.half_width)
+        assert c.diff.n == 0 and math.isnan(c.diff.mean)
+        assert math.isnan(c.relative) and math.isnan(c.relative_low)
+        assert math.isnan(c.win_rate) and math.isnan(c.crn_variance_ratio)
+        assert not c.significant and c.outcome == "unclear"
+        assert c.verdict.startswith("exists with the broker only: "), c.verdict
+    assert table["wait"].on.n == 3 and table["wait"].better == "lower"
+    assert table["wait"].verdict == "exists with the broker only: 4 (95% CI -0.968 to 8.97)"
+    assert table["share"].verdict == "exists with the broker only: 0.8 (95% CI 0.67 to 0.93)"
+    # the others are unchanged, and ``off`` need not hold a broker-only metric
+    plain = compare_table({"x": np.arange(4.0)}, {"x": np.ones(4)}, {}, broker_only={"wait"})
+    assert not plain["x"].broker_only
+    assert plain["x"].diff == paired(np.arange(4.0), np.ones(4)).diff
+    assert compare_table({"wait": on["wait"]}, {}, {}, broker_only=["wait"])["wait"].on.n == 3
+
+
+def test_with_broker_only_too_few_values() -> None:
+    assert with_broker_only([np.nan]).verdict == "exists with the broker only: no data (n=0)"
+    assert with_broker_only([3.0]).verdict == "exists with the broker only: 3 (n=1)"
+
+
 # --- replications_needed / precision_reached --------------------------------------
+
+
+def test_relative_half_width() -> None:
+    est = mean_ci([9.0, 10.0, 11.0])
+    assert relative_half_width([9.0, 10.0, 11.0]) == pytest.approx(est.half_width / 10.0)
+    assert relative_half_width([-9.0, -10.0, -11.0]) == pytest.approx(est.half_width / 10.0)
+    assert relative_half_width([0.0, 0.0]) == 0.0  # no spread around 0: exact
+    assert relative_half_width([-1.0, 1.0]) == math.inf  # spread around 0: never reached
+    assert math.isnan(relative_half_width([1.0, np.nan]))  # fewer than two values
 
 
 def _standardised(n: int) -> np.ndarray:

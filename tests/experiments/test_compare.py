@@ -4,6 +4,7 @@ the stored numbers, precision adds replications, bad input is refused in one lin
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import sqlite3
@@ -21,8 +22,9 @@ from orgsim import api
 from orgsim.analysis.stats import Comparison, mean_ci
 from orgsim.cli import main
 from orgsim.errors import ExperimentError, ScenarioError
-from orgsim.experiments.compare import ComparisonResult, compare
-from orgsim.metrics.catalogue import HEADLINE, METRICS
+from orgsim.experiments.compare import ComparisonResult, PrecisionCheck, compare
+from orgsim.metrics.catalogue import BROKER_ONLY, HEADLINE, METRICS
+from orgsim.reporting.documents import comparison_json, dumps
 from orgsim.storage.results import ResultsDB, RunRecord
 
 SHORT = ["horizon=200"]
@@ -403,6 +405,181 @@ def test_tight_precision_stops_at_the_cap(tmp_path: Path) -> None:
     assert result.runs == 6
     assert _worst_half_width(result) > 0.01
     assert row_count(result.db) == (12, 12)
+    # Issue 9 #8: the result says the target was missed, by which metrics, by how much.
+    check = result.precision
+    assert check is not None
+    assert (check.target, check.max_runs, check.met) == (0.01, 6, False)
+    assert list(check.achieved) == list(HEADLINE)
+    for name in HEADLINE:
+        arms = {
+            arm: mean_ci(values[name]) for arm, values in (("on", result.on), ("off", result.off))
+        }
+        expected = {arm: e.half_width / abs(e.mean) for arm, e in arms.items()}
+        assert check.by_arm["on"][name] == pytest.approx(expected["on"])
+        assert check.by_arm["off"][name] == pytest.approx(expected["off"])
+        assert check.achieved[name] == pytest.approx(max(expected.values()))
+    assert max(check.achieved.values()) == pytest.approx(_worst_half_width(result))
+    assert check.missed == {k: v for k, v in check.achieved.items() if v > 0.01}
+    assert check.missed  # every headline metric is far from +-1% after 6 runs
+
+
+def test_met_precision_is_reported(tmp_path: Path) -> None:
+    result = compare("startup", runs=6, precision=0.6, max_runs=20, out=tmp_path, **PRECISE)
+    assert result.precision is not None and result.precision.met
+    assert result.precision.missed == {}
+    assert all(v <= 0.6 for v in result.precision.achieved.values())
+
+
+def test_without_precision_there_is_no_precision_check(serial: ComparisonResult) -> None:
+    assert serial.precision is None
+
+
+def test_undefined_precision_is_a_miss_and_null_in_json(serial: ComparisonResult) -> None:
+    # fewer than two values (NaN) and a mean of 0 with spread (inf) never meet a target
+    check = PrecisionCheck(
+        target=0.05,
+        max_runs=4,
+        by_arm={
+            "on": {"value_shipped": 0.01, "ceo_days": math.inf},
+            "off": {"value_shipped": math.nan, "ceo_days": 0.02},
+        },
+        achieved={"value_shipped": math.nan, "ceo_days": math.inf},
+    )
+    assert not check.met and list(check.missed) == ["value_shipped", "ceo_days"]
+    text = orgsim.reporting.terminal.precision_text(check, 4)
+    assert (
+        "Value shipped undefined (fewer than 2 values) (with broker ±1.0%, without undefined"
+        in text
+    )
+    assert "CEO days unbounded (mean 0)" in text
+    doc = json.loads(dumps(comparison_json(attrs.evolve(serial, precision=check))))
+    assert doc["precision"]["missed"] == {"value_shipped": None, "ceo_days": None}
+    assert doc["precision"]["by_arm"]["on"] == {"value_shipped": 0.01, "ceo_days": None}
+
+
+def _compare_cli(out: Path, *extra: str) -> list[str]:
+    return [
+        "compare",
+        "startup",
+        "--set",
+        "horizon=150",
+        "--executor",
+        "serial",
+        "--no-charts",
+        "--out",
+        str(out),
+        *extra,
+    ]
+
+
+def test_cli_precision_cap_says_what_was_missed_and_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    argv = _compare_cli(tmp_path, "--runs", "2", "--precision", "0.01", "--max-runs", "3")
+    rc = cli(argv)
+    captured = capsys.readouterr()
+    assert rc == 3
+    assert "3 paired replications" in captured.out
+    assert (
+        "Precision target ±1.0% NOT reached after 3 paired replications (the cap, --max-runs 3)"
+        in (captured.out)
+    )
+    assert "Value shipped ±" in captured.out and "Traceback" not in captured.err
+    (line,) = captured.err.splitlines()
+    assert line.startswith(
+        "orgsim: error: --precision 0.01 not reached within the cap of 3 paired replications"
+        " (--max-runs): "
+    )
+    assert "value_shipped" in line and "results.sqlite" in line
+
+    rc = cli([*argv, "--json"])  # same --out: the runs are reused
+    captured = capsys.readouterr()
+    assert rc == 3
+    doc = json.loads(captured.out)["precision"]
+    assert (doc["target"], doc["max_runs"], doc["met"], doc["level"]) == (0.01, 3, False, 0.95)
+    assert list(doc["achieved"]) == list(HEADLINE)
+    assert set(doc["missed"]) <= set(HEADLINE) and "value_shipped" in doc["missed"]
+    for name, worst in doc["achieved"].items():
+        assert worst == pytest.approx(max(doc["by_arm"]["on"][name], doc["by_arm"]["off"][name]))
+        assert (name in doc["missed"]) == (worst > 0.01)
+    assert len(captured.err.splitlines()) == 1
+
+
+def test_cli_met_precision_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI
+) -> None:
+    argv = _compare_cli(tmp_path, "--runs", "6", "--precision", "0.6", "--max-runs", "20")
+    argv[3] = "horizon=365"
+    rc = cli([*argv, "--json"])
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert doc["precision"]["met"] is True and doc["precision"]["missed"] == {}
+    assert rc == 0 and captured.err == ""
+    assert json.loads(_json_without_precision(tmp_path, cli, capsys))["precision"] is None
+
+
+def _json_without_precision(tmp_path: Path, cli: CLI, capsys: pytest.CaptureFixture[str]) -> str:
+    assert cli(_compare_cli(tmp_path / "plain", "--runs", "2", "--json")) == 0
+    return capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ broker-only metrics
+
+
+def test_the_catalogue_marks_the_broker_only_metrics() -> None:
+    assert BROKER_ONLY == ("detected_by_broker_share", "mediation_wait_mean", "credibility_end")
+    assert [m.name for m in METRICS if m.broker_only] == list(BROKER_ONLY)
+
+
+def test_broker_only_metrics_have_no_paired_difference(serial: ComparisonResult) -> None:
+    for name in BROKER_ONLY:
+        c = serial.table[name]
+        assert c.broker_only
+        assert c.on == mean_ci(serial.on[name]) and c.on.n >= 2, name
+        assert c.off.n == 0 and math.isnan(c.off.mean)
+        assert math.isnan(c.diff.mean) and math.isnan(c.relative) and math.isnan(c.win_rate)
+        assert c.verdict.startswith("exists with the broker only: ")
+    # the per-run values stay as the projections compute them (stored runs unchanged)
+    assert np.all(serial.off["detected_by_broker_share"] == 0.0)
+    assert np.all(np.isnan(serial.off["mediation_wait_mean"]))
+    # a broker's cost is a cost of 0 without one: still a paired difference
+    cost = serial.table["broker_cost"]
+    assert not cost.broker_only and cost.off.mean == 0.0 and cost.diff.mean > 0
+
+
+def test_cli_broker_only_metrics_in_json_and_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    argv = _compare_cli(tmp_path, "--runs", "3")
+    assert cli([*argv, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    records = stored(tmp_path / "results.sqlite")
+    nulls = {"mean": None, "low": None, "high": None}
+    for name in BROKER_ONLY:
+        row = doc["metrics"][name]
+        on = mean_ci([r.metrics[name] for r in records if r.arm == "on"])
+        assert row["broker_only"] is True
+        assert row["on"]["mean"] == pytest.approx(on.mean), name
+        assert row["on"]["low"] == pytest.approx(on.low) and row["on"]["n"] == on.n
+        assert row["off"] == {**nulls, "n": 0} and row["diff"] == {**nulls, "n": 0}
+        assert (row["relative"], row["win_rate"], row["crn_variance_ratio"]) == (None,) * 3
+        assert row["significant"] is False
+        assert row["verdict"].startswith("exists with the broker only: ")
+    assert doc["metrics"]["value_shipped"]["broker_only"] is False
+
+    monkeypatch.setenv("COLUMNS", "250")
+    assert cli(argv) == 0  # same --out: the runs are reused
+    out = capsys.readouterr().out
+    rows = {
+        line.split("│")[1].strip(): line.split("│")[2:-1]
+        for line in out.splitlines()
+        if line.startswith("│")
+    }
+    for label in ("Detected by broker share", "Mediation wait mean (days)", "Credibility end"):
+        on, off, diff, rel, wins = (cell.strip() for cell in rows[label])
+        assert on != "–" and "±" in on, label
+        assert (off, diff, rel, wins) == ("–", "–", "–", "–"), label
 
 
 # ------------------------------------------------------------------ bad input

@@ -18,6 +18,12 @@ Conventions:
 * ``better`` is ``"higher"``, ``"lower"`` or ``""`` (no preferred direction), as in
   the metric catalogue, :mod:`orgsim.metrics.catalogue`.
 * Fewer than two values give NaN bounds: there is no spread to estimate.
+* A metric that exists with the broker only (the catalogue's ``broker_only``, e.g. a
+  mediator's queue) has no value without it: the run's NaN or placeholder 0 measures
+  nothing. Its comparison (:func:`with_broker_only`) is the broker arm's estimate
+  alone, over all its replications, with no without-broker value and no paired
+  difference, relative effect, win rate or verdict of better or worse. Runs keep the
+  values their projections compute; only the comparison gives them this meaning.
 
 scipy is imported only when a t quantile is first needed.
 """
@@ -26,7 +32,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import attrs
 import numpy as np
@@ -42,7 +48,9 @@ __all__ = [
     "mean_ci",
     "paired",
     "precision_reached",
+    "relative_half_width",
     "replications_needed",
+    "with_broker_only",
 ]
 
 _NAN = float("nan")
@@ -148,6 +156,9 @@ class Comparison:
             ``"broker better: +12.3% (95% CI +8.1% to +16.5%)"``.
         better: The metric's preferred direction, ``"higher"``, ``"lower"`` or ``""``.
         level: The confidence level used.
+        broker_only: Whether the metric exists with the broker only: then ``on``
+            holds every broker-arm value and ``off``, ``diff`` and the rest are
+            empty (NaN, n = 0), see :func:`with_broker_only`.
     """
 
     on: Estimate
@@ -162,6 +173,7 @@ class Comparison:
     verdict: str
     better: str = "higher"
     level: float = 0.95
+    broker_only: bool = False
 
     @property
     def outcome(self) -> str:
@@ -270,6 +282,56 @@ def paired(
     )
 
 
+_EMPTY = Estimate(_NAN, _NAN, _NAN, _NAN, 0, _NAN)
+
+#: The verdict of a metric that exists with the broker only starts with this.
+BROKER_ONLY_VERDICT = "exists with the broker only"
+
+
+def with_broker_only(on: ArrayLike, level: float = 0.95, better: str = "") -> Comparison:
+    """The comparison of a metric that exists with the broker only.
+
+    Without a broker such a metric has no value (a mediator's queue that is not
+    there), so there is nothing to pair: the comparison is the broker arm's mean
+    and CI over all its non-NaN replications, and the arm without, the difference,
+    the relative effect, the win rate and the CRN ratio are empty (NaN, n = 0).
+
+    Args:
+        on: One value per replication with the broker.
+        level: Two-sided confidence level.
+        better: The metric's preferred direction (kept for reference; no verdict
+            of better or worse is given).
+
+    Returns:
+        The comparison, ``broker_only`` set, its verdict starting
+        ``"exists with the broker only: "``.
+    """
+    _check_better(better)
+    est = mean_ci(on, level)
+    if est.n == 0:
+        text = "no data (n=0)"
+    elif est.n < 2:
+        text = f"{format_number(est.mean, style='precise')} (n={est.n})"
+    else:
+        mean, low, high = (format_number(v, style="precise") for v in (est.mean, est.low, est.high))
+        text = f"{mean} ({_level_text(level)} {low} to {high})"
+    return Comparison(
+        on=est,
+        off=_EMPTY,
+        diff=_EMPTY,
+        relative=_NAN,
+        relative_low=_NAN,
+        relative_high=_NAN,
+        win_rate=_NAN,
+        crn_variance_ratio=_NAN,
+        significant=False,
+        verdict=f"{BROKER_ONLY_VERDICT}: {text}",
+        better=better,
+        level=level,
+        broker_only=True,
+    )
+
+
 def _win_rate(d: NDArray[np.float64], better: str) -> float:
     """Share of pairs the broker arm won (ties count one half)."""
     if better == "" or d.size == 0:
@@ -292,14 +354,21 @@ def compare_table(
     off: Mapping[str, ArrayLike],
     better: Mapping[str, str],
     level: float = 0.95,
+    broker_only: Collection[str] = (),
 ) -> dict[str, Comparison]:
     """Paired comparisons of every metric of ``on``, in the key order of ``on``.
 
     Args:
         on: Metric name to one value per replication, broker on.
-        off: The same for broker off; must hold every key of ``on``.
+        off: The same for broker off; must hold every key of ``on`` but those of
+            ``broker_only``.
         better: Metric name to preferred direction; a missing name means ``""``.
         level: Two-sided confidence level.
+        broker_only: Metrics that exist with the broker only (the catalogue's
+            :data:`~orgsim.metrics.catalogue.BROKER_ONLY`): compared by
+            :func:`with_broker_only`, whatever ``off`` holds for them. The caller
+            names them, as it names ``better``: which metrics these are is the
+            catalogue's knowledge, what they mean statistically is decided here.
 
     Returns:
         Metric name to :class:`Comparison`.
@@ -309,6 +378,9 @@ def compare_table(
     """
     out: dict[str, Comparison] = {}
     for name, values in on.items():
+        if name in broker_only:
+            out[name] = with_broker_only(values, level=level, better=better.get(name, ""))
+            continue
         if name not in off:
             raise KeyError(f"metric {name!r} is missing from the broker-off samples")
         out[name] = paired(values, off[name], level=level, better=better.get(name, ""))
@@ -360,6 +432,30 @@ def replications_needed(x: ArrayLike, rel_precision: float = 0.05, level: float 
     return n
 
 
+def relative_half_width(x: ArrayLike, level: float = 0.95) -> float:
+    """The CI half-width of the mean of ``x`` as a share of the mean's magnitude.
+
+    What a precision target (``--precision``) is judged by, so a report can say by
+    how much a metric missed it.
+
+    Args:
+        x: One value per replication (NaNs are dropped).
+        level: Two-sided confidence level.
+
+    Returns:
+        ``half_width / |mean|``; 0 for values all 0 (exact), ``inf`` for a mean of
+        0 with spread (no relative precision can be reached), NaN with fewer than
+        two non-NaN values.
+    """
+    est = mean_ci(x, level)
+    if est.n < 2:
+        return _NAN
+    scale = abs(est.mean)
+    if scale == 0:
+        return 0.0 if est.half_width == 0 else math.inf
+    return est.half_width / scale
+
+
 def precision_reached(
     samples: Mapping[str, ArrayLike],
     metrics: Iterable[str],
@@ -383,10 +479,5 @@ def precision_reached(
     Raises:
         KeyError: If a metric is missing from ``samples``.
     """
-    for name in metrics:
-        est = mean_ci(samples[name], level)
-        if est.n < 2:
-            return False
-        if not est.half_width <= rel_precision * abs(est.mean):  # also catches NaN
-            return False
-    return True
+    # ``not <=`` also catches NaN: fewer than two values never reach a target
+    return all(relative_half_width(samples[name], level) <= rel_precision for name in metrics)

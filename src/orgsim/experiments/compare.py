@@ -6,8 +6,11 @@ under ``out`` the moment it finishes, then computes, for every metric, each arm'
 mean with a 95% CI, the paired difference with its CI, the relative effect, the
 broker's win rate and the variance reduction common random numbers achieved; and
 exports the runs as tables. With ``precision`` it keeps adding replications until
-the headline metrics' CI half-widths are within that share of their means. The
-charts are drawn a layer up (:func:`orgsim.api.compare`).
+the headline metrics' CI half-widths are within that share of their means, or the
+cap is reached: :attr:`ComparisonResult.precision` says which it was, and by how
+much each headline metric missed. Metrics that exist with the broker only (the
+catalogue's ``broker_only``) are compared as the broker arm alone. The charts are
+drawn a layer up (:func:`orgsim.api.compare`).
 """
 
 from __future__ import annotations
@@ -22,17 +25,77 @@ from typing import Any
 import attrs
 import numpy as np
 
-from orgsim.analysis.stats import Comparison, compare_table, precision_reached
+from orgsim.analysis.stats import Comparison, compare_table, relative_half_width
 from orgsim.errors import ExperimentError
 from orgsim.experiments.campaign import Campaign
 from orgsim.experiments.runner import check_seed, resolve
 from orgsim.experiments.tasks import ARMS, Task
-from orgsim.metrics.catalogue import BETTER, HEADLINE, METRICS
+from orgsim.metrics.catalogue import BETTER, BROKER_ONLY, HEADLINE, METRICS
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.export import export_csv, export_parquet
 from orgsim.storage.results import ResultsDB, RunRecord, check_out_dir
 
 logger = logging.getLogger(__name__)
+
+
+@attrs.frozen(kw_only=True)
+class PrecisionCheck:
+    """Whether a precision target was met, and how precise each headline metric got.
+
+    A target is met when every headline metric's 95% CI half-width is within
+    ``target`` times the magnitude of its mean, in both arms (the arm without a
+    broker is not judged for a metric that exists with the broker only).
+
+    Attributes:
+        target: The target, a share of the mean (``0.05`` for ±5%).
+        max_runs: The cap on replications per arm.
+        by_arm: Arm (``on``, ``off``) to headline metric to its achieved relative
+            half-width (:func:`~orgsim.analysis.stats.relative_half_width`: NaN
+            with fewer than two values, ``inf`` for a mean of 0 with spread).
+        achieved: Headline metric to the worse of its arms' relative half-widths.
+        level: The confidence level.
+    """
+
+    target: float
+    max_runs: int
+    by_arm: dict[str, dict[str, float]]
+    achieved: dict[str, float]
+    level: float = 0.95
+
+    @property
+    def missed(self) -> dict[str, float]:
+        """The headline metrics short of the target, with their achieved precision."""
+        return {k: v for k, v in self.achieved.items() if not v <= self.target}
+
+    @property
+    def met(self) -> bool:
+        """Whether every headline metric reached the target."""
+        return not self.missed
+
+
+def check_precision(
+    on: dict[str, np.ndarray],
+    off: dict[str, np.ndarray],
+    target: float,
+    max_runs: int,
+    level: float = 0.95,
+) -> PrecisionCheck:
+    """How precise the headline metrics are in both arms, against ``target``."""
+    by_arm = {
+        arm: {
+            k: relative_half_width(values[k], level)
+            for k in HEADLINE
+            if not (arm == "off" and k in BROKER_ONLY)
+        }
+        for arm, values in (("on", on), ("off", off))
+    }
+    achieved = {}
+    for k in HEADLINE:
+        got = [by_arm[arm][k] for arm in ARMS if k in by_arm[arm]]
+        achieved[k] = math.nan if any(math.isnan(v) for v in got) else max(got)
+    return PrecisionCheck(
+        target=target, max_runs=max_runs, by_arm=by_arm, achieved=achieved, level=level
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -51,6 +114,8 @@ class ComparisonResult:
         failed: Keys of runs that raised.
         charts: The charts drawn of it (none until :func:`orgsim.api.compare` draws
             them).
+        precision: With a precision target, whether it was met within the cap and
+            the precision each headline metric achieved; None without one.
     """
 
     scenario: Scenario
@@ -64,6 +129,7 @@ class ComparisonResult:
     db: Path
     failed: list[str]
     charts: list[Any] = attrs.field(factory=list)
+    precision: PrecisionCheck | None = None
 
     @property
     def headline(self) -> dict[str, Comparison]:
@@ -109,7 +175,8 @@ def compare(
         overrides: ``dotted.path=value`` settings applied over the scenario.
         precision: Keep adding replications until every headline metric's 95% CI
             half-width is within this share of its mean in both arms.
-        max_runs: Cap on replications per arm when ``precision`` is given.
+        max_runs: Cap on replications per arm when ``precision`` is given; the
+            result's ``precision.met`` says whether the target was reached by then.
         progress: Called after each run is committed (for progress bars).
         command: Command line recorded in the provenance (default: ``sys.argv``).
 
@@ -148,6 +215,7 @@ def compare(
             jobs=jobs,
         )
     failed = [r.key for r in records if r.status != "ok"]
+    cap = max(max_runs, runs)
     if complete < 2:
         last = (records_error(records) or "no error recorded").strip().splitlines()[-1]
         raise ExperimentError(
@@ -156,17 +224,28 @@ def compare(
         )
     export_csv(records, out_dir / "runs.csv")
     export_parquet(records, out_dir / "runs.parquet")
+    check = None if precision is None else check_precision(on, off, precision, cap)
+    if check is not None and not check.met:
+        logger.info(
+            "precision target %g not reached within %d replications: %s",
+            precision,
+            cap,
+            ", ".join(f"{k} {v:.3g}" for k, v in check.missed.items()),
+        )
     return ComparisonResult(
         scenario=sc,
         seed=seed,
         runs=complete,
-        table=compare_table(on, off, better={k: BETTER.get(k, "") for k in on}),
+        table=compare_table(
+            on, off, better={k: BETTER.get(k, "") for k in on}, broker_only=BROKER_ONLY
+        ),
         on=on,
         off=off,
         records=records,
         out=out_dir,
         db=db_path,
         failed=failed,
+        precision=check,
     )
 
 
@@ -194,7 +273,7 @@ def _replicate(
         on, off, complete = _paired_arrays(records)
         if precision is None or target >= max_runs:
             return records, on, off, complete
-        if complete >= 2 and _precise(on, off, precision):
+        if complete >= 2 and check_precision(on, off, precision, max_runs).met:
             return records, on, off, complete
         target = min(max_runs, max(target + 2, int(target * 1.5)))
         logger.info("precision not reached; extending to %d replications", target)
@@ -216,16 +295,6 @@ def paired_tasks(experiment: str, scenario: Scenario, seed: int, replications: i
         for rep in range(replications)
         for arm in ARMS
     ]
-
-
-def _precise(on: dict[str, np.ndarray], off: dict[str, np.ndarray], precision: float) -> bool:
-    """Whether every headline metric's 95% CI is within ``precision`` in both arms."""
-    return precision_reached(
-        {**{f"on.{k}": on[k] for k in HEADLINE}, **{f"off.{k}": off[k] for k in HEADLINE}},
-        [f"{a}.{k}" for a in ARMS for k in HEADLINE],
-        precision,
-        0.95,
-    )
 
 
 def records_error(records: Sequence[RunRecord]) -> str:

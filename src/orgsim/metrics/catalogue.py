@@ -61,6 +61,11 @@ class Metric:
         doc: One line saying what is measured.
         label: How every table and chart names it (``Lead time (median)``);
             by default spelled out from the name by :func:`derived_label`.
+        broker_only: Whether the metric exists only in a company with a broker (a
+            mediator's queue, its credibility, its share of detections). Without a
+            broker the run's value is NaN or a placeholder 0 that measures nothing,
+            so a comparison shows the broker arm alone: no value without the broker
+            and no paired difference (:func:`orgsim.analysis.stats.compare_table`).
     """
 
     name: str
@@ -71,14 +76,19 @@ class Metric:
     label: str = attrs.field(
         default=attrs.Factory(lambda self: derived_label(self.name), takes_self=True)
     )
+    broker_only: bool = False
 
     def format(self, value: float | None, *, signed: bool = False) -> str:
         """The value as a table shows it, in this metric's unit (``54.1 days``)."""
         return format_number(value, self.unit, signed=signed)
 
 
-def _m(name: str, group: str, unit: str, better: str, doc: str) -> Metric:
-    return Metric(name=name, group=group, unit=unit, better=better, doc=doc)
+def _m(
+    name: str, group: str, unit: str, better: str, doc: str, *, broker_only: bool = False
+) -> Metric:
+    return Metric(
+        name=name, group=group, unit=unit, better=better, doc=doc, broker_only=broker_only
+    )
 
 
 #: Every metric :func:`~orgsim.metrics.projections.metrics` returns, in its key
@@ -104,14 +114,35 @@ METRICS: tuple[Metric, ...] = (
     _m("conflicts_lapsed", "conflict", "count", "lower", "conflicts that ended unresolved"),
     _m("conflicts_open_end", "conflict", "count", "lower", "conflicts still open at the end"),
     _m("detect_time_mean", "conflict", "days", "lower", "mean days from raised to detected"),
-    _m("detected_by_broker_share", "conflict", "share", "", "share of detections by the broker"),
+    _m(
+        "detected_by_broker_share",
+        "conflict",
+        "share",
+        "",
+        "share of detections by the broker",
+        broker_only=True,
+    ),
     _m("resolve_time_p50", "conflict", "days", "lower", "median days from raised to resolved"),
     _m("resolve_time_p90", "conflict", "days", "lower", "90th percentile of raised-to-resolved"),
     _m("resolution_quality", "conflict", "share", "higher", "share resolved in company interest"),
     _m("ceo_days", "conflict", "days", "lower", "CEO-days spent on escalated conflicts"),
-    _m("mediation_wait_mean", "conflict", "days", "lower", "mean days queued for a mediator"),
+    _m(
+        "mediation_wait_mean",
+        "conflict",
+        "days",
+        "lower",
+        "mean days queued for a mediator",
+        broker_only=True,
+    ),
     _m("open_conflicts_mean", "conflict", "count", "lower", "time-average open conflicts"),
-    _m("credibility_end", "conflict", "share", "higher", "broker's last recorded credibility"),
+    _m(
+        "credibility_end",
+        "conflict",
+        "share",
+        "higher",
+        "broker's last recorded credibility",
+        broker_only=True,
+    ),
     # organisation
     _m("headcount_end", "organisation", "people", "", "staff at the end"),
     _m("hires", "organisation", "count", "", "people hired on requisitions (not founders)"),
@@ -140,6 +171,10 @@ HEADLINE: tuple[str, ...] = (
     "resolution_quality",
     "ceo_days",
 )
+
+#: The metrics that exist with a broker only, in catalogue order. ``broker_cost`` is
+#: not one: without a broker the company pays 0, a real cost to compare against.
+BROKER_ONLY: tuple[str, ...] = tuple(m.name for m in METRICS if m.broker_only)
 
 #: The names of :data:`METRICS`, in order.
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)

@@ -15,7 +15,8 @@ import json
 import math
 from typing import Any
 
-from orgsim.experiments.compare import ComparisonResult
+from orgsim.analysis.stats import Estimate
+from orgsim.experiments.compare import ComparisonResult, PrecisionCheck
 from orgsim.experiments.runner import RunResult
 from orgsim.experiments.sweep.run import SweepResult
 from orgsim.storage.results import json_safe
@@ -29,7 +30,27 @@ def dumps(doc: dict[str, Any]) -> str:
 
 
 def _num(x: float | None) -> float | None:
-    return None if x is None or math.isnan(x) else float(x)
+    """A number as JSON holds it: NaN and infinities (not JSON) as null."""
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _estimate(e: Estimate) -> dict[str, Any]:
+    return {"mean": _num(e.mean), "low": _num(e.low), "high": _num(e.high), "n": e.n}
+
+
+def _precision(check: PrecisionCheck | None) -> dict[str, Any] | None:
+    """The precision target and what each headline metric achieved (null: undefined)."""
+    if check is None:
+        return None
+    return {
+        "target": check.target,
+        "level": check.level,
+        "max_runs": check.max_runs,
+        "met": check.met,
+        "missed": {k: _num(v) for k, v in check.missed.items()},
+        "achieved": {k: _num(v) for k, v in check.achieved.items()},
+        "by_arm": {arm: {k: _num(v) for k, v in m.items()} for arm, m in check.by_arm.items()},
+    }
 
 
 def run_json(result: RunResult) -> dict[str, Any]:
@@ -49,17 +70,19 @@ def run_json(result: RunResult) -> dict[str, Any]:
 
 
 def comparison_json(result: ComparisonResult) -> dict[str, Any]:
-    """The comparison as plain data (NaN as null)."""
+    """The comparison as plain data (NaN as null).
+
+    A metric that exists with the broker only (``"broker_only": true``) has its
+    broker arm's estimate under ``on`` and nulls for ``off``, ``diff`` and the
+    effects, as the table shows it. ``precision`` is null without a target.
+    """
     rows = {}
     for name, c in result.table.items():
         rows[name] = {
-            "on": {"mean": _num(c.on.mean), "low": _num(c.on.low), "high": _num(c.on.high)},
-            "off": {"mean": _num(c.off.mean), "low": _num(c.off.low), "high": _num(c.off.high)},
-            "diff": {
-                "mean": _num(c.diff.mean),
-                "low": _num(c.diff.low),
-                "high": _num(c.diff.high),
-            },
+            "broker_only": c.broker_only,
+            "on": _estimate(c.on),
+            "off": _estimate(c.off),
+            "diff": _estimate(c.diff),
             "relative": _num(c.relative),
             "win_rate": _num(c.win_rate),
             "crn_variance_ratio": _num(c.crn_variance_ratio),
@@ -73,6 +96,7 @@ def comparison_json(result: ComparisonResult) -> dict[str, Any]:
         "db": str(result.db),
         "charts": [str(p) for chart in result.charts for p in chart.paths],
         "broker_roi": _num(result.broker_roi()),
+        "precision": _precision(result.precision),
         "metrics": rows,
     }
 

@@ -12,19 +12,18 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-import attrs
 from rich.columns import Columns
 from rich.console import Console
 from rich.table import Table
 
-from orgsim.analysis.stats import Comparison, mean_ci
+from orgsim.analysis.stats import Comparison, Estimate
 from orgsim.metrics.catalogue import GROUP_TITLES, GROUPS, METRICS, metric
 from orgsim.metrics.format import INLINE_UNITS, format_level, format_number
 
 if TYPE_CHECKING:
     from orgsim.analysis.sensitivity import Sensitivity
     from orgsim.engine.state import OrgState
-    from orgsim.experiments.compare import ComparisonResult
+    from orgsim.experiments.compare import ComparisonResult, PrecisionCheck
     from orgsim.experiments.runner import RunResult
     from orgsim.experiments.sweep.aggregate import PointResult
     from orgsim.experiments.sweep.run import SweepResult
@@ -125,6 +124,8 @@ def print_comparison(result: ComparisonResult, console: Console | None = None) -
             f"Common random numbers cut the variance of the value-shipped difference "
             f"{ratio:.1f}x against independent sampling."
         )
+    if result.precision is not None:
+        console.print(precision_text(result.precision, result.runs))
     console.print(f"Results: {result.db}; charts and tables in {result.out}/")
 
 
@@ -146,15 +147,29 @@ def _comparison_table(result: ComparisonResult) -> Table:
         if group != last_group:
             table.add_row(f"[bold]{GROUP_TITLES[group]}[/bold]", "", "", "", "", "")
             last_group = group
-        if c.on.n == 0 and name in result.on:
-            # broker-only metrics (mediation wait, credibility): nothing to pair with
-            c = attrs.evolve(c, on=mean_ci(result.on[name]))
         table.add_row(*_comparison_row(name, c))
     return table
 
 
+def _with_ci(e: Estimate, unit: str, signed: bool = False) -> str:
+    """A cell: ``mean ±half-width``, the mean alone, or ``–``.
+
+    ``–`` when there is no value (the arm without a broker, for a metric that
+    exists with the broker only); the mean alone when there is no spread estimate.
+    """
+    if math.isnan(e.mean):
+        return "–"
+    mean = format_number(e.mean, unit, signed=signed)
+    if math.isnan(e.half_width):
+        return mean
+    return f"{mean} ±{format_number(e.half_width, unit)}"
+
+
 def _comparison_row(name: str, c: Comparison) -> list[str]:
-    """One metric's cells; units other than shares and money go in its label."""
+    """One metric's cells; units other than shares and money go in its label.
+
+    A broker-only metric shows the broker arm alone; every other cell is ``–``.
+    """
     entry = metric(name)
     unit = entry.unit
     shown = unit if unit in INLINE_UNITS else ""
@@ -162,18 +177,55 @@ def _comparison_row(name: str, c: Comparison) -> list[str]:
     if c.significant and c.better:
         style = "green" if c.outcome == "better" else "red"
     wins = "–" if math.isnan(c.win_rate) else f"{c.win_rate:.0%}"
-    diff = (
-        f"{format_number(c.diff.mean, shown, signed=True)} "
-        f"±{format_number(c.diff.half_width, shown)}"
-    )
+    diff = _with_ci(c.diff, shown, signed=True)
     return [
         "  " + entry.label + (f" ({unit})" if unit and not shown else ""),
-        f"{format_number(c.on.mean, shown)} ±{format_number(c.on.half_width, shown)}",
-        f"{format_number(c.off.mean, shown)} ±{format_number(c.off.half_width, shown)}",
+        _with_ci(c.on, shown),
+        _with_ci(c.off, shown),
         f"[{style}]{diff}[/{style}]" if style else diff,
         format_number(c.relative, "share", signed=True),
         wins,
     ]
+
+
+def precision_share(value: float) -> str:
+    """An achieved relative half-width as reports write it: ``±12.3%``."""
+    if math.isnan(value):
+        return "undefined (fewer than 2 values)"
+    if math.isinf(value):
+        return "unbounded (mean 0)"
+    return f"±{value:.1%}"
+
+
+def precision_text(check: PrecisionCheck, runs: int) -> str:
+    """One paragraph: whether the precision target was met, and by which metrics not.
+
+    A missed metric reads ``Net value ±12.3% (with broker ±8.1%, without ±12.3%)``:
+    its achieved 95% CI half-width, as a share of its mean, in the worse arm and
+    in each arm, against the target.
+    """
+    target = f"±{check.target:.1%}"
+    if check.met:
+        return (
+            f"[bold]Precision[/bold] target {target} reached: every headline metric's "
+            f"{check.level:.0%} CI is within {target} of its mean in both arms "
+            f"after {runs} paired replications."
+        )
+    missed = []
+    for name, worst in check.missed.items():
+        arms = ", ".join(
+            f"{'with broker' if arm == 'on' else 'without'} "
+            f"{precision_share(check.by_arm[arm][name])}"
+            for arm in ("on", "off")
+            if name in check.by_arm.get(arm, {})
+        )
+        missed.append(f"{metric(name).label} {precision_share(worst)} ({arms})")
+    return (
+        f"[bold red]Precision target {target} NOT reached after {runs} paired "
+        f"replications (the cap, --max-runs {check.max_runs})[/bold red]; {len(missed)} of "
+        f"{len(check.achieved)} headline metrics missed it ({check.level:.0%} CI "
+        f"half-width / |mean|, in the worse arm): " + "; ".join(missed) + "."
+    )
 
 
 # ---------------------------------------------------------------- stored logs

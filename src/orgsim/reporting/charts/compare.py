@@ -70,7 +70,8 @@ def forest_plot(
     One row per metric, top to bottom in the order given; the marker's colour and
     shape say whether the broker is significantly better, worse, or neither (for
     metrics without a preferred direction: higher or lower). Metrics whose relative
-    difference is undefined (broker-off mean 0) are left out and listed.
+    difference is undefined are left out and listed: those that exist with the
+    broker only (no paired difference), and those whose broker-off mean is 0.
 
     Args:
         comparisons: Metric name to :class:`orgsim.analysis.stats.Comparison`.
@@ -83,19 +84,22 @@ def forest_plot(
         The chart; ``data["rows"]`` is a list of dicts (top to bottom) with keys
         ``metric``, ``label``, ``relative_pct``, ``low_pct``, ``high_pct`` (the
         comparison's relative values x 100), ``outcome``, ``diff``, ``unit``,
-        ``text``; ``data["skipped"]`` lists the metrics left out; ``data["level"]``
-        is the confidence level.
+        ``text``; ``data["skipped"]`` lists the metrics left out, and
+        ``data["broker_only"]`` those of them that exist with the broker only;
+        ``data["level"]`` is the confidence level.
     """
     rows, skipped = summaries.forest_rows(comparisons, units)
+    broker_only = [m for m in skipped if comparisons[m].broker_only]
     level = next(iter(comparisons.values())).level if comparisons else 0.95
     with common.style():
         fig = common.figure(9.0, 1.6 + 0.42 * max(len(rows), 2))
         ax = fig.subplots()
         _draw_forest(ax, rows)
         ax.set_title(f"Effect of the broker: paired difference with {100 * level:g}% CI")
-        _forest_legend(fig, rows, skipped)
+        _forest_legend(fig, rows, skipped, broker_only)
         paths = common.save(fig, out_dir, name)
-    return Chart(name, paths, {"rows": rows, "skipped": skipped, "level": level})
+    data = {"rows": rows, "skipped": skipped, "broker_only": broker_only, "level": level}
+    return Chart(name, paths, data)
 
 
 def _draw_forest(ax: Axes, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -137,8 +141,13 @@ def _draw_forest(ax: Axes, rows: Sequence[Mapping[str, Any]]) -> None:
         common.no_data(ax, "no metric with a defined relative difference")
 
 
-def _forest_legend(fig: Figure, rows: Sequence[Mapping[str, Any]], skipped: Sequence[str]) -> None:
-    """The outcomes shown, and the metrics left out as a text-only entry."""
+def _forest_legend(
+    fig: Figure,
+    rows: Sequence[Mapping[str, Any]],
+    skipped: Sequence[str],
+    broker_only: Sequence[str] = (),
+) -> None:
+    """The outcomes shown, and the metrics left out (and why) as text-only entries."""
     from matplotlib.lines import Line2D
 
     present = [o for o in OUTCOME_COLOURS if any(r["outcome"] == o for r in rows)]
@@ -155,9 +164,12 @@ def _forest_legend(fig: Figure, rows: Sequence[Mapping[str, Any]], skipped: Sequ
         )
         for o in present
     ]
-    if skipped:  # a text-only legend entry, so it never collides with the legend
-        names = ", ".join(label(m) for m in skipped)
-        handles.append(Line2D([], [], ls="", label=f"not shown (without-broker mean 0): {names}"))
+    # text-only legend entries, so they never collide with the legend
+    zero = [m for m in skipped if m not in broker_only]
+    for why, names in (("with the broker only", broker_only), ("without-broker mean 0", zero)):
+        if names:
+            text = ", ".join(label(m) for m in names)
+            handles.append(Line2D([], [], ls="", label=f"not shown ({why}): {text}"))
     if handles:
         fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
 
@@ -176,7 +188,8 @@ def distributions(
     """Small multiples of each metric's distribution over replications, per arm.
 
     Each panel shows a box (quartiles, whiskers at 1.5 IQR) with every replication
-    as a jittered point on top and the mean as a white diamond.
+    as a jittered point on top and the mean as a white diamond. A metric that
+    exists with the broker only has no box without the broker.
 
     Args:
         on: Metric name to one value per replication, with the broker.

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from orgsim.analysis.stats import Comparison
-from orgsim.metrics.catalogue import label
+from orgsim.metrics.catalogue import BROKER_ONLY, label
 from orgsim.metrics.format import format_number
 from orgsim.reporting.charts.common import axis_label
 
@@ -108,12 +108,16 @@ def distribution_panels(
     metrics: Sequence[str],
     units: Mapping[str, str],
 ) -> dict[str, dict[str, Any]]:
-    """Per metric, its axis label and each arm's :func:`summary`."""
+    """Per metric, its axis label and each arm's :func:`summary`.
+
+    A metric that exists with the broker only has no values without the broker
+    (whatever placeholder the runs hold), so nothing of that arm is drawn.
+    """
     return {
         metric: {
             "label": axis_label(metric, units.get(metric, "")),
             "on": summary(values(on[metric])),
-            "off": summary(values(off[metric])),
+            "off": summary(values([] if metric in BROKER_ONLY else off[metric])),
         }
         for metric in metrics
     }
