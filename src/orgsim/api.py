@@ -203,7 +203,9 @@ def _comparison_charts(result: ComparisonResult) -> list[Chart]:
             ),
         ]
     except OSError as exc:
-        raise OrgsimError(f"cannot write charts to {out}: {exc}") from None
+        raise OrgsimError(
+            f"cannot write charts to {out}: {exc}; every run is kept in {result.db}"
+        ) from None
 
 
 def _sweep_charts(result: SweepResult) -> list[Chart]:
@@ -214,4 +216,6 @@ def _sweep_charts(result: SweepResult) -> list[Chart]:
     try:
         return sweep_charts.sweep_charts(result.spec, result.points, result.sensitivity, out)
     except OSError as exc:
-        raise OrgsimError(f"cannot write charts to {out}: {exc}") from None
+        raise OrgsimError(
+            f"cannot write charts to {out}: {exc}; every run is kept in {result.db}"
+        ) from None

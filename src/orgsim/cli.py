@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -159,21 +160,51 @@ def _add_sweep(sub: Any) -> None:
     sweep.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
+def _day(text: str) -> float:
+    """An ``events`` day option: a finite number of days, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day (a number >= 0), got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a day (a finite number >= 0), got {text!r}")
+    return value
+
+
+def _count(least: int) -> Callable[[str], int]:
+    """An integer option that must be at least ``least``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {least}, got {text!r}")
+        return value
+
+    return parse
+
+
 def _add_events(sub: Any) -> None:
     """The ``events`` sub-command's options."""
     evs = sub.add_parser("events", help="query, replay and audit a stored event log")
-    evs.add_argument("db", help="SQLite event store written by `orgsim run`")
-    evs.add_argument("--run", type=int, default=None, help="run id (default: list the runs)")
+    evs.add_argument("db", help="SQLite event store written by `orgsim run` (only read)")
+    evs.add_argument("--run", type=_count(1), default=None, help="run id (default: list the runs)")
     evs.add_argument(
         "--type", dest="types", action="append", default=[], help="event type (repeatable)"
     )
-    evs.add_argument("--from", dest="start", type=float, default=None, help="from day")
-    evs.add_argument("--to", dest="end", type=float, default=None, help="to day")
-    evs.add_argument("--limit", type=int, default=50, help="most events shown (0: all)")
+    evs.add_argument("--from", dest="start", type=_day, default=None, help="from day")
+    evs.add_argument("--to", dest="end", type=_day, default=None, help="to day")
+    evs.add_argument("--limit", type=_count(0), default=50, help="most events shown (0: all)")
     evs.add_argument(
-        "--state-at", type=float, default=None, help="replay the log to this day, show state"
+        "--state-at", type=_day, default=None, help="replay the log to this day, show state"
     )
-    evs.add_argument("--verify", action="store_true", help="recompute the log's digest")
+    evs.add_argument(
+        "--verify",
+        action="store_true",
+        help="recompute the log's digest and check the whole file (PRAGMA integrity_check)",
+    )
     evs.add_argument("--json", action="store_true", help="JSON lines instead of a table")
 
 
@@ -338,13 +369,23 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_events(args: argparse.Namespace) -> int:
     if not Path(args.db).is_file():
         raise StoreError(f"no such event store: {args.db}")
-    with EventStore(args.db) as store:
+    if args.start is not None and args.end is not None and args.start > args.end:
+        raise StoreError(f"--from {args.start:g} is after --to {args.end:g}: no event can match")
+    with EventStore(args.db, readonly=True) as store:
         if args.run is None:
             terminal.print_runs(store.runs())
             return 0
         info = store.run(args.run)
         if args.verify:
             ok = store.verify(args.run)
+            problems = store.integrity()
+            if problems:
+                more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+                raise StoreError(
+                    f"event store {args.db!r} is damaged: PRAGMA integrity_check: "
+                    f"{problems[0][:120]}{more}; run {args.run}'s own log "
+                    f"{'verified' if ok else 'does not match its digest'}"
+                )
             sys.stdout.write(
                 f"run {args.run}: {info.events} events, digest {info.digest[:16]}… "
                 f"{'verified' if ok else 'MISMATCH: the stored log was altered'}\n"

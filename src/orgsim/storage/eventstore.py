@@ -15,8 +15,14 @@ tampered with. Times are stored as REAL, so an event whose ``time`` is the integ
 ``0`` reads back as ``0.0``; the digest is taken over the stored (float) form.
 
 Errors at this boundary are :class:`~orgsim.errors.StoreError`, naming the file and
-the run; ``sqlite3`` exceptions never leave this module. Opening, pragmas and
-transactions are :mod:`orgsim.storage.sqlite`'s, shared with the results database.
+the run; ``sqlite3`` exceptions never leave this module. A damaged file is reported
+as damage, never as a crash: every read of a run first checks that the run still
+has the rows it was saved with (their number and their ``seq`` range, a cheap
+index scan), and a row that no longer decodes is named by run and ``seq``.
+:meth:`EventStore.integrity` asks SQLite to check the whole file. A store opened
+with ``readonly=True`` (what ``orgsim events`` does) creates and changes nothing.
+Opening, pragmas and transactions are :mod:`orgsim.storage.sqlite`'s, shared with
+the results database.
 """
 
 from __future__ import annotations
@@ -39,7 +45,14 @@ from orgsim.engine.state import OrgState
 from orgsim.errors import EventOrderError, SchemaVersionError, StoreError
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.provenance import utc_now
-from orgsim.storage.sqlite import Schema, open_database, store_errors, tables, transaction
+from orgsim.storage.sqlite import (
+    Schema,
+    integrity_problems,
+    open_database,
+    store_errors,
+    tables,
+    transaction,
+)
 
 __all__ = ["STORE_SCHEMA_VERSION", "EventStore", "RunInfo"]
 
@@ -140,30 +153,42 @@ class EventStore:
             state = store.replay(run_id, until=365.0)
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 5.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, timeout: float = 5.0, readonly: bool = False
+    ) -> None:
         """Open the store at ``path``, creating the file and its tables if missing.
 
         Args:
             path: The database file (``":memory:"`` for a throwaway store).
             timeout: Seconds to wait for another writer's lock before failing.
+            readonly: Only read: the file must exist and be a store; nothing is
+                created or written, not even SQLite's ``-wal``/``-shm`` files when
+                the store was closed cleanly, so a store in a read-only folder reads.
 
         Raises:
-            StoreError: The file cannot be opened or created, is not an SQLite
-                database, is some other SQLite database, or was written by a newer
-                orgsim (a newer store schema).
+            StoreError: The file cannot be opened or created, is empty, damaged, not
+                an SQLite database, is some other SQLite database, or was written by
+                a newer orgsim (a newer store schema).
         """
         self.path = os.fspath(path)
+        self.readonly = readonly
         self._conn = open_database(
             self.path,
             timeout=timeout,
             setup=self._setup,
             failure=f"cannot open event store {self.path!r}",
+            readonly=readonly,
         )
 
     def _setup(self, conn: sqlite3.Connection) -> None:
         # Strict by design: a file is this store at this version, or a new file,
         # or refused untouched (another database is never taken over).
         found = tables(conn)
+        if self.readonly and not {"meta", "runs", "events"} <= found:
+            raise StoreError(
+                f"{self.path!r} is an SQLite database but not an orgsim event store "
+                f"(tables: {', '.join(sorted(found)) or 'none'})"
+            )
         if "meta" in found:
             version = _LAYOUT.stored_version(conn)
             if version is None:
@@ -211,6 +236,11 @@ class EventStore:
         """Turn sqlite3 errors into a StoreError naming the file and the action."""
         return store_errors(f"event store {self.path!r}: cannot {doing}")
 
+    def _stored_runs(self) -> str:
+        """What a failed write kept: the runs stored before it (for error messages)."""
+        (count,) = self._conn.execute("SELECT count(*) FROM runs").fetchone()
+        return f"nothing of this run was written; the {count} run(s) stored before are kept"
+
     # ----------------------------------------------------------------- write
 
     def save(
@@ -241,7 +271,10 @@ class EventStore:
         """
         values = self._run_row(log, scenario, metadata)
         digest = hashlib.sha256()
-        with self._errors("save a run"), transaction(self._conn) as conn:
+        saving = store_errors(
+            f"event store {self.path!r}: cannot save a run", kept=self._stored_runs
+        )
+        with saving, transaction(self._conn) as conn:
             cur = conn.execute(
                 "INSERT INTO runs (scenario, scenario_hash, seed, replication, broker, events, "
                 "digest, created, orgsim_version, scenario_json, metadata_json) "
@@ -307,7 +340,7 @@ class EventStore:
         """Every stored run, oldest first."""
         with self._errors("list runs"):
             rows = self._conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY run_id")
-            return [_run_info(r) for r in rows]
+            return [_run_info(r, self.path) for r in rows]
 
     def run(self, run_id: int) -> RunInfo:
         """One stored run's provenance.
@@ -321,7 +354,7 @@ class EventStore:
             ).fetchone()
         if row is None:
             raise self._unknown(run_id)
-        return _run_info(row)
+        return _run_info(row, self.path)
 
     def scenario(self, run_id: int) -> dict[str, Any] | None:
         """The resolved scenario saved with the run, as plain data (None if not saved).
@@ -335,7 +368,12 @@ class EventStore:
             ).fetchone()
         if row is None:
             raise self._unknown(run_id)
-        return None if row[0] is None else dict(json.loads(row[0]))
+        if row[0] is None:
+            return None
+        try:
+            return dict(json.loads(row[0]))
+        except (ValueError, TypeError) as exc:
+            raise self._damaged(run_id, f"its saved scenario is not JSON ({exc})") from None
 
     def events(
         self,
@@ -381,10 +419,19 @@ class EventStore:
         self._require(run_id)
         with self._errors(f"read the events of run {run_id}"):
             rows = self._conn.execute(sql, params).fetchall()
+        return [self._decode(run_id, row) for row in rows]
+
+    def _decode(self, run_id: int, row: tuple[Any, ...]) -> Event:
+        """One stored row as its event; a row that no longer decodes is named as damage."""
         try:
-            return [decode(*row) for row in rows]
+            return decode(*row)
         except SchemaVersionError as exc:
             raise SchemaVersionError(f"{self.path!r}, run {run_id}: {exc}") from None
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            what = "is not valid JSON" if isinstance(exc, json.JSONDecodeError) else "does not fit"
+            raise self._damaged(
+                run_id, f"the payload of event seq {row[0]} ({row[2]}) {what}: {exc}"
+            ) from None
 
     def replay(self, run_id: int, until: float | None = None) -> OrgState:
         """The run's state, folded from its stored events.
@@ -403,6 +450,14 @@ class EventStore:
             return replay_log(events).state
         except EventOrderError as exc:
             raise EventOrderError(f"{self.path!r}, run {run_id}: {exc}") from None
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            # Damage that still decodes (a changed id, say) breaks the fold; a log
+            # that hashes to its digest is intact, so then it is a bug: re-raise.
+            if self.verify(run_id):
+                raise
+            raise self._damaged(
+                run_id, f"its stored log was altered and cannot be replayed ({exc})"
+            ) from None
 
     def verify(self, run_id: int) -> bool:
         """Whether the run's stored events still hash to the digest saved with them.
@@ -417,24 +472,53 @@ class EventStore:
         h = hashlib.sha256()
         count = 0
         with self._errors(f"read the events of run {run_id}"):
-            for row in self._conn.execute(
-                "SELECT seq, time, type, version, data FROM events WHERE run_id = ? ORDER BY seq",
+            # The payload as stored bytes: a byte that is no longer UTF-8 is a mismatch.
+            for seq, time, name, version, data in self._conn.execute(
+                "SELECT seq, time, type, version, CAST(data AS BLOB) FROM events "
+                "WHERE run_id = ? ORDER BY seq",
                 (run_id,),
             ):
-                h.update(_row_line(*row))
+                h.update(_row_line(seq, time, name, version, "")[:-1] + bytes(data) + b"\n")
                 count += 1
         return count == info.events and h.hexdigest() == info.digest
+
+    def integrity(self) -> list[str]:
+        """What SQLite's ``PRAGMA integrity_check`` finds wrong with the file (empty: sound).
+
+        It reads every page of the file, so it finds damage in runs nobody asked
+        for; the reads of one run check only that run. A file too damaged to be
+        checked at all gives SQLite's one reason.
+        """
+        try:
+            return integrity_problems(self._conn)
+        except sqlite3.DatabaseError as exc:
+            return [str(exc)]
 
     # --------------------------------------------------------------- helpers
 
     def _require(self, run_id: int) -> None:
+        """Check that the run exists and still has every row it was saved with."""
         with self._errors(f"read run {run_id}"):
-            row = self._conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        if row is None:
-            raise self._unknown(run_id)
+            row = self._conn.execute(
+                "SELECT events FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            if row is None:
+                raise self._unknown(run_id)
+            count, first, last = self._conn.execute(
+                "SELECT count(*), min(seq), max(seq) FROM events WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        if (count, first, last) != (row[0], 0, row[0] - 1) and not (row[0] == count == 0):
+            raise self._damaged(
+                run_id,
+                f"it was saved with {row[0]} events (seq 0 to {row[0] - 1}) but "
+                f"{count} remain (seq {first} to {last})",
+            )
 
     def _unknown(self, run_id: int) -> StoreError:
         return StoreError(f"event store {self.path!r} has no run {run_id}")
+
+    def _damaged(self, run_id: int, what: str) -> StoreError:
+        return StoreError(f"event store {self.path!r} is damaged: run {run_id}: {what}")
 
 
 def _checked_rows(
@@ -461,8 +545,14 @@ def _checked_rows(
         yield run_id, seq, time, name, version, data
 
 
-def _run_info(row: tuple[Any, ...]) -> RunInfo:
+def _run_info(row: tuple[Any, ...], path: str) -> RunInfo:
     fields = dict(zip(_RUN_FIELDS, row, strict=True))
     fields["broker"] = bool(fields["broker"])
-    fields["metadata"] = json.loads(fields.pop("metadata_json"))
-    return RunInfo(**fields)
+    try:
+        fields["metadata"] = json.loads(fields.pop("metadata_json"))
+        return RunInfo(**fields)
+    except (ValueError, TypeError) as exc:
+        raise StoreError(
+            f"event store {path!r} is damaged: run {fields['run_id']}: its provenance row "
+            f"does not read ({exc})"
+        ) from None

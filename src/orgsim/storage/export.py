@@ -8,6 +8,7 @@ pyarrow is optional and imported only when a Parquet file is asked for.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from orgsim.storage.results import RunRecord
+from orgsim.storage.sqlite import store_errors
 
 __all__ = ["IDENTITY_COLUMNS", "export_csv", "export_parquet", "table_rows"]
 
@@ -58,10 +60,15 @@ def table_rows(records: Iterable[RunRecord]) -> tuple[list[str], list[list[Any]]
 
 
 def export_csv(records: Iterable[RunRecord], path: str | Path) -> Path:
-    """Write the per-run table as CSV."""
+    """Write the per-run table as CSV.
+
+    Raises:
+        StoreError: The file cannot be written (a full disk, say); the message
+            names it and says that the runs are safe in the results database.
+    """
     header, rows = table_rows(records)
     path = Path(path)
-    with path.open("w", newline="") as fh:
+    with _writing(path, len(rows)), path.open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)
         writer.writerows(rows)
@@ -79,5 +86,22 @@ def export_parquet(records: Iterable[RunRecord], path: str | Path) -> Path | Non
     columns = {name: [row[i] for row in rows] for i, name in enumerate(header)}
     table = pa.table({k: pa.array(v) for k, v in columns.items()})
     path = Path(path)
-    pq.write_table(table, path, compression="zstd")
+    with _writing(path, len(rows)):
+        pq.write_table(table, path, compression="zstd")
     return path
+
+
+def _writing(path: Path, runs: int) -> contextlib.AbstractContextManager[None]:
+    """OS errors writing a table name it, and say that no run was lost.
+
+    The table is a copy: its runs are in the results database it was read from,
+    which an output folder keeps beside it as ``results.sqlite``.
+    """
+    db = path.parent / "results.sqlite"
+    where = str(db) if db.exists() else "the results database"
+    return store_errors(
+        f"cannot write {path}",
+        kept=lambda: (
+            f"the {runs} run(s) are kept in {where}; rerun the same command to write it again"
+        ),
+    )

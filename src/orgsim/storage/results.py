@@ -6,10 +6,19 @@ has a unique key (experiment, point, arm, replication, seed), written with
 ``INSERT OR IGNORE``, so a resumed experiment, or a task a cluster ran twice,
 never writes a duplicate. A provenance record says who made the file, how, and
 from what scenario.
+
+Every failure is a :class:`~orgsim.errors.StoreError` naming the file. A write
+that fails (a full disk, a quota, an I/O error) says what was kept: the runs
+committed before it, which a rerun of the same experiment resumes from. A damaged
+file is refused before anything is written to it (``PRAGMA quick_check`` when it
+is opened), and a stored value that no longer reads names its run and column. An
+existing empty (0-byte) file is refused, never taken for a new database: it is
+most likely a results database that lost its contents.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import sqlite3
@@ -23,7 +32,13 @@ import numpy as np
 from orgsim._version import __version__
 from orgsim.errors import ExperimentError, StoreError
 from orgsim.storage.provenance import command_line, utc_now, versions
-from orgsim.storage.sqlite import Schema, open_database, store_errors, transaction
+from orgsim.storage.sqlite import (
+    Schema,
+    integrity_problems,
+    open_database,
+    store_errors,
+    transaction,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -171,7 +186,8 @@ class ResultsDB:
         """Open (creating if needed) the database at ``path``.
 
         Raises:
-            StoreError: the file cannot be created or is not an orgsim results file.
+            StoreError: the file cannot be created, is empty, damaged, or is not an
+                orgsim results file.
         """
         self.path = Path(path)
         failure = f"cannot use results database {self.path}"
@@ -181,7 +197,13 @@ class ResultsDB:
 
     def _setup(self, conn: sqlite3.Connection) -> None:
         # Lenient by design: the tables are created in any SQLite file, and an
-        # older layout is read as it is; only a newer one is refused.
+        # older layout is read as it is; only a newer one is refused. A damaged
+        # file is refused first: writing to it could only spread the damage.
+        problems = integrity_problems(conn, limit=1, quick=True)
+        if problems:
+            raise StoreError(
+                f"results database {self.path} is damaged (PRAGMA quick_check: {problems[0][:120]})"
+            )
         _LAYOUT.create(conn)
         version = _LAYOUT.stored_version(conn)
         if version is not None and version > SCHEMA_VERSION:
@@ -211,7 +233,7 @@ class ResultsDB:
     ) -> None:
         """Write who made this experiment, with what versions, from what scenario."""
         cmd = command_line(command)
-        with transaction(self._db):
+        with self._writing("record the provenance"), transaction(self._db):
             self._db.execute(
                 "INSERT INTO provenance (created, experiment, kind, command, orgsim_version,"
                 " versions_json, scenario_hash, scenario_json, settings_json)"
@@ -231,17 +253,25 @@ class ResultsDB:
 
     def provenance(self) -> list[dict[str, Any]]:
         """Every provenance record, oldest first."""
-        cur = self._db.execute("SELECT * FROM provenance ORDER BY id")
-        names = [c[0] for c in cur.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        with self._reading("read the provenance"):
+            cur = self._db.execute("SELECT * FROM provenance ORDER BY id")
+            names = [c[0] for c in cur.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
         for row in rows:
             for key in ("versions_json", "scenario_json", "settings_json"):
-                row[key.removesuffix("_json")] = json.loads(row.pop(key))
+                row[key.removesuffix("_json")] = self._json(
+                    row.pop(key), f"provenance {row['id']}", key
+                )
         return rows
 
     def commit(self, record: RunRecord) -> bool:
-        """Store one run in its own transaction; False when it was already there."""
-        with transaction(self._db):
+        """Store one run in its own transaction; False when it was already there.
+
+        Raises:
+            StoreError: The write failed (nothing of this run is stored; the runs
+                committed before are kept, and the message says how many).
+        """
+        with self._writing(f"commit run {record.key}"), transaction(self._db):
             cur = self._db.execute(
                 "INSERT OR IGNORE INTO runs (key, experiment, scenario_hash, point, arm,"
                 " replication, seed, params_json, status, metrics_json, quarterly_json,"
@@ -280,21 +310,30 @@ class ResultsDB:
         if status is not None:
             sql += " AND status = ?"
             args += (status,)
-        return {row[0] for row in self._db.execute(sql, args)}
+        with self._reading("list the stored runs"):
+            return {row[0] for row in self._db.execute(sql, args)}
 
     def forget_failures(self, experiment: str) -> int:
         """Delete failed runs so that a resumed experiment tries them again."""
-        with transaction(self._db):
+        with self._writing("forget the failed runs"), transaction(self._db):
             cur = self._db.execute(
                 "DELETE FROM runs WHERE experiment = ? AND status != 'ok'", (experiment,)
             )
         return cur.rowcount
 
     def records(self, experiment: str | None = None) -> list[RunRecord]:
-        """Stored runs in canonical order (point, arm, replication, seed)."""
+        """Stored runs in canonical order (point, arm, replication, seed).
+
+        Raises:
+            StoreError: The file is damaged, or a stored value of a run no longer
+                reads (named by the run's key and the column).
+        """
+        # The JSON columns are read as bytes and decoded here, so that damage is
+        # named by its run and column rather than by SQLite's quote of the row.
         sql = (
-            "SELECT experiment, scenario_hash, point, arm, replication, seed, params_json,"
-            " status, metrics_json, quarterly_json, funnel_json, error, events, elapsed"
+            "SELECT key, experiment, scenario_hash, point, arm, replication, seed,"
+            " CAST(params_json AS BLOB), status, CAST(metrics_json AS BLOB),"
+            " CAST(quarterly_json AS BLOB), CAST(funnel_json AS BLOB), error, events, elapsed"
             " FROM runs"
         )
         args: tuple[Any, ...] = ()
@@ -302,29 +341,65 @@ class ResultsDB:
             sql += " WHERE experiment = ?"
             args = (experiment,)
         sql += " ORDER BY experiment, point, arm, replication, seed"
-        out = []
-        for row in self._db.execute(sql, args):
-            out.append(
-                RunRecord(
-                    experiment=row[0],
-                    scenario_hash=row[1],
-                    point=row[2],
-                    arm=row[3],
-                    replication=row[4],
-                    seed=row[5],
-                    params=json.loads(row[6]),
-                    status=row[7],
-                    metrics=_nan(json.loads(row[8] or "{}")),
-                    quarterly=_nan(json.loads(row[9] or "{}")),
-                    funnel=json.loads(row[10] or "{}"),
-                    error=row[11] or "",
-                    events=row[12] or 0,
-                    elapsed=row[13] or 0.0,
-                )
+        with self._reading("read the stored runs"):
+            rows = self._db.execute(sql, args).fetchall()
+        return [self._record(row) for row in rows]
+
+    def _record(self, row: tuple[Any, ...]) -> RunRecord:
+        key = row[0]
+
+        def column(i: int, name: str) -> Any:
+            return self._json(row[i] if row[i] is not None else b"{}", f"run {key}", name)
+
+        try:
+            return RunRecord(
+                experiment=row[1],
+                scenario_hash=row[2],
+                point=row[3],
+                arm=row[4],
+                replication=row[5],
+                seed=row[6],
+                params=column(7, "params_json"),
+                status=row[8],
+                metrics=_nan(column(9, "metrics_json")),
+                quarterly=_nan(column(10, "quarterly_json")),
+                funnel=column(11, "funnel_json"),
+                error=row[12] or "",
+                events=row[13] or 0,
+                elapsed=row[14] or 0.0,
             )
-        return out
+        except (TypeError, ValueError) as exc:
+            raise StoreError(
+                f"results database {self.path} is damaged: run {key} does not read ({exc})"
+            ) from None
 
     def log(self, key: str) -> list[list[Any]] | None:
         """The kept event rows of one run, if the experiment kept them."""
-        row = self._db.execute("SELECT events_json FROM logs WHERE key = ?", (key,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        with self._reading(f"read the kept log of run {key}"):
+            row = self._db.execute(
+                "SELECT CAST(events_json AS BLOB) FROM logs WHERE key = ?", (key,)
+            ).fetchone()
+        return None if row is None else self._json(row[0], f"run {key}", "logs.events_json")
+
+    # --------------------------------------------------------------- helpers
+
+    def _json(self, value: str | bytes, whose: str, column: str) -> Any:
+        """A stored JSON value; damage is a StoreError naming the run and the column."""
+        try:
+            return json.loads(value)
+        except UnicodeDecodeError:
+            what = "holds invalid UTF-8"
+        except ValueError as exc:
+            what = f"is not valid JSON ({exc})"
+        raise StoreError(f"results database {self.path} is damaged: {whose}: {column} {what}")
+
+    def _reading(self, doing: str) -> contextlib.AbstractContextManager[None]:
+        return store_errors(f"results database {self.path}: cannot {doing}")
+
+    def _writing(self, doing: str) -> contextlib.AbstractContextManager[None]:
+        return store_errors(f"results database {self.path}: cannot {doing}", kept=self._kept)
+
+    def _kept(self) -> str:
+        """What a failed write kept: the committed runs, which a rerun resumes from."""
+        (count,) = self._db.execute("SELECT count(*) FROM runs").fetchone()
+        return f"the {count} run(s) committed before are kept (free space, then rerun to resume)"

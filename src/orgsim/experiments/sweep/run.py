@@ -59,6 +59,7 @@ from orgsim.experiments.sweep.design import (
 from orgsim.experiments.sweep.spec import SweepSpec, load_sweep, parse_sweep
 from orgsim.storage.export import export_csv, export_parquet
 from orgsim.storage.results import ResultsDB, RunRecord, check_out_dir
+from orgsim.storage.sqlite import store_errors
 
 logger = logging.getLogger(__name__)
 
@@ -256,7 +257,14 @@ def _export(records: Sequence[RunRecord], rows: Sequence[dict[str, Any]], out: P
     header: list[str] = []
     for row in rows:
         header += [k for k in row if k not in header]
-    with (out / "points.csv").open("w", newline="") as fh:
+
+    def kept() -> str:  # a full disk: the runs are safe, the tables can be made again
+        return f"every run is kept in {out / 'results.sqlite'}; rerun with --resume"
+
+    with (
+        store_errors(f"cannot write {out / 'points.csv'}", kept=kept),
+        (out / "points.csv").open("w", newline="") as fh,
+    ):
         writer = csv.writer(fh)
         writer.writerow(header)
         for row in rows:
@@ -268,7 +276,8 @@ def _export(records: Sequence[RunRecord], rows: Sequence[dict[str, Any]], out: P
         return
     columns = {k: [_cell(row.get(k)) for row in rows] for k in header}
     table = pa.table({k: pa.array(v) for k, v in columns.items()})
-    pq.write_table(table, out / "points.parquet", compression="zstd")
+    with store_errors(f"cannot write {out / 'points.parquet'}", kept=kept):
+        pq.write_table(table, out / "points.parquet", compression="zstd")
 
 
 def _cell(value: Any) -> Any:

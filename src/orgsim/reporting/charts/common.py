@@ -174,8 +174,17 @@ def save(fig: Figure, out_dir: PathLike, name: str) -> tuple[Path, ...]:
     out.mkdir(parents=True, exist_ok=True)
     png, svg = out / f"{name}.png", out / f"{name}.svg"
     # Provenance in the files themselves; no date, so the same data gives the same bytes.
-    fig.savefig(png, dpi=150, facecolor="white", metadata={"Software": f"orgsim {__version__}"})
-    fig.savefig(svg, facecolor="white", metadata={"Date": None, "Creator": f"orgsim {__version__}"})
+    options: tuple[tuple[Path, dict[str, Any]], ...] = (
+        (png, {"dpi": 150, "metadata": {"Software": f"orgsim {__version__}"}}),
+        (svg, {"metadata": {"Date": None, "Creator": f"orgsim {__version__}"}}),
+    )
+    for path, kwargs in options:
+        try:
+            fig.savefig(path, facecolor="white", **kwargs)
+        except OSError as exc:  # a full disk: say which file (a failed write names none)
+            if exc.filename is None:
+                exc.filename = str(path)
+            raise
     return (png, svg)
 
 
