@@ -23,7 +23,7 @@ from typing import Any
 from orgsim import api
 from orgsim._version import __version__
 from orgsim.engine.events import payload
-from orgsim.errors import ExperimentError, OrgsimError, StoreError
+from orgsim.errors import ExperimentError, OrgsimError, StoreError, printable
 from orgsim.experiments import runner
 from orgsim.experiments.sweep.spec import load_sweep
 from orgsim.reporting import terminal
@@ -43,7 +43,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors in orgsim's one-line style, exit 2."""
 
     def error(self, message: str) -> Any:
-        sys.stderr.write(f"orgsim: error: {message} (see `{self.prog} --help`)\n")
+        sys.stderr.write(f"orgsim: error: {printable(message)} (see `{self.prog} --help`)\n")
         raise SystemExit(EXIT_USAGE)
 
 

@@ -13,8 +13,28 @@ from collections.abc import Iterable
 import attrs
 
 
+def printable(text: str) -> str:
+    """``text`` with every non-printable character escaped as ``repr`` escapes it.
+
+    A newline becomes the two characters backslash and ``n``. Messages quote what
+    the user gave (a file name, a ``--set``, a key), and a newline or a terminal
+    control character in it would break the one line an error is, or garble the
+    terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class OrgsimError(Exception):
-    """Base class of every error orgsim raises on purpose."""
+    """Base class of every error orgsim raises on purpose.
+
+    Its text is one printable line, whatever user input it quotes (see
+    :func:`printable`).
+    """
+
+    def __str__(self) -> str:
+        return printable(super().__str__())
 
 
 @attrs.frozen
@@ -44,13 +64,18 @@ class ScenarioError(OrgsimError, ValueError):
     def __init__(self, problems: Iterable[Problem], *, source: str = "") -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.source = source
-        head = f"{source}: " if source else ""
+        head = f"{printable(source)}: " if source else ""
         if len(self.problems) == 1:
-            text = f"{head}{self.problems[0]}"
+            text = f"{head}{printable(str(self.problems[0]))}"
         else:
-            lines = "\n".join(f"  - {p}" for p in self.problems)
+            lines = "\n".join(f"  - {printable(str(p))}" for p in self.problems)
             text = f"{head}{len(self.problems)} problems:\n{lines}"
         super().__init__(text)
+
+    def __str__(self) -> str:
+        # One line per problem: each piece was made printable above, the line
+        # breaks between them are the message's own.
+        return Exception.__str__(self)
 
 
 class EventOrderError(OrgsimError, ValueError):

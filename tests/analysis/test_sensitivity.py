@@ -78,7 +78,7 @@ def _sobol_sweep(design: str, points: int) -> dict[str, Any]:
         "base": "startup",
         "design": design,
         "points": points,
-        "replications": 1,
+        "replications": 2,
         "seed": 4,
         "metrics": ["value_shipped"],
         "overrides": {"horizon": 150.0},

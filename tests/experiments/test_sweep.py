@@ -210,7 +210,10 @@ def test_more_refusals() -> None:
     assert problems(base(design="grd")) == [
         "design: must be one of grid, lhs, sobol, morris; got 'grd' (did you mean 'grid'?)"
     ]
-    assert problems(base(replications=0)) == ["replications: must be >= 1, got 0"]
+    assert problems(base(replications=1)) == [
+        "replications: must be >= 2, got 1 "
+        "(a confidence interval needs at least two, as with compare --runs)"
+    ]
     both = base(parameters=[{"path": "scale", "levels": [1.0], "low": 1.0, "high": 2.0}])
     assert problems(both) == ["parameters.0: give either levels or low/high, not both"]
     assert problems(base(parameters=[{"path": "scale", "levels": [0.0, 1.0]}])) == [
@@ -448,7 +451,7 @@ def test_an_existing_sweep_needs_resume(
 
 
 def test_another_sweep_in_the_same_folder_is_refused(small_result: Any, tmp_path: Path) -> None:
-    other = parse_sweep(base(replications=1))
+    other = parse_sweep(base(replications=3))
     with pytest.raises(ExperimentError, match="another experiment"):
         sweep(other, executor="serial", out=small_result.out, resume=True)
 

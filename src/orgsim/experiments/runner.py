@@ -25,7 +25,7 @@ from orgsim.metrics.projections import metrics
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.loading import load_scenario, parse_scenario
 from orgsim.scenario.paths import apply_overrides
-from orgsim.scenario.schema import Scenario
+from orgsim.scenario.schema import MAX_SEED, Scenario
 from orgsim.storage.eventstore import EventStore
 from orgsim.storage.results import versions
 
@@ -74,9 +74,18 @@ def resolve(scenario: Scenario | str | os.PathLike[str], overrides: Sequence[str
 
 
 def check_seed(seed: object) -> int:
-    """A root seed must be a non-negative integer (numpy's SeedSequence says so)."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ExperimentError(f"--seed must be an integer >= 0, got {seed!r}")
+    """A root seed must be an integer from 0 to :data:`~orgsim.scenario.schema.MAX_SEED`.
+
+    numpy's SeedSequence takes no negative seed, and every store keeps the seed in
+    an SQLite INTEGER (64-bit signed): a larger one would fail only once the first
+    run is written, after the output folder and its provenance already exist.
+    Callers check it before they write anything.
+
+    Raises:
+        ExperimentError: The seed is not such an integer.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ExperimentError(f"--seed must be an integer from 0 to {MAX_SEED}, got {seed!r}")
     return seed
 
 

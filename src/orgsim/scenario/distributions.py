@@ -55,9 +55,13 @@ class Dist:
         # The numpy call's parameters, computed once for the hot path. Kept in the
         # instance dict (the class is not slotted) so they are no attrs field: not
         # a scenario key, not hashed, not compared.
+        # Only valid parameters are turned into numpy's: the validation walk builds
+        # the object before it reports out-of-range ones (a negative lognormal mean
+        # has no logarithm), so anything else must build quietly and be refused there.
         a = b = 0.0
         fixed = False
-        if self.mean and self.cv:
+        if _positive(self.mean) and _positive(self.cv):
+            assert self.mean is not None and self.cv is not None
             cv2 = self.cv * self.cv
             if cv2 == 0.0:
                 fixed = True  # a cv so small its square underflows: the mean itself
@@ -126,6 +130,11 @@ class Dist:
         if kind == "lognormal":
             return float(rng.lognormal(self._a, self._b))
         return float(rng.gamma(self._a, self._b))
+
+
+def _positive(value: float | None) -> bool:
+    """Whether a parameter is set, finite and above 0 (NaN is not)."""
+    return value is not None and 0.0 < value < math.inf
 
 
 def exponential(mean: float) -> Dist:

@@ -8,6 +8,7 @@ directory.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import tomllib
@@ -47,8 +48,16 @@ def toml_position(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int, int, st
     return 1, 1, message
 
 
-def read_toml(file: Path) -> dict[str, Any]:
+def read_toml(file: Path, *, what: str = "scenario") -> dict[str, Any]:
     """The parsed contents of a TOML file.
+
+    A UTF-8 byte-order mark, which some Windows editors write, is skipped: TOML
+    forbids it, but the text is otherwise valid and the user meant nothing by it.
+
+    Args:
+        file: The file to read.
+        what: What kind of file it should be (``scenario``, ``sweep``), for the
+            messages about a missing file or a directory.
 
     Raises:
         ScenarioError: The file is missing, unreadable, not UTF-8, or not valid
@@ -58,16 +67,21 @@ def read_toml(file: Path) -> dict[str, Any]:
     try:
         raw = file.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError([Problem("", f"no such scenario file: {source}")]) from None
+        raise ScenarioError([Problem("", f"no such {what} file: {source}")]) from None
     except IsADirectoryError:
         raise ScenarioError(
-            [Problem("", "is a directory, not a scenario file")], source=source
+            [Problem("", f"is a directory, not a {what} file")], source=source
         ) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ScenarioError([Problem("", f"cannot read: {reason}")], source=source) from None
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        problem = Problem(
+            "", "is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8"
+        )
+        raise ScenarioError([problem], source=source)
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problem = Problem("", f"not UTF-8 text (bad byte at offset {exc.start})")
         raise ScenarioError([problem], source=source) from None

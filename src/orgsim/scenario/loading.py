@@ -410,7 +410,14 @@ def _parse(data: object, source: str, overrides: Sequence[str]) -> Scenario:
         data = apply_overrides(data, overrides, defaults=defaults)
     walk = _Walk()
     tree = walk.table(Scenario, data, defaults, "")
-    scenario = structure(tree, Scenario)
+    try:
+        scenario = structure(tree, Scenario)
+    except Exception:
+        # A class refused a value the walk has already reported: report the walk's
+        # problems, which name the path; with none, the caller's catch-all logs a gap.
+        if walk.problems:
+            raise ScenarioError(walk.problems, source=source) from None
+        raise
     walk.run_checks(scenario)
     if walk.problems:
         raise ScenarioError(walk.problems, source=source)

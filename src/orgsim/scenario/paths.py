@@ -25,6 +25,7 @@ __all__ = [
     "apply_overrides",
     "dotted",
     "get_path",
+    "is_index",
     "join",
     "leaves",
     "lookup",
@@ -55,6 +56,15 @@ def dotted(keys: Sequence[str | int]) -> str:
     return ".".join(map(str, keys))
 
 
+def is_index(part: str) -> bool:
+    """Whether a part of a dotted path is an array index: ASCII digits only.
+
+    ``str.isdigit`` is not enough: it is true of ``"²"`` and other digits that
+    ``int()`` cannot read.
+    """
+    return part.isascii() and part.isdigit()
+
+
 def _step(node: Any, key: str | int) -> Any:
     """One step down a tree: a table's entry, an array's item (int key), or MISSING."""
     if isinstance(node, Mapping):
@@ -78,13 +88,12 @@ def get_path(tree: Any, path: str) -> Any:
     """The value at a dotted path, or raise KeyError.
 
     Raises:
-        KeyError: Nothing is there.
-        ValueError: A part that indexes an array is a digit but not a number
-            (``"²"``).
+        KeyError: Nothing is there (also under an array, for a part that is no
+            index, such as ``"²"``).
     """
     node = tree
     for part in path.split("."):
-        key: str | int = int(part) if isinstance(node, list) and part.isdigit() else part
+        key: str | int = int(part) if isinstance(node, list) and is_index(part) else part
         node = _step(node, key)
         if node is MISSING:
             raise KeyError(path)
@@ -223,7 +232,7 @@ def _key(node: dict[str, Any] | list[Any], part: str, walked: Sequence[str | int
     """The key ``part`` stands for in ``node``: an index (up to one past the end) in an array."""
     if not isinstance(node, list):
         return part
-    if not part.isdigit():
+    if not is_index(part):
         raise _OverrideError(f"'{dotted(walked)}' is an array; {part!r} is not an index")
     index = int(part)
     if index > len(node):

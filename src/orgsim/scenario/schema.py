@@ -30,6 +30,9 @@ from orgsim.scenario.distributions import (
     uniform,
 )
 
+MAX_SEED = 2**63 - 1
+"""The largest root seed: runs are stored with their seed, and SQLite's INTEGER is 64-bit signed."""
+
 
 def param(default: Any, doc: str = "", **limits: Any) -> Any:
     """An attrs field with a default, a docstring and range metadata."""
@@ -405,7 +408,7 @@ class Scenario:
     name: str = param("midsize", "scenario name")
     description: str = param("A ~500-person software company with four products.", "one line")
     horizon: float = param(1095.0, "simulated days (3 years)", gt=0.0, le=36_500.0)
-    seed: int = param(1, "root seed (the command line's --seed wins)", ge=0)
+    seed: int = param(1, "root seed (the command line's --seed wins)", ge=0, le=MAX_SEED)
     departments: dict[str, Department] = param(_default_departments(), "departments")
     delivery: Delivery = param(Delivery(), "products and the delivery flow")
     budget: Budget = param(Budget(), "quarterly budget cycle")
@@ -489,6 +492,7 @@ def _unknown_department(name: str, active: tuple[str, ...]) -> str:
 
 
 __all__ = [
+    "MAX_SEED",
     "Broker",
     "Budget",
     "Ceo",

@@ -38,16 +38,39 @@ class Check:
         """Record one problem at a dotted path of the sweep file."""
         self.problems.append(Problem(path, message))
 
-    def integer(self, data: Mapping[str, Any], key: str, path: str, default: Any, ge: int) -> Any:
-        """An integer of at least ``ge``, or ``default`` when absent or not an integer."""
+    def integer(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        path: str,
+        default: Any,
+        ge: int,
+        *,
+        le: int | None = None,
+        why: str = "",
+    ) -> Any:
+        """An integer from ``ge`` to ``le``, or ``default`` when absent or not an integer.
+
+        Args:
+            data: The table holding the value.
+            key: Its key in ``data``.
+            path: Its dotted path in the file, for the message.
+            default: The value to go on with when it is absent or not an integer.
+            ge: The least value allowed.
+            le: The greatest value allowed, if any.
+            why: Why the limits are what they are, added to a broken limit's
+                message when the reason is not obvious (``a confidence interval
+                needs at least two``).
+        """
         value = data.get(key, default)
         if key not in data:
             return value
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             self.add(path, expected("an integer", value))
             return default
-        for message in limit_problems({"ge": ge}, int(value), str(value)):
-            self.add(path, message)
+        limits = {"ge": ge} if le is None else {"ge": ge, "le": le}
+        for message in limit_problems(limits, int(value), str(value)):
+            self.add(path, f"{message} ({why})" if why else message)
         return int(value)
 
     def number(self, value: Any, path: str) -> float | None:

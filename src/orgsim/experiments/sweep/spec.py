@@ -40,7 +40,7 @@ from orgsim.scenario.files import locate_sweep, read_toml
 from orgsim.scenario.loading import load_scenario, parse_scenario
 from orgsim.scenario.paths import MISSING, get_path, leaves, set_path
 from orgsim.scenario.problems import expected, unknown, unknown_key
-from orgsim.scenario.schema import Scenario
+from orgsim.scenario.schema import MAX_SEED, Scenario
 
 __all__ = [
     "CRN",
@@ -57,6 +57,8 @@ logger = logging.getLogger(__name__)
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 CRN = ("design", "point")
 DEFAULT_METRICS = ("net_value", "value_shipped", "lead_time_p50", "conflicts_open_end")
+
+_REPLICATIONS_WHY = "a confidence interval needs at least two, as with compare --runs"
 
 _TOP_KEYS = (
     "name",
@@ -235,7 +237,7 @@ def _parse_sweep(data: object, source: str, base_dir: Path | None) -> SweepSpec:
     name = _name(c, data, source)
     description = c.string(data, "description", "description", "")
     design = c.choice(data, "design", "design", "grid", DESIGNS)
-    replications = c.integer(data, "replications", "replications", 10, ge=1)
+    replications = c.integer(data, "replications", "replications", 10, ge=2, why=_REPLICATIONS_WHY)
     paired = c.boolean(data, "paired", "paired", True)
     crn = c.choice(data, "crn", "crn", "design", CRN)
     morris_levels = c.integer(data, "morris_levels", "morris_levels", 4, ge=2)
@@ -244,7 +246,8 @@ def _parse_sweep(data: object, source: str, base_dir: Path | None) -> SweepSpec:
     points = _points(c, data, design)
     metrics = _metrics(c, data)
     base, scenario = _base(c, data, base_dir)
-    seed = c.integer(data, "seed", "seed", scenario.seed if scenario is not None else 1, ge=0)
+    default_seed = scenario.seed if scenario is not None else 1
+    seed = c.integer(data, "seed", "seed", default_seed, ge=0, le=MAX_SEED)
 
     base_tree = unstructure(scenario) if scenario is not None else None
     overrides, fixed_scale, tree = _overrides(c, data, base_tree)
@@ -331,13 +334,20 @@ def _base(c: Check, data: Mapping[str, Any], base_dir: Path | None) -> tuple[str
     if "base" not in data:
         c.add("base", "missing: name the base scenario (a file relative to the sweep, or midsize)")
         return "", None
+    if isinstance(data["base"], str) and not data["base"].strip():
+        c.add("base", "empty: name the base scenario (a file relative to the sweep, or midsize)")
+        return "", None
     base = c.string(data, "base", "base", "")
     if not base:
         return base, None
     try:
         return base, _resolve_base(base, base_dir)
     except ScenarioError as exc:
-        c.add("base", str(exc).replace("\n", " "))
+        # Each of the base's problems under "base", prefixed with the base file
+        # (when it has one), not its whole message: that would repeat the path.
+        head = f"{exc.source}: " if exc.source else ""
+        for problem in exc.problems:
+            c.add("base", f"{head}{problem}")
         return base, None
 
 
@@ -347,7 +357,7 @@ def _resolve_base(base: str, base_dir: Path | None) -> Scenario:
         candidate = base_dir / base
         if not candidate.exists():
             raise ScenarioError(
-                [Problem("base", f"no such scenario file: {candidate} (relative to the sweep)")]
+                [Problem("", f"no such scenario file: {candidate} (relative to the sweep)")]
             )
         return load_scenario(candidate)
     return load_scenario(base)
@@ -421,7 +431,7 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
             invalid; all problems are reported together with dotted paths.
     """
     file = locate_sweep(path)
-    data = read_toml(file)
+    data = read_toml(file, what="sweep")
     return parse_sweep(data, source=str(file), base_dir=file.resolve().parent)
 
 
