@@ -46,7 +46,7 @@ from orgsim.scenario.convert import unstructure
 from orgsim.scenario.paths import leaves
 from orgsim.scenario.schema import Scenario
 
-EXIT_CODES = {0, 1, 2}
+EXIT_CODES = {0, 1, 2, 3}  # 3: compare --precision missed at the cap
 """What a command may end with: ok, runs failed (never an internal error here), bad input."""
 
 FORBIDDEN = ("internal error", "Traceback", "cannot read the scenario")
