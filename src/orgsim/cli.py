@@ -2,8 +2,9 @@
 
 Each sub-command parses its options, makes one library call, and prints. Every
 error orgsim raises on purpose (:class:`~orgsim.errors.OrgsimError`) becomes one
-readable line on stderr and exit status 2; an interrupt exits 130 after whatever
-was already committed has been kept.
+readable line on stderr and exit status 2; an interrupt exits 130 (Ctrl-C) or
+143 (SIGTERM to ``compare`` or ``sweep``) after whatever was already committed has
+been kept.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ logger = logging.getLogger("orgsim")
 
 EXIT_USAGE = 2
 EXIT_IMPRECISE = 3  # compare --precision: the target was not reached within --max-runs
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports Ctrl-C
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143
 
 
 class _Parser(argparse.ArgumentParser):
@@ -224,9 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OrgsimError as exc:
         sys.stderr.write(f"orgsim: error: {exc}\n")
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         sys.stderr.write("orgsim: interrupted; everything already committed is kept\n")
-        return 130
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
     except Exception as exc:
@@ -259,7 +262,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    with terminal.progress_bar(args.runs * 2, enabled=not args.json) as tick:
+    with _sigterm_interrupts(), terminal.progress_bar(args.runs * 2, enabled=not args.json) as tick:
         result = api.compare(
             args.scenario,
             runs=args.runs,
@@ -293,21 +296,29 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return status or EXIT_IMPRECISE
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, unwinding like Ctrl-C; ``main`` exits 143 for it instead of 130."""
+
+
 @contextmanager
 def _sigterm_interrupts() -> Iterator[None]:
-    """While a sweep runs, SIGTERM unwinds like Ctrl-C.
+    """While a comparison or a sweep runs, SIGTERM unwinds like Ctrl-C.
 
-    The executor shuts down and the database closes with every committed run.
-    Forked workers inherit the handler: in them it just dies of the signal.
+    The executor kills its workers and the database closes with every committed
+    run; ``main`` prints the interrupt line and exits 143. The handler works once:
+    a second SIGTERM (the caller lost patience with the clean-up) kills at once,
+    and the workers die with this process (see ``executors.die_with_parent``).
+    A process forked before its own set-up inherits the handler: in it the signal
+    just kills.
     """
     owner = os.getpid()
 
     def terminate(signum: int, _frame: Any) -> None:
+        signal.signal(signum, signal.SIG_DFL)
         if os.getpid() != owner:
-            signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
-        raise KeyboardInterrupt
+        raise Terminated
 
     previous = signal.signal(signal.SIGTERM, terminate)
     try:

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
+import threading
 import traceback
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
 from orgsim.errors import ExperimentError
@@ -46,7 +48,7 @@ def run_on_dask(
     scheduler: str | None = None,
     jobs: int | None = None,
     timeout: float = 20.0,
-) -> Iterator[list[RunRecord]]:
+) -> Generator[list[RunRecord], None, None]:
     """Run chunks of tasks on Dask, yielding each chunk's records as it finishes.
 
     Args:
@@ -78,17 +80,44 @@ def run_on_dask(
 
 
 @contextlib.contextmanager
-def _quiet_dask() -> Iterator[None]:
+def _quiet_dask(threshold: int = logging.WARNING) -> Iterator[None]:
     """Dask logs its start and stop at INFO; keep them out unless orgsim is verbose."""
     loud = logging.getLogger("orgsim").getEffectiveLevel() < logging.WARNING
     log = logging.getLogger("distributed")
     level = log.level
     if not loud:
-        log.setLevel(logging.WARNING)
+        log.setLevel(threshold)
     try:
         yield
     finally:
         log.setLevel(level)
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while a LocalCluster starts, then deliver them.
+
+    Interrupted half-way, ``LocalCluster()`` leaves no object to close: Dask's own
+    exit hook then closes it with tracebacks on stderr. Held until the cluster
+    exists, the interrupt arrives where the ``finally`` of :func:`_run` closes it
+    (start-up takes a second or two). Only the main thread handles signals.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+
+    def hold(signum: int, _frame: Any) -> None:
+        held.append(signum)
+
+    previous = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        for caught in dict.fromkeys(held):
+            signal.raise_signal(caught)
 
 
 def _run(
@@ -99,26 +128,28 @@ def _run(
     Client: Any,  # the classes, passed in to keep dask imported lazily
     LocalCluster: Any,
     as_completed: Any,
-) -> Iterator[list[RunRecord]]:
-    cluster = None
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout=f"{timeout}s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ExperimentError(
-                f"cannot reach the Dask scheduler at {scheduler}: {exc}"
-            ) from None
-    else:
-        cluster = LocalCluster(
-            n_workers=jobs or default_jobs(),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
-        client = Client(cluster)
+) -> Generator[list[RunRecord], None, None]:
+    cluster = client = None
     futures = []
+    finished = False
     try:
+        if scheduler:
+            try:
+                client = Client(scheduler, timeout=f"{timeout}s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise ExperimentError(
+                    f"cannot reach the Dask scheduler at {scheduler}: {exc}"
+                ) from None
+        else:
+            with _interrupts_deferred():
+                cluster = LocalCluster(
+                    n_workers=jobs or default_jobs(),
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+                client = Client(cluster)
         logger.info("dask: %d chunks on %s", len(chunks), scheduler or "a LocalCluster")
         run = uuid.uuid4().hex[:8]
         keys = [f"orgsim-{run}-{i}" for i in range(len(chunks))]
@@ -136,10 +167,16 @@ def _run(
                 records = _failed(by_key[future.key], reason)
             future.release()
             yield records
+        finished = True
     finally:
-        pending = [f for f in futures if not f.done()]
-        if pending:
-            client.cancel(pending)
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        # Stopped early (Ctrl-C, SIGTERM, an error): the LocalCluster's workers are
+        # asked to stop, and killed by their nanny after ~4 s if a run keeps them
+        # busy; its warnings about that are expected here, so they stay quiet.
+        with _quiet_dask(logging.WARNING if finished else logging.CRITICAL):
+            pending = [f for f in futures if not f.done()]
+            if pending and client is not None:
+                client.cancel(pending)
+            if client is not None:
+                client.close()
+            if cluster is not None:
+                cluster.close()

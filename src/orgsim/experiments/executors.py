@@ -3,12 +3,27 @@
 Results do not depend on the executor, the number of workers or the completion
 order: each run's randomness depends only on its own (seed, replication), and
 records come back in the order of the tasks.
+
+No worker outlives the process that started it. Each local worker asks the
+kernel to kill it when its parent dies (Linux ``PR_SET_PDEATHSIG``; elsewhere a
+watchdog thread notices the parent is gone), so even ``kill -9`` of the parent
+leaves no orphan holding the caller's pipes; and when the parent stops early
+(Ctrl-C, SIGTERM, an error) it kills its workers rather than wait for their
+runs, which it would not commit anyway.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import logging
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -17,7 +32,12 @@ from orgsim.experiments.cluster import run_on_dask
 from orgsim.experiments.tasks import Task, default_jobs, execute_batch
 from orgsim.storage.results import RunRecord
 
+logger = logging.getLogger(__name__)
+
 EXECUTORS = ("serial", "local", "dask")
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+WATCHDOG_INTERVAL = 0.25  # seconds between a worker's checks that its parent lives
 
 
 def run_tasks(
@@ -59,19 +79,95 @@ def run_tasks(
         for chunk in chunks:
             deliver(execute_batch(chunk))
     elif executor == "local":
-        for records in _local(chunks, jobs or default_jobs()):
-            deliver(records)
+        with contextlib.closing(_local(chunks, jobs or default_jobs())) as results:
+            for records in results:
+                deliver(records)
     else:
-        for records in run_on_dask(chunks, scheduler=scheduler, jobs=jobs):
-            deliver(records)
+        # closing(): an interrupt in on_record must shut the cluster down now, not
+        # whenever the suspended generator happens to be collected
+        with contextlib.closing(run_on_dask(chunks, scheduler=scheduler, jobs=jobs)) as results:
+            for records in results:
+                deliver(records)
     return [by_key[t.key] for t in tasks if t.key in by_key]
 
 
-def _local(chunks: list[list[Task]], jobs: int) -> Iterator[list[RunRecord]]:
-    """Run chunks on a pool of local processes, yielding results as they finish."""
+def die_with_parent(parent: int) -> None:
+    """Make this worker process die as soon as its parent ``parent`` does.
+
+    Called first thing in every local worker (the pool's initializer). On Linux
+    the kernel sends the worker SIGKILL when its parent dies, however it dies
+    (``kill -9`` included); the parent may have died before the request was made,
+    so its pid is checked right after. Where ``prctl`` is missing, a daemon thread
+    polls ``os.getppid()`` instead (a worker whose parent died is reparented).
+
+    The worker also stops handling the signals its parent handles: Ctrl-C in a
+    terminal reaches the whole process group, and the parent, not each worker,
+    decides what an interrupt means (it kills the workers); SIGTERM kills a
+    worker at once rather than run a handler inherited through ``fork``.
+
+    Args:
+        parent: The pid of the process that started the pool.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if not _parent_death_signal(signal.SIGKILL):
+        threading.Thread(
+            target=_watch_parent, args=(parent,), name="orgsim-watchdog", daemon=True
+        ).start()
+    if os.getppid() != parent:  # it died before we asked
+        os._exit(1)
+
+
+def _parent_death_signal(signum: int) -> bool:
+    """Ask Linux to send ``signum`` to this process when its parent dies."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit this process the moment it is no longer the child of ``parent``."""
+    while os.getppid() == parent:
+        time.sleep(WATCHDOG_INTERVAL)
+    os._exit(1)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's worker processes now, whatever they are running.
+
+    ``shutdown(cancel_futures=True)`` only cancels what has not started; the runs
+    in progress would go on (for hours, with a large scenario) before the pool
+    let go. Python 3.14 has ``kill_workers``; before it the pool keeps its
+    processes in ``_processes``, which 3.11 to 3.14 all have.
+    """
+    kill = getattr(pool, "kill_workers", None)
+    if kill is not None:
+        kill()
+        return
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.kill()
+
+
+def _local(chunks: list[list[Task]], jobs: int) -> Generator[list[RunRecord], None, None]:
+    """Run chunks on a pool of local processes, yielding results as they finish.
+
+    On any early exit (an interrupt, an error, the caller closing the generator)
+    the workers are killed before the pool shuts down, so nothing keeps running.
+    """
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
-    pool = ProcessPoolExecutor(max_workers=min(jobs, max(1, len(chunks))), mp_context=ctx)
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, max(1, len(chunks))),
+        mp_context=ctx,
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    )
+    finished = False
     try:
         pending = {pool.submit(execute_batch, chunk) for chunk in chunks}
         while pending:
@@ -86,5 +182,9 @@ def _local(chunks: list[list[Task]], jobs: int) -> Iterator[list[RunRecord]]:
                         "--resume) to go on"
                     ) from None
                 yield records
+        finished = True
     finally:
+        if not finished:
+            logger.debug("stopping the local workers early")
+            _kill_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
