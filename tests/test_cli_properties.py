@@ -300,36 +300,6 @@ def assert_clean(argv: list[str], rc: int, err: str) -> None:
         assert all(line.startswith("  - ") for line in lines[1:] if "usage" not in err), err
 
 
-# Internal errors these tests find in code other engineers of issue 9 own (defect 10:
-# `orgsim events` flags). Each is reported; the integrator deletes its entry once
-# the fix is merged, and the strict xfail below says so by failing when it passes.
-KNOWN_ELSEWHERE = {
-    ("events", "--from", "nan"): "defect 10: internal error ValueError (start ... NaN)",
-    ("events", "--to", "nan"): "defect 10: internal error ValueError (end ... NaN)",
-    ("events", "--state-at", "nan"): "defect 10: internal error ValueError (end ... NaN)",
-    ("events", "--run", str(2**63)): "events --run: OverflowError (SQLite INTEGER)",
-    ("events", "--run", str(-(2**63) - 1)): "events --run: OverflowError (SQLite INTEGER)",
-    ("events", "--run", str(10**30)): "events --run: OverflowError (SQLite INTEGER)",
-}
-
-
-def known_elsewhere(argv: list[str]) -> str | None:
-    """The known defect owned elsewhere that ``argv`` meets, if any."""
-    if not argv or argv[0] != "events":
-        return None
-    for (_, flag, value), defect in KNOWN_ELSEWHERE.items():
-        for i, word in enumerate(argv[:-1]):
-            if word == flag and argv[i + 1].strip().lower() in (value, f"+{value}"):
-                return defect
-    if "--run" in argv:  # any out-of-range run id: int() reads "1_000..." and " 9... " too
-        for i, word in enumerate(argv[:-1]):
-            if word == "--run":
-                with contextlib.suppress(ValueError):
-                    if not -(2**63) <= int(argv[i + 1]) < 2**63:
-                        return "events --run: OverflowError (SQLite INTEGER)"
-    return None
-
-
 @pytest.mark.slow
 @settings(
     max_examples=120,
@@ -340,8 +310,6 @@ def known_elsewhere(argv: list[str]) -> str | None:
 def test_generated_command_lines_end_cleanly(store: Path, argv: list[str]) -> None:
     with example_folder(store):
         rc, err = run_cli(argv)
-    if "internal error" in err and known_elsewhere(argv):
-        return  # reported, owned elsewhere: see KNOWN_ELSEWHERE
     assert_clean(argv, rc, err)
 
 
@@ -350,14 +318,11 @@ def _edge_cases() -> list[Any]:
     cases = []
     for command, words in VALID_COMMANDS.items():
         for action in SUBCOMMANDS[command]:
-            if not action.option_strings or action.type not in (int, float):
-                continue
+            if not action.option_strings or action.type in (None, str):
+                continue  # numbers: int, float and orgsim's checked number types
             flag = action.option_strings[0]
             for value in TYPED_EDGES:
                 marks = []
-                defect = KNOWN_ELSEWHERE.get((command, flag, value))
-                if defect:
-                    marks.append(pytest.mark.xfail(reason=defect, strict=True))
                 if flag == "--runs" and value in ("9223372036854775807", str(2**63), str(10**30)):
                     # defect 1 (runaway designs, owned elsewhere): this many runs is
                     # valid today and would run until memory runs out.

@@ -174,16 +174,21 @@ def _day(text: str) -> float:
     return value
 
 
+SQLITE_MAX_INT = 2**63 - 1  # the largest integer SQLite stores (run ids, limits)
+
+
 def _count(least: int) -> Callable[[str], int]:
-    """An integer option that must be at least ``least``."""
+    """An integer option from ``least`` to the largest integer SQLite stores."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < least:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {least}, got {text!r}")
+        if not least <= value <= SQLITE_MAX_INT:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer from {least} to {SQLITE_MAX_INT}, got {text!r}"
+            )
         return value
 
     return parse
