@@ -323,10 +323,6 @@ def _edge_cases() -> list[Any]:
             flag = action.option_strings[0]
             for value in TYPED_EDGES:
                 marks = []
-                if flag == "--runs" and value in ("9223372036854775807", str(2**63), str(10**30)):
-                    # defect 1 (runaway designs, owned elsewhere): this many runs is
-                    # valid today and would run until memory runs out.
-                    marks.append(pytest.mark.skip(reason="defect 1: runs until memory runs out"))
                 cases.append(
                     pytest.param([*words, flag, value], marks=marks, id=f"{command} {flag}={value}")
                 )

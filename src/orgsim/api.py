@@ -54,10 +54,11 @@ def compare(
     out: str | os.PathLike[str] = "out/compare",
     overrides: Sequence[str] = (),
     precision: float | None = None,
-    max_runs: int = 1000,
+    max_runs: int | None = None,
     charts: bool = True,
     progress: Callable[[RunRecord], None] | None = None,
     command: Sequence[str] | None = None,
+    allow_large: bool = False,
 ) -> ComparisonResult:
     """Compare a scenario with and without the broker over paired replications.
 
@@ -77,10 +78,13 @@ def compare(
         overrides: ``dotted.path=value`` settings applied over the scenario.
         precision: Keep adding replications until every headline metric's 95% CI
             half-width is within this share of its mean in both arms.
-        max_runs: Cap on replications per arm when ``precision`` is given.
+        max_runs: Cap on replications per arm when ``precision`` is given (at
+            least ``runs``; default 1000, or ``runs`` if larger).
         charts: Whether to write the charts.
         progress: Called after each run is committed (for progress bars).
         command: Command line recorded in the provenance (default: ``sys.argv``).
+        allow_large: Confirm a comparison past the limits of
+            :mod:`orgsim.experiments.limits`.
 
     Returns:
         The comparison, with the charts written.
@@ -97,6 +101,7 @@ def compare(
         max_runs=max_runs,
         progress=progress,
         command=command,
+        allow_large=allow_large,
     )
     if not charts:
         return result
@@ -116,6 +121,7 @@ def sweep(
     batch: int | None = None,
     progress: Callable[[RunRecord], None] | None = None,
     command: Sequence[str] | None = None,
+    allow_large: bool = False,
 ) -> SweepResult:
     """Run a parameter sweep and analyse it, with its charts and ``summary.json``.
 
@@ -139,6 +145,9 @@ def sweep(
         batch: Runs per submitted task (default: chosen from the executor).
         progress: Called after each run is committed.
         command: Command line recorded in the provenance (default ``sys.argv``).
+        allow_large: Confirm a sweep past the limits of
+            :mod:`orgsim.experiments.limits` (design points, runs, estimated time
+            and memory).
 
     Returns:
         The sweep's result; every run is in ``out/results.sqlite``.
@@ -160,6 +169,7 @@ def sweep(
         batch=batch,
         progress=progress,
         command=command,
+        allow_large=allow_large,
     )
     written = _sweep_charts(result) if charts else []
     result = attrs.evolve(result, charts=written, elapsed=time.perf_counter() - started)

@@ -25,7 +25,8 @@ from orgsim import api
 from orgsim._version import __version__
 from orgsim.engine.events import payload
 from orgsim.errors import ExperimentError, OrgsimError, StoreError, printable
-from orgsim.experiments import runner
+from orgsim.experiments import limits, runner
+from orgsim.experiments.sweep.design import sweep_runs
 from orgsim.experiments.sweep.spec import load_sweep
 from orgsim.reporting import terminal
 from orgsim.reporting.documents import comparison_json, dumps, run_json, sweep_json
@@ -59,6 +60,15 @@ def _add_scenario_options(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="PATH=VALUE",
         help="override a parameter, e.g. --set broker.mediators=3 (repeatable)",
+    )
+
+
+def _add_allow_large(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-large",
+        action="store_true",
+        help="run even past the size limits (design points, runs, estimated time and "
+        "memory; see docs/cli.md, Limits)",
     )
 
 
@@ -100,6 +110,7 @@ def _add_run(sub: Any) -> None:
         help="SQLite event store to append the run to (default: %(default)s); '' to skip",
     )
     run.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    _add_allow_large(run)
 
 
 def _add_compare(sub: Any) -> None:
@@ -122,10 +133,14 @@ def _add_compare(sub: Any) -> None:
         help="add replications until headline CIs are within this share of the mean",
     )
     comp.add_argument(
-        "--max-runs", type=int, default=1000, help="cap on replications with --precision"
+        "--max-runs",
+        type=int,
+        default=None,
+        help="cap on replications with --precision, >= --runs (default: 1000 or --runs)",
     )
     comp.add_argument("--no-charts", action="store_true", help="skip the charts")
     comp.add_argument("--json", action="store_true", help="print the table as JSON")
+    _add_allow_large(comp)
 
 
 def _add_sweep(sub: Any) -> None:
@@ -161,6 +176,7 @@ def _add_sweep(sub: Any) -> None:
     )
     sweep.add_argument("--no-charts", action="store_true", help="skip the charts")
     sweep.add_argument("--json", action="store_true", help="print the result as JSON")
+    _add_allow_large(sweep)
 
 
 def _day(text: str) -> float:
@@ -251,11 +267,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    scenario = runner.resolve(args.scenario, args.overrides)
+    limits.check_run(scenario, allow_large=args.allow_large)  # hours: say so first
     result = runner.run_scenario(
-        args.scenario,
+        scenario,
         seed=args.seed,
         broker=args.broker,
-        overrides=args.overrides,
         db=args.db or None,
         command=args.command_line,
     )
@@ -281,6 +298,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             charts=not args.no_charts,
             progress=tick,
             command=args.command_line,
+            allow_large=args.allow_large,
         )
     if args.json:
         sys.stdout.write(dumps(comparison_json(result)))
@@ -337,7 +355,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.scheduler and executor != "dask":
         raise ExperimentError("--scheduler needs --executor dask")
     spec = load_sweep(args.file)
-    with _sigterm_interrupts(), terminal.progress_bar(spec.runs, enabled=not args.json) as tick:
+    total = sweep_runs(spec)  # counted, not built: the design is checked in api.sweep
+    with _sigterm_interrupts(), terminal.progress_bar(total, enabled=not args.json) as tick:
         result = api.sweep(
             spec,
             executor=executor,
@@ -349,6 +368,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             charts=not args.no_charts,
             progress=tick,
             command=args.command_line,
+            allow_large=args.allow_large,
         )
     if args.json:
         sys.stdout.write(dumps(sweep_json(result)))

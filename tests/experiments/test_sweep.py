@@ -691,3 +691,34 @@ def test_an_unpaired_sweep_reports_levels(tmp_path: Path) -> None:
     assert panel["relative"] is False
     assert heat.data["x_levels"] == [True, False] and heat.data["y_levels"] == [1, 2]
     assert panel["values"][0, 0] == pytest.approx(result.table[0]["value_shipped.mean"])
+
+
+def test_broker_only_metrics_have_no_effect_in_a_sweep(tmp_path: Path) -> None:
+    """The broker's detection share exists with the broker only: no effect, no off arm."""
+    spec = parse_sweep(
+        {
+            "name": "broker-only",
+            "base": "startup",
+            "replications": 2,
+            "seed": 4,
+            "metrics": ["detected_by_broker_share", "net_value"],
+            "overrides": {"horizon": 200.0},
+            "parameters": [{"path": "conflicts.intensity", "levels": [1.0, 2.0]}],
+        }
+    )
+    result = sweep(spec, executor="serial", out=tmp_path / "out")
+    for point in result.points:
+        share = point.effect["detected_by_broker_share"]
+        assert share.broker_only and not share.significant
+        assert math.isnan(share.diff.mean)
+        on = [
+            r.metrics["detected_by_broker_share"]
+            for r in result.records
+            if r.point == point.point and r.arm == "on"
+        ]
+        assert point.arms["on"]["detected_by_broker_share"].mean == pytest.approx(np.mean(on))
+        assert point.arms["off"]["detected_by_broker_share"].n == 0
+        assert not point.effect["net_value"].broker_only
+    rows = result.table
+    assert all(math.isnan(row["detected_by_broker_share.off"]) for row in rows)
+    assert all(not math.isnan(row["detected_by_broker_share.on"]) for row in rows)

@@ -28,6 +28,7 @@ import numpy as np
 from orgsim.analysis.stats import Comparison, compare_table, relative_half_width
 from orgsim.errors import ExperimentError
 from orgsim.experiments.campaign import Campaign
+from orgsim.experiments.limits import check_compare, refuse_max_runs
 from orgsim.experiments.runner import check_seed, resolve
 from orgsim.experiments.tasks import ARMS, Task
 from orgsim.metrics.catalogue import BETTER, BROKER_ONLY, HEADLINE, METRICS
@@ -158,9 +159,10 @@ def compare(
     out: str | os.PathLike[str] = "out/compare",
     overrides: Sequence[str] = (),
     precision: float | None = None,
-    max_runs: int = 1000,
+    max_runs: int | None = None,
     progress: Callable[[RunRecord], None] | None = None,
     command: Sequence[str] | None = None,
+    allow_large: bool = False,
 ) -> ComparisonResult:
     """Compare a scenario with and without the broker over paired replications.
 
@@ -175,20 +177,31 @@ def compare(
         overrides: ``dotted.path=value`` settings applied over the scenario.
         precision: Keep adding replications until every headline metric's 95% CI
             half-width is within this share of its mean in both arms.
-        max_runs: Cap on replications per arm when ``precision`` is given; the
+        max_runs: Cap on replications per arm when ``precision`` is given: at
+            least 2 and at least ``runs`` (default: 1000, or ``runs`` if larger); the
             result's ``precision.met`` says whether the target was reached by then.
         progress: Called after each run is committed (for progress bars).
         command: Command line recorded in the provenance (default: ``sys.argv``).
+        allow_large: Run a comparison past the limits of
+            :mod:`orgsim.experiments.limits` (runs, estimated time and memory).
 
     Returns:
         The comparison; every run is also committed to ``out/results.sqlite``.
+
+    Raises:
+        ExperimentError: Bad settings, or a comparison past the limits without
+            ``allow_large`` (refused before anything is written).
     """
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 2:
         raise ExperimentError(f"--runs must be an integer >= 2, got {runs!r}")
+    max_runs = refuse_max_runs(max(1000, runs) if max_runs is None else max_runs, runs)
     if precision is not None and not 0 < precision < 1:
         raise ExperimentError(f"--precision must be between 0 and 1, got {precision}")
     sc = resolve(scenario, overrides)
     seed = check_seed(sc.seed if seed is None else seed)
+    check_compare(
+        sc, runs=runs, max_runs=max_runs, precision=precision, jobs=jobs, allow_large=allow_large
+    )
     out_dir = Path(out)
     check_out_dir(out_dir)
     name = _experiment_name(sc, seed)
@@ -210,7 +223,7 @@ def compare(
             seed,
             runs=runs,
             precision=precision,
-            max_runs=max(max_runs, runs),
+            max_runs=max_runs,
             executor=executor,
             jobs=jobs,
         )

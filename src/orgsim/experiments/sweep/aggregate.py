@@ -14,10 +14,10 @@ from typing import Any
 import attrs
 import numpy as np
 
-from orgsim.analysis.stats import Comparison, Estimate, mean_ci, paired
+from orgsim.analysis.stats import Comparison, Estimate, compare_table, mean_ci
 from orgsim.experiments.sweep.design import Point
 from orgsim.experiments.sweep.spec import SweepSpec
-from orgsim.metrics.catalogue import BETTER, HEADLINE, METRIC_NAMES
+from orgsim.metrics.catalogue import BETTER, BROKER_ONLY, HEADLINE, METRIC_NAMES
 from orgsim.storage.results import RunRecord
 
 logger = logging.getLogger(__name__)
@@ -88,15 +88,16 @@ def aggregate(
         }
         effect: dict[str, Comparison] = {}
         if spec.paired and "on" in samples and "off" in samples:
-            effect = {
-                m: paired(samples["on"][m], samples["off"][m], better=BETTER.get(m, ""))
-                for m in names
-            }
+            effect = compare_table(
+                samples["on"], samples["off"], better=BETTER, broker_only=BROKER_ONLY
+            )
             # Without NaNs, each arm's estimate is the comparison's (same replications);
             # with them (a metric undefined in one arm) the arm keeps its own values.
             estimates = {
                 arm: {
-                    m: getattr(c, arm) if c.diff.n == len(reps) else mean_ci(samples[arm][m])
+                    m: getattr(c, arm)
+                    if c.diff.n == len(reps) or c.broker_only
+                    else mean_ci(samples[arm][m])
                     for m, c in effect.items()
                 }
                 for arm in ("on", "off")
@@ -163,13 +164,17 @@ def sensitivity_outputs(spec: SweepSpec, results: Sequence[PointResult]) -> dict
     """Per output, one value per point (means over replications), in design order.
 
     Paired sweeps: ``m.effect`` (mean paired difference on − off), ``m.on`` and
-    ``m.off`` for each metric of interest; unpaired: ``m``.
+    ``m.off`` for each metric of interest; unpaired: ``m``. A metric that exists with
+    the broker only (:data:`~orgsim.metrics.catalogue.BROKER_ONLY`) has no effect and
+    no value without the broker, so it gives ``m.on`` alone.
     """
     out: dict[str, np.ndarray] = {}
     for m in spec.metrics:
         if spec.paired:
-            out[f"{m}.effect"] = np.array([_mean(pr.effect.get(m)) for pr in results])
-            for arm in ("on", "off"):
+            arms = ("on",) if m in BROKER_ONLY else ("on", "off")
+            if m not in BROKER_ONLY:
+                out[f"{m}.effect"] = np.array([_mean(pr.effect.get(m)) for pr in results])
+            for arm in arms:
                 out[f"{m}.{arm}"] = np.array(
                     [pr.arms[arm][m].mean if arm in pr.arms else math.nan for pr in results]
                 )

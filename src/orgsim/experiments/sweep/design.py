@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -20,7 +21,7 @@ import numpy as np
 
 from orgsim.analysis import sensitivity
 from orgsim.errors import Problem, ScenarioError
-from orgsim.experiments.sweep.parameter import SCALE
+from orgsim.experiments.sweep.parameter import SCALE, Parameter
 from orgsim.experiments.sweep.spec import SweepSpec, point_tree
 from orgsim.experiments.tasks import Task
 from orgsim.scenario.convert import unstructure as unstructure_scenario
@@ -47,24 +48,87 @@ class Point:
     x: tuple[float, ...]
 
 
+def level_count(param: Parameter) -> int:
+    """How many levels a grid takes of ``param``, counted without making them.
+
+    Listed levels count themselves and a float range its ``steps``. An integer
+    range's levels are its steps rounded, each once: with at least as many steps
+    as integers every integer from ``low`` to ``high`` (they are less than one
+    apart), with fewer all ``steps`` of them (more than one apart, so no two round
+    alike).
+    """
+    if param.discrete:
+        return len(param.levels)
+    assert param.low is not None and param.high is not None
+    if param.type == "int":
+        return min(param.steps, int(param.high) - int(param.low) + 1)
+    return param.steps
+
+
+def grid_levels(param: Parameter) -> tuple[Any, ...]:
+    """The values a grid takes of ``param``: :meth:`Parameter.grid_levels`.
+
+    An integer range with at least as many steps as integers takes every integer
+    from ``low`` to ``high`` (the rounded steps cover them all): made directly,
+    not by rounding ``steps`` floats, so ``steps = 1000000000`` on ``1..4`` costs
+    four values.
+    """
+    if not param.discrete and param.type == "int":
+        assert param.low is not None and param.high is not None
+        low, high = int(param.low), int(param.high)
+        if param.steps >= high - low + 1:
+            return tuple(range(low, high + 1))
+    return param.grid_levels()
+
+
+def design_size(spec: SweepSpec) -> int:
+    """Number of design points, counted from the spec alone (nothing is built).
+
+    Grids: the product of the parameters' level counts (:func:`level_count`);
+    ``lhs``: ``points``; ``sobol``: Saltelli's ``N x (D + 2)`` (first and total
+    order, as :func:`~orgsim.analysis.sensitivity.sobol_sample` asks SALib);
+    ``morris``: ``N x (D + 1)`` for ``N`` trajectories of ``D`` parameters.
+    """
+    d = len(spec.parameters)
+    if spec.design == "grid":
+        return math.prod(level_count(p) for p in spec.parameters)
+    if spec.design == "sobol":
+        return spec.points * (d + 2)
+    if spec.design == "morris":
+        return spec.points * (d + 1)
+    return spec.points
+
+
+def sweep_runs(spec: SweepSpec) -> int:
+    """Number of runs the whole sweep makes: points x replications x arms."""
+    return design_size(spec) * spec.replications * len(spec.arms)
+
+
+def iter_grid(spec: SweepSpec) -> Iterator[Point]:
+    """A grid's points one at a time (the first parameter varies slowest)."""
+    params = spec.parameters
+    combos = itertools.product(*(grid_levels(p) for p in params))
+    for i, combo in enumerate(combos):
+        yield Point(
+            index=i,
+            values={p.path: v for p, v in zip(params, combo, strict=True)},
+            x=tuple(p.coordinate(v) for p, v in zip(params, combo, strict=True)),
+        )
+
+
 def design_points(spec: SweepSpec) -> list[Point]:
     """The design's points, in a fixed order that depends only on the spec.
 
-    Grids take every combination of levels (the first parameter varies slowest);
-    LHS draws a Latin hypercube with ``spec.seed``; ``sobol`` and ``morris`` use
-    SALib's samplers with ``spec.seed`` (see :mod:`orgsim.analysis.sensitivity`).
+    Grids take every combination of levels (the first parameter varies slowest,
+    generated lazily by :func:`iter_grid`); LHS draws a Latin hypercube with
+    ``spec.seed``; ``sobol`` and ``morris`` use SALib's samplers with ``spec.seed``
+    (see :mod:`orgsim.analysis.sensitivity`). Count a design with
+    :func:`design_size` and check it against the limits
+    (:func:`orgsim.experiments.limits.check_sweep`) before building it.
     """
     params = spec.parameters
     if spec.design == "grid":
-        grid = itertools.product(*(p.grid_levels() for p in params))
-        return [
-            Point(
-                index=i,
-                values={p.path: v for p, v in zip(params, combo, strict=True)},
-                x=tuple(p.coordinate(v) for p, v in zip(params, combo, strict=True)),
-            )
-            for i, combo in enumerate(grid)
-        ]
+        return list(iter_grid(spec))
     problem = spec.problem()
     if spec.design == "lhs":
         from scipy.stats import qmc

@@ -43,6 +43,7 @@ from orgsim.analysis.sensitivity import Sensitivity
 from orgsim.errors import ExperimentError
 from orgsim.experiments.campaign import Campaign
 from orgsim.experiments.executors import EXECUTORS
+from orgsim.experiments.limits import check_sweep
 from orgsim.experiments.sweep.aggregate import (
     PointResult,
     aggregate,
@@ -160,6 +161,7 @@ def sweep(
     batch: int | None = None,
     progress: Callable[[RunRecord], None] | None = None,
     command: Sequence[str] | None = None,
+    allow_large: bool = False,
 ) -> SweepResult:
     """Run a parameter sweep, analyse it and export its tables.
 
@@ -178,6 +180,10 @@ def sweep(
         batch: Runs per submitted task (default: chosen from the executor).
         progress: Called after each run is committed.
         command: Command line recorded in the provenance (default ``sys.argv``).
+        allow_large: Run a sweep past the limits of
+            :mod:`orgsim.experiments.limits` (design points, runs, estimated time
+            and memory); without it such a sweep is refused before anything is
+            built or written.
 
     Returns:
         The sweep's result; every run is in ``out/results.sqlite``, the tables in
@@ -185,13 +191,16 @@ def sweep(
 
     Raises:
         ScenarioError: The sweep file is invalid.
-        ExperimentError: Bad settings, or ``out`` holds this sweep already and
-            ``resume`` is false (or another sweep).
+        ExperimentError: Bad settings, a sweep past the limits without
+            ``allow_large``, or ``out`` holds this sweep already and ``resume`` is
+            false (or another sweep).
     """
     started = time.perf_counter()
     _check_executor(executor, jobs)
     keep = _keep_events(keep_events)
     spec = _spec(file_or_spec)
+    # Counted before a point is built: a billion-point design is refused, not made.
+    check_sweep(spec, jobs=jobs, allow_large=allow_large)
     points = design_points(spec)
     tasks = build_tasks(spec, points, point_scenarios(spec, points), keep_events=keep)
     out_dir = Path(out) if out is not None else Path("out") / f"sweep-{spec.name}"

@@ -1,0 +1,375 @@
+"""How big a command is, counted before anything is built: its runs, time and memory.
+
+A sweep's design or a comparison's ``--runs`` can ask for billions of runs, and a
+valid scenario (600,000 staff over a century) can make one run take hours. Each is
+counted or estimated up front, from the settings and the scenario's size alone, and
+refused with the numbers (:class:`~orgsim.errors.ExperimentError`, exit 2) when it
+passes a limit, unless the caller confirms it (``allow_large``, the CLI's
+``--allow-large``).
+
+The limits (documented in docs/cli.md, "Limits"):
+
+* :data:`MAX_POINTS` design points and :data:`MAX_RUNS` runs per command;
+* :data:`MAX_MEMORY` bytes of estimated memory (every run's stored record, every
+  design point's scenario, one event log per worker);
+* :data:`MAX_RUN_SECONDS` of estimated time for one run, and
+  :data:`MAX_TOTAL_SECONDS` for all of them (on one core).
+
+Expected events of one run (:func:`estimate_run`), from the scenario's size; each
+term is the mean count of the events it names, checked against the bundled
+scenarios (within about 10%)::
+
+    founding   staff + departments + 4
+    work days  departments x horizon / tick
+    features   products x (initial_features + horizon / mean interarrival)
+               x (stages + 1)
+    staff      4 x years x sum over departments of staff x (attrition + growth)
+    budget     departments x quarters
+    conflicts  8 x intensity x sum over arriving kinds of horizon / mean interarrival
+
+Time per event grows with the company (the daily work and hiring touch its people):
+``seconds = events x (SECONDS_PER_EVENT + SECONDS_PER_EVENT_STAFF x staff)``,
+calibrated on startup, midsize, enterprise and enterprise x4 on the 2-core
+reference machine (8 to 34 us per event). Memory is :data:`BYTES_PER_EVENT` per
+event of the log a run holds. Estimates are guides, good to a factor of about two.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import attrs
+
+from orgsim.errors import ExperimentError, ScenarioError
+from orgsim.experiments.sweep.design import design_size, sweep_runs
+from orgsim.experiments.sweep.parameter import SCALE
+from orgsim.experiments.sweep.spec import SweepSpec, point_tree
+from orgsim.scenario.convert import unstructure
+from orgsim.scenario.distributions import Dist
+from orgsim.scenario.loading import parse_scenario
+from orgsim.scenario.schema import Scenario
+
+__all__ = [
+    "BYTES_PER_EVENT",
+    "MAX_MEMORY",
+    "MAX_POINTS",
+    "MAX_RUNS",
+    "MAX_RUN_SECONDS",
+    "MAX_TOTAL_SECONDS",
+    "Estimate",
+    "RunEstimate",
+    "check",
+    "check_compare",
+    "check_run",
+    "check_sweep",
+    "estimate",
+    "estimate_run",
+    "refuse_max_runs",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_POINTS = 10_000
+"""Most design points of a sweep (each builds and checks a scenario: ~15 ms, ~13 kB)."""
+MAX_RUNS = 100_000
+"""Most runs of one command (each keeps a ~20 kB record in memory to aggregate)."""
+MAX_MEMORY = 2 * 1024**3
+"""Most estimated memory of one command, bytes."""
+MAX_RUN_SECONDS = 600.0
+"""Longest estimated single run, seconds."""
+MAX_TOTAL_SECONDS = 24 * 3600.0
+"""Longest estimated total of a command's runs on one core, seconds."""
+
+SECONDS_PER_EVENT = 10e-6
+"""Time per event of a small company on the reference machine."""
+SECONDS_PER_EVENT_STAFF = 1.3e-9
+"""Extra time per event per person of the company."""
+BYTES_PER_EVENT = 250
+"""Memory of one event in a run's log (measured: ~230 bytes held, ~245 at peak)."""
+EVENTS_PER_CONFLICT = 8
+"""Events of one conflict's life: raised, detected, queued or negotiated, ... resolved."""
+RECORD_BYTES = 4_000
+RECORD_BYTES_PER_QUARTER = 1_300
+"""A stored run's record in memory: metrics, funnel, and its quarterly series."""
+POINT_BYTES = 13_000
+"""A design point and its checked scenario."""
+TASK_BYTES = 400
+"""One run's task."""
+
+_CONFIRM = "pass --allow-large to run it anyway (see docs/cli.md, Limits)"
+
+
+@attrs.frozen(kw_only=True)
+class RunEstimate:
+    """The expected size of one run of a scenario.
+
+    Attributes:
+        events: Expected events in its log (``inf`` when it would never end).
+        seconds: Expected wall time on one core.
+        memory: Expected bytes of its log in memory.
+        record: Bytes of its stored record once it is done.
+    """
+
+    events: float
+    seconds: float
+    memory: float
+    record: float
+
+
+@attrs.frozen(kw_only=True)
+class Estimate:
+    """The size of a whole command, as checked against the limits.
+
+    Attributes:
+        what: What is estimated ("this sweep", "this comparison").
+        runs: Runs it makes (at most).
+        points: Design points (1 for a comparison).
+        run: Its largest run.
+        seconds: Expected total time of the runs on one core.
+        memory: Expected peak memory of the command, bytes.
+    """
+
+    what: str
+    runs: int
+    points: int
+    run: RunEstimate
+    seconds: float
+    memory: float
+
+
+def _mean(dist: Dist) -> float:
+    if dist.mean is not None:
+        return float(dist.mean)
+    return (float(dist.low or 0.0) + float(dist.high or 0.0)) / 2.0
+
+
+def _per(span: float, mean: float) -> float:
+    """How many arrivals of a renewal process fit in ``span`` (infinite at mean 0)."""
+    return math.inf if mean <= 0 else span / mean
+
+
+def estimate_run(sc: Scenario) -> RunEstimate:
+    """Expected events, time and memory of one run of ``sc`` (formula in the module doc)."""
+    active = sc.active_departments
+    depts = [sc.departments[n] for n in active]
+    staff = sum(d.staff for d in depts)
+    horizon = sc.horizon
+    years = horizon / 365.0
+    quarters = math.ceil(horizon / sc.budget.quarter_days)
+    dl = sc.delivery
+    features = dl.products * (dl.initial_features + _per(horizon, _mean(dl.feature_interarrival)))
+    conflicts = sum(
+        _per(horizon * sc.conflicts.intensity, _mean(kind.interarrival))
+        for kind in sc.conflicts.kinds.values()
+        if kind.enabled and kind.effect != "budget" and sc.conflicts.intensity > 0
+    )
+    events = (
+        staff
+        + len(depts)
+        + 4
+        + len(depts) * horizon / dl.tick
+        + features * (len(dl.stages) + 1)
+        + 4 * years * sum(d.staff * (d.attrition_rate + max(d.growth_target, 0.0)) for d in depts)
+        + len(depts) * quarters
+        + EVENTS_PER_CONFLICT * conflicts
+    )
+    per_event = SECONDS_PER_EVENT + SECONDS_PER_EVENT_STAFF * staff
+    return RunEstimate(
+        events=events,
+        seconds=events * per_event,
+        memory=events * BYTES_PER_EVENT,
+        record=RECORD_BYTES + RECORD_BYTES_PER_QUARTER * quarters,
+    )
+
+
+def estimate(
+    what: str,
+    run: RunEstimate,
+    *,
+    runs: int,
+    points: int = 1,
+    workers: int = 1,
+) -> Estimate:
+    """A command's totals: ``runs`` runs as large as ``run`` over ``points`` points."""
+    memory = (
+        runs * (run.record + TASK_BYTES)
+        + (points * POINT_BYTES if points > 1 else 0)
+        + max(1, workers) * run.memory
+    )
+    return Estimate(
+        what=what, runs=runs, points=points, run=run, seconds=runs * run.seconds, memory=memory
+    )
+
+
+def check(found: Estimate, *, allow_large: bool = False, name: str = "") -> Estimate:
+    """Refuse a command past a limit, with every number at once, unless confirmed.
+
+    Args:
+        found: The command's estimate.
+        allow_large: The user confirmed it (``--allow-large``): log the estimate
+            and go on.
+        name: The scenario's name, for the message about one run.
+
+    Returns:
+        ``found``, when it is within the limits or confirmed.
+
+    Raises:
+        ExperimentError: Past a limit without ``allow_large``; the message names
+            the counts, the estimates and the limits.
+    """
+    over: list[str] = []
+    if found.points > MAX_POINTS:
+        over.append(f"{found.points:,} design points (limit {MAX_POINTS:,})")
+    if found.runs > MAX_RUNS:
+        over.append(f"{found.runs:,} runs (limit {MAX_RUNS:,})")
+    run = found.run
+    if not math.isfinite(run.events):
+        over.append(f"one run of {name or 'the scenario'} never ends (an arrival every 0 days)")
+    elif run.seconds > MAX_RUN_SECONDS or run.memory > MAX_MEMORY:
+        over.append(
+            f"one run of {name or 'the scenario'} is ~{_count(run.events)} events, "
+            f"~{_duration(run.seconds)} and ~{_bytes(run.memory)} "
+            f"(limits {_duration(MAX_RUN_SECONDS)}, {_bytes(MAX_MEMORY)})"
+        )
+    alone = found.runs == 1 and found.points == 1  # the run's memory is the total
+    if found.memory > MAX_MEMORY and math.isfinite(run.events) and not alone:
+        over.append(f"~{_bytes(found.memory)} of memory (limit {_bytes(MAX_MEMORY)})")
+    if found.seconds > MAX_TOTAL_SECONDS and math.isfinite(run.events) and found.runs > 1:
+        over.append(
+            f"~{_duration(found.seconds)} of runs on one core "
+            f"(limit {_duration(MAX_TOTAL_SECONDS)})"
+        )
+    if over and not allow_large:
+        raise ExperimentError(f"{found.what} is too large: " + "; ".join(over) + f"; {_CONFIRM}")
+    if over:
+        logger.warning("%s is large (confirmed by --allow-large): %s", found.what, "; ".join(over))
+    elif found.seconds > 600:
+        logger.warning(
+            "%s: %s run(s) of ~%s events each, about %s on one core",
+            found.what,
+            f"{found.runs:,}",
+            _count(run.events),
+            _duration(found.seconds),
+        )
+    return found
+
+
+def check_run(sc: Scenario, *, allow_large: bool = False) -> Estimate:
+    """Estimate one run of ``sc`` (``orgsim run``) and refuse it past the limits."""
+    found = estimate("this run", estimate_run(sc), runs=1)
+    return check(found, allow_large=allow_large, name=sc.name)
+
+
+def check_compare(
+    sc: Scenario,
+    *,
+    runs: int,
+    max_runs: int,
+    precision: float | None,
+    jobs: int | None,
+    allow_large: bool = False,
+) -> Estimate:
+    """Estimate a comparison: both arms of ``runs`` (``max_runs`` with a precision target)."""
+    replications = max_runs if precision is not None else runs
+    found = estimate("this comparison", estimate_run(sc), runs=2 * replications, workers=jobs or 1)
+    return check(found, allow_large=allow_large, name=sc.name)
+
+
+def check_sweep(spec: SweepSpec, *, jobs: int | None = None, allow_large: bool = False) -> Estimate:
+    """Count a sweep's design and estimate its runs, before any point is built.
+
+    The design is counted from the spec (:func:`design_size`); a run is estimated
+    at each end of every parameter over the base, and the largest run of the
+    design taken as the base run scaled by each parameter's largest effect (an
+    upper guide: parameters that grow a run together, like ``scale`` and
+    conflict intensity, multiply). Every run is counted as large as that one.
+    """
+    base = estimate_run(spec.scenario)
+    events = seconds = 1.0
+    tree = unstructure(spec.scenario)
+    scale = float(spec.overrides.get(SCALE, 1.0))
+    if scale != 1.0:
+        base = _at(tree, {}, scale) or base
+    for param in spec.parameters:
+        ends = param.extremes()
+        if len(ends) > _MOST_LEVELS:  # many listed levels: an even sample of them
+            step = len(ends) / _MOST_LEVELS
+            ends = [ends[int(i * step)] for i in range(_MOST_LEVELS)] + [ends[-1]]
+        at_ends = [e for _, value in ends if (e := _at(tree, {param.path: value}, scale))]
+        if at_ends and base.events > 0 and base.seconds > 0:
+            events *= max(1.0, max(e.events for e in at_ends) / base.events)
+            seconds *= max(1.0, max(e.seconds for e in at_ends) / base.seconds)
+    run = RunEstimate(
+        events=base.events * events,
+        seconds=base.seconds * seconds,
+        memory=base.memory * events,
+        record=base.record,
+    )
+    found = estimate(
+        "this sweep",
+        run,
+        runs=sweep_runs(spec),
+        points=design_size(spec),
+        workers=jobs or 1,
+    )
+    return check(found, allow_large=allow_large, name=f"sweep {spec.name}")
+
+
+_MOST_LEVELS = 20
+"""Listed levels of one parameter estimated at most (sampled evenly beyond that)."""
+
+
+def _at(tree: dict[str, object], values: dict[str, object], scale: float) -> RunEstimate | None:
+    """The estimate of one run with ``values`` over the base (None if it is invalid)."""
+    try:
+        return estimate_run(parse_scenario(point_tree(tree, values, scale)))
+    except ScenarioError:
+        return None
+
+
+def refuse_max_runs(max_runs: object, runs: int) -> int:
+    """``--max-runs`` must be an integer >= 2, and no lower than ``--runs``.
+
+    A cap below the first batch is a contradiction, refused rather than raised
+    silently to ``--runs``.
+    """
+    if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 2:
+        raise ExperimentError(f"--max-runs must be an integer >= 2, got {max_runs!r}")
+    if max_runs < runs:
+        raise ExperimentError(
+            f"--max-runs ({max_runs}) is below --runs ({runs}): the cap on replications "
+            "must be at least the first batch; raise --max-runs or lower --runs"
+        )
+    return max_runs
+
+
+# ------------------------------------------------------------------ formatting
+
+
+def _count(n: float) -> str:
+    if n >= 1e9:
+        return f"{n / 1e9:.1f} billion"
+    if n >= 1e6:
+        return f"{n / 1e6:.1f} million"
+    return f"{n:,.0f}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 86400 * 365:
+        return f"{seconds / (86400 * 365):,.0f} years"
+    if seconds >= 86400 * 2:
+        return f"{seconds / 86400:,.0f} days"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.1f} s"
+
+
+def _bytes(n: float) -> str:
+    if n >= 1024**4:
+        return f"{n / 1024**4:,.1f} TiB"
+    if n >= 1024**3:
+        return f"{n / 1024**3:.1f} GiB"
+    return f"{n / 1024**2:.0f} MiB"
