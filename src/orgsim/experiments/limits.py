@@ -45,6 +45,7 @@ from orgsim.errors import ExperimentError, ScenarioError
 from orgsim.experiments.sweep.design import design_size, sweep_runs
 from orgsim.experiments.sweep.parameter import SCALE
 from orgsim.experiments.sweep.spec import SweepSpec, point_tree
+from orgsim.metrics.format import format_bytes, format_count, format_duration
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.distributions import Dist
 from orgsim.scenario.loading import parse_scenario
@@ -228,17 +229,17 @@ def check(found: Estimate, *, allow_large: bool = False, name: str = "") -> Esti
         over.append(f"one run of {name or 'the scenario'} never ends (an arrival every 0 days)")
     elif run.seconds > MAX_RUN_SECONDS or run.memory > MAX_MEMORY:
         over.append(
-            f"one run of {name or 'the scenario'} is ~{_count(run.events)} events, "
-            f"~{_duration(run.seconds)} and ~{_bytes(run.memory)} "
-            f"(limits {_duration(MAX_RUN_SECONDS)}, {_bytes(MAX_MEMORY)})"
+            f"one run of {name or 'the scenario'} is ~{format_count(run.events)} events, "
+            f"~{format_duration(run.seconds)} and ~{format_bytes(run.memory)} "
+            f"(limits {format_duration(MAX_RUN_SECONDS)}, {format_bytes(MAX_MEMORY)})"
         )
     alone = found.runs == 1 and found.points == 1  # the run's memory is the total
     if found.memory > MAX_MEMORY and math.isfinite(run.events) and not alone:
-        over.append(f"~{_bytes(found.memory)} of memory (limit {_bytes(MAX_MEMORY)})")
+        over.append(f"~{format_bytes(found.memory)} of memory (limit {format_bytes(MAX_MEMORY)})")
     if found.seconds > MAX_TOTAL_SECONDS and math.isfinite(run.events) and found.runs > 1:
         over.append(
-            f"~{_duration(found.seconds)} of runs on one core "
-            f"(limit {_duration(MAX_TOTAL_SECONDS)})"
+            f"~{format_duration(found.seconds)} of runs on one core "
+            f"(limit {format_duration(MAX_TOTAL_SECONDS)})"
         )
     if over and not allow_large:
         raise ExperimentError(f"{found.what} is too large: " + "; ".join(over) + f"; {_CONFIRM}")
@@ -249,8 +250,8 @@ def check(found: Estimate, *, allow_large: bool = False, name: str = "") -> Esti
             "%s: %s run(s) of ~%s events each, about %s on one core",
             found.what,
             f"{found.runs:,}",
-            _count(run.events),
-            _duration(found.seconds),
+            format_count(run.events),
+            format_duration(found.seconds),
         )
     return found
 
@@ -342,34 +343,3 @@ def refuse_max_runs(max_runs: object, runs: int) -> int:
             "must be at least the first batch; raise --max-runs or lower --runs"
         )
     return max_runs
-
-
-# ------------------------------------------------------------------ formatting
-
-
-def _count(n: float) -> str:
-    if n >= 1e9:
-        return f"{n / 1e9:.1f} billion"
-    if n >= 1e6:
-        return f"{n / 1e6:.1f} million"
-    return f"{n:,.0f}"
-
-
-def _duration(seconds: float) -> str:
-    if seconds >= 86400 * 365:
-        return f"{seconds / (86400 * 365):,.0f} years"
-    if seconds >= 86400 * 2:
-        return f"{seconds / 86400:,.0f} days"
-    if seconds >= 3600:
-        return f"{seconds / 3600:.1f} h"
-    if seconds >= 60:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds:.1f} s"
-
-
-def _bytes(n: float) -> str:
-    if n >= 1024**4:
-        return f"{n / 1024**4:,.1f} TiB"
-    if n >= 1024**3:
-        return f"{n / 1024**3:.1f} GiB"
-    return f"{n / 1024**2:.0f} MiB"

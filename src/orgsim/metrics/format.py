@@ -117,3 +117,34 @@ def _plain(x: float) -> str:
 
 
 _STYLES = {"precise": _precise, "compact": _compact, "percent": _percent, "plain": _plain}
+
+
+def format_count(n: float) -> str:
+    """A large count as people read it: 42.9 million, 4.0 billion, 12,345."""
+    if n >= 1e9:
+        return f"{n / 1e9:.1f} billion"
+    if n >= 1e6:
+        return f"{n / 1e6:.1f} million"
+    return f"{n:,.0f}"
+
+
+def format_duration(seconds: float) -> str:
+    """A duration in the largest unit that reads well: 18 years, 3 days, 9.4 h."""
+    if seconds >= 86400 * 365:
+        return f"{seconds / (86400 * 365):,.0f} years"
+    if seconds >= 86400 * 2:
+        return f"{seconds / 86400:,.0f} days"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.1f} s"
+
+
+def format_bytes(n: float) -> str:
+    """A size in binary units: 84.6 TiB, 10.0 GiB, 512 MiB."""
+    if n >= 1024**4:
+        return f"{n / 1024**4:,.1f} TiB"
+    if n >= 1024**3:
+        return f"{n / 1024**3:.1f} GiB"
+    return f"{n / 1024**2:.0f} MiB"
