@@ -1,12 +1,12 @@
 """Regenerate the parameter reference in ``docs/model.md`` from the scenario classes.
 
 The reference is the block between ``<!-- params:start -->`` and
-``<!-- params:end -->``. It is written from :class:`orgsim.scenario.Scenario` alone:
+``<!-- params:end -->``. It is written from :class:`orgsim.scenario.schema.Scenario` alone:
 ``attrs.fields`` gives each parameter, its default and the ``doc``, ``ge``, ``gt``,
 ``le``, ``lt`` and ``choices`` in its metadata; nested sections, the
 ``departments`` and ``conflicts.kinds`` tables and the ``delivery.stages`` list are
 walked the same way. The list of metrics, between ``<!-- metrics:start -->`` and
-``<!-- metrics:end -->``, is written from :data:`orgsim.projections.METRICS`. Run it
+``<!-- metrics:end -->``, is written from :data:`orgsim.metrics.catalogue.METRICS`. Run it
 after changing a parameter or a metric::
 
     python docs/gen_params.py          # rewrite docs/model.md
@@ -311,11 +311,11 @@ def render() -> str:
 
 
 def render_metrics() -> str | None:
-    """The metrics block, from :data:`orgsim.projections.METRICS`; None without it."""
+    """The metrics block, from :data:`orgsim.metrics.catalogue.METRICS`; None without it."""
     try:
         from orgsim.metrics.catalogue import GROUPS, METRICS
     except ModuleNotFoundError as exc:
-        if exc.name != "orgsim.metrics.projections":
+        if exc.name != "orgsim.metrics.catalogue":
             raise
         return None
     out = [
@@ -346,7 +346,7 @@ def regenerate(text: str) -> str:
     """``text`` (docs/model.md) with every generated block brought up to date.
 
     The metrics block is rewritten only when both the markers and
-    :mod:`orgsim.projections` exist.
+    :mod:`orgsim.metrics.catalogue` exist.
     """
     text = update(text, render())
     metrics = render_metrics()

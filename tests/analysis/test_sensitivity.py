@@ -10,7 +10,7 @@ import pytest
 
 from orgsim import api
 from orgsim.analysis import sensitivity
-from orgsim.experiments.sweep.design import Point, design_matrix, design_points
+from orgsim.experiments.sweep.design import Point, design_matrix, design_points, design_size
 from orgsim.experiments.sweep.run import sweep
 from orgsim.experiments.sweep.spec import SweepSpec, parse_sweep
 from orgsim.reporting.documents import sweep_json
@@ -93,7 +93,7 @@ def _sobol_sweep(design: str, points: int) -> dict[str, Any]:
 def test_a_sampled_sweep_has_reproducible_indices(tmp_path: Path, design: str, points: int) -> None:
     spec = parse_sweep(_sobol_sweep(design, points))
     n = points * (2 + 2) if design == "sobol" else points * (2 + 1)
-    assert len(design_points(spec)) == n == spec.size
+    assert len(design_points(spec)) == n == design_size(spec)
     first = api.sweep(spec, executor="serial", out=tmp_path / "a")
     second = sweep(spec, executor="serial", out=tmp_path / "b")
     sens, again = first.sensitivity, second.sensitivity

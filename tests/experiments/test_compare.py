@@ -600,7 +600,7 @@ def test_api_refuses_too_few_runs_before_writing(tmp_path: Path) -> None:
         (["--runs", "0"], "--runs must be an integer >= 2"),
         (["--runs", "two"], "invalid int value"),
         (["--precision", "1.5"], "--precision must be between 0 and 1"),
-        (["--jobs", "0"], "--jobs must be >= 1"),
+        (["--jobs", "0"], "--jobs must be an integer >= 1"),
         (["--set", "horizn=50"], "did you mean 'horizon'"),
         (["--executor", "cloud"], "invalid choice"),
     ],

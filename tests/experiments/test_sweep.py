@@ -24,7 +24,14 @@ from orgsim.engine.run import Run
 from orgsim.errors import ExperimentError, ScenarioError
 from orgsim.experiments import tasks as task_module
 from orgsim.experiments.executors import run_tasks
-from orgsim.experiments.sweep.design import build_tasks, design_points, point_scenarios, point_seed
+from orgsim.experiments.sweep.design import (
+    build_tasks,
+    design_points,
+    design_size,
+    point_scenarios,
+    point_seed,
+    sweep_runs,
+)
 from orgsim.experiments.sweep.parameter import Parameter
 from orgsim.experiments.sweep.run import sweep
 from orgsim.experiments.sweep.scale import apply_scale
@@ -116,7 +123,7 @@ def test_a_valid_sweep_file_resolves_its_parameters(tmp_path: Path) -> None:
     assert spec.names == ("conflicts.intensity", "broker.mediators")
     assert [p.type for p in spec.parameters] == ["float", "int"]
     assert spec.scenario.horizon == 200.0
-    assert spec.arms == ("on", "off") and spec.size == 4 and spec.runs == 4 * 3 * 2
+    assert spec.arms == ("on", "off") and design_size(spec) == 4 and sweep_runs(spec) == 4 * 3 * 2
     assert spec.experiment.startswith("sweep:small:")
 
 
@@ -252,7 +259,7 @@ def test_bundled_sweeps_are_valid_and_modest() -> None:
     for name in sweeps:
         spec = load_sweep(name)
         assert spec.paired and spec.design == "grid"
-        assert spec.runs <= 500, name
+        assert sweep_runs(spec) <= 500, name
         point_scenarios(spec, design_points(spec))  # every point is a valid scenario
     assert load_sweep(ROOT / "scenarios" / "sweeps" / "size-vs-conflict.toml").names == (
         "conflicts.intensity",
@@ -304,7 +311,7 @@ def test_sampled_designs_are_seeded_and_in_range() -> None:
     cells = sorted(int((p.values["conflicts.intensity"] - 0.5) / 1.5 * 12) for p in first)
     assert cells == list(range(12))
     sobol = parse_sweep({**data, "design": "sobol", "points": 4})
-    assert len(design_points(sobol)) == 4 * (3 + 2) == sobol.size
+    assert len(design_points(sobol)) == 4 * (3 + 2) == design_size(sobol)
 
 
 def test_seeds_give_common_random_numbers_across_arms_and_points() -> None:

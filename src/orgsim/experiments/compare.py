@@ -28,6 +28,7 @@ import numpy as np
 from orgsim.analysis.stats import Comparison, compare_table, relative_half_width
 from orgsim.errors import ExperimentError
 from orgsim.experiments.campaign import Campaign
+from orgsim.experiments.executors import check_executor
 from orgsim.experiments.limits import check_compare, refuse_max_runs
 from orgsim.experiments.runner import check_seed, resolve
 from orgsim.experiments.tasks import ARMS, Task
@@ -197,6 +198,7 @@ def compare(
     max_runs = refuse_max_runs(max(1000, runs) if max_runs is None else max_runs, runs)
     if precision is not None and not 0 < precision < 1:
         raise ExperimentError(f"--precision must be between 0 and 1, got {precision}")
+    check_executor(executor, jobs)
     sc = resolve(scenario, overrides)
     seed = check_seed(sc.seed if seed is None else seed)
     check_compare(

@@ -40,6 +40,14 @@ _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 WATCHDOG_INTERVAL = 0.25  # seconds between a worker's checks that its parent lives
 
 
+def check_executor(executor: str, jobs: int | None) -> None:
+    """Refuse an unknown executor or a bad worker count, before anything is written."""
+    if executor not in EXECUTORS:
+        raise ExperimentError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ExperimentError(f"--jobs must be an integer >= 1, got {jobs!r}")
+
+
 def run_tasks(
     tasks: Sequence[Task],
     *,
@@ -62,10 +70,7 @@ def run_tasks(
     Returns:
         The records in the order of ``tasks`` (canonical, whatever completed first).
     """
-    if executor not in EXECUTORS:
-        raise ExperimentError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
-    if jobs is not None and jobs < 1:
-        raise ExperimentError(f"--jobs must be >= 1, got {jobs}")
+    check_executor(executor, jobs)
     by_key: dict[str, RunRecord] = {}
 
     def deliver(records: Iterable[RunRecord]) -> None:

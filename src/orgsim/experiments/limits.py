@@ -47,7 +47,6 @@ from orgsim.experiments.sweep.parameter import SCALE
 from orgsim.experiments.sweep.spec import SweepSpec, point_tree
 from orgsim.metrics.format import format_bytes, format_count, format_duration
 from orgsim.scenario.convert import unstructure
-from orgsim.scenario.distributions import Dist
 from orgsim.scenario.loading import parse_scenario
 from orgsim.scenario.schema import Scenario
 
@@ -139,12 +138,6 @@ class Estimate:
     memory: float
 
 
-def _mean(dist: Dist) -> float:
-    if dist.mean is not None:
-        return float(dist.mean)
-    return (float(dist.low or 0.0) + float(dist.high or 0.0)) / 2.0
-
-
 def _per(span: float, mean: float) -> float:
     """How many arrivals of a renewal process fit in ``span`` (infinite at mean 0)."""
     return math.inf if mean <= 0 else span / mean
@@ -159,9 +152,9 @@ def estimate_run(sc: Scenario) -> RunEstimate:
     years = horizon / 365.0
     quarters = math.ceil(horizon / sc.budget.quarter_days)
     dl = sc.delivery
-    features = dl.products * (dl.initial_features + _per(horizon, _mean(dl.feature_interarrival)))
+    features = dl.products * (dl.initial_features + _per(horizon, dl.feature_interarrival.expected))
     conflicts = sum(
-        _per(horizon * sc.conflicts.intensity, _mean(kind.interarrival))
+        _per(horizon * sc.conflicts.intensity, kind.interarrival.expected)
         for kind in sc.conflicts.kinds.values()
         if kind.enabled and kind.effect != "budget" and sc.conflicts.intensity > 0
     )

@@ -1,7 +1,7 @@
 """One run of a scenario, as the CLI's ``run`` and notebooks use it.
 
 :func:`run_scenario` resolves a scenario (a path, a bundled name, or a
-:class:`~orgsim.scenario.Scenario`), simulates one replication, measures it from
+:class:`~orgsim.scenario.schema.Scenario`), simulates one replication, measures it from
 its event log, and optionally stores the log in an SQLite event store.
 """
 
@@ -27,7 +27,7 @@ from orgsim.scenario.loading import load_scenario, parse_scenario
 from orgsim.scenario.paths import apply_overrides
 from orgsim.scenario.schema import MAX_SEED, Scenario
 from orgsim.storage.eventstore import EventStore
-from orgsim.storage.results import versions
+from orgsim.storage.provenance import versions
 
 logger = logging.getLogger(__name__)
 

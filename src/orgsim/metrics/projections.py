@@ -16,7 +16,7 @@ Conventions:
   log holds its ``RunEnded``; otherwise (a log cut short, a prefix) the last
   event's time, so a prefix is measured over the span it covers.
 * **Levels at an instant** (WIP, open conflicts, headcount at a quarter end) count
-  every event at that instant, as ``orgsim.state.fold(events, until=t)`` does.
+  every event at that instant, as ``orgsim.engine.state.fold(events, until=t)`` does.
 * **Counts in a quarter** ``q`` cover ``[q·qd, (q+1)·qd)``; the last quarter is
   clipped at ``T``.
 * Percentiles are numpy's default (linear interpolation). Undefined values (a mean

@@ -65,22 +65,6 @@ def level_count(param: Parameter) -> int:
     return param.steps
 
 
-def grid_levels(param: Parameter) -> tuple[Any, ...]:
-    """The values a grid takes of ``param``: :meth:`Parameter.grid_levels`.
-
-    An integer range with at least as many steps as integers takes every integer
-    from ``low`` to ``high`` (the rounded steps cover them all): made directly,
-    not by rounding ``steps`` floats, so ``steps = 1000000000`` on ``1..4`` costs
-    four values.
-    """
-    if not param.discrete and param.type == "int":
-        assert param.low is not None and param.high is not None
-        low, high = int(param.low), int(param.high)
-        if param.steps >= high - low + 1:
-            return tuple(range(low, high + 1))
-    return param.grid_levels()
-
-
 def design_size(spec: SweepSpec) -> int:
     """Number of design points, counted from the spec alone (nothing is built).
 
@@ -107,7 +91,7 @@ def sweep_runs(spec: SweepSpec) -> int:
 def iter_grid(spec: SweepSpec) -> Iterator[Point]:
     """A grid's points one at a time (the first parameter varies slowest)."""
     params = spec.parameters
-    combos = itertools.product(*(grid_levels(p) for p in params))
+    combos = itertools.product(*(p.grid_levels() for p in params))
     for i, combo in enumerate(combos):
         yield Point(
             index=i,

@@ -55,10 +55,18 @@ class Parameter:
         return bool(self.levels)
 
     def grid_levels(self) -> tuple[Any, ...]:
-        """The values a grid design takes, in order."""
+        """The values a grid design takes, in order.
+
+        An integer range with at least as many steps as integers takes every integer
+        from ``low`` to ``high`` (the rounded steps cover them all): made directly,
+        not by rounding ``steps`` floats, so ``steps = 1000000000`` on ``1..4`` costs
+        four values.
+        """
         if self.discrete:
             return self.levels
         assert self.low is not None and self.high is not None
+        if self.type == "int" and self.steps >= int(self.high) - int(self.low) + 1:
+            return tuple(range(int(self.low), int(self.high) + 1))
         raw = np.linspace(self.low, self.high, self.steps)
         if self.type == "int":
             return tuple(dict.fromkeys(round(float(v)) for v in raw))

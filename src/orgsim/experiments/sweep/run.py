@@ -1,7 +1,7 @@
 """Parameter sweeps: many scenarios, each a paired broker on/off comparison.
 
 A sweep file (TOML) names a base scenario, the parameters to vary (dotted paths of
-:class:`~orgsim.scenario.Scenario`, plus the sweep-level ``scale`` pseudo-parameter),
+:class:`~orgsim.scenario.schema.Scenario`, plus the sweep-level ``scale`` pseudo-parameter),
 a design (``grid``, ``lhs``, ``sobol`` or ``morris``), the replications per design
 point and the metrics of interest. :func:`load_sweep` checks all of it in one pass,
 like a scenario file, and builds every design point's scenario through
@@ -42,7 +42,7 @@ from orgsim.analysis import sensitivity
 from orgsim.analysis.sensitivity import Sensitivity
 from orgsim.errors import ExperimentError
 from orgsim.experiments.campaign import Campaign
-from orgsim.experiments.executors import EXECUTORS
+from orgsim.experiments.executors import check_executor
 from orgsim.experiments.limits import check_sweep
 from orgsim.experiments.sweep.aggregate import (
     PointResult,
@@ -134,13 +134,6 @@ def _keep_events(value: str | int | None) -> str | int | None:
     return value
 
 
-def _check_executor(executor: str, jobs: int | None) -> None:
-    if executor not in EXECUTORS:
-        raise ExperimentError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
-    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-        raise ExperimentError(f"--jobs must be an integer >= 1, got {jobs!r}")
-
-
 def _spec(file_or_spec: SweepSpec | Mapping[str, Any] | str | os.PathLike[str]) -> SweepSpec:
     if isinstance(file_or_spec, SweepSpec):
         return file_or_spec
@@ -196,7 +189,7 @@ def sweep(
             false (or another sweep).
     """
     started = time.perf_counter()
-    _check_executor(executor, jobs)
+    check_executor(executor, jobs)
     keep = _keep_events(keep_events)
     spec = _spec(file_or_spec)
     # Counted before a point is built: a billion-point design is refused, not made.

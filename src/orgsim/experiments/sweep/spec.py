@@ -17,7 +17,6 @@ import copy
 import hashlib
 import json
 import logging
-import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -132,23 +131,6 @@ class SweepSpec:
         if self.paired:
             return ("on", "off")
         return ("on",) if self.scenario.broker.enabled else ("off",)
-
-    @property
-    def size(self) -> int:
-        """Number of design points."""
-        d = len(self.parameters)
-        if self.design == "grid":
-            return math.prod(len(p.grid_levels()) for p in self.parameters)
-        if self.design == "sobol":
-            return self.points * (d + 2)
-        if self.design == "morris":
-            return self.points * (d + 1)
-        return self.points
-
-    @property
-    def runs(self) -> int:
-        """Number of runs the whole sweep makes (for progress bars)."""
-        return self.size * self.replications * len(self.arms)
 
     def problem(self) -> dict[str, Any]:
         """The SALib problem: names and design-space bounds of the parameters."""
