@@ -31,8 +31,9 @@ from orgsim.experiments.campaign import Campaign
 from orgsim.experiments.executors import check_executor
 from orgsim.experiments.limits import check_compare, refuse_max_runs
 from orgsim.experiments.runner import check_seed, resolve
+from orgsim.experiments.samples import paired_samples
 from orgsim.experiments.tasks import ARMS, Task
-from orgsim.metrics.catalogue import BETTER, BROKER_ONLY, HEADLINE, METRICS
+from orgsim.metrics.catalogue import BETTER, BROKER_ONLY, HEADLINE
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.export import export_csv, export_parquet
 from orgsim.storage.results import ResultsDB, RunRecord, check_out_dir
@@ -321,19 +322,5 @@ def _paired_arrays(
     records: Sequence[RunRecord],
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], int]:
     """Per-metric arrays of both arms over the replications complete in both."""
-    by_arm: dict[str, dict[int, RunRecord]] = {arm: {} for arm in ARMS}
-    for r in records:
-        if r.status == "ok":
-            by_arm[r.arm][r.replication] = r
-    reps = sorted(set(by_arm["on"]) & set(by_arm["off"]))
-    names = [m.name for m in METRICS]
-    if reps:
-        extra = [k for k in by_arm["on"][reps[0]].metrics if k not in names]
-        names += extra
-    on = {
-        k: np.array([by_arm["on"][i].metrics.get(k, math.nan) for i in reps], float) for k in names
-    }
-    off = {
-        k: np.array([by_arm["off"][i].metrics.get(k, math.nan) for i in reps], float) for k in names
-    }
-    return on, off, len(reps)
+    samples, reps = paired_samples(records, ARMS)
+    return samples["on"], samples["off"], len(reps)

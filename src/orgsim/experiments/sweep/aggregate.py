@@ -15,9 +15,10 @@ import attrs
 import numpy as np
 
 from orgsim.analysis.stats import Comparison, Estimate, compare_table, mean_ci
+from orgsim.experiments.samples import metric_names, paired_samples
 from orgsim.experiments.sweep.design import Point
 from orgsim.experiments.sweep.spec import SweepSpec
-from orgsim.metrics.catalogue import BETTER, BROKER_ONLY, HEADLINE, METRIC_NAMES
+from orgsim.metrics.catalogue import BETTER, BROKER_ONLY, HEADLINE
 from orgsim.storage.results import RunRecord
 
 logger = logging.getLogger(__name__)
@@ -52,15 +53,6 @@ class PointResult:
     effect: dict[str, Comparison] = attrs.field(eq=False, repr=False)
 
 
-def _metric_names(records: Sequence[RunRecord]) -> list[str]:
-    names = list(METRIC_NAMES)
-    for r in records:
-        if r.status == "ok":
-            names += [k for k in r.metrics if k not in names]
-            break
-    return names
-
-
 def aggregate(
     spec: SweepSpec, points: Sequence[Point], records: Sequence[RunRecord]
 ) -> list[PointResult]:
@@ -69,23 +61,12 @@ def aggregate(
     for r in records:
         if r.point in by_point:
             by_point[r.point].append(r)
-    names = _metric_names(records)
+    names = metric_names(records)
     out = []
     for point in points:
         rows = by_point[point.index]
         arms = sorted({r.arm for r in rows}, key=lambda a: (a != "on", a)) or list(spec.arms)
-        ok: dict[str, dict[int, RunRecord]] = {a: {} for a in arms}
-        for r in rows:
-            if r.status == "ok":
-                ok[r.arm][r.replication] = r
-        reps = sorted(set.intersection(*(set(ok[a]) for a in arms))) if arms else []
-        samples = {
-            a: {
-                m: np.array([ok[a][i].metrics.get(m, math.nan) for i in reps], dtype=float)
-                for m in names
-            }
-            for a in arms
-        }
+        samples, reps = paired_samples(rows, arms, names)
         effect: dict[str, Comparison] = {}
         if spec.paired and "on" in samples and "off" in samples:
             effect = compare_table(
