@@ -343,3 +343,17 @@ def test_real_process(tmp_path: Path) -> None:
         (prov,) = db.provenance()
         assert len(db.records()) == 4
     assert prov["command"] == " ".join(["orgsim", *argv])
+
+
+def test_run_refuses_an_empty_store_before_simulating(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: CLI, one_line_error: OneLineError
+) -> None:
+    def not_now(*args: object, **kwargs: object) -> None:
+        raise AssertionError("simulated before the store was checked")
+
+    monkeypatch.setattr(orgsim.experiments.runner, "simulate", not_now)
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    line = one_line_error(cli(["run", "startup", "--db", str(empty)]))
+    assert "the file is empty (0 bytes)" in line
+    assert empty.read_bytes() == b""

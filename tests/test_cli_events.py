@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from orgsim import cli as cli_module
 from orgsim.cli import main
+from orgsim.errors import StoreError
 from orgsim.experiments.runner import run_scenario
 
 
@@ -258,3 +260,45 @@ def test_an_unfinished_write_ahead_log_in_a_read_only_folder(world_readable, cli
     assert done.returncode == 2
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and "events.sqlite-wal" in lines[0], done.stderr
+
+
+def test_a_store_that_changes_while_read_is_read_again_not_called_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An immutable read that fails while a writer changes the file is retried with locks."""
+    db = tmp_path / "live.sqlite"
+    assert main(["run", "startup", "--set", "horizon=40", "--db", str(db)]) == 0
+    capsys.readouterr()
+    real = cli_module.EventStore
+    opened: list[bool] = []
+
+    def flaky(path: str, **kwargs: bool) -> object:
+        opened.append(kwargs.get("live", False))
+        if not kwargs.get("live", False):
+            db.touch()  # the file changes under the reader, as a writer's checkpoint does
+            os.utime(db, ns=(1, 1))
+            raise StoreError(f"event store {path!r} is damaged: PRAGMA integrity_check: x")
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(cli_module, "EventStore", flaky)
+    assert main(["events", str(db), "--run", "1", "--verify"]) == 0
+    assert opened == [False, True]
+    assert "verified" in capsys.readouterr().out
+
+
+def test_a_store_that_stays_the_same_is_reported_damaged_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "same.sqlite"
+    assert main(["run", "startup", "--set", "horizon=40", "--db", str(db)]) == 0
+    capsys.readouterr()
+    opened: list[bool] = []
+
+    def damaged(path: str, **kwargs: bool) -> object:
+        opened.append(kwargs.get("live", False))
+        raise StoreError(f"event store {path!r} is damaged: PRAGMA integrity_check: x")
+
+    monkeypatch.setattr(cli_module, "EventStore", damaged)
+    assert main(["events", str(db), "--run", "1", "--verify"]) == 2
+    assert opened == [False]
+    assert "is damaged" in capsys.readouterr().err

@@ -407,41 +407,69 @@ def _cmd_events(args: argparse.Namespace) -> int:
         raise StoreError(f"no such event store: {args.db}")
     if args.start is not None and args.end is not None and args.start > args.end:
         raise StoreError(f"--from {args.start:g} is after --to {args.end:g}: no event can match")
-    with EventStore(args.db, readonly=True) as store:
-        if args.run is None:
-            terminal.print_runs(store.runs())
-            return 0
-        info = store.run(args.run)
-        if args.verify:
-            ok = store.verify(args.run)
-            problems = store.integrity()
-            if problems:
-                more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-                raise StoreError(
-                    f"event store {args.db!r} is damaged: PRAGMA integrity_check: "
-                    f"{problems[0][:120]}{more}; run {args.run}'s own log "
-                    f"{'verified' if ok else 'does not match its digest'}"
-                )
-            sys.stdout.write(
-                f"run {args.run}: {info.events} events, digest {info.digest[:16]}… "
-                f"{'verified' if ok else 'MISMATCH: the stored log was altered'}\n"
+    # A store closed cleanly is read without locks (immutable), which a run writing
+    # to it at that moment can make look damaged: if the file changed while it was
+    # read, read it again with SQLite's locks before calling it damaged.
+    before = _file_state(args.db)
+    try:
+        with EventStore(args.db, readonly=True) as store:
+            return _show_events(store, args)
+    except StoreError:
+        if _file_state(args.db) == before:
+            raise
+    with EventStore(args.db, readonly=True, live=True) as store:
+        return _show_events(store, args)
+
+
+def _file_state(path: str) -> tuple[tuple[int, int] | None, ...]:
+    """Size and modification time of a store and its write-ahead log (None: absent)."""
+    out: list[tuple[int, int] | None] = []
+    for name in (path, f"{path}-wal"):
+        try:
+            st = os.stat(name)
+        except FileNotFoundError:
+            out.append(None)
+        else:
+            out.append((st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def _show_events(store: EventStore, args: argparse.Namespace) -> int:
+    """What ``orgsim events`` prints: the runs, one run's events, its state at t, or its audit."""
+    if args.run is None:
+        terminal.print_runs(store.runs())
+        return 0
+    info = store.run(args.run)
+    if args.verify:
+        ok = store.verify(args.run)
+        problems = store.integrity()
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise StoreError(
+                f"event store {args.db!r} is damaged: PRAGMA integrity_check: "
+                f"{problems[0][:120]}{more}; run {args.run}'s own log "
+                f"{'verified' if ok else 'does not match its digest'}"
             )
-            return 0 if ok else 1
-        if args.state_at is not None:
-            terminal.print_state(store.replay(args.run, until=args.state_at), args.state_at)
-            return 0
-        events = store.events(args.run, types=args.types, start=args.start, end=args.end)
-        shown = events if args.limit == 0 else events[: args.limit]
-        for e in shown:
-            fields = payload(e)
-            if args.json:
-                doc = {"seq": e.seq, "time": e.time, "type": type(e).__name__, **fields}
-                sys.stdout.write(json.dumps(doc) + "\n")
-            else:
-                text = " ".join(f"{k}={v}" for k, v in fields.items())
-                sys.stdout.write(f"{e.seq:>7} {e.time:>9.2f}  {type(e).__name__:<20} {text}\n")
-        if len(shown) < len(events) and not args.json:
-            sys.stdout.write(f"… {len(events) - len(shown)} more (use --limit 0 for all)\n")
+        sys.stdout.write(
+            f"run {args.run}: {info.events} events, digest {info.digest[:16]}… "
+            f"{'verified' if ok else 'MISMATCH: the stored log was altered'}\n"
+        )
+        return 0 if ok else 1
+    if args.state_at is not None:
+        terminal.print_state(store.replay(args.run, until=args.state_at), args.state_at)
+        return 0
+    events = store.events(args.run, types=args.types, start=args.start, end=args.end)
+    shown = events if args.limit == 0 else events[: args.limit]
+    for e in shown:
+        fields = payload(e)
+        if args.json:
+            doc = {"seq": e.seq, "time": e.time, "type": type(e).__name__, **fields}
+            sys.stdout.write(json.dumps(doc) + "\n")
+        else:
+            text = " ".join(f"{k}={v}" for k, v in fields.items())
+            sys.stdout.write(f"{e.seq:>7} {e.time:>9.2f}  {type(e).__name__:<20} {text}\n")
+    if len(shown) < len(events) and not args.json:
+        sys.stdout.write(f"… {len(events) - len(shown)} more (use --limit 0 for all)\n")
     return 0
 
 

@@ -118,6 +118,10 @@ def run_scenario(
         sc = sc.with_broker(broker)
     seed = sc.seed if seed is None else seed
     check_seed(seed)
+    if db is not None and Path(db).exists():
+        # An empty, damaged or foreign store is refused before the simulation, not after.
+        with EventStore(db, readonly=True):
+            pass
     started = time.perf_counter()
     run = simulate(sc, seed=seed, replication=replication)
     elapsed = time.perf_counter() - started

@@ -154,7 +154,12 @@ class EventStore:
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, timeout: float = 5.0, readonly: bool = False
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float = 5.0,
+        readonly: bool = False,
+        live: bool = False,
     ) -> None:
         """Open the store at ``path``, creating the file and its tables if missing.
 
@@ -164,6 +169,8 @@ class EventStore:
             readonly: Only read: the file must exist and be a store; nothing is
                 created or written, not even SQLite's ``-wal``/``-shm`` files when
                 the store was closed cleanly, so a store in a read-only folder reads.
+            live: With ``readonly``, read with SQLite's locks (no ``immutable``
+                shortcut): for a store another process is writing right now.
 
         Raises:
             StoreError: The file cannot be opened or created, is empty, damaged, not
@@ -178,6 +185,7 @@ class EventStore:
             setup=self._setup,
             failure=f"cannot open event store {self.path!r}",
             readonly=readonly,
+            live=live,
         )
 
     def _setup(self, conn: sqlite3.Connection) -> None:

@@ -112,6 +112,7 @@ def open_database(
     setup: Callable[[sqlite3.Connection], None],
     failure: str,
     readonly: bool = False,
+    live: bool = False,
 ) -> sqlite3.Connection:
     """Connect to ``path`` with orgsim's pragmas, then check or create its schema.
 
@@ -131,6 +132,8 @@ def open_database(
             ``"cannot open event store 'x.sqlite'"``; the SQLite reason follows.
         readonly: Open the existing file read-only, creating nothing beside it
             (see the module's docstring); writes fail.
+        live: With ``readonly``, never take the ``immutable`` shortcut: read with
+            SQLite's locks, as a file another process is writing must be read.
 
     Returns:
         The open connection; the caller closes it.
@@ -145,7 +148,10 @@ def open_database(
     with store_errors(failure):
         if readonly and not memory:
             conn = sqlite3.connect(
-                _readonly_uri(Path(path), failure), uri=True, timeout=timeout, isolation_level=None
+                _readonly_uri(Path(path), failure, live),
+                uri=True,
+                timeout=timeout,
+                isolation_level=None,
             )
         else:
             conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
@@ -163,12 +169,12 @@ def open_database(
     return conn
 
 
-def _readonly_uri(path: Path, failure: str) -> str:
+def _readonly_uri(path: Path, failure: str, live: bool = False) -> str:
     """The SQLite URI that reads ``path`` without writing anything (see the module)."""
     wal = Path(f"{path}-wal")
     shm = Path(f"{path}-shm")
     query = "mode=ro"
-    if not wal.exists() or wal.stat().st_size == 0:
+    if not live and (not wal.exists() or wal.stat().st_size == 0):
         query += "&immutable=1"
     elif not shm.exists() and not os.access(path.parent, os.W_OK):
         raise StoreError(
