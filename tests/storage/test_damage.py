@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from orgsim.engine.run import simulate
 from orgsim.errors import StoreError
 from orgsim.experiments.runner import run_scenario
+from orgsim.scenario.loading import parse_scenario
 from orgsim.storage.eventstore import EventStore
 from orgsim.storage.results import ResultsDB
 
@@ -206,3 +208,18 @@ def test_compare_over_a_damaged_results_database(
         return
     assert path.read_bytes() == before  # refused before anything was written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.sqlite"]
+
+
+@pytest.mark.parametrize("column, value", [("time", "abc"), ("seq", "x"), ("version", 1.5)])
+def test_a_stored_number_that_is_not_a_number_is_damage(
+    tmp_path: Path, column: str, value: object
+) -> None:
+    db = tmp_path / "ev.sqlite"
+    with EventStore(db) as store:
+        run_id = store.save(simulate(parse_scenario({"horizon": 40.0}), seed=1).log)
+    con = sqlite3.connect(db)
+    con.execute(f"UPDATE events SET {column} = ? WHERE run_id = ? AND seq = 5", (value, run_id))
+    con.commit()
+    con.close()
+    with EventStore(db, readonly=True) as store, pytest.raises(StoreError, match="damaged"):
+        store.events(run_id)

@@ -431,6 +431,19 @@ class EventStore:
 
     def _decode(self, run_id: int, row: tuple[Any, ...]) -> Event:
         """One stored row as its event; a row that no longer decodes is named as damage."""
+        seq, time, _, version = row[0], row[1], row[2], row[3]
+        numbers = (
+            isinstance(seq, int)
+            and isinstance(version, int)
+            and isinstance(time, int | float)
+            and math.isfinite(time)
+        )
+        if not numbers or isinstance(seq, bool):
+            raise self._damaged(
+                run_id,
+                f"event {row[2]!r} has a seq, time or schema version that is not a number "
+                f"(seq {seq!r}, time {time!r}, version {version!r})",
+            )
         try:
             return decode(*row)
         except SchemaVersionError as exc:
@@ -457,6 +470,10 @@ class EventStore:
         try:
             return replay_log(events).state
         except EventOrderError as exc:
+            if not self.verify(run_id):  # rows changed or lost since the run was saved
+                raise self._damaged(
+                    run_id, f"its stored log was altered and is out of order ({exc})"
+                ) from None
             raise EventOrderError(f"{self.path!r}, run {run_id}: {exc}") from None
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             # Damage that still decodes (a changed id, say) breaks the fold; a log
