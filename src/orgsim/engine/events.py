@@ -54,7 +54,14 @@ def event(cls: E) -> E:
 @event
 @attrs.frozen(kw_only=True)
 class RunStarted(Event):
-    """A run began; carries everything needed to interpret the rest of the log."""
+    """A run began; carries everything needed to interpret the rest of the log.
+
+    Version 2 (orgsim 0.4) adds the parameters the state's work and attrition flows
+    are computed from (``drag`` .. ``conflict_attrition``), and the CEO's ``ceo_slots``
+    and ``ceo_attention``, so that folding the log alone gives the whole state.
+    """
+
+    schema_version: ClassVar[int] = 2
 
     scenario: str
     scenario_hash: str
@@ -66,6 +73,13 @@ class RunStarted(Event):
     stage_names: tuple[str, ...]
     stage_departments: tuple[str, ...]
     hiring_cost: float
+    drag: float
+    min_productivity: float
+    ramp_productivity: float
+    team_cap: float
+    conflict_attrition: float
+    ceo_slots: int
+    ceo_attention: float
     orgsim_version: str
 
 
@@ -78,22 +92,39 @@ class RunEnded(Event):
 @event
 @attrs.frozen(kw_only=True)
 class DepartmentFormed(Event):
-    """A department exists, with its pay and its head's bias."""
+    """A department exists, with its pay, its head's bias and its base attrition.
+
+    ``attrition`` is the share of its staff who leave in a year absent conflicts;
+    ``overhead`` the share of its capacity the broker's coordination takes (the
+    broker's own department only). Version 2 renamed ``attrition_rate`` (which was
+    used as a hazard rate) and added ``overhead``.
+    """
+
+    schema_version: ClassVar[int] = 2
 
     department: str
     salary: float
     bias: float
-    attrition_rate: float
+    attrition: float
+    overhead: float
 
 
 @event
 @attrs.frozen(kw_only=True)
 class BrokerAppointed(Event):
-    """The VP of Product Management (and Directors) took office."""
+    """The VP of Product Management (and Directors) took office.
+
+    Version 2 adds the floor and half-life of credibility's decay, so the broker's
+    credibility at any time follows from the log.
+    """
+
+    schema_version: ClassVar[int] = 2
 
     mediators: int
     salary: float
     credibility: float
+    credibility_floor: float
+    credibility_halflife: float
 
 
 # ------------------------------------------------------------------------ talent
@@ -119,10 +150,17 @@ class RequisitionCancelled(Event):
 @event
 @attrs.frozen(kw_only=True)
 class EmployeeHired(Event):
-    """Someone joined (``requisition`` is -1 for the founding staff)."""
+    """Someone joined (``requisition`` is -1 for the founding staff).
+
+    ``salary`` is their yearly cost (k$), their department's pay at hiring; they
+    keep it if they move. Version 2 added it.
+    """
+
+    schema_version: ClassVar[int] = 2
 
     employee: int
     department: str
+    salary: float
     skill: float
     resilience: float
     requisition: int
@@ -148,7 +186,13 @@ class EmployeeLeft(Event):
 @event
 @attrs.frozen(kw_only=True)
 class EmployeeTransferred(Event):
-    """Someone moved between departments (poaching, or its reversal)."""
+    """Someone moved between departments (poaching, or its reversal).
+
+    They keep their salary and ramp up again in the new department. Version 2:
+    the move restarts the ramp-up (version 1 moved people at full productivity).
+    """
+
+    schema_version: ClassVar[int] = 2
 
     employee: int
     source: str
@@ -169,20 +213,6 @@ class FeaturePlanned(Event):
     efforts: tuple[float, ...]
     value: float
     due: float
-
-
-@event
-@attrs.frozen(kw_only=True)
-class DayWorked(Event):
-    """A department spent ``capacity`` person-days on its queue, in priority order.
-
-    ``hazard`` is the attrition hazard its people accumulated over the same tick.
-    """
-
-    department: str
-    capacity: float
-    item_cap: float
-    hazard: float
 
 
 @event
@@ -234,6 +264,14 @@ class ExtraWorkDescoped(Event):
 
 
 # ------------------------------------------------------------------------ budget
+
+
+@event
+@attrs.frozen(kw_only=True)
+class BudgetFounded(Event):
+    """The quarterly budget the founding payroll sets (k$), before any reinvestment."""
+
+    base_budget: float
 
 
 @event
@@ -361,7 +399,13 @@ class CeoEngaged(Event):
 @event
 @attrs.frozen(kw_only=True)
 class CeoReleased(Event):
-    """The CEO stopped working on the conflict, settled or not."""
+    """The CEO stopped working on the conflict: decided, failed, or the conflict closed.
+
+    Version 2: the CEO also stops when the conflict lapses or is settled elsewhere
+    meanwhile (version 1 kept the CEO on it to the end of the decision time).
+    """
+
+    schema_version: ClassVar[int] = 2
 
     conflict: int
     settled: bool
@@ -389,7 +433,22 @@ class ConflictLapsed(Event):
 # ----------------------------------------------------------------- serialisation
 
 #: Upcasters: (event name, stored version) -> function from old payload to the next.
+#: None for the changes of orgsim 0.2: its delivery is event-driven and the log holds
+#: the whole state, so a version-1 log (daily ``DayWorked`` ticks, state kept beside
+#: the log) cannot be rebuilt as this model's; such logs are refused with
+#: :data:`MODEL_CHANGED`, never half-read.
 UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+#: Event types that no longer exist, and why.
+RETIRED: dict[str, str] = {
+    "DayWorked": "work is no longer allocated in daily ticks",
+}
+
+#: Why a log of the tick-based model (event schema version 1) cannot be read.
+MODEL_CHANGED = (
+    "it was written by orgsim 0.1, whose model (daily work ticks, state kept outside "
+    "the log) this orgsim no longer runs; rerun the scenario to get a log of this model"
+)
 
 
 _FIELDS: dict[type[Event], tuple[str, ...]] = {}  # a memo of class metadata, not state
@@ -434,13 +493,18 @@ def decode(seq: int, time: float, name: str, version: int, data: str) -> Event:
     """
     cls = EVENT_TYPES.get(name)
     if cls is None:
+        if name in RETIRED:
+            raise SchemaVersionError(
+                f"event {name} at seq {seq} is retired ({RETIRED[name]}): {MODEL_CHANGED}"
+            )
         raise SchemaVersionError(f"unknown event type {name!r} at seq {seq}")
     fields = json.loads(data)
     while version < cls.schema_version:
         up = UPCASTERS.get((name, version))
         if up is None:
             raise SchemaVersionError(
-                f"{name} v{version} at seq {seq} cannot be upcast to v{cls.schema_version}"
+                f"{name} v{version} at seq {seq} cannot be upcast to "
+                f"v{cls.schema_version}: {MODEL_CHANGED}"
             )
         fields = up(fields)
         version += 1
