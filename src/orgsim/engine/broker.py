@@ -24,10 +24,7 @@ from orgsim.scenario.schema import ConflictKind
 
 def credibility(ctx: RunContext) -> float:
     """The broker's credibility now, decayed toward its floor since the last change."""
-    b = ctx.scenario.broker
-    elapsed = ctx.env.now - ctx.credibility_time
-    floor = b.credibility_floor
-    return floor + (ctx.state.credibility - floor) * 0.5 ** (elapsed / b.credibility_halflife)
+    return ctx.state.credibility_at(ctx.env.now)
 
 
 def takes_on(ctx: RunContext) -> bool:
@@ -35,9 +32,8 @@ def takes_on(ctx: RunContext) -> bool:
 
     A ``queue_limit`` of 0 means an unbounded queue.
     """
-    b = ctx.scenario.broker
-    room = b.queue_limit == 0 or len(ctx.mediators.queue) < b.queue_limit
-    return ctx.broker and room
+    limit = ctx.scenario.broker.queue_limit
+    return ctx.broker and (limit == 0 or ctx.state.mediation_waiting < limit)
 
 
 def mediation(
@@ -65,7 +61,6 @@ def mediation(
     if is_closed(ctx, cid):
         return None
     cred = credibility(ctx)
-    ctx.credibility_time = ctx.env.now
     if d.mediation_success < b.success_base + b.success_credibility * cred:
         ctx.record(ev.CredibilityChanged, credibility=cred + b.credibility_gain * (1.0 - cred))
         if d.mediation_neutral < b.neutrality:

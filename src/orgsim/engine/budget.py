@@ -29,7 +29,7 @@ def need(ctx: RunContext, name: str) -> float:
     floor = max(float(d.staff + d.open_reqs), planned)
     desired = floor
     if name in ctx.workload:
-        backlog_people = ctx.state.backlog(name) / sc.budget.workload_horizon
+        backlog_people = ctx.state.backlog(name, ctx.env.now) / sc.budget.workload_horizon
         desired = min(max(backlog_people, floor), floor * (1.0 + sc.budget.max_growth))
     return desired * d.salary * ctx.quarter_share
 
@@ -38,14 +38,12 @@ def budget_cycle(ctx: RunContext) -> Proc:
     """Every quarter departments request budget and the CEO allocates it."""
     sc, state = ctx.scenario, ctx.state
     b = sc.broker
-    quarter = 0
     while True:
+        quarter = state.quarter + 1
         broker_cost = b.mediators * b.salary * ctx.quarter_share if ctx.broker else 0.0
-        shipped = state.value_shipped - ctx.value_at_quarter
-        ctx.value_at_quarter = state.value_shipped
-        available = max(0.0, ctx.base_budget + sc.budget.reinvest_share * shipped - broker_cost)
+        shipped = state.value_shipped - state.value_at_quarter
+        available = max(0.0, state.base_budget + sc.budget.reinvest_share * shipped - broker_cost)
         ctx.record(ev.QuarterStarted, quarter=quarter, available=available, broker_cost=broker_cost)
-        ctx.opened_this_quarter = {}
         neutral = b.budget_neutrality * credibility(ctx) if ctx.broker else 0.0
         gamma = sc.budget.power_exponent * (1.0 - neutral)
         weight = political_weight(state.departments, sc.budget.weight_budget_share)
@@ -68,7 +66,6 @@ def budget_cycle(ctx: RunContext) -> Proc:
             rebalance(ctx, name)
         budget_disputes(ctx)
         yield ctx.env.timeout(sc.budget.quarter_days)
-        quarter += 1
 
 
 def budget_disputes(ctx: RunContext) -> None:

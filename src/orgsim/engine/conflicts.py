@@ -22,7 +22,7 @@ from orgsim.engine import events as ev
 from orgsim.engine.broker import mediation, takes_on
 from orgsim.engine.context import Proc, RunContext
 from orgsim.engine.resolution import ConflictDraws, is_closed, power_winner, settle
-from orgsim.engine.talent import rebalance
+from orgsim.engine.talent import rebalance, transfer
 from orgsim.scenario.schema import ConflictKind
 
 
@@ -84,7 +84,6 @@ def raise_conflict(
     )
     if kind.effect == "extra_work":
         work = ctx.next_id("work")
-        ctx.work_of[cid] = work
         value = kind.value_if_right if d.company_side == "initiator" else 0.0
         ctx.record(
             ev.ExtraWorkAdded,
@@ -100,31 +99,39 @@ def raise_conflict(
             kind.transfer_count,
             ((-p.skill, emp) for emp, p in ctx.state.employees.items() if p.department == target),
         )
-        moved = []
         for _, emp in people:
-            ctx.record(
-                ev.EmployeeTransferred,
-                employee=emp,
-                source=target,
-                destination=initiator,
-                conflict=cid,
-            )
-            moved.append(emp)
-        ctx.transfers[cid] = moved
+            transfer(ctx, emp, target, initiator, cid)
         rebalance(ctx, target)
-    ctx.env.process(conflict_life(ctx, cid, kind, d))
-    ctx.env.process(lapse(ctx, cid, d.lifetime))
+    life = ctx.env.process(conflict_life(ctx, cid, kind, d))
+    ctx.env.process(lapse(ctx, cid, d.lifetime, life))
 
 
-def lapse(ctx: RunContext, cid: int, lifetime: float) -> Proc:
-    """An unresolved conflict stops mattering after its lifetime."""
+def lapse(ctx: RunContext, cid: int, lifetime: float, life: simpy.Process) -> Proc:
+    """An unresolved conflict stops mattering after its lifetime.
+
+    Whoever was working on it stops at once: it leaves the mediators' or the CEO's
+    queue, and a mediator or the CEO on it is free for the next one
+    (:func:`conflict_life` is interrupted).
+    """
     yield ctx.env.timeout(lifetime)
     if ctx.state.conflicts[cid].closed < 0:
         ctx.record(ev.ConflictLapsed, conflict=cid)
+        if life.is_alive:
+            life.interrupt()
 
 
 def conflict_life(ctx: RunContext, cid: int, kind: ConflictKind, d: ConflictDraws) -> Proc:
-    """Detection, then negotiation or mediation, then the CEO if that fails."""
+    """Detection, then negotiation or mediation, then the CEO if that fails.
+
+    Interrupted when the conflict lapses (:func:`lapse`), wherever it stands.
+    """
+    try:
+        yield from _life(ctx, cid, kind, d)
+    except simpy.Interrupt:
+        return
+
+
+def _life(ctx: RunContext, cid: int, kind: ConflictKind, d: ConflictDraws) -> Proc:
     delay, channel = d.surfacing, "surfaced"
     if ctx.broker and d.detection < d.surfacing:
         delay, channel = d.detection, "broker"
@@ -183,7 +190,12 @@ def escalation(
         if is_closed(ctx, cid):
             return
         ctx.record(ev.CeoEngaged, conflict=cid)
-        yield ctx.env.timeout(d.ceo_days * (1.0 - briefing))
+        try:
+            yield ctx.env.timeout(d.ceo_days * (1.0 - briefing))
+        except simpy.Interrupt:
+            # the conflict lapsed: the CEO drops it, having spent the time so far
+            ctx.record(ev.CeoReleased, conflict=cid, settled=False)
+            return
         settled = not is_closed(ctx, cid) and d.ceo_success < ceo.success
         ctx.record(ev.CeoReleased, conflict=cid, settled=settled)
         if settled:

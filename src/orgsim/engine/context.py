@@ -14,11 +14,13 @@ without any of them importing the module that assembles a run.
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any
+import math
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
 
 import simpy
 
+from orgsim.engine.events import Event
 from orgsim.engine.log import EventLog
 from orgsim.engine.rng import Streams
 from orgsim.engine.state import OrgState
@@ -28,9 +30,11 @@ from orgsim.scenario.schema import Scenario
 Proc = Generator[simpy.Event, Any, None]
 """A SimPy process: yields events, returns nothing."""
 
+E = TypeVar("E", bound=Event)
+
 
 class RunContext:
-    """One replication's environment, streams, log, state, counters and bookkeeping.
+    """One replication's environment, streams, log, state and department timers.
 
     Attributes:
         scenario: The company and its parameters (with the arm's broker setting).
@@ -38,7 +42,7 @@ class RunContext:
         replication: Replication number (its own set of streams).
         env: The SimPy environment; ``env.now`` is the log's clock.
         streams: The named random streams of this replication.
-        log: The event log; ``record`` is its ``record``.
+        log: The event log; :meth:`record` appends through it.
         state: The live state the log folds to (read it; change it only by ``record``).
         broker: Whether this arm has the broker.
         ceo: The CEO's attention, a resource of ``ceo.slots`` conflicts at a time.
@@ -47,12 +51,9 @@ class RunContext:
         workload: Departments whose budget need follows their backlog.
         quarter_share: A budget quarter as a fraction of a year.
         skill: Distribution of individual productivity, or None when all are equal.
-        opened_this_quarter: Requisitions opened per department this quarter.
-        credibility_time: When the broker's credibility last changed.
-        transfers: Employees each poaching conflict moved, by conflict.
-        work_of: The extra work item each extra-work conflict added, by conflict.
-        base_budget: The quarterly budget the founding payroll sets.
-        value_at_quarter: Value shipped by the start of the current quarter.
+        timers: The instant each department's timer is set for (``inf``: none).
+        on_due: What a department's timer does when it goes off (set by the run:
+            finish the items due and let the leavers go).
     """
 
     def __init__(self, scenario: Scenario, seed: int, replication: int = 0) -> None:
@@ -63,7 +64,7 @@ class RunContext:
         self.streams = Streams(seed, replication)
         self.log = EventLog(clock=lambda: env.now)
         self.state: OrgState = self.log.state
-        self.record = self.log.record
+        self._append = self.log.record
         self.broker = sc.broker.enabled
         self.ceo = simpy.Resource(env, capacity=sc.ceo.slots)
         self.mediators = simpy.Resource(env, capacity=sc.broker.mediators)
@@ -74,16 +75,41 @@ class RunContext:
         self.quarter_share = sc.budget.quarter_days / 365.0
         cv = sc.talent.skill_cv
         self.skill = lognormal(1.0, cv) if cv > 0 else None
-        self._ids: dict[str, int] = {}
-        self.opened_this_quarter: dict[str, int] = {}
-        self.credibility_time = 0.0
-        self.transfers: dict[int, list[int]] = {}
-        self.work_of: dict[int, int] = {}
-        self.base_budget = 0.0
-        self.value_at_quarter = 0.0
+        self.timers: dict[str, float] = {}
+        self.on_due: Callable[[RunContext, str, float], None] | None = None
+
+    def record(self, cls: type[E], **fields: Any) -> E:
+        """Record an event now, then reset the timers of departments it moved."""
+        event = self._append(cls, **fields)
+        touched = self.state.touched
+        if touched:
+            for name in sorted(touched):
+                self.set_timer(name)
+            touched.clear()
+        return event
+
+    def set_timer(self, name: str) -> None:
+        """Set a department's timer for the next instant its state says something happens.
+
+        A timer already set for that very instant stands; one set for another goes
+        stale (it checks, when it goes off, that it is still the one set).
+        """
+        at = self.state.departments[name].next_time
+        if self.timers.get(name) == at:
+            return
+        self.timers[name] = at
+        if at < math.inf:
+            timeout = self.env.timeout(max(0.0, at - self.env.now))
+            timeout.callbacks.append(lambda _: self._ring(name, at))
+
+    def _ring(self, name: str, at: float) -> None:
+        if self.timers.get(name) != at:
+            return  # stale: the department's next instant moved since
+        self.timers[name] = math.inf
+        assert self.on_due is not None, "the run sets on_due before it starts"
+        self.on_due(self, name, at)
+        self.set_timer(name)
 
     def next_id(self, kind: str) -> int:
-        """The next identifier of a kind of entity (employees, features, ...)."""
-        n = self._ids.get(kind, 0)
-        self._ids[kind] = n + 1
-        return n
+        """The identifier the next entity of a kind gets (counted in the state)."""
+        return self.state.next_id(kind)

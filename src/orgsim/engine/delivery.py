@@ -1,11 +1,14 @@
 """Delivery: roadmaps of features flowing through the departments that build them.
 
 Line PMs plan features (:func:`plan_feature`) as each product's :func:`roadmap`
-keeps them coming. Every tick a department works its queue with the capacity of its
-people, dragged down by the conflicts it is in (:func:`department_work`); finished
-stages move features on, the last one ships them, late features lose value. The same
-tick is when people leave, the hazard rising with conflict exposure, and a
-department that lost people rebalances its requisitions.
+keeps them coming. Work is a flow: the state splits each department's capacity over
+its queue and says when the next item finishes or the next person leaves
+(:mod:`orgsim.engine.state`), and the department's timer goes off at that instant
+(:func:`work_due`). A finished stage moves its feature on at once, to be worked from
+that very instant in the next department, whatever order departments are declared
+in; the last stage ships it, late features losing value. People leave when their
+department's accumulated attrition hazard reaches their resilience, and a department
+that lost people rebalances its requisitions.
 """
 
 from __future__ import annotations
@@ -42,44 +45,35 @@ def roadmap(ctx: RunContext, product: int) -> Proc:
         plan_feature(ctx, product, rng)
 
 
-def department_work(ctx: RunContext, name: str) -> Proc:
-    """Each tick a department works its queue and its people may leave."""
-    sc, state = ctx.scenario, ctx.state
-    dl = sc.delivery
-    d = state.departments[name]
-    tick = dl.tick
-    overhead = sc.broker.pm_overhead if ctx.broker and name == sc.broker.department else 0.0
-    drag = sc.conflicts.drag
-    per_day = d.attrition_rate / 365.0
+def work_due(ctx: RunContext, name: str, at: float) -> None:
+    """A department's timer went off: hand on what is finished, let the leavers go.
+
+    ``at`` is the instant the timer was set for (the clock may differ from it in
+    the last bit); items and leavers due by then are recorded, finished items in
+    queue order, then leavers in the order their resilience ran out.
+    """
+    state = ctx.state
     last_stage = len(ctx.stage_departments) - 1
-    while True:
-        yield ctx.env.timeout(tick)
-        exposure = drag * d.severity
-        mult = max(dl.min_productivity, 1.0 - exposure) * (1.0 - overhead)
-        people = d.full_skill + dl.ramp_productivity * d.ramp_skill
-        hazard = per_day * (1.0 + sc.talent.conflict_attrition * exposure) * tick
-        ctx.record(
-            ev.DayWorked,
-            department=name,
-            capacity=max(0.0, people) * mult * tick,
-            item_cap=dl.team_cap * mult * tick,
-            hazard=hazard,
-        )
-        for item in list(d.done) if d.done else ():
-            num = int(item[1:])
-            if item[0] == "X":
-                ctx.record(ev.ExtraWorkCompleted, work=num, value=state.work[num].value)
-                continue
-            f = state.features[num]
-            if f.stage < last_stage:
-                ctx.record(ev.StageCompleted, feature=num, stage=f.stage)
-            else:
-                late = max(0.0, ctx.env.now - f.due)
-                value = f.value * 0.5 ** (late / dl.late_value_halflife)
-                ctx.record(ev.FeatureShipped, feature=num, value=value, late_days=late)
-        left = False
-        while (emp := state.next_leaver(name)) is not None:
-            ctx.record(ev.EmployeeLeft, employee=emp)
-            left = True
-        if left:
-            rebalance(ctx, name)
+    halflife = ctx.scenario.delivery.late_value_halflife
+    items = state.due_items(name, at)
+    for item in items:
+        num = int(item[1:])
+        if item[0] == "X":
+            ctx.record(ev.ExtraWorkCompleted, work=num, value=state.work[num].value)
+            continue
+        f = state.features[num]
+        if f.stage < last_stage:
+            ctx.record(ev.StageCompleted, feature=num, stage=f.stage)
+        else:
+            late = max(0.0, ctx.env.now - f.due)
+            value = f.value * 0.5 ** (late / halflife)
+            ctx.record(ev.FeatureShipped, feature=num, value=value, late_days=late)
+    leavers = state.due_leavers(name, at)
+    for emp in leavers:
+        ctx.record(ev.EmployeeLeft, employee=emp)
+    if leavers:
+        rebalance(ctx, name)
+    if not items and not leavers:
+        # The state set this instant and nothing is due at it: the flows disagree
+        # with themselves, and waking again at the same instant would never end.
+        raise RuntimeError(f"{name}'s timer at day {at!r} found nothing due")

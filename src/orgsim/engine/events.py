@@ -56,7 +56,7 @@ def event(cls: E) -> E:
 class RunStarted(Event):
     """A run began; carries everything needed to interpret the rest of the log.
 
-    Version 2 (orgsim 0.4) adds the parameters the state's work and attrition flows
+    Version 2 (orgsim 0.2) adds the parameters the state's work and attrition flows
     are computed from (``drag`` .. ``conflict_attrition``), and the CEO's ``ceo_slots``
     and ``ceo_attention``, so that folding the log alone gives the whole state.
     """

@@ -17,7 +17,7 @@ import attrs
 from orgsim.engine import events as ev
 from orgsim.engine.allocation import political_weight
 from orgsim.engine.context import RunContext
-from orgsim.engine.talent import rebalance
+from orgsim.engine.talent import rebalance, transfer
 from orgsim.scenario.schema import ConflictKind
 
 
@@ -97,19 +97,12 @@ def settle(ctx: RunContext, cid: int, kind: ConflictKind, forum: str, side: str)
                 rebalance(ctx, c.initiator)
         return
     if kind.effect == "extra_work":
-        work = ctx.work_of.get(cid)
-        if work is not None and not ctx.state.work[work].done:
-            ctx.record(ev.ExtraWorkDescoped, work=work)
+        if c.work >= 0 and not ctx.state.work[c.work].done:
+            ctx.record(ev.ExtraWorkDescoped, work=c.work)
     elif kind.effect == "transfer":
-        for emp in ctx.transfers.get(cid, ()):
+        for emp in c.moved:
             person = ctx.state.employees.get(emp)
             if person is not None and person.department == c.initiator:
-                ctx.record(
-                    ev.EmployeeTransferred,
-                    employee=emp,
-                    source=c.initiator,
-                    destination=c.target,
-                    conflict=cid,
-                )
+                transfer(ctx, emp, c.initiator, c.target, cid)
         rebalance(ctx, c.initiator)
         rebalance(ctx, c.target)

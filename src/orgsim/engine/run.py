@@ -2,7 +2,7 @@
 
 The processes are generator functions named after the activity they model
 (STYLE.md rule 5), one module per mechanism: :mod:`~orgsim.engine.delivery`
-(``roadmap``, ``department_work``), :mod:`~orgsim.engine.talent` (``hiring``,
+(``roadmap``, and ``work_due`` when a department's timer goes off), :mod:`~orgsim.engine.talent` (``hiring``,
 ``onboarding``), :mod:`~orgsim.engine.budget` (``budget_cycle``),
 :mod:`~orgsim.engine.conflicts` (``conflict_arrivals``, ``conflict_life``,
 ``lapse``) and :mod:`~orgsim.engine.broker` (mediation). Each takes the
@@ -25,7 +25,7 @@ from orgsim.engine import events as ev
 from orgsim.engine.budget import budget_cycle
 from orgsim.engine.conflicts import conflict_arrivals
 from orgsim.engine.context import RunContext
-from orgsim.engine.delivery import department_work, plan_feature, roadmap
+from orgsim.engine.delivery import plan_feature, roadmap, work_due
 from orgsim.engine.log import EventLog
 from orgsim.engine.talent import hire
 from orgsim.scenario.schema import Scenario
@@ -78,8 +78,16 @@ class Run(RunContext):
             stage_names=tuple(s.name for s in sc.delivery.stages),
             stage_departments=self.stage_departments,
             hiring_cost=sc.talent.hiring_cost,
+            drag=sc.conflicts.drag,
+            min_productivity=sc.delivery.min_productivity,
+            ramp_productivity=sc.delivery.ramp_productivity,
+            team_cap=sc.delivery.team_cap,
+            conflict_attrition=sc.talent.conflict_attrition,
+            ceo_slots=sc.ceo.slots,
+            ceo_attention=sc.ceo.attention,
             orgsim_version=__version__,
         )
+        b = sc.broker
         for name in sc.active_departments:
             d = sc.departments[name]
             self.record(
@@ -87,15 +95,17 @@ class Run(RunContext):
                 department=name,
                 salary=d.salary,
                 bias=d.bias,
-                attrition_rate=d.attrition_rate,
+                attrition=d.attrition,
+                overhead=b.pm_overhead if self.broker and name == b.department else 0.0,
             )
         if self.broker:
-            b = sc.broker
             self.record(
                 ev.BrokerAppointed,
                 mediators=b.mediators,
                 salary=b.salary,
                 credibility=b.initial_credibility,
+                credibility_floor=b.credibility_floor,
+                credibility_halflife=b.credibility_halflife,
             )
         for name in sc.active_departments:
             rng = self.streams[f"staff.{name}"]
@@ -104,7 +114,7 @@ class Run(RunContext):
         payroll = sum(
             sc.departments[n].salary * sc.departments[n].staff for n in sc.active_departments
         )
-        self.base_budget = payroll * self.quarter_share * sc.budget.headroom
+        self.record(ev.BudgetFounded, base_budget=payroll * self.quarter_share * sc.budget.headroom)
 
     def start(self) -> None:
         """Plan the initial roadmaps and start every process, in a fixed order.
@@ -113,13 +123,12 @@ class Run(RunContext):
         order they were started, so it is part of what makes a seed's log.
         """
         sc, env = self.scenario, self.env
+        self.on_due = work_due
         for product in range(sc.delivery.products):
             rng = self.streams[f"roadmap.{product}"]
             for _ in range(sc.delivery.initial_features):
                 plan_feature(self, product, rng)
             env.process(roadmap(self, product))
-        for name in sc.active_departments:
-            env.process(department_work(self, name))
         env.process(budget_cycle(self))
         for kname, kind in sc.conflicts.kinds.items():
             if kind.enabled and kind.effect != "budget":

@@ -3,11 +3,27 @@
 Processes read this state to decide; they change it only by recording events, which
 the log hands to :func:`apply`. One handler per event type, chosen from a dict (the
 aggregate projector of STYLE.md rule 4). Folding a log from the start through
-:func:`fold` rebuilds the state exactly, which is what replay and audit rest on.
+:func:`fold` rebuilds the state exactly, which is what replay and audit rest on:
+everything a decision reads (work left, attrition hazard, the broker's credibility,
+this quarter's requisitions, the queues for the mediators and the CEO, the next
+identifiers) is here, and the parameters its flows need are in the log's own
+``RunStarted`` and ``DepartmentFormed``.
+
+**Work and attrition are flows.** Between two events a department's capacity and
+its people's attrition hazard are constant, so the state holds each department's
+work and cumulative hazard as of the instant ``since`` it was last brought up to
+date, with the rates that hold from then on. Every handler that changes what a
+rate depends on (people, conflicts, the queue) first advances the department to
+the event's time at the old rates (:func:`_advance`), then changes it, then
+recomputes the rates (:func:`_rates`): capacity split among the queue in priority
+order, at most the team cap per item, and the next instant something finishes or
+someone leaves (``Dept.next_time``), which the engine schedules. The answer is
+exact, whatever order departments are declared or processed in.
 
 For speed, handlers change the state object in place, and the state keeps a few
-derived indexes (priority queues of work, attrition heaps) that handlers maintain;
-:meth:`OrgState.snapshot` leaves those out when states are compared.
+derived indexes (the queue's entry index, the heaps of finishing instants and of
+attrition thresholds, the set of departments whose next instant moved); :meth:`OrgState.snapshot` leaves
+those out when states are compared.
 """
 
 from __future__ import annotations
@@ -24,49 +40,76 @@ from orgsim.engine import events as ev
 
 EPS = 1e-9
 
+#: Work (person-days) below which an item counts as finished: far below anything a
+#: person does in a second, far above the rounding of ``remaining - rate * dt``.
+WORK_EPS = 1e-6
+
 # Priority classes in a department queue: unplanned work imposed by a conflict
 # jumps the queue (a deal or a privacy fix is urgent), then features by due date.
 EXTRA_PRIORITY = 0
 FEATURE_PRIORITY = 1
 
+Entry = tuple[int, float, int, Any, str]
+"""A queue entry: (priority, key, serial, item, name); ``item`` is the Feature or Work."""
+
 
 @attrs.define(slots=True)
 class Dept:
-    """A department's live figures."""
+    """A department's live figures.
+
+    Work and hazard are as of ``since``; ``capacity``, ``item_cap``, ``hazard_rate``
+    and each served item's ``rate`` hold from ``since`` until the next event.
+    """
 
     name: str
     salary: float = 0.0
     bias: float = 0.0
-    attrition_rate: float = 0.0
+    attrition: float = 0.0
+    base_hazard: float = 0.0  # per day: -ln(1 - attrition) / 365
+    overhead: float = 0.0
     staff: int = 0
     full_skill: float = 0.0
     ramp_skill: float = 0.0
-    hazard: float = 0.0
     severity: float = 0.0
     open_reqs: int = 0
+    opened: int = 0  # requisitions opened this quarter
     allocated: float = 0.0
     need: float = 0.0
-    # queue of (priority, key, serial, target, item) sorted ascending; ``target``
-    # is the Feature or Work itself, so the daily allocation needs no look-ups
-    queue: list[tuple[int, float, int, Any, str]] = attrs.field(factory=list)
+    since: float = 0.0
+    hazard: float = 0.0  # cumulative attrition hazard at ``since``
+    hazard_rate: float = 0.0  # per day
+    capacity: float = 0.0  # person-days per day
+    item_cap: float = 0.0  # person-days per day one item can absorb
+    full: int = 0  # the first ``full`` queued items get ``item_cap`` each
+    busy: float = 0.0  # person-days per day being worked (capacity, or less)
+    next_time: float = math.inf  # next instant an item finishes or someone leaves
+    queue: list[Entry] = attrs.field(factory=list)  # sorted ascending
+    done: list[Entry] = attrs.field(factory=list)  # finished, not yet handed on
+    fresh: list[Entry] = attrs.field(factory=list)  # queued since the rates were set
+    finishes: list[tuple[float, int, Entry]] = attrs.field(factory=list)  # heap
     leavers: list[tuple[float, int]] = attrs.field(factory=list)
-    done: list[str] = attrs.field(factory=list)  # queued items with no work left
-    entries: dict[str, tuple[int, float, int, Any, str]] = attrs.field(factory=dict)
+    entries: dict[str, Entry] = attrs.field(factory=dict)
 
 
 @attrs.define(slots=True)
 class Employee:
-    """One person."""
+    """One person: their pay stays with them when they move; ``moves`` counts moves."""
 
     department: str
     skill: float
     threshold: float
     ramped: bool
+    salary: float = 0.0
+    moves: int = 0
 
 
 @attrs.define(slots=True)
 class Feature:
-    """One roadmap feature."""
+    """One roadmap feature; ``remaining`` is the work left in its current stage at ``t0``.
+
+    Its work goes down at ``rate`` from ``t0`` on (:func:`remaining_at`), finishing
+    at ``finish`` unless the rate changes first.
+    """
 
     product: int
     efforts: tuple[float, ...]
@@ -74,8 +117,12 @@ class Feature:
     due: float
     planned: float
     stage: int = 0
-    remaining: float = 0.0
+    remaining: float = 0.0  # at ``t0``
     shipped: float = -1.0
+    rate: float = 0.0  # person-days per day since ``t0``
+    t0: float = 0.0
+    finish: float = math.inf
+    serial: int = -1  # of its queue entry
 
 
 @attrs.define(slots=True)
@@ -84,14 +131,22 @@ class Work:
 
     conflict: int
     department: str
-    remaining: float
+    remaining: float  # at ``t0``
     value: float
     done: bool = False
+    rate: float = 0.0
+    t0: float = 0.0
+    finish: float = math.inf
+    serial: int = -1
 
 
 @attrs.define(slots=True)
 class Conflict:
-    """One conflict and where it stands."""
+    """One conflict and where it stands.
+
+    ``moved`` are the people its poaching moved, ``work`` the extra work it imposed
+    (-1 for none): what undoing the initiator's move needs.
+    """
 
     kind: str
     initiator: str
@@ -102,6 +157,8 @@ class Conflict:
     status: str = "latent"
     detected: float = -1.0
     closed: float = -1.0
+    moved: tuple[int, ...] = ()
+    work: int = -1
 
 
 @attrs.define(slots=True)
@@ -117,6 +174,13 @@ class OrgState:
     horizon: float = 0.0
     quarter_days: float = 91.0
     hiring_cost: float = 0.0
+    drag: float = 0.0
+    min_productivity: float = 0.0
+    ramp_productivity: float = 1.0
+    team_cap: float = math.inf
+    conflict_attrition: float = 0.0
+    ceo_slots: int = 1
+    ceo_attention: float = 1.0
     ended: bool = False
     stage_names: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()  # department of each stage
@@ -126,32 +190,74 @@ class OrgState:
     features: dict[int, Feature] = attrs.field(factory=dict)
     work: dict[int, Work] = attrs.field(factory=dict)
     conflicts: dict[int, Conflict] = attrs.field(factory=dict)
+    next_ids: dict[str, int] = attrs.field(factory=dict)
     mediators: int = 0
     broker_salary: float = 0.0
     credibility: float = 0.0
+    credibility_time: float = 0.0
+    credibility_floor: float = 0.0
+    credibility_halflife: float = math.inf
+    mediation_waiting: int = 0
+    mediating: int = 0
+    ceo_waiting: int = 0
+    ceo_engaged: int = 0
     quarter: int = -1
     available: float = 0.0
+    base_budget: float = 0.0
     value_shipped: float = 0.0
+    value_at_quarter: float = 0.0
+    effort_planned: float = 0.0
+    effort_done: float = 0.0
+    effort_descoped: float = 0.0
     serial: int = 0
+    touched: set[str] = attrs.field(factory=set)  # departments whose next_time moved
 
     # ------------------------------------------------------------------ queries
 
-    def backlog(self, department: str) -> float:
-        """Person-days of work queued in a department."""
-        return sum(entry[3].remaining for entry in self.departments[department].queue)
+    def next_id(self, kind: str) -> int:
+        """The identifier the next entity of a kind will get when it is recorded."""
+        return self.next_ids.get(kind, 0)
 
-    def next_leaver(self, department: str) -> int | None:
-        """The employee whose resilience the department's hazard has used up."""
+    def backlog(self, department: str, at: float | None = None) -> float:
+        """Person-days of work queued in a department at time ``at`` (default: now)."""
+        t = self.time if at is None else at
+        return sum(remaining_at(entry[3], t) for entry in self.departments[department].queue)
+
+    def credibility_at(self, t: float) -> float:
+        """The broker's credibility at ``t``, decayed toward its floor since it last moved."""
+        floor = self.credibility_floor
+        elapsed = t - self.credibility_time
+        return floor + (self.credibility - floor) * 0.5 ** (elapsed / self.credibility_halflife)
+
+    def due_items(self, department: str, t: float) -> list[str]:
+        """Items of a department whose work is finished by ``t``, in queue order.
+
+        Reads the finishing instants that set ``next_time``, so the item that set
+        it is always among them when ``t`` is that instant.
+        """
         d = self.departments[department]
-        heap = d.leavers
-        while heap:
-            threshold, emp = heap[0]
-            person = self.employees.get(emp)
-            if person is None or person.department != department or person.threshold != threshold:
-                heapq.heappop(heap)  # stale entry: left or moved since
-                continue
-            return emp if threshold <= d.hazard else None
-        return None
+        heap = d.finishes
+        popped: list[tuple[float, int, Entry]] = []
+        while (top := _valid_finish(d)) is not None and top[0] <= t:
+            popped.append(heapq.heappop(heap))
+        for entry in popped:
+            heapq.heappush(heap, entry)
+        due = {e[2]: e for e in d.done}
+        due.update((p[1], p[2]) for p in popped)
+        return [e[4] for e in sorted(due.values())]
+
+    def due_leavers(self, department: str, t: float) -> list[int]:
+        """Employees whose resilience the department's hazard has used up by ``t``.
+
+        In the order they reach it; the same expression as ``next_time``'s.
+        """
+        d = self.departments[department]
+        popped: list[tuple[float, int]] = []
+        while (top := _valid_leaver(self, d)) is not None and _leaves(d, top[0]) <= t:
+            popped.append(heapq.heappop(d.leavers))
+        for entry in popped:  # only the EmployeeLeft event takes a person away
+            heapq.heappush(d.leavers, entry)
+        return [emp for _, emp in popped]
 
     def open_conflicts(self) -> Iterable[tuple[int, Conflict]]:
         """Conflicts not yet resolved or lapsed."""
@@ -160,10 +266,152 @@ class OrgState:
     def snapshot(self) -> dict[str, Any]:
         """Comparable plain form of the state, without derived indexes."""
         data = attrs.asdict(self, recurse=True)
+        data.pop("touched")
         for d in data["departments"].values():
-            d.pop("leavers")
-            d.pop("entries")
+            for index in ("leavers", "entries", "finishes", "fresh"):
+                d.pop(index)
         return data
+
+
+# ------------------------------------------------------------------ the flows
+#
+# A department's capacity goes to its queue in priority order, at most ``item_cap``
+# per item: the first ``full`` items get ``item_cap`` each, the next one what is
+# left, the rest nothing. Each item keeps its own (remaining, t0, rate), so bringing
+# a department up to date is O(1), and a change moves only the items at the edge
+# of the served prefix: an insertion or removal shifts positions by one, so only
+# positions within one of the old and new edges, and the inserted items, can change
+# class; a change of ``item_cap`` (productivity) re-rates every full item. The next
+# finish is the top of a heap of finishing instants, stale entries skipped.
+
+
+def remaining_at(item: Any, t: float) -> float:
+    """Work left on an item at ``t`` (person-days), at its current rate."""
+    return item.remaining - item.rate * (t - item.t0)
+
+
+def _leaves(d: Dept, threshold: float) -> float:
+    """When the hazard reaches a threshold at the current rate (now if it has)."""
+    if threshold <= d.hazard:
+        return d.since
+    if d.hazard_rate <= 0.0:
+        return math.inf
+    return d.since + (threshold - d.hazard) / d.hazard_rate
+
+
+def _valid_leaver(s: OrgState, d: Dept) -> tuple[float, int] | None:
+    """The heap's lowest threshold that still belongs to someone in the department."""
+    heap = d.leavers
+    while heap:
+        threshold, emp = heap[0]
+        person = s.employees.get(emp)
+        if person is None or person.department != d.name or person.threshold != threshold:
+            heapq.heappop(heap)  # stale entry: left or moved since
+            continue
+        return heap[0]
+    return None
+
+
+def _valid_finish(d: Dept) -> tuple[float, int, Entry] | None:
+    """The earliest finishing instant that is still an item's current one."""
+    heap = d.finishes
+    while heap:
+        finish, serial, entry = heap[0]
+        item = entry[3]
+        if item.serial != serial or item.finish != finish or item.rate <= 0.0:
+            heapq.heappop(heap)  # stale: re-rated, moved on or finished since
+            continue
+        return heap[0]
+    return None
+
+
+def _advance(s: OrgState, d: Dept, t: float) -> None:
+    """Bring a department's work done and hazard up to ``t`` at the rates that held."""
+    dt = t - d.since
+    if dt > 0.0:
+        s.effort_done += d.busy * dt
+        d.hazard += d.hazard_rate * dt
+        d.since = t
+
+
+def _rate(d: Dept, entry: Entry, rate: float) -> None:
+    """Give a queued item a new rate from the department's ``since`` on."""
+    item = entry[3]
+    t = d.since
+    item.remaining = remaining_at(item, t)
+    item.t0 = t
+    item.rate = rate
+    if rate > 0.0:
+        item.finish = t + item.remaining / rate
+        heapq.heappush(d.finishes, (item.finish, entry[2], entry))
+    else:
+        item.finish = math.inf
+        if item.remaining <= WORK_EPS and entry not in d.done:
+            d.done.append(entry)  # finished this instant, then pushed off the front
+
+
+def _rates(s: OrgState, d: Dept) -> None:
+    """Split the department's capacity over its queue and find its next instant.
+
+    Capacity is its people's skill (ramping hires at ``ramp_productivity``) times
+    its productivity (dragged by its open conflicts, floored, less the broker's
+    overhead); items take it in priority order, each at most the team cap.
+    """
+    mult = max(s.min_productivity, 1.0 - s.drag * d.severity) * (1.0 - d.overhead)
+    people = d.full_skill + s.ramp_productivity * d.ramp_skill
+    capacity = max(0.0, people) * mult
+    cap = s.team_cap * mult
+    queue = d.queue
+    n = len(queue)
+    full = min(n, int(capacity / cap)) if cap > 0.0 else 0
+    marginal = capacity - full * cap if full < n else 0.0
+    old = d.full
+    if cap != d.item_cap:
+        lo, hi = 0, max(full, old) + 1
+    else:
+        lo, hi = max(0, min(full, old) - 1), max(full, old) + 1
+    d.item_cap, d.capacity, d.full = cap, capacity, full
+    d.busy = full * cap + marginal
+    for pos in range(lo, min(hi, n - 1) + 1):
+        _class(d, queue, pos, full, cap, marginal)
+    for entry in d.fresh:
+        if entry[4] in d.entries:
+            _class(d, queue, bisect.bisect_left(queue, entry), full, cap, marginal)
+    d.fresh.clear()
+    if len(d.finishes) > 2 * n + 32:  # drop stale entries now and then
+        d.finishes = [(e[3].finish, e[2], e) for e in queue if e[3].rate > 0.0]
+        heapq.heapify(d.finishes)
+    d.hazard_rate = d.base_hazard * (1.0 + s.conflict_attrition * s.drag * d.severity)
+    nxt = d.since if d.done else math.inf
+    top = _valid_finish(d)
+    if top is not None and top[0] < nxt:
+        nxt = top[0]
+    person = _valid_leaver(s, d)
+    if person is not None:
+        nxt = min(nxt, _leaves(d, person[0]))
+    if nxt != d.next_time:
+        d.next_time = nxt
+        s.touched.add(d.name)
+
+
+def _class(d: Dept, queue: list[Entry], pos: int, full: int, cap: float, marginal: float) -> None:
+    """Give the item at a queue position the rate its position earns."""
+    rate = cap if pos < full else marginal if pos == full else 0.0
+    entry = queue[pos]
+    if entry[3].rate != rate:
+        _rate(d, entry, rate)
+
+
+def _touch(s: OrgState, t: float, *departments: Dept) -> None:
+    """Advance departments to ``t`` (call before changing what their rates read)."""
+    for d in departments:
+        _advance(s, d, t)
+
+
+def _retime(s: OrgState, *departments: Dept) -> None:
+    """Recompute departments' rates (call after the change)."""
+    for d in departments:
+        _rates(s, d)
 
 
 # --------------------------------------------------------------------- handlers
@@ -182,29 +430,42 @@ def handles(cls: type[ev.Event]) -> Callable[[Handler], Handler]:
     return deco
 
 
-def _enqueue(
-    s: OrgState, department: str, priority: int, key: float, item: str, remaining: float
-) -> None:
+def _count(s: OrgState, kind: str, ident: int) -> None:
+    if ident >= s.next_ids.get(kind, 0):
+        s.next_ids[kind] = ident + 1
+
+
+def _enqueue(s: OrgState, d: Dept, priority: int, key: float, name: str, item: Any) -> None:
     s.serial += 1
-    d = s.departments[department]
-    num = int(item[1:])
-    target = s.features[num] if item[0] == "F" else s.work[num]
-    entry = (priority, key, s.serial, target, item)
-    d.entries[item] = entry
+    entry = (priority, key, s.serial, item, name)
+    item.serial, item.t0, item.rate, item.finish = s.serial, d.since, 0.0, math.inf
+    d.entries[name] = entry
     bisect.insort(d.queue, entry)
-    if remaining <= EPS:
-        d.done.append(item)
+    d.fresh.append(entry)
+    if item.remaining <= WORK_EPS:
+        d.done.append(entry)
 
 
-def _dequeue(s: OrgState, department: str, item: str) -> None:
-    d = s.departments[department]
-    if item in d.done:
-        d.done.remove(item)
-    entry = d.entries.pop(item, None)
+def _dequeue(s: OrgState, d: Dept, name: str, descoped: bool = False) -> None:
+    """Take an item off a department's queue: finished, or descoped with what is left.
+
+    A finished item's last crumb of rounding counts as done; a descoped item's
+    remaining work is never done.
+    """
+    entry = d.entries.pop(name, None)
     if entry is None:
-        raise KeyError(f"{item} is not queued in {department}")
-    # (priority, key, serial) is unique, so bisection never compares the targets
+        raise KeyError(f"{name} is not queued in {d.name}")
+    if entry in d.done:
+        d.done.remove(entry)
+    # (priority, key, serial) is unique, so bisection never compares the items
     del d.queue[bisect.bisect_left(d.queue, entry)]
+    item = entry[3]
+    left = remaining_at(item, d.since)
+    if descoped:  # what was done so far stays done
+        s.effort_descoped += left
+    else:
+        s.effort_done += left
+    item.remaining, item.rate, item.finish, item.t0 = 0.0, 0.0, math.inf, d.since
 
 
 @handles(ev.RunStarted)
@@ -218,6 +479,13 @@ def _run_started(s: OrgState, e: ev.RunStarted) -> None:
     s.stage_names = e.stage_names
     s.stages = e.stage_departments
     s.hiring_cost = e.hiring_cost
+    s.drag = e.drag
+    s.min_productivity = e.min_productivity
+    s.ramp_productivity = e.ramp_productivity
+    s.team_cap = e.team_cap
+    s.conflict_attrition = e.conflict_attrition
+    s.ceo_slots = e.ceo_slots
+    s.ceo_attention = e.ceo_attention
 
 
 @handles(ev.RunEnded)
@@ -227,9 +495,17 @@ def _run_ended(s: OrgState, e: ev.RunEnded) -> None:
 
 @handles(ev.DepartmentFormed)
 def _department_formed(s: OrgState, e: ev.DepartmentFormed) -> None:
-    s.departments[e.department] = Dept(
-        name=e.department, salary=e.salary, bias=e.bias, attrition_rate=e.attrition_rate
+    # An annual leaving share p is a constant hazard of -ln(1 - p) per year.
+    s.departments[e.department] = d = Dept(
+        name=e.department,
+        salary=e.salary,
+        bias=e.bias,
+        attrition=e.attrition,
+        base_hazard=-math.log1p(-e.attrition) / 365.0,
+        overhead=e.overhead,
+        since=e.time,
     )
+    _rates(s, d)
 
 
 @handles(ev.BrokerAppointed)
@@ -237,12 +513,23 @@ def _broker_appointed(s: OrgState, e: ev.BrokerAppointed) -> None:
     s.mediators = e.mediators
     s.broker_salary = e.salary
     s.credibility = e.credibility
+    s.credibility_time = e.time
+    s.credibility_floor = e.credibility_floor
+    s.credibility_halflife = e.credibility_halflife
+
+
+@handles(ev.BudgetFounded)
+def _budget_founded(s: OrgState, e: ev.BudgetFounded) -> None:
+    s.base_budget = e.base_budget
 
 
 @handles(ev.RequisitionOpened)
 def _req_opened(s: OrgState, e: ev.RequisitionOpened) -> None:
+    _count(s, "requisition", e.requisition)
     s.requisitions[e.requisition] = e.department
-    s.departments[e.department].open_reqs += 1
+    d = s.departments[e.department]
+    d.open_reqs += 1
+    d.opened += 1
 
 
 @handles(ev.RequisitionCancelled)
@@ -250,33 +537,16 @@ def _req_cancelled(s: OrgState, e: ev.RequisitionCancelled) -> None:
     s.departments[s.requisitions.pop(e.requisition)].open_reqs -= 1
 
 
-@handles(ev.EmployeeHired)
-def _hired(s: OrgState, e: ev.EmployeeHired) -> None:
-    d = s.departments[e.department]
-    if e.requisition >= 0:
-        del s.requisitions[e.requisition]
-        d.open_reqs -= 1
-    threshold = d.hazard + e.resilience
-    s.employees[e.employee] = Employee(e.department, e.skill, threshold, e.ramped)
+def _add_person(d: Dept, p: Employee, emp: int) -> None:
     d.staff += 1
-    if e.ramped:
-        d.full_skill += e.skill
+    if p.ramped:
+        d.full_skill += p.skill
     else:
-        d.ramp_skill += e.skill
-    heapq.heappush(d.leavers, (threshold, e.employee))
+        d.ramp_skill += p.skill
+    heapq.heappush(d.leavers, (p.threshold, emp))
 
 
-@handles(ev.EmployeeRamped)
-def _ramped(s: OrgState, e: ev.EmployeeRamped) -> None:
-    p = s.employees[e.employee]
-    d = s.departments[p.department]
-    p.ramped = True
-    d.ramp_skill -= p.skill
-    d.full_skill += p.skill
-
-
-def _remove_person(s: OrgState, p: Employee) -> None:
-    d = s.departments[p.department]
+def _remove_person(d: Dept, p: Employee) -> None:
     d.staff -= 1
     if p.ramped:
         d.full_skill -= p.skill
@@ -284,104 +554,134 @@ def _remove_person(s: OrgState, p: Employee) -> None:
         d.ramp_skill -= p.skill
 
 
+@handles(ev.EmployeeHired)
+def _hired(s: OrgState, e: ev.EmployeeHired) -> None:
+    _count(s, "employee", e.employee)
+    d = s.departments[e.department]
+    _advance(s, d, e.time)
+    if e.requisition >= 0:
+        del s.requisitions[e.requisition]
+        d.open_reqs -= 1
+    p = Employee(e.department, e.skill, d.hazard + e.resilience, e.ramped, e.salary)
+    s.employees[e.employee] = p
+    _add_person(d, p, e.employee)
+    _rates(s, d)
+
+
+@handles(ev.EmployeeRamped)
+def _ramped(s: OrgState, e: ev.EmployeeRamped) -> None:
+    p = s.employees[e.employee]
+    d = s.departments[p.department]
+    _advance(s, d, e.time)
+    p.ramped = True
+    d.ramp_skill -= p.skill
+    d.full_skill += p.skill
+    _rates(s, d)
+
+
 @handles(ev.EmployeeLeft)
 def _left(s: OrgState, e: ev.EmployeeLeft) -> None:
-    _remove_person(s, s.employees.pop(e.employee))
+    p = s.employees.pop(e.employee)
+    d = s.departments[p.department]
+    _advance(s, d, e.time)
+    _remove_person(d, p)
+    _rates(s, d)
 
 
 @handles(ev.EmployeeTransferred)
 def _transferred(s: OrgState, e: ev.EmployeeTransferred) -> None:
     p = s.employees[e.employee]
-    _remove_person(s, p)
     old, new = s.departments[e.source], s.departments[e.destination]
+    _touch(s, e.time, old, new)
+    _remove_person(old, p)
+    # The resilience left is carried over; the move restarts the ramp-up.
     p.threshold = new.hazard + (p.threshold - old.hazard)
     p.department = e.destination
-    new.staff += 1
-    if p.ramped:
-        new.full_skill += p.skill
-    else:
-        new.ramp_skill += p.skill
-    heapq.heappush(new.leavers, (p.threshold, e.employee))
+    p.ramped = False
+    p.moves += 1
+    _add_person(new, p, e.employee)
+    c = s.conflicts.get(e.conflict)
+    if c is not None and e.source == c.target and e.destination == c.initiator:
+        c.moved += (e.employee,)
+    _retime(s, old, new)
 
 
 @handles(ev.FeaturePlanned)
 def _planned(s: OrgState, e: ev.FeaturePlanned) -> None:
+    _count(s, "feature", e.feature)
     f = Feature(e.product, e.efforts, e.value, e.due, e.time, 0, e.efforts[0])
     s.features[e.feature] = f
-    _enqueue(s, s.stages[0], FEATURE_PRIORITY, e.due, f"F{e.feature}", f.remaining)
-
-
-@handles(ev.DayWorked)
-def _day_worked(s: OrgState, e: ev.DayWorked) -> None:
-    d = s.departments[e.department]
-    d.hazard += e.hazard
-    left = e.capacity
-    cap = e.item_cap
-    done = d.done
-    for _, _, _, target, item in d.queue:
-        if left <= EPS:
-            break
-        remaining = target.remaining
-        if remaining <= EPS:
-            continue
-        spent = cap if cap < remaining else remaining
-        if left < spent:
-            spent = left
-        target.remaining = remaining = remaining - spent
-        left -= spent
-        if remaining <= EPS:
-            done.append(item)
+    s.effort_planned += sum(e.efforts)
+    d = s.departments[s.stages[0]]
+    _advance(s, d, e.time)
+    _enqueue(s, d, FEATURE_PRIORITY, e.due, f"F{e.feature}", f)
+    _rates(s, d)
 
 
 @handles(ev.StageCompleted)
 def _stage_completed(s: OrgState, e: ev.StageCompleted) -> None:
     f = s.features[e.feature]
     item = f"F{e.feature}"
-    _dequeue(s, s.stages[f.stage], item)
+    old, new = s.departments[s.stages[f.stage]], s.departments[s.stages[f.stage + 1]]
+    _touch(s, e.time, old, new)
+    _dequeue(s, old, item)
     f.stage += 1
     f.remaining = f.efforts[f.stage]
-    _enqueue(s, s.stages[f.stage], FEATURE_PRIORITY, f.due, item, f.remaining)
+    _enqueue(s, new, FEATURE_PRIORITY, f.due, item, f)
+    _retime(s, old, new)
 
 
 @handles(ev.FeatureShipped)
 def _shipped(s: OrgState, e: ev.FeatureShipped) -> None:
     f = s.features[e.feature]
-    _dequeue(s, s.stages[f.stage], f"F{e.feature}")
+    d = s.departments[s.stages[f.stage]]
+    _advance(s, d, e.time)
+    _dequeue(s, d, f"F{e.feature}")
     f.stage = len(s.stages)
-    f.remaining = 0.0
     f.shipped = e.time
     s.value_shipped += e.value
+    _rates(s, d)
 
 
 @handles(ev.ExtraWorkAdded)
 def _work_added(s: OrgState, e: ev.ExtraWorkAdded) -> None:
-    s.work[e.work] = Work(e.conflict, e.department, e.effort, e.value)
-    _enqueue(s, e.department, EXTRA_PRIORITY, e.time, f"X{e.work}", e.effort)
+    _count(s, "work", e.work)
+    w = s.work[e.work] = Work(e.conflict, e.department, e.effort, e.value)
+    s.conflicts[e.conflict].work = e.work
+    s.effort_planned += e.effort
+    d = s.departments[e.department]
+    _advance(s, d, e.time)
+    _enqueue(s, d, EXTRA_PRIORITY, e.time, f"X{e.work}", w)
+    _rates(s, d)
 
 
-def _close_work(s: OrgState, work: int) -> Work:
+def _close_work(s: OrgState, work: int, time: float, descoped: bool) -> None:
     w = s.work[work]
-    _dequeue(s, w.department, f"X{work}")
+    d = s.departments[w.department]
+    _advance(s, d, time)
+    _dequeue(s, d, f"X{work}", descoped)
     w.done = True
-    w.remaining = 0.0
-    return w
+    _rates(s, d)
 
 
 @handles(ev.ExtraWorkCompleted)
 def _work_completed(s: OrgState, e: ev.ExtraWorkCompleted) -> None:
-    _close_work(s, e.work)
+    _close_work(s, e.work, e.time, descoped=False)
     s.value_shipped += e.value
 
 
 @handles(ev.ExtraWorkDescoped)
 def _work_descoped(s: OrgState, e: ev.ExtraWorkDescoped) -> None:
-    _close_work(s, e.work)
+    _close_work(s, e.work, e.time, descoped=True)
 
 
 @handles(ev.QuarterStarted)
 def _quarter(s: OrgState, e: ev.QuarterStarted) -> None:
     s.quarter = e.quarter
     s.available = e.available
+    s.value_at_quarter = s.value_shipped
+    for d in s.departments.values():
+        d.opened = 0
 
 
 @handles(ev.BudgetAllocated)
@@ -397,13 +697,34 @@ def _budget_transferred(s: OrgState, e: ev.BudgetTransferred) -> None:
     s.departments[e.destination].allocated += e.amount
 
 
+def _sides(s: OrgState, c: Conflict) -> tuple[Dept, Dept]:
+    return s.departments[c.initiator], s.departments[c.target]
+
+
 @handles(ev.ConflictRaised)
 def _raised(s: OrgState, e: ev.ConflictRaised) -> None:
-    s.conflicts[e.conflict] = Conflict(
+    _count(s, "conflict", e.conflict)
+    c = s.conflicts[e.conflict] = Conflict(
         e.kind, e.initiator, e.target, e.severity, e.company_side, e.time
     )
-    s.departments[e.initiator].severity += e.severity
-    s.departments[e.target].severity += e.severity
+    sides = _sides(s, c)
+    _touch(s, e.time, *sides)
+    for d in sides:
+        d.severity += e.severity
+    _retime(s, *sides)
+
+
+def _leave_forum(s: OrgState, c: Conflict) -> None:
+    """A conflict leaves the queue or the desk it was on (its status says which)."""
+    status = c.status
+    if status == "queued":
+        s.mediation_waiting -= 1
+    elif status == "mediating":
+        s.mediating -= 1
+    elif status == "escalated":
+        s.ceo_waiting -= 1
+    elif status == "ceo":
+        s.ceo_engaged -= 1
 
 
 def _status(status: str) -> Handler:
@@ -422,31 +743,67 @@ def _detected(s: OrgState, e: ev.ConflictDetected) -> None:
 
 HANDLERS[ev.NegotiationStarted] = _status("negotiating")
 HANDLERS[ev.NegotiationFailed] = _status("failed")
-HANDLERS[ev.MediationQueued] = _status("queued")
-HANDLERS[ev.MediationStarted] = _status("mediating")
-HANDLERS[ev.MediationFailed] = _status("failed")
-HANDLERS[ev.ConflictEscalated] = _status("escalated")
-HANDLERS[ev.CeoEngaged] = _status("ceo")
+
+
+@handles(ev.MediationQueued)
+def _mediation_queued(s: OrgState, e: ev.MediationQueued) -> None:
+    s.conflicts[e.conflict].status = "queued"
+    s.mediation_waiting += 1
+
+
+@handles(ev.MediationStarted)
+def _mediation_started(s: OrgState, e: ev.MediationStarted) -> None:
+    c = s.conflicts[e.conflict]
+    _leave_forum(s, c)
+    c.status = "mediating"
+    s.mediating += 1
+
+
+@handles(ev.MediationFailed)
+def _mediation_failed(s: OrgState, e: ev.MediationFailed) -> None:
+    c = s.conflicts[e.conflict]
+    _leave_forum(s, c)
+    c.status = "failed"
+
+
+@handles(ev.ConflictEscalated)
+def _escalated(s: OrgState, e: ev.ConflictEscalated) -> None:
+    s.conflicts[e.conflict].status = "escalated"
+    s.ceo_waiting += 1
+
+
+@handles(ev.CeoEngaged)
+def _ceo_engaged(s: OrgState, e: ev.CeoEngaged) -> None:
+    c = s.conflicts[e.conflict]
+    _leave_forum(s, c)
+    c.status = "ceo"
+    s.ceo_engaged += 1
 
 
 @handles(ev.CeoReleased)
 def _ceo_released(s: OrgState, e: ev.CeoReleased) -> None:
     c = s.conflicts[e.conflict]
-    if c.closed < 0 and not e.settled:
-        c.status = "stuck"
+    if c.closed < 0:  # a conflict that closed meanwhile left the desk then
+        _leave_forum(s, c)
+        c.status = "decided" if e.settled else "stuck"
 
 
 @handles(ev.CredibilityChanged)
 def _credibility(s: OrgState, e: ev.CredibilityChanged) -> None:
     s.credibility = e.credibility
+    s.credibility_time = e.time
 
 
 def _close(s: OrgState, conflict: int, status: str, time: float) -> None:
     c = s.conflicts[conflict]
+    _leave_forum(s, c)
     c.status = status
     c.closed = time
-    s.departments[c.initiator].severity -= c.severity
-    s.departments[c.target].severity -= c.severity
+    sides = _sides(s, c)
+    _touch(s, time, *sides)
+    for d in sides:
+        d.severity -= c.severity
+    _retime(s, *sides)
 
 
 @handles(ev.ConflictResolved)

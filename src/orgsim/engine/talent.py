@@ -37,6 +37,7 @@ def hire(ctx: RunContext, department: str, requisition: int, ramped: bool, rng: 
         ev.EmployeeHired,
         employee=emp,
         department=department,
+        salary=ctx.state.departments[department].salary,
         skill=skill,
         resilience=resilience,
         requisition=requisition,
@@ -54,18 +55,28 @@ def target_headcount(ctx: RunContext, name: str) -> int:
     return max(0, min(funded, wanted))
 
 
+def quota(ctx: RunContext, name: str) -> int:
+    """Most requisitions a department may open in a quarter.
+
+    ``talent.max_hires_per_quarter`` of its staff, rounded down but at least one
+    while the share is positive (a small team can still replace someone); a share
+    of 0 means no hiring at all.
+    """
+    share = ctx.scenario.talent.max_hires_per_quarter
+    if share <= 0.0:
+        return 0
+    return max(1, int(share * ctx.state.departments[name].staff))
+
+
 def rebalance(ctx: RunContext, name: str) -> None:
     """Open requisitions up to the target headcount, or cancel the newest ones."""
     d = ctx.state.departments[name]
     target = target_headcount(ctx, name)
     have = d.staff + d.open_reqs
     if have < target:
-        quota = max(1, int(ctx.scenario.talent.max_hires_per_quarter * d.staff))
-        room = quota - ctx.opened_this_quarter.get(name, 0)
-        for _ in range(min(target - have, room)):
+        for _ in range(min(target - have, quota(ctx, name) - d.opened)):
             req = ctx.next_id("requisition")
             ctx.record(ev.RequisitionOpened, requisition=req, department=name)
-            ctx.opened_this_quarter[name] = ctx.opened_this_quarter.get(name, 0) + 1
             ctx.env.process(hiring(ctx, req))
     elif have > target and d.open_reqs > 0:
         surplus = min(have - target, d.open_reqs)
@@ -88,9 +99,27 @@ def hiring(ctx: RunContext, requisition: int) -> Proc:
 
 
 def onboarding(ctx: RunContext, employee: int, department: str) -> Proc:
-    """A new hire ramps up to full productivity."""
+    """A new hire, or someone who just moved, ramps up to full productivity.
+
+    A move restarts the ramp-up in the new department; a ramp-up that a later move
+    overtook ends without effect (the person's move count tells).
+    """
+    person = ctx.state.employees[employee]
+    moves = person.moves
     days = ctx.scenario.talent.ramp_days.draw(ctx.streams[f"talent.ramp.{department}"])
     yield ctx.env.timeout(days)
-    person = ctx.state.employees.get(employee)
-    if person is not None and not person.ramped:
+    now = ctx.state.employees.get(employee)
+    if now is not None and now.moves == moves and not now.ramped:
         ctx.record(ev.EmployeeRamped, employee=employee)
+
+
+def transfer(ctx: RunContext, employee: int, source: str, destination: str, cid: int) -> None:
+    """Someone moves for a conflict: same pay, ramping up again where they land."""
+    ctx.record(
+        ev.EmployeeTransferred,
+        employee=employee,
+        source=source,
+        destination=destination,
+        conflict=cid,
+    )
+    ctx.env.process(onboarding(ctx, employee, destination))

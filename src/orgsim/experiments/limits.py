@@ -19,15 +19,14 @@ Expected events of one run (:func:`estimate_run`), from the scenario's size; eac
 term is the mean count of the events it names, checked against the bundled
 scenarios (within about 10%)::
 
-    founding   staff + departments + 4
-    work days  departments x horizon / tick
+    founding   staff + departments + 5
     features   products x (initial_features + horizon / mean interarrival)
                x (stages + 1)
     staff      4 x years x sum over departments of staff x (attrition + growth)
     budget     departments x quarters
     conflicts  8 x intensity x sum over arriving kinds of horizon / mean interarrival
 
-Time per event grows with the company (the daily work and hiring touch its people):
+Time per event grows with the company (work, hiring and attrition touch its people):
 ``seconds = events x (SECONDS_PER_EVENT + SECONDS_PER_EVENT_STAFF x staff)``,
 calibrated on startup, midsize, enterprise and enterprise x4 on the 2-core
 reference machine (8 to 34 us per event). Memory is :data:`BYTES_PER_EVENT` per
@@ -161,10 +160,9 @@ def estimate_run(sc: Scenario) -> RunEstimate:
     events = (
         staff
         + len(depts)
-        + 4
-        + len(depts) * horizon / dl.tick
+        + 5
         + features * (len(dl.stages) + 1)
-        + 4 * years * sum(d.staff * (d.attrition_rate + max(d.growth_target, 0.0)) for d in depts)
+        + 4 * years * sum(d.staff * (d.attrition + max(d.growth_target, 0.0)) for d in depts)
         + len(depts) * quarters
         + EVENTS_PER_CONFLICT * conflicts
     )

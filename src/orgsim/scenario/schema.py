@@ -60,8 +60,11 @@ class Department:
         ge=0.0,
         le=3.0,
     )
-    attrition_rate: float = param(
-        0.13, "base share of staff leaving per year (US tech ~13%)", ge=0.0, le=2.0
+    attrition: float = param(
+        0.13,
+        "share of staff who leave in a year absent conflicts (US tech ~13%)",
+        ge=0.0,
+        le=0.95,
     )
     growth_target: float = param(
         0.0,
@@ -79,9 +82,9 @@ def _default_departments() -> dict[str, Department]:
         "qa": Department(staff=40, salary=130.0, bias=0.15),
         "marketing": Department(staff=55, salary=150.0, bias=0.3, growth_target=0.05),
         "sales": Department(
-            staff=95, salary=170.0, bias=0.35, attrition_rate=0.2, growth_target=0.1
+            staff=95, salary=170.0, bias=0.35, attrition=0.2, growth_target=0.1
         ),
-        "support": Department(staff=85, salary=95.0, bias=0.1, attrition_rate=0.18),
+        "support": Department(staff=85, salary=95.0, bias=0.1, attrition=0.18),
         "product": Department(staff=25, salary=175.0, bias=0.05),
     }
 
@@ -133,7 +136,6 @@ class Delivery:
     min_productivity: float = param(
         0.3, "floor of a department's productivity however many conflicts", ge=0.0, le=1.0
     )
-    tick: float = param(1.0, "days between work allocations", gt=0.0, le=30.0)
 
 
 # ------------------------------------------------------------------------ budget
@@ -331,6 +333,12 @@ class Ceo:
     """The CEO, whose attention is scarce."""
 
     slots: int = param(1, "escalations the CEO handles at once", ge=1, le=100)
+    attention: float = param(
+        0.25,
+        "share of the CEO's working time one escalation on the desk takes (assumed)",
+        gt=0.0,
+        le=1.0,
+    )
     duration: Dist = param(gamma(12.0, 0.5), "days of CEO attention per escalation")
     success: float = param(0.85, "probability the CEO settles a conflict", ge=0.0, le=1.0)
     insight: float = param(
@@ -464,14 +472,26 @@ class Scenario:
                         f"must be >= 1: it does stage '{stage.name}'",
                     )
                 )
+        if self.ceo.slots * self.ceo.attention > 1.0 + 1e-9:
+            out.append(
+                (
+                    "ceo.attention",
+                    f"{self.ceo.attention:g} × ceo.slots {self.ceo.slots} is more than all "
+                    "of the CEO's time: slots × attention must be <= 1",
+                )
+            )
         if self.broker.enabled and self.broker.department not in active:
             out.append(("broker.department", _unknown_department(self.broker.department, active)))
         return out
 
     @property
     def active_departments(self) -> tuple[str, ...]:
-        """Names of enabled departments, in file order."""
-        return tuple(n for n, d in self.departments.items() if d.enabled)
+        """Names of enabled departments, sorted by name.
+
+        Sorted, not in file order, so that the order in which a file lists its
+        departments can change nothing a run decides or draws.
+        """
+        return tuple(sorted(n for n, d in self.departments.items() if d.enabled))
 
     def with_broker(self, enabled: bool) -> Scenario:
         """The same scenario with the broker switched on or off."""
