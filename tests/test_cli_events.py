@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from orgsim import cli as cli_module
 from orgsim.cli import main
 from orgsim.errors import StoreError
 from orgsim.experiments.runner import run_scenario
+from orgsim.storage.eventstore import EventStore
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +156,24 @@ def test_an_empty_file_is_refused_untouched(tmp_path, cli, one_line_error) -> No
         assert "empty.sqlite" in line and "empty" in line.removeprefix("orgsim: error: ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.sqlite"]
     assert empty.stat().st_size == 0
+
+
+def test_a_store_of_orgsim_0_1_is_refused_in_one_line(
+    tmp_path: Path, cli: Callable[[list[str]], int], one_line_error: Callable[[int], str]
+) -> None:
+    """A store whose meta says schema v1 (orgsim 0.1's model): refused whole, untouched."""
+    old = tmp_path / "old.sqlite"
+    EventStore(old).close()
+    with sqlite3.connect(old) as con:
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    before = _snapshot(tmp_path)
+    assert list(before) == ["old.sqlite"]
+    for flags in READS:
+        line = one_line_error(cli(["events", str(old), *flags]))
+        assert line.startswith(f"orgsim: error: event store {str(old)!r} (schema v1) cannot be")
+        assert "written by orgsim 0.1" in line and "new --db path" in line
+    assert _snapshot(tmp_path) == before
 
 
 def _events_cli(*args: str, wrap: list[str] | None = None) -> subprocess.CompletedProcess[str]:

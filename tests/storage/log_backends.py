@@ -153,12 +153,19 @@ def started() -> ev.RunStarted:
         stage_names=("build", "sell"),
         stage_departments=("eng", "sales"),
         hiring_cost=2.0,
+        drag=0.1,
+        min_productivity=0.3,
+        ramp_productivity=0.5,
+        team_cap=8.0,
+        conflict_attrition=0.05,
+        ceo_slots=1,
+        ceo_attention=0.25,
         orgsim_version="test",
     )
 
 
 def hired(employee: int, department: str) -> dict[str, Any]:
-    return dict(employee=employee, department=department, skill=1.5, resilience=4.0)
+    return dict(employee=employee, department=department, salary=365.0, skill=1.5, resilience=4.0)
 
 
 def tiny_log() -> list[Event]:
@@ -171,7 +178,7 @@ def tiny_log() -> list[Event]:
     7-8 two conflicts raised at 10.0, 9 c0 detected at 12.75, 10-11 c0 negotiated
     and e0 leaves at 20.0, 12 c0 resolved at 35.5, 13 the end at 40.0.
     """
-    dept = dict(salary=365.0, bias=0.1, attrition_rate=0.2)
+    dept = dict(salary=365.0, bias=0.1, attrition=0.2, overhead=0.0)
     conflict = dict(kind="poaching", severity=2.0, company_side="initiator")
     rows: list[tuple[type[Event], float, dict[str, Any]]] = [
         (ev.DepartmentFormed, 0.0, dict(department="eng", **dept)),
@@ -196,7 +203,7 @@ def tiny_log() -> list[Event]:
 
 
 #: log_digest(tiny_log()): a change to the row format or to the events shows here.
-TINY_DIGEST = "eea7f453334e766bf1cff648c2c0123886034e8c0e6679387a24f7d38f32a9e4"
+TINY_DIGEST = "bb2d47654f890d4dc65f9e707d4255c8db20a458db8446a3a69ce1bd20779867"
 
 
 def seqs(events: Sequence[Event]) -> list[int]:

@@ -97,9 +97,11 @@ class LogContract:
 
     def test_a_real_run_filters_like_its_live_log(self, backend: Backend, run: Run) -> None:
         backend.save(run.log)
-        worked = [e for e in run.log if isinstance(e, ev.DayWorked) and 50.0 <= e.time <= 60.0]
-        assert worked
-        assert backend.events(types={"DayWorked"}, start=50.0, end=60.0) == worked
+        kinds = (ev.StageCompleted, ev.FeatureShipped, ev.EmployeeLeft)
+        expected = [e for e in run.log if isinstance(e, kinds) and 50.0 <= e.time <= 60.0]
+        assert expected
+        names = {"StageCompleted", "FeatureShipped", "EmployeeLeft"}
+        assert backend.events(types=names, start=50.0, end=60.0) == expected
 
     # ---------------------------------------------------------------- order
 

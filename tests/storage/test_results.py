@@ -7,7 +7,9 @@ import json
 import math
 import sqlite3
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
@@ -80,7 +82,7 @@ def assert_records_equal(a: RunRecord, b: RunRecord) -> None:
 
 
 @pytest.fixture
-def db(tmp_path: Path):
+def db(tmp_path: Path) -> Iterator[ResultsDB]:
     with ResultsDB(tmp_path / "results.sqlite") as handle:
         yield handle
 
@@ -137,12 +139,12 @@ def test_commit_twice_stores_one_row(db: ResultsDB) -> None:
     assert stored.metrics["value_shipped"] == 1000.5
 
 
-def _fields(r: RunRecord) -> dict[str, object]:
+def _fields(r: RunRecord) -> dict[str, Any]:
     return attrs.asdict(r, recurse=False)
 
 
 def test_kept_event_log_round_trip_and_not_duplicated(db: ResultsDB) -> None:
-    rows = ((0, 0.0, "RunStarted", 1, "{}"), (1, 2.5, "RunEnded", 1, "{}"))
+    rows = ((0, 0.0, "RunStarted", 2, "{}"), (1, 2.5, "RunEnded", 1, "{}"))
     r = record(0, log=rows)
     assert db.commit(r) is True
     assert db.log(r.key) == [list(row) for row in rows]
@@ -249,6 +251,88 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     con.close()
     with pytest.raises(StoreError, match="newer than this orgsim reads"):
         ResultsDB(path)
+
+
+def files(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file in ``folder``: its bytes and modification time."""
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+def results_of_orgsim_0_1(out: Path) -> Path:
+    """An output folder whose results database says schema v1, as orgsim 0.1 wrote it."""
+    path = out / "results.sqlite"
+    with ResultsDB(path) as db:
+        db.commit(record(0))
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
+    con.close()
+    return path
+
+
+#: What the refusal of a results database of orgsim 0.1 says, after its path.
+OLD_RESULTS = (
+    " (schema v1) was written by orgsim 0.1: it holds metrics of an older model (daily "
+    "work ticks, other metric names), which must not be mixed with this orgsim's runs; "
+    "choose a new --out, or delete the file to start afresh (it is left as it is)"
+)
+
+
+def test_a_results_database_of_orgsim_0_1_is_refused_untouched(tmp_path: Path) -> None:
+    path = results_of_orgsim_0_1(tmp_path)
+    before = files(tmp_path)
+    assert list(before) == ["results.sqlite"]
+    with pytest.raises(StoreError) as caught:
+        ResultsDB(path)
+    assert str(caught.value) == f"results database {path}{OLD_RESULTS}"
+    assert files(tmp_path) == before  # same bytes, same mtime, nothing beside it
+
+
+def test_the_schema_written_is_this_orgsims(tmp_path: Path) -> None:
+    path = tmp_path / "results.sqlite"
+    ResultsDB(path).close()
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchall() == [("2",)]
+    con.close()
+    assert SCHEMA_VERSION == 2
+
+
+SWEEP = """
+name = "old"
+base = "startup"
+replications = 2
+seed = 5
+
+[overrides]
+horizon = 60.0
+
+[[parameters]]
+path = "broker.mediators"
+levels = [1, 2]
+"""
+
+
+@pytest.mark.parametrize("command", ["compare", "sweep"])
+def test_an_experiment_over_results_of_orgsim_0_1_is_refused_in_one_line(
+    tmp_path: Path,
+    cli: Callable[[list[str]], int],
+    one_line_error: Callable[[int], str],
+    command: str,
+) -> None:
+    """compare, and sweep --resume, refuse an old out/ before simulating or writing."""
+    out = tmp_path / "out"
+    out.mkdir()
+    path = results_of_orgsim_0_1(out)
+    before = files(out)
+    if command == "compare":
+        argv = ["compare", "startup", "--runs", "2", "--set", "horizon=60", "--no-charts"]
+    else:
+        sweep_file = tmp_path / "old.toml"
+        sweep_file.write_text(SWEEP)
+        argv = ["sweep", str(sweep_file), "--resume", "--no-charts"]
+    line = one_line_error(cli([*argv, "--executor", "serial", "--out", str(out)]))
+    assert line == f"orgsim: error: results database {path}{OLD_RESULTS}"
+    assert files(out) == before
 
 
 def test_not_a_database_is_a_store_error(tmp_path: Path) -> None:

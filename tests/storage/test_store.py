@@ -5,14 +5,24 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from log_backends import seqs, tiny_log
 
-from orgsim.engine.events import UPCASTERS, ConflictRaised, DayWorked, Event, RunStarted, encode
+from orgsim.engine.events import (
+    MODEL_CHANGED,
+    UPCASTERS,
+    ConflictRaised,
+    Event,
+    FeatureShipped,
+    RunStarted,
+    StageCompleted,
+    encode,
+)
 from orgsim.engine.log import log_digest
 from orgsim.engine.run import Run, simulate
 from orgsim.engine.state import fold
@@ -183,7 +193,7 @@ def test_store_uses_wal(path: Path, store: EventStore) -> None:
 
 def test_filter_by_type(saved: tuple[EventStore, int], run: Run) -> None:
     store, run_id = saved
-    for types in (["ConflictRaised"], ("DayWorked", "FeatureShipped"), {"RunStarted"}):
+    for types in (["ConflictRaised"], ("StageCompleted", "FeatureShipped"), {"RunStarted"}):
         expected = [e for e in run.log if type(e).__name__ in types]
         assert expected
         assert store.events(run_id, types=types) == expected
@@ -209,15 +219,17 @@ def test_filter_by_time(saved: tuple[EventStore, int], run: Run) -> None:
 
 def test_filter_by_type_and_time(saved: tuple[EventStore, int], run: Run) -> None:
     store, run_id = saved
-    expected = [e for e in run.log if isinstance(e, DayWorked) and 50.0 <= e.time <= 60.0]
+    kinds = (StageCompleted, FeatureShipped)
+    expected = [e for e in run.log if isinstance(e, kinds) and 50.0 <= e.time <= 60.0]
     assert expected
-    assert store.events(run_id, types=["DayWorked"], start=50.0, end=60.0) == expected
+    names = ["StageCompleted", "FeatureShipped"]
+    assert store.events(run_id, types=names, start=50.0, end=60.0) == expected
 
 
 def test_filter_refuses_unknown_type_and_nan(saved: tuple[EventStore, int], run: Run) -> None:
     store, run_id = saved
-    with pytest.raises(StoreError, match="DayWroked"):
-        store.events(run_id, types=["DayWorked", "DayWroked"])
+    with pytest.raises(StoreError, match="StageCompletd"):
+        store.events(run_id, types=["StageCompleted", "StageCompletd"])
     with pytest.raises(ValueError, match="NaN"):
         store.events(run_id, start=float("nan"))
 
@@ -259,12 +271,16 @@ def test_upcast_stored_events_still_verify(
     store: EventStore, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run_id = store.save(run.log)
-    monkeypatch.setattr(DayWorked, "schema_version", 2)
-    monkeypatch.setitem(UPCASTERS, ("DayWorked", 1), lambda d: {**d, "hazard": d["hazard"] * 2})
-    worked = store.events(run_id, types=["DayWorked"])
-    live = [e for e in run.log if isinstance(e, DayWorked)]
-    assert all(isinstance(e, DayWorked) for e in worked)
-    assert [e.hazard for e in worked if isinstance(e, DayWorked)] == [e.hazard * 2 for e in live]
+    monkeypatch.setattr(ConflictRaised, "schema_version", 2)
+    monkeypatch.setitem(
+        UPCASTERS, ("ConflictRaised", 1), lambda d: {**d, "severity": d["severity"] * 2}
+    )
+    raised = store.events(run_id, types=["ConflictRaised"])
+    live = [e for e in run.log if isinstance(e, ConflictRaised)]
+    assert live and all(isinstance(e, ConflictRaised) for e in raised)
+    assert [e.severity for e in raised if isinstance(e, ConflictRaised)] == [
+        e.severity * 2 for e in live
+    ]
     assert store.verify(run_id)
 
 
@@ -391,3 +407,106 @@ def test_closed_store_raises_store_error(path: Path, run: Run) -> None:
         s.save(run.log)
     with EventStore(path) as again:
         assert again.events(run_id) == list(run.log)
+
+
+# ------------------------------------------------- stores of orgsim 0.1 (issue 10)
+
+
+def files(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file in ``folder``: its bytes and modification time."""
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+def store_of_orgsim_0_1(path: Path) -> Path:
+    """A store with one run whose meta table says schema v1, as orgsim 0.1 wrote it."""
+    with EventStore(path) as s:
+        s.save(tiny_log())
+    raw(path, "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    assert raw(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("1",)]
+    return path
+
+
+@pytest.mark.parametrize("readonly", [True, False], ids=["read", "append"])
+def test_a_store_of_orgsim_0_1_is_refused_untouched(tmp_path: Path, readonly: bool) -> None:
+    old = store_of_orgsim_0_1(tmp_path / "old.sqlite")
+    before = files(tmp_path)
+    assert list(before) == ["old.sqlite"]  # no -wal or -shm left behind by the setup
+    with pytest.raises(StoreError) as caught:
+        EventStore(old, readonly=readonly)
+    message = str(caught.value)
+    assert message.startswith(f"event store {str(old)!r} (schema v1) cannot be read or appended")
+    for fragment in (
+        "it was written by orgsim 0.1",
+        "daily work ticks, state kept outside the log",
+        "this orgsim no longer runs",
+        "rerun the scenario",
+        "with a new --db path",
+        "this file is left as it is",
+    ):
+        assert fragment in message, fragment
+    assert "\n" not in message
+    assert caught.value.__cause__ is None
+    assert files(tmp_path) == before  # same bytes, same mtime, nothing beside it
+
+
+def test_a_store_of_this_model_still_opens(tmp_path: Path) -> None:
+    """The refusal is of v1 only: the same file at v2 reads its run back."""
+    old = store_of_orgsim_0_1(tmp_path / "old.sqlite")
+    raw(old, "UPDATE meta SET value = ? WHERE key = 'schema_version'", STORE_SCHEMA_VERSION)
+    with EventStore(old, readonly=True) as s:
+        assert s.events(1) == tiny_log()
+
+
+#: The payload of a DayWorked event as orgsim 0.1 stored it.
+DAY_WORKED = '{"department":"eng","capacity":2.0,"item_cap":1.0,"hazard":0.0005}'
+
+
+def test_a_retired_event_in_a_store_is_named_not_a_crash(
+    path: Path, cli: Callable[[list[str]], int], one_line_error: Callable[[int], str]
+) -> None:
+    with EventStore(path) as s:
+        run_id = s.save(tiny_log())
+    raw(
+        path,
+        "UPDATE events SET type = 'DayWorked', version = 1, data = ? WHERE run_id = ? AND seq = 5",
+        DAY_WORKED,
+        run_id,
+    )
+    expected = (
+        f"{str(path)!r}, run {run_id}: event DayWorked at seq 5 is retired (work is no longer "
+        "allocated in daily ticks): it was written by orgsim 0.1, whose model (daily work "
+        "ticks, state kept outside the log) this orgsim no longer runs; rerun the scenario "
+        "to get a log of this model"
+    )
+    assert expected.endswith(MODEL_CHANGED)
+    with EventStore(path, readonly=True) as s:
+        for read in (s.events, s.replay):
+            with pytest.raises(SchemaVersionError) as caught:
+                read(run_id)
+            assert str(caught.value) == expected
+            assert caught.value.__cause__ is None
+        # Only the retired row is unreadable: a query that does not reach it reads.
+        assert seqs(s.events(run_id, types=["ConflictRaised"])) == [7, 8]
+        assert seqs(s.events(run_id, start=10.0)) == [7, 8, 9, 10, 11, 12, 13]
+        with pytest.raises(StoreError) as refused:
+            s.events(run_id, types=["ConflictRaised", "DayWorked"])
+        assert str(refused.value) == (
+            "event type 'DayWorked' is retired (work is no longer allocated in daily ticks): "
+            "no log of this orgsim holds it"
+        )
+    line = one_line_error(cli(["events", str(path), "--run", str(run_id)]))
+    assert line == f"orgsim: error: {expected}"
+
+
+def test_an_event_of_orgsim_0_1_in_a_store_is_named_not_a_crash(path: Path) -> None:
+    """A version-1 row of an event that changed in 0.2: no upcaster, so refused by seq."""
+    with EventStore(path) as s:
+        run_id = s.save(tiny_log())
+    raw(path, "UPDATE events SET version = 1 WHERE run_id = ? AND seq = 1", run_id)
+    with EventStore(path, readonly=True) as s, pytest.raises(SchemaVersionError) as caught:
+        s.events(run_id)
+    assert str(caught.value) == (
+        f"{str(path)!r}, run {run_id}: DepartmentFormed v1 at seq 1 cannot be upcast to v2: "
+        "it was written by orgsim 0.1, whose model (daily work ticks, state kept outside the "
+        "log) this orgsim no longer runs; rerun the scenario to get a log of this model"
+    )

@@ -5,8 +5,9 @@ scenario, seed, replication, broker arm, event count, digest, and optionally the
 resolved scenario and free-form metadata) and one row per event in ``events``, in
 exactly the form :func:`orgsim.engine.events.encode` gives. Reading decodes the rows
 with :func:`orgsim.engine.events.decode`, so logs written by an older orgsim are
-upcast on the way in. Nothing is ever updated or deleted in place: the log stays
-the source of truth, and any state is a fold of it (:meth:`EventStore.replay`).
+upcast on the way in where an upcaster exists, and refused by ``seq`` where none
+does. Nothing is ever updated or deleted in place: the log stays the source of
+truth, and any state is a fold of it (:meth:`EventStore.replay`).
 
 The stored digest is the SHA-256 of the stored rows, in the line format of
 :func:`orgsim.engine.log.log_digest`; :meth:`EventStore.verify` recomputes it from
@@ -23,6 +24,13 @@ index scan), and a row that no longer decodes is named by run and ``seq``.
 with ``readonly=True`` (what ``orgsim events`` does) creates and changes nothing.
 Opening, pragmas and transactions are :mod:`orgsim.storage.sqlite`'s, shared with
 the results database.
+
+Store schema version 2 (orgsim 0.2) keeps the tables of version 1; the version says
+what model the logs in it are of. A version-1 store was written by orgsim 0.1, whose
+runs (daily ``DayWorked`` ticks, state kept beside the log) cannot be upcast to the
+event-driven model (:data:`orgsim.engine.events.MODEL_CHANGED`): it is refused whole
+when opened, with one message and the file left as it is, rather than failing run by
+run, or taking new runs of another model beside the old ones.
 """
 
 from __future__ import annotations
@@ -39,7 +47,15 @@ from typing import Any
 
 import attrs
 
-from orgsim.engine.events import EVENT_TYPES, Event, RunStarted, decode, encode
+from orgsim.engine.events import (
+    EVENT_TYPES,
+    MODEL_CHANGED,
+    RETIRED,
+    Event,
+    RunStarted,
+    decode,
+    encode,
+)
 from orgsim.engine.log import replay as replay_log
 from orgsim.engine.state import OrgState
 from orgsim.errors import EventOrderError, SchemaVersionError, StoreError
@@ -56,8 +72,13 @@ from orgsim.storage.sqlite import (
 
 __all__ = ["STORE_SCHEMA_VERSION", "EventStore", "RunInfo"]
 
-#: Version of the table layout below; bump it (and add a migration) when it changes.
-STORE_SCHEMA_VERSION = 1
+#: Version of the table layout below, and of the model its logs are of; bump it (and
+#: add a migration) when either changes. 2: orgsim 0.2's event-driven model.
+STORE_SCHEMA_VERSION = 2
+
+#: The first store version of the event-driven model: older stores hold logs of
+#: orgsim 0.1's tick-based model, which no migration can turn into this one's.
+_FIRST_OF_THIS_MODEL = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -175,7 +196,8 @@ class EventStore:
         Raises:
             StoreError: The file cannot be opened or created, is empty, damaged, not
                 an SQLite database, is some other SQLite database, or was written by
-                a newer orgsim (a newer store schema).
+                a newer orgsim (a newer store schema) or by orgsim 0.1 (store schema
+                v1, whose logs are of a model this orgsim no longer runs).
         """
         self.path = os.fspath(path)
         self.readonly = readonly
@@ -205,6 +227,12 @@ class EventStore:
                 raise StoreError(
                     f"event store {self.path!r} has schema v{version}, newer than this "
                     f"orgsim reads (v{STORE_SCHEMA_VERSION}); upgrade orgsim"
+                )
+            if version < _FIRST_OF_THIS_MODEL:
+                raise StoreError(
+                    f"event store {self.path!r} (schema v{version}) cannot be read or "
+                    f"appended to: {MODEL_CHANGED}, with a new --db path (this file is "
+                    "left as it is)"
                 )
             if version < STORE_SCHEMA_VERSION:
                 raise StoreError(
@@ -400,12 +428,21 @@ class EventStore:
             end: Keep only events at or before this time.
 
         Raises:
-            StoreError: No run has this id, or a name in ``types`` is no event type.
-            SchemaVersionError: A stored event cannot be read by this orgsim.
+            StoreError: No run has this id, or a name in ``types`` is no event type
+                (or a retired one, such as ``DayWorked``).
+            SchemaVersionError: A stored event cannot be read by this orgsim (a
+                retired type, or a schema version no upcaster reaches); the message
+                names the file, the run and the event's ``seq``.
         """
         if isinstance(types, str):
             types = (types,)
         names = tuple(dict.fromkeys(types))
+        retired = [n for n in names if n in RETIRED]
+        if retired:
+            raise StoreError(
+                f"event type {retired[0]!r} is retired ({RETIRED[retired[0]]}): "
+                "no log of this orgsim holds it"
+            )
         unknown = [n for n in names if n not in EVENT_TYPES]
         if unknown:
             raise StoreError(f"unknown event type(s) {', '.join(map(repr, unknown))}")

@@ -14,6 +14,14 @@ file is refused before anything is written to it (``PRAGMA quick_check`` when it
 is opened), and a stored value that no longer reads names its run and column. An
 existing empty (0-byte) file is refused, never taken for a new database: it is
 most likely a results database that lost its contents.
+
+Schema version 2 (orgsim 0.2) keeps the tables of version 1; the version says which
+model the stored metrics are of. A version-1 database was written by orgsim 0.1: its
+runs are of the tick-based model and its metrics partly under other names (e.g.
+``mediation_wait_mean``, now ``mediation_wait_p50``). Experiment names and run keys
+hold no orgsim version, so a resumed experiment would take those runs as done and
+mix them into this model's: such a file is refused when opened, before anything is
+written to it.
 """
 
 from __future__ import annotations
@@ -49,8 +57,12 @@ __all__ = [
     "run_key",
 ]
 
-#: Version of the table layout below; a file with a newer one is refused.
-SCHEMA_VERSION = 1
+#: Version of the table layout below, and of the model its metrics are of; a file
+#: with a newer one is refused, and one of orgsim 0.1's model (v1). 2: orgsim 0.2.
+SCHEMA_VERSION = 2
+
+#: The first results version of the event-driven model (orgsim 0.2).
+_FIRST_OF_THIS_MODEL = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -186,8 +198,9 @@ class ResultsDB:
         """Open (creating if needed) the database at ``path``.
 
         Raises:
-            StoreError: the file cannot be created, is empty, damaged, or is not an
-                orgsim results file.
+            StoreError: the file cannot be created, is empty, damaged, was written
+                by a newer orgsim, or by orgsim 0.1 (schema v1: metrics of a model
+                this orgsim no longer runs).
         """
         self.path = Path(path)
         failure = f"cannot use results database {self.path}"
@@ -196,20 +209,28 @@ class ResultsDB:
         self._db = open_database(self.path, timeout=30.0, setup=self._setup, failure=failure)
 
     def _setup(self, conn: sqlite3.Connection) -> None:
-        # Lenient by design: the tables are created in any SQLite file, and an
-        # older layout is read as it is; only a newer one is refused. A damaged
+        # Lenient by design: the tables are created in any SQLite file; only a
+        # newer layout, or one of orgsim 0.1's model, is refused. Both checks come
+        # before anything is created, so a refused file is left as it was. A damaged
         # file is refused first: writing to it could only spread the damage.
         problems = integrity_problems(conn, limit=1, quick=True)
         if problems:
             raise StoreError(
                 f"results database {self.path} is damaged (PRAGMA quick_check: {problems[0][:120]})"
             )
-        _LAYOUT.create(conn)
         version = _LAYOUT.stored_version(conn)
         if version is not None and version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: results schema v{version} is newer than this orgsim reads"
             )
+        if version is not None and version < _FIRST_OF_THIS_MODEL:
+            raise StoreError(
+                f"results database {self.path} (schema v{version}) was written by orgsim 0.1: "
+                "it holds metrics of an older model (daily work ticks, other metric names), "
+                "which must not be mixed with this orgsim's runs; choose a new --out, or "
+                "delete the file to start afresh (it is left as it is)"
+            )
+        _LAYOUT.create(conn)
 
     def close(self) -> None:
         """Close the connection."""
