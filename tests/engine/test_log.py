@@ -39,6 +39,13 @@ def started(seq: int = 0, time: float = 0.0) -> ev.RunStarted:
         stage_names=("build",),
         stage_departments=("engineering",),
         hiring_cost=1.0,
+        drag=0.0,
+        min_productivity=0.0,
+        ramp_productivity=1.0,
+        team_cap=8.0,
+        conflict_attrition=0.0,
+        ceo_slots=1,
+        ceo_attention=0.25,
         orgsim_version="0",
     )
 
@@ -48,7 +55,7 @@ def small_log() -> EventLog:
     log.append(started())
     log.append(
         ev.DepartmentFormed(
-            seq=1, time=0.0, department="engineering", salary=1.0, bias=0.0, attrition_rate=0.1
+            seq=1, time=0.0, department="engineering", salary=1.0, bias=0.0, attrition=0.1, overhead=0.0
         )
     )
     log.append(ev.QuarterStarted(seq=2, time=5.0, quarter=0, available=10.0, broker_cost=0.0))

@@ -91,11 +91,15 @@ def test_neutral_broker_with_full_credibility_requests_exactly_the_need() -> Non
 
 
 def test_attrition_matches_the_exponential_survival_law() -> None:
-    """No conflicts and no money to backfill: leavers ~ Binomial(N, 1 - exp(-rT))."""
-    staff, rate = 1000, 0.2
+    """No conflicts, no backfill: over a year, leavers ~ Binomial(N, attrition share).
+
+    The annual share p is a constant hazard -ln(1 - p) per year, so a person stays
+    the year with probability exp(ln(1 - p)) = 1 - p.
+    """
+    staff, share = 1000, 0.2
     sc = scenario(
         horizon=365.0,
-        departments={"support": {"staff": staff, "attrition_rate": rate}},
+        departments={"support": {"staff": staff, "attrition": share}},
         conflicts={"intensity": 0.0},
         budget={"headroom": 0.01, "reinvest_share": 0.0},
     )
@@ -110,29 +114,35 @@ def test_attrition_matches_the_exponential_survival_law() -> None:
         counts.append(
             sum(1 for e in run.log if isinstance(e, ev.EmployeeLeft) and e.employee in support)
         )
-    p = 1 - math.exp(-rate)
+    p = share
     mean, sd = staff * p, math.sqrt(staff * p * (1 - p) / len(counts))
     assert abs(np.mean(counts) - mean) < 4 * sd
 
 
-def test_capacity_recorded_is_people_times_productivity_under_drag() -> None:
+def test_capacity_and_hazard_are_people_times_productivity_under_drag() -> None:
+    """After any event, each department's rates are what its people and conflicts give."""
     sc = scenario(horizon=200.0)
     run = simulate(sc, seed=4, broker=False)
     dl = sc.delivery
     checked = 0
     for e in run.log[::97]:
-        if not isinstance(e, ev.DayWorked):
-            continue
-        before = replay(run.log[: e.seq]).state.departments[e.department]
-        exposure = sc.conflicts.drag * before.severity
-        mult = max(dl.min_productivity, 1 - exposure)
-        people = before.full_skill + dl.ramp_productivity * before.ramp_skill
-        assert e.capacity == pytest.approx(people * mult * dl.tick)
-        assert e.hazard == pytest.approx(
-            before.attrition_rate / 365 * (1 + sc.talent.conflict_attrition * exposure)
-        )
-        checked += 1
-    assert checked > 10
+        state = replay(run.log[: e.seq + 1]).state
+        for name, d in state.departments.items():
+            exposure = sc.conflicts.drag * d.severity
+            mult = max(dl.min_productivity, 1 - exposure)
+            people = d.full_skill + dl.ramp_productivity * d.ramp_skill
+            assert d.capacity == pytest.approx(people * mult)
+            assert d.item_cap == pytest.approx(dl.team_cap * mult)
+            share = sc.departments[name].attrition
+            assert d.hazard_rate == pytest.approx(
+                -math.log(1 - share) / 365 * (1 + sc.talent.conflict_attrition * exposure)
+            )
+            # the queue's head gets the team cap each, the capacity is spent or idle
+            rates = [entry[3].rate for entry in d.queue]
+            assert sum(rates) == pytest.approx(min(d.capacity, d.item_cap * len(rates)))
+            assert all(r <= d.item_cap * (1 + 1e-12) for r in rates)
+            checked += 1
+    assert checked > 60
 
 
 # ---------------------------------------------------------------- conflicts
@@ -283,7 +293,6 @@ def test_mediation_queue_matches_erlang_c_in_its_textbook_configuration() -> Non
     lam, mean_service, c = 1 / 5.0, 8.0, 2
     sc = scenario(
         horizon=6000.0,
-        delivery={"tick": 30.0},
         conflicts=only_conflict(
             "custom_work",
             interarrival={"kind": "exponential", "mean": 1 / lam},

@@ -22,7 +22,6 @@ def affordable(data: dict[str, Any]) -> dict[str, Any]:
     delivery = dict(data.get("delivery", {}))
     delivery["products"] = min(delivery.get("products", 1), 2)
     delivery["initial_features"] = min(delivery.get("initial_features", 3), 3)
-    delivery["tick"] = max(delivery.get("tick", 1.0), 0.5)
     data["delivery"] = delivery
     budget = dict(data.get("budget", {}))
     budget["quarter_days"] = max(budget.get("quarter_days", 91.25), 15.0)

@@ -209,7 +209,7 @@ def test_unknown_keys_at_several_depths_with_suggestions() -> None:
 
 def test_unknown_key_without_a_near_match_lists_the_valid_ones() -> None:
     found = problems({"ceo": {"zzzzzz": 1}})
-    assert found == {"ceo.zzzzzz": "unknown key (valid keys: slots, duration, success, insight)"}
+    assert found == {"ceo.zzzzzz": "unknown key (valid keys: slots, attention, duration, success, insight)"}
 
 
 # ------------------------------------------------------------------ types
