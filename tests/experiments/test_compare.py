@@ -528,7 +528,12 @@ def _json_without_precision(tmp_path: Path, cli: CLI, capsys: pytest.CaptureFixt
 
 
 def test_the_catalogue_marks_the_broker_only_metrics() -> None:
-    assert BROKER_ONLY == ("detected_by_broker_share", "mediation_wait_mean", "credibility_end")
+    assert BROKER_ONLY == (
+        "detected_by_broker_share",
+        "mediation_wait_p50",
+        "mediation_censored_share",
+        "credibility_end",
+    )
     assert [m.name for m in METRICS if m.broker_only] == list(BROKER_ONLY)
 
 
@@ -542,7 +547,7 @@ def test_broker_only_metrics_have_no_paired_difference(serial: ComparisonResult)
         assert c.verdict.startswith("exists with the broker only: ")
     # the per-run values stay as the projections compute them (stored runs unchanged)
     assert np.all(serial.off["detected_by_broker_share"] == 0.0)
-    assert np.all(np.isnan(serial.off["mediation_wait_mean"]))
+    assert np.all(np.isnan(serial.off["mediation_wait_p50"]))
     # a broker's cost is a cost of 0 without one: still a paired difference
     cost = serial.table["broker_cost"]
     assert not cost.broker_only and cost.off.mean == 0.0 and cost.diff.mean > 0

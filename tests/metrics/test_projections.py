@@ -1,17 +1,24 @@
 """Tests of orgsim.projections on tiny hand-built logs whose metrics are worked by hand.
 
 The main log (``tiny``) covers 90 days in quarters of 50 (so the second quarter is
-clipped to 40 days) with two departments:
+clipped to 40 days) with two departments, a CEO with 2 slots of whom one engaged
+escalation takes half the working time, and a broker whose credibility decays
+toward 0.2 with a half-life of 34 days:
 
-* eng (salary 365 k$/year = 1 k$/day): e0 founder [0, 70) quits at 70; e1 poached
-  from sales at 10 and given back at 60; e2 hired at 20 on requisition r0.
-* sales (salary 730 = 2 k$/day): e1 [0, 10) and [60, 90).
+* eng (pay 365 k$/year): e0 founder [0, 70) on 365 quits at 70; e1 poached from
+  sales at 10 and given back at 60, on the 730 of its hiring in sales throughout;
+  e2 hired at 20 on requisition r0 on 438 (1.2 k$/day).
+* sales (pay 730 = 2 k$/day): e1 [0, 10) and [60, 90).
 * features: f0 planned 0 due 30, f1 planned 5 due 20, both shipped at 25 (f1 5 days
   late); f2 planned at 60, never shipped. Unplanned work w0 earns 30 at 25.
+* budget: q0 allocates eng 40 (need 30), sales 20 (need 10), then c0 moves 10 from
+  eng to sales at 30; q1 allocates eng 30 (need 20), sales 10 (need 20), then c1
+  moves 5 from sales to eng at 60.
 * conflicts: c0 raised 10, broker-detected 15, queued 15, mediated 18-22 (failed),
   escalated, CEO 24-30, resolved at 30 in the company's interest; c1 (poaching)
   raised 10, surfaced 40, resolved at 60 against the company's interest; c2 raised
-  50, surfaced 55, escalated 80, CEO from 85 to the end; c3 raised 70, lapsed 88.
+  50, surfaced 55, escalated 80, CEO from 85 to the end; c3 raised 70, lapsed 88,
+  never detected.
 """
 
 from __future__ import annotations
@@ -25,7 +32,16 @@ import pytest
 from orgsim.engine import events as ev
 from orgsim.engine.log import replay
 from orgsim.errors import EventOrderError
-from orgsim.metrics.catalogue import GROUP_TITLES, HEADLINE, METRICS, Metric, label, metric
+from orgsim.metrics.catalogue import (
+    BROKER_ONLY,
+    GROUP_TITLES,
+    HEADLINE,
+    METRICS,
+    Metric,
+    label,
+    metric,
+)
+from orgsim.metrics.columns import scan
 from orgsim.metrics.format import format_level, format_number
 from orgsim.metrics.projections import (
     conflict_funnel,
@@ -39,10 +55,8 @@ Row = tuple[type[ev.Event], float, dict[str, Any]]
 
 
 def build(rows: list[Row]) -> list[ev.Event]:
-    """Events with contiguous ``seq``, checked by replaying them into a state."""
-    events = [cls(seq=i, time=t, **fields) for i, (cls, t, fields) in enumerate(rows)]
-    replay(events)  # the state handlers accept it: a log the model could have written
-    return events
+    """Events with contiguous ``seq`` (whether the state accepts them is its own test)."""
+    return [cls(seq=i, time=t, **fields) for i, (cls, t, fields) in enumerate(rows)]
 
 
 def run_started(horizon: float, broker: bool = True) -> Row:
@@ -60,6 +74,13 @@ def run_started(horizon: float, broker: bool = True) -> Row:
             stage_names=("build",),
             stage_departments=("eng",),
             hiring_cost=10.0,
+            drag=0.1,
+            min_productivity=0.3,
+            ramp_productivity=0.5,
+            team_cap=8.0,
+            conflict_attrition=0.5,
+            ceo_slots=2,
+            ceo_attention=0.5,
             orgsim_version="test",
         ),
     )
@@ -69,13 +90,27 @@ def dept(name: str, salary: float) -> Row:
     return (
         ev.DepartmentFormed,
         0.0,
-        dict(department=name, salary=salary, bias=0.1, attrition_rate=0.1),
+        dict(department=name, salary=salary, bias=0.1, attrition=0.1, overhead=0.0),
     )
 
 
-def hired(t: float, emp: int, department: str, req: int) -> Row:
-    fields = dict(employee=emp, department=department, skill=1.0, resilience=5.0)
-    return (ev.EmployeeHired, t, fields | dict(requisition=req, ramped=req < 0))
+def broker(credibility: float = 0.5) -> Row:
+    fields = dict(mediators=1, salary=365.0, credibility=credibility)
+    return (
+        ev.BrokerAppointed,
+        0.0,
+        fields | dict(credibility_floor=0.2, credibility_halflife=34.0),
+    )
+
+
+def hired(t: float, emp: int, department: str, req: int, salary: float) -> Row:
+    fields = dict(employee=emp, department=department, salary=salary, skill=1.0)
+    return (ev.EmployeeHired, t, fields | dict(resilience=5.0, requisition=req, ramped=req < 0))
+
+
+def transfer(t: float, source: str, destination: str, amount: float, conflict: int) -> Row:
+    fields = dict(source=source, destination=destination, amount=amount, conflict=conflict)
+    return (ev.BudgetTransferred, t, fields)
 
 
 def allocated(q: int, department: str, need: float, alloc: float) -> Row:
@@ -92,9 +127,10 @@ TINY: list[Row] = [
     run_started(90.0),
     dept("eng", 365.0),
     dept("sales", 730.0),
-    (ev.BrokerAppointed, 0.0, dict(mediators=1, salary=365.0, credibility=0.5)),
-    hired(0.0, 0, "eng", -1),
-    hired(0.0, 1, "sales", -1),
+    broker(),
+    hired(0.0, 0, "eng", -1, salary=365.0),
+    hired(0.0, 1, "sales", -1, salary=730.0),
+    (ev.BudgetFounded, 0.0, dict(base_budget=100.0)),
     (ev.QuarterStarted, 0.0, dict(quarter=0, available=100.0, broker_cost=50.0)),
     allocated(0, "eng", need=30.0, alloc=40.0),
     allocated(0, "sales", need=10.0, alloc=20.0),
@@ -109,13 +145,12 @@ TINY: list[Row] = [
     (ev.ConflictDetected, 15.0, dict(conflict=0, channel="broker")),
     (ev.MediationQueued, 15.0, dict(conflict=0)),
     (ev.MediationStarted, 18.0, dict(conflict=0)),
-    hired(20.0, 2, "eng", 0),
+    hired(20.0, 2, "eng", 0, salary=438.0),
     (ev.MediationFailed, 22.0, dict(conflict=0)),
     (ev.CredibilityChanged, 22.0, dict(credibility=0.425)),
     (ev.ConflictEscalated, 22.0, dict(conflict=0)),
     (ev.CeoEngaged, 24.0, dict(conflict=0)),
     (ev.RequisitionCancelled, 25.0, dict(requisition=1)),
-    (ev.DayWorked, 25.0, dict(department="eng", capacity=15.0, item_cap=8.0, hazard=0.0)),
     (ev.ExtraWorkCompleted, 25.0, dict(work=0, value=30.0)),
     (ev.FeatureShipped, 25.0, dict(feature=0, value=100.0, late_days=0.0)),
     (ev.FeatureShipped, 25.0, dict(feature=1, value=40.0, late_days=5.0)),
@@ -125,6 +160,7 @@ TINY: list[Row] = [
         30.0,
         dict(conflict=0, forum="ceo", winner="sales", company_interest=True),
     ),
+    transfer(30.0, "eng", "sales", 10.0, conflict=0),
     (ev.ConflictDetected, 40.0, dict(conflict=1, channel="surfaced")),
     (ev.NegotiationStarted, 40.0, dict(conflict=1)),
     (ev.QuarterStarted, 50.0, dict(quarter=1, available=100.0, broker_cost=50.0)),
@@ -140,6 +176,7 @@ TINY: list[Row] = [
     ),
     # the target won, so the poached person goes back: a transfer, but not poaching
     (ev.EmployeeTransferred, 60.0, dict(employee=1, source="eng", destination="sales", conflict=1)),
+    transfer(60.0, "sales", "eng", 5.0, conflict=1),
     (ev.FeaturePlanned, 60.0, dict(feature=2, product=0, efforts=(50.0,), value=80.0, due=200.0)),
     (ev.EmployeeLeft, 70.0, dict(employee=0)),
     raised(70.0, 3, "eng", "sales", "initiator"),
@@ -151,6 +188,61 @@ TINY: list[Row] = [
     (ev.RunEnded, 90.0, {}),
 ]
 
+#: A broker's queue with both kinds of censoring (horizon 40, one mediator):
+#: c0 raised 1, queued 2, mediated from 3, resolved 13 (wait 1);
+#: c1 raised 4, queued 5, lapsed 9 while queued (wait censored at 4);
+#: c2 raised 6, queued 7, mediated from 13, resolved 20 (wait 6);
+#: c3 raised 8, queued 10, mediated from 20 to the end (wait 10);
+#: c4 raised 30, queued 31, still queued at the end, 40 (wait censored at 9);
+#: c5 raised 35, never detected, open at the end.
+QUEUE: list[Row] = [
+    run_started(40.0),
+    dept("eng", 365.0),
+    dept("sales", 730.0),
+    broker(),
+    hired(0.0, 0, "eng", -1, salary=365.0),
+    hired(0.0, 1, "sales", -1, salary=730.0),
+    raised(1.0, 0, "sales", "eng", "initiator"),
+    (ev.ConflictDetected, 2.0, dict(conflict=0, channel="broker")),
+    (ev.MediationQueued, 2.0, dict(conflict=0)),
+    (ev.MediationStarted, 3.0, dict(conflict=0)),
+    raised(4.0, 1, "eng", "sales", "initiator"),
+    (ev.ConflictDetected, 5.0, dict(conflict=1, channel="broker")),
+    (ev.MediationQueued, 5.0, dict(conflict=1)),
+    raised(6.0, 2, "sales", "eng", "initiator"),
+    (ev.ConflictDetected, 7.0, dict(conflict=2, channel="broker")),
+    (ev.MediationQueued, 7.0, dict(conflict=2)),
+    raised(8.0, 3, "eng", "sales", "target"),
+    (ev.ConflictLapsed, 9.0, dict(conflict=1)),
+    (ev.ConflictDetected, 10.0, dict(conflict=3, channel="broker")),
+    (ev.MediationQueued, 10.0, dict(conflict=3)),
+    (
+        ev.ConflictResolved,
+        13.0,
+        dict(conflict=0, forum="mediation", winner="sales", company_interest=True),
+    ),
+    (ev.MediationStarted, 13.0, dict(conflict=2)),
+    (
+        ev.ConflictResolved,
+        20.0,
+        dict(conflict=2, forum="mediation", winner="sales", company_interest=True),
+    ),
+    (ev.MediationStarted, 20.0, dict(conflict=3)),
+    raised(30.0, 4, "sales", "eng", "initiator"),
+    (ev.ConflictDetected, 31.0, dict(conflict=4, channel="broker")),
+    (ev.MediationQueued, 31.0, dict(conflict=4)),
+    raised(35.0, 5, "sales", "eng", "initiator"),
+    (ev.RunEnded, 40.0, {}),
+]
+
+#: One founder and nothing else for 100 days, without a broker.
+NOTHING: list[Row] = [
+    run_started(100.0, broker=False),
+    dept("eng", 365.0),
+    hired(0.0, 0, "eng", -1, salary=365.0),
+    (ev.RunEnded, 100.0, {}),
+]
+
 
 @pytest.fixture(scope="module")
 def tiny() -> list[ev.Event]:
@@ -160,6 +252,11 @@ def tiny() -> list[ev.Event]:
 @pytest.fixture(scope="module")
 def m(tiny: list[ev.Event]) -> dict[str, float]:
     return metrics(tiny)
+
+
+@pytest.mark.parametrize("rows", [TINY, QUEUE, NOTHING], ids=["tiny", "queue", "nothing"])
+def test_the_hand_built_logs_are_ones_the_model_could_write(rows: list[Row]) -> None:
+    replay(build(rows))  # the state handlers accept every event, in order
 
 
 # ------------------------------------------------------------------ catalogue
@@ -185,6 +282,9 @@ def test_catalogue_labels_and_formats() -> None:
     ]
     assert label("ceo_days") == "CEO days" and label("budget_hhi") == "Budget HHI"
     assert label("open_conflicts") == "Open conflicts"  # not a metric: spelled out
+    assert label("mediation_wait_p50") == "Mediation wait (median)"
+    assert (label("resolve_censored_share"), label("ceo_load")) == ("Unresolved share", "CEO load")
+    assert metric("ceo_load").format(11 / 180) == "6.1%"
     assert metric("lead_time_p50").format(54.12) == "54.1 days"
     assert metric("value_shipped").format(343_812.0) == "$343.8M"
     assert metric("on_time_rate").format(0.988) == "98.8%"
@@ -274,18 +374,65 @@ def test_conflicts(m: dict[str, float]) -> None:
     assert m["conflicts_escalated"] == 2.0
     assert m["conflicts_lapsed"] == 1.0
     assert m["conflicts_open_end"] == 1.0
-    assert m["detect_time_mean"] == pytest.approx((5 + 30 + 5) / 3)
+    # raised to detected: c0 5, c1 30, c2 5, c3 censored at its lapse, 18. At 5 two of
+    # four waits end: S = 1/2, which is the median (S <= 1/2, not < 1/2).
+    assert m["detect_time_p50"] == 5.0
     assert m["detected_by_broker_share"] == pytest.approx(1 / 3)
-    # resolve times: c0 20 days, c1 50 days
-    assert m["resolve_time_p50"] == 35.0
-    assert m["resolve_time_p90"] == pytest.approx(20.0 + 0.9 * 30.0)
+    # raised to resolved: c3 censored at 18 (lapsed), c0 20, c2 censored at 40 (open
+    # at 90), c1 50. S(20) = 2/3 (3 at risk), S(50) = 0 (1 at risk): both at 50,
+    # where the resolved-only percentiles said 35 and 47.
+    assert m["resolve_time_p50"] == 50.0
+    assert m["resolve_time_p90"] == 50.0
+    assert m["resolve_censored_share"] == 0.5  # c2 open, c3 lapsed
     assert m["resolution_quality"] == 0.5
-    # c0 from 24 to 30, c2 from 85 until the run ends at 90
-    assert m["ceo_days"] == 6.0 + 5.0
-    assert m["mediation_wait_mean"] == 3.0
+    # engaged: c0 from 24 to 30, c2 from 85 until the run ends at 90: 11 slot-days,
+    # each taking half the CEO's working time; 2 slots over 90 days
+    assert m["ceo_days"] == 11 * 0.5
+    assert m["ceo_load"] == pytest.approx(11 / (2 * 90))
+    assert m["mediation_wait_p50"] == 3.0  # c0's wait, the only one, from 15 to 18
+    assert m["mediation_censored_share"] == 0.0
     # open: c0 [10,30], c1 [10,60], c2 [50,90], c3 [70,88]
     assert m["open_conflicts_mean"] == pytest.approx((20 + 50 + 40 + 18) / 90)
-    assert m["credibility_end"] == 0.425
+    # 0.425 at 22, decaying toward 0.2 with a half-life of 34: two half-lives by 90
+    assert m["credibility_end"] == pytest.approx(0.2 + 0.225 * 0.25)
+
+
+def test_waits_are_censored_where_they_stop_being_watched(tiny: list[ev.Event]) -> None:
+    s = scan(tiny)
+    durations, detected = s.detect_waits()
+    np.testing.assert_array_equal(durations, [5.0, 30.0, 5.0, 18.0])
+    np.testing.assert_array_equal(detected, [True, True, True, False])
+    durations, resolved = s.resolve_waits()
+    np.testing.assert_array_equal(durations, [20.0, 50.0, 40.0, 18.0])
+    np.testing.assert_array_equal(resolved, [True, True, False, False])
+
+
+@pytest.fixture(scope="module")
+def queue() -> list[ev.Event]:
+    return build(QUEUE)
+
+
+def test_mediation_waits_count_the_conflicts_a_mediator_never_reached(
+    queue: list[ev.Event],
+) -> None:
+    durations, mediated = scan(queue).mediation_waits()
+    np.testing.assert_array_equal(durations, [1.0, 4.0, 6.0, 10.0, 9.0])
+    np.testing.assert_array_equal(mediated, [True, False, True, True, False])
+    m = metrics(queue)
+    # KM: S(1) = 4/5; c1 censored at 4; S(6) = 4/5 · 2/3 = 8/15 (3 at risk); c4
+    # censored at 9; S(10) = 0 (1 at risk). The median of the mediated waits alone
+    # (1, 6, 10) would be 6; leaving out the wait still queued at 40 would give 6 too.
+    assert m["mediation_wait_p50"] == 10.0
+    assert m["mediation_censored_share"] == pytest.approx(2 / 5)
+    # raised to resolved: c1 5 (lapsed) and c5 5 (open), c4 10 (open), c0 12, c2 14,
+    # c3 32 (open): S(12) = 2/3, S(14) = 1/3, then only censoring: no 90th percentile
+    assert m["resolve_time_p50"] == 14.0
+    assert math.isnan(m["resolve_time_p90"])
+    assert m["resolve_censored_share"] == pytest.approx(4 / 6)
+    # detected: five after 1, 1, 1, 2, 1 days; c5 censored at 5, undetected at the end
+    assert m["detect_time_p50"] == 1.0
+    assert m["credibility_end"] == pytest.approx(0.2 + 0.3 * 0.5 ** (40 / 34))
+    assert m["ceo_days"] == 0.0 and m["ceo_load"] == 0.0
 
 
 def test_open_conflicts_series(tiny: list[ev.Event]) -> None:
@@ -314,35 +461,58 @@ def test_organisation(m: dict[str, float]) -> None:
     assert m["headcount_end.sales"] == 1.0
     assert m["hires"] == 1.0  # founders do not count
     assert m["attrition"] == 1.0
-    # person-days: eng 70 + 50 + 70, sales 10 + 30; one leaver in 90 days
-    average_headcount = (190 + 40) / 90
+    # a hazard rate per year: one leaver in 230 person-days (e0 70, e1 90, e2 70)
+    average_headcount = 230 / 90
     assert m["attrition_rate"] == pytest.approx((1 / (90 / 365)) / average_headcount)
+    assert m["attrition_rate"] == pytest.approx(365 / 230)
     assert m["poached"] == 1.0  # the give-back at 60 left the initiator: not poaching
     # r0 open 0-20 (hired), r1 0-25 (cancelled), r2 80-90 (open at the end)
     assert m["vacancy_days"] == 20.0 + 25.0 + 10.0
 
 
-def test_budget(m: dict[str, float]) -> None:
-    # q0 shares 2/3, 1/3 (need 3/4, 1/4); q1 shares 3/4, 1/4 (need 1/2, 1/2)
-    hhi = ((2 / 3) ** 2 + (1 / 3) ** 2 + 0.75**2 + 0.25**2) / 2
+def test_budget_counts_the_quarters_transfers(m: dict[str, float]) -> None:
+    # q0: eng 40 - 10 = 30, sales 20 + 10 = 30, shares 1/2, 1/2 (need 3/4, 1/4);
+    # q1: eng 30 + 5 = 35, sales 10 - 5 = 5, shares 7/8, 1/8 (need 1/2, 1/2)
+    hhi = ((0.5**2 + 0.5**2) + ((7 / 8) ** 2 + (1 / 8) ** 2)) / 2
     assert m["budget_hhi"] == pytest.approx(hhi)
-    assert m["budget_hhi"] == pytest.approx(85 / 144)
-    alignment = ((1 - 0.5 * (1 / 12 + 1 / 12)) + (1 - 0.5 * (0.25 + 0.25))) / 2
+    assert m["budget_hhi"] == pytest.approx(41 / 64)  # 85/144 before the transfers
+    alignment = ((1 - 0.5 * (0.25 + 0.25)) + (1 - 0.5 * (3 / 8 + 3 / 8))) / 2
     assert m["budget_alignment"] == pytest.approx(alignment)
-    assert m["budget_alignment"] == pytest.approx(5 / 6)
+    assert m["budget_alignment"] == pytest.approx(11 / 16)  # 5/6 before the transfers
+
+
+def test_a_transfer_belongs_to_the_quarter_under_way() -> None:
+    rows = [r for r in TINY if r[0] is not ev.RunEnded]
+    # a transfer at the very time q1 starts, recorded after its QuarterStarted and
+    # before its allocations, is overwritten by them as the state's fold does
+    at = next(i for i, r in enumerate(rows) if r[0] is ev.QuarterStarted and r[1] == 50.0)
+    rows.insert(at + 1, transfer(50.0, "eng", "sales", 7.0, conflict=2))
+    rows.append((ev.RunEnded, 90.0, {}))
+    assert metrics(build(rows))["budget_hhi"] == pytest.approx(41 / 64)
+    # recorded before the QuarterStarted of its instant, it moves q0's allocation:
+    # eng 30 - 7 = 23, sales 30 + 7 = 37
+    rows = [*TINY[:at], transfer(50.0, "eng", "sales", 7.0, conflict=2), *TINY[at:]]
+    q0 = (23**2 + 37**2) / 60**2
+    assert metrics(build(rows))["budget_hhi"] == pytest.approx((q0 + 50 / 64) / 2)
+    # one before any quarter started moves no quarter's allocation
+    early = [*TINY[:6], transfer(0.0, "eng", "sales", 7.0, conflict=0), *TINY[6:]]
+    assert metrics(build(early))["budget_hhi"] == pytest.approx(41 / 64)
 
 
 # ------------------------------------------------------------------- economics
 
 
 def test_economics(m: dict[str, float]) -> None:
-    # eng 190 person-days at 1 k$/day, sales 40 person-days at 2 k$/day
-    assert m["salary_cost"] == pytest.approx(190 * 1.0 + 40 * 2.0)
+    # each on their own pay: e0 70 days at 1 k$/day, e1 90 days at 2 k$/day (also
+    # the 50 days in eng, whose pay is 1), e2 70 days at 1.2 k$/day; department
+    # headcount times department pay would say 190 · 1 + 40 · 2 = 270
+    assert m["salary_cost"] == pytest.approx(70 * 1.0 + 90 * 2.0 + 70 * 1.2)
+    assert m["salary_cost"] == pytest.approx(334.0)
     assert m["hiring_cost"] == 10.0
     # the second quarter [50, 100) is cut at 90: 40 of its 50 days
     assert m["broker_cost"] == pytest.approx(50.0 + 50.0 * 40 / 50)
-    assert m["cost"] == pytest.approx(270.0 + 10.0 + 90.0)
-    assert m["net_value"] == pytest.approx(170.0 - 370.0)
+    assert m["cost"] == pytest.approx(334.0 + 10.0 + 90.0)
+    assert m["net_value"] == pytest.approx(170.0 - 434.0)
 
 
 # ------------------------------------------------------------------- quarterly
@@ -360,9 +530,10 @@ def test_quarterly(tiny: list[ev.Event]) -> None:
         "headcount": [3.0, 2.0],
         "headcount.eng": [3.0, 1.0],
         "headcount.sales": [0.0, 1.0],
-        "budget_share.eng": [2 / 3, 0.75],
-        "budget_share.sales": [1 / 3, 0.25],
-        "credibility": [0.425, 0.425],
+        "budget_share.eng": [0.5, 7 / 8],  # after the transfers, as budget_hhi
+        "budget_share.sales": [0.5, 1 / 8],
+        # 0.425 from 22, decayed toward 0.2 to each quarter's end
+        "credibility": [0.2 + 0.225 * 0.5 ** (28 / 34), 0.2 + 0.225 * 0.25],
         "quarter_end": [50.0, 90.0],
     }
     assert list(q) == list(expected)
@@ -376,7 +547,12 @@ def test_quarterly(tiny: list[ev.Event]) -> None:
 def test_prefix_is_measured_over_what_it_covers(tiny: list[ev.Event]) -> None:
     cut = tiny[:-1]  # no RunEnded: the window ends at the last event, 88
     m = metrics(cut)
-    assert m["ceo_days"] == 6.0 + 3.0
+    assert m["ceo_days"] == (6.0 + 3.0) * 0.5
+    assert m["ceo_load"] == pytest.approx(9 / (2 * 88))
+    assert m["resolve_time_p50"] == 50.0  # c2 now censored at 38
+    assert m["credibility_end"] == pytest.approx(0.2 + 0.225 * 0.5 ** (66 / 34))
+    # e0 70 days, e1 88 at 2 k$/day, e2 68 at 1.2 k$/day
+    assert m["salary_cost"] == pytest.approx(70 + 88 * 2 + 68 * 1.2)
     assert m["wip_mean"] == pytest.approx((5 * 1 + 20 * 2 + 28 * 1) / 88)
     assert m["broker_cost"] == pytest.approx(50.0 + 50.0 * 38 / 50)
     assert m["vacancy_days"] == 20.0 + 25.0 + 8.0
@@ -384,25 +560,21 @@ def test_prefix_is_measured_over_what_it_covers(tiny: list[ev.Event]) -> None:
 
 
 def test_nothing_happened_is_nan_not_zero() -> None:
-    events = build(
-        [
-            run_started(100.0, broker=False),
-            dept("eng", 365.0),
-            hired(0.0, 0, "eng", -1),
-            (ev.RunEnded, 100.0, {}),
-        ]
-    )
+    events = build(NOTHING)
     m = metrics(events)
     for key in (
         "lead_time_mean",
         "lead_time_p50",
         "lead_time_p90",
         "on_time_rate",
-        "detect_time_mean",
+        "detect_time_p50",
         "detected_by_broker_share",
         "resolve_time_p50",
+        "resolve_time_p90",
+        "resolve_censored_share",
         "resolution_quality",
-        "mediation_wait_mean",
+        "mediation_wait_p50",
+        "mediation_censored_share",
         "credibility_end",
         "budget_hhi",
         "budget_alignment",
@@ -411,6 +583,7 @@ def test_nothing_happened_is_nan_not_zero() -> None:
     assert m["features_shipped"] == 0.0
     assert m["throughput"] == 0.0
     assert m["wip_mean"] == 0.0
+    assert m["ceo_days"] == 0.0 and m["ceo_load"] == 0.0
     assert m["salary_cost"] == pytest.approx(100.0)
     assert m["broker_cost"] == 0.0
     assert m["attrition_rate"] == 0.0
@@ -418,6 +591,26 @@ def test_nothing_happened_is_nan_not_zero() -> None:
     assert q["quarter_end"].tolist() == [50.0, 100.0]  # 100 / 50: no empty third quarter
     assert np.isnan(q["credibility"]).all()
     assert np.isnan(q["budget_share.eng"]).all()
+
+
+def test_the_broker_only_metrics_are_nan_without_a_broker() -> None:
+    m = metrics(build(NOTHING))
+    assert all(math.isnan(m[name]) for name in BROKER_ONLY)
+    assert BROKER_ONLY == (
+        "detected_by_broker_share",
+        "mediation_wait_p50",
+        "mediation_censored_share",
+        "credibility_end",
+    )
+
+
+def test_a_release_or_mediation_without_its_start_is_refused(tiny: list[ev.Event]) -> None:
+    release = ev.CeoReleased(seq=len(tiny), time=90.0, conflict=1, settled=False)
+    with pytest.raises(EventOrderError, match="CEO was not on 1"):
+        metrics([*tiny, release])
+    start = ev.MediationStarted(seq=len(tiny), time=90.0, conflict=2)
+    with pytest.raises(EventOrderError, match="not queued"):
+        metrics([*tiny, start])
 
 
 def test_a_log_must_start_with_run_started(tiny: list[ev.Event]) -> None:

@@ -129,17 +129,17 @@ def test_forest_plot_all_skipped(tmp_path: Path) -> None:
 def test_broker_only_metrics_are_not_plotted(tmp_path: Path) -> None:
     # Issue 9 #9: a metric that exists with the broker only has no difference to draw
     # in the forest plot and no box without the broker (its placeholder 0 is no value).
-    on = {"value_shipped": np.array([10.0, 11.0, 12.0]), "mediation_wait_mean": np.ones(3)}
+    on = {"value_shipped": np.array([10.0, 11.0, 12.0]), "mediation_wait_p50": np.ones(3)}
     on["detected_by_broker_share"] = np.array([0.7, 0.8, 0.9])
-    off = {"value_shipped": np.array([9.0, 10.0, 11.5]), "mediation_wait_mean": np.full(3, np.nan)}
+    off = {"value_shipped": np.array([9.0, 10.0, 11.5]), "mediation_wait_p50": np.full(3, np.nan)}
     off["detected_by_broker_share"] = np.zeros(3)
     table = compare_table(
-        on, off, {}, broker_only={"mediation_wait_mean", "detected_by_broker_share"}
+        on, off, {}, broker_only={"mediation_wait_p50", "detected_by_broker_share"}
     )
     chart = forest_plot(table, {}, tmp_path)
     assert [r["metric"] for r in chart.data["rows"]] == ["value_shipped"]
     assert chart.data["skipped"] == chart.data["broker_only"]
-    assert chart.data["broker_only"] == ["mediation_wait_mean", "detected_by_broker_share"]
+    assert chart.data["broker_only"] == ["mediation_wait_p50", "detected_by_broker_share"]
     dist = distributions(on, off, ["detected_by_broker_share"], {}, tmp_path)
     panel = dist.data["panels"]["detected_by_broker_share"]
     assert panel["off"]["values"].size == 0 and math.isnan(panel["off"]["mean"])

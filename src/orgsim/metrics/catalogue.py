@@ -84,16 +84,37 @@ class Metric:
 
 
 def _m(
-    name: str, group: str, unit: str, better: str, doc: str, *, broker_only: bool = False
+    name: str,
+    group: str,
+    unit: str,
+    better: str,
+    doc: str,
+    *,
+    label: str | None = None,
+    broker_only: bool = False,
 ) -> Metric:
     return Metric(
-        name=name, group=group, unit=unit, better=better, doc=doc, broker_only=broker_only
+        name=name,
+        group=group,
+        unit=unit,
+        better=better,
+        doc=doc,
+        label=derived_label(name) if label is None else label,
+        broker_only=broker_only,
     )
 
 
 #: Every metric :func:`~orgsim.metrics.projections.metrics` returns, in its key
 #: order. The per-department keys ``headcount_end.<department>`` follow these in the
 #: result but are not listed here, because the departments differ between scenarios.
+#: Each ``doc`` is the one-line definition; the module docstring of
+#: :mod:`orgsim.metrics.projections` spells out the ones that are more than a count
+#: (censoring of waits, the CEO's attention, credibility's decay, budget transfers).
+#:
+#: ``ceo_load`` counts as lower-better for the same reason ``ceo_days`` does: the
+#: CEO's attention is the scarce resource the broker exists to spare, and a fuller
+#: desk makes the next escalation wait; whether conflicts were settled is measured
+#: by the resolution metrics, not by how busy the CEO was.
 METRICS: tuple[Metric, ...] = (
     # delivery
     _m("features_shipped", "delivery", "count", "higher", "features through their last stage"),
@@ -113,7 +134,13 @@ METRICS: tuple[Metric, ...] = (
     _m("conflicts_escalated", "conflict", "count", "lower", "conflicts escalated to the CEO"),
     _m("conflicts_lapsed", "conflict", "count", "lower", "conflicts that ended unresolved"),
     _m("conflicts_open_end", "conflict", "count", "lower", "conflicts still open at the end"),
-    _m("detect_time_mean", "conflict", "days", "lower", "mean days from raised to detected"),
+    _m(
+        "detect_time_p50",
+        "conflict",
+        "days",
+        "lower",
+        "Kaplan–Meier median days from raised to detected, censored at close or end",
+    ),
     _m(
         "detected_by_broker_share",
         "conflict",
@@ -122,16 +149,59 @@ METRICS: tuple[Metric, ...] = (
         "share of detections by the broker",
         broker_only=True,
     ),
-    _m("resolve_time_p50", "conflict", "days", "lower", "median days from raised to resolved"),
-    _m("resolve_time_p90", "conflict", "days", "lower", "90th percentile of raised-to-resolved"),
-    _m("resolution_quality", "conflict", "share", "higher", "share resolved in company interest"),
-    _m("ceo_days", "conflict", "days", "lower", "CEO-days spent on escalated conflicts"),
     _m(
-        "mediation_wait_mean",
+        "resolve_time_p50",
         "conflict",
         "days",
         "lower",
-        "mean days queued for a mediator",
+        "Kaplan–Meier median days from raised to resolved, censored at lapse or end",
+    ),
+    _m(
+        "resolve_time_p90",
+        "conflict",
+        "days",
+        "lower",
+        "Kaplan–Meier 90th percentile of raised-to-resolved, censored at lapse or end",
+    ),
+    _m(
+        "resolve_censored_share",
+        "conflict",
+        "share",
+        "lower",
+        "share of raised conflicts not resolved: lapsed or still open at the end",
+        label="Unresolved share",
+    ),
+    _m("resolution_quality", "conflict", "share", "higher", "share resolved in company interest"),
+    _m(
+        "ceo_days",
+        "conflict",
+        "days",
+        "lower",
+        "CEO working days spent on escalations: engaged days times the CEO's attention",
+    ),
+    _m(
+        "ceo_load",
+        "conflict",
+        "share",
+        "lower",
+        "time-average escalations the CEO is engaged on, per CEO slot",
+        label="CEO load",
+    ),
+    _m(
+        "mediation_wait_p50",
+        "conflict",
+        "days",
+        "lower",
+        "Kaplan–Meier median days queued for a mediator, censored at close or end",
+        broker_only=True,
+    ),
+    _m(
+        "mediation_censored_share",
+        "conflict",
+        "share",
+        "lower",
+        "share of mediation waits censored: closed while queued, or queued at the end",
+        label="Mediation waits censored",
         broker_only=True,
     ),
     _m("open_conflicts_mean", "conflict", "count", "lower", "time-average open conflicts"),
@@ -140,20 +210,44 @@ METRICS: tuple[Metric, ...] = (
         "conflict",
         "share",
         "higher",
-        "broker's last recorded credibility",
+        "broker's credibility at the end, decayed toward its floor since the last change",
         broker_only=True,
     ),
     # organisation
     _m("headcount_end", "organisation", "people", "", "staff at the end"),
     _m("hires", "organisation", "count", "", "people hired on requisitions (not founders)"),
     _m("attrition", "organisation", "count", "lower", "people who quit"),
-    _m("attrition_rate", "organisation", "1/year", "lower", "leavers per year per average head"),
+    _m(
+        "attrition_rate",
+        "organisation",
+        "1/year",
+        "lower",
+        "hazard rate per year: leavers per person-year employed (365 · leavers / person-days)",
+    ),
     _m("poached", "organisation", "count", "lower", "transfers out of a conflict's target"),
     _m("vacancy_days", "organisation", "days", "lower", "requisition-days open, unfilled"),
-    _m("budget_hhi", "organisation", "index", "", "mean quarterly Herfindahl of budget shares"),
-    _m("budget_alignment", "organisation", "share", "higher", "mean quarterly budget-to-need fit"),
+    _m(
+        "budget_hhi",
+        "organisation",
+        "index",
+        "",
+        "mean quarterly Herfindahl of budget shares, after the quarter's transfers",
+    ),
+    _m(
+        "budget_alignment",
+        "organisation",
+        "share",
+        "higher",
+        "mean quarterly budget-to-need fit, after the quarter's transfers",
+    ),
     # economics
-    _m("salary_cost", "economics", "k$", "lower", "payroll: headcount-days times daily salary"),
+    _m(
+        "salary_cost",
+        "economics",
+        "k$",
+        "lower",
+        "payroll: each person's own salary over the days they were employed",
+    ),
     _m("hiring_cost", "economics", "k$", "lower", "recruiting cost of the hires"),
     _m("broker_cost", "economics", "k$", "lower", "broker salaries up to the end"),
     _m("cost", "economics", "k$", "lower", "salary, hiring and broker cost"),

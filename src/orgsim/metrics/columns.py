@@ -2,8 +2,16 @@
 
 :class:`Scan` walks the log once, with a handler per event type, and gathers what
 the projections need as plain columns (times, deltas, durations); the helpers below
-turn them into step functions, integrals, levels at instants, means, percentiles
-and shares. :mod:`orgsim.metrics.projections` builds every metric from these.
+turn them into step functions, integrals, levels at instants, means, percentiles,
+Kaplan–Meier quantiles and shares. :mod:`orgsim.metrics.projections` builds every
+metric from these.
+
+Waits (raised to detected, raised to resolved, queued to mediated) are *censored*
+durations: a conflict that closes, or is still waiting at the end of the window,
+has not had its wait end, and leaving it out would keep exactly the long waits out
+of the figure. :func:`kaplan_meier` is the product-limit estimator of such waits,
+written here in numpy because it runs once per wait metric per run (thousands of
+times in a sweep) and needs nothing a survival library adds.
 """
 
 from __future__ import annotations
@@ -20,10 +28,15 @@ from orgsim.errors import EventOrderError
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
 DAYS_PER_YEAR = 365.0
 
 NAN = math.nan
+
+#: How close to ``1 - q`` a Kaplan–Meier survival counts as reaching it, so that a
+#: survival of exactly one half computed as 0.5000000000000001 still gives a median.
+KM_TOLERANCE = 1e-9
 
 
 # ------------------------------------------------------------------- the scan
@@ -45,23 +58,36 @@ class Scan:
         self.ship_late: list[float] = []
         self.extra_time: list[float] = []
         self.extra_value: list[float] = []
-        # conflicts
+        # conflicts: per conflict, in the order raised, its index in the columns
         self.raised: dict[int, ev.ConflictRaised] = {}
-        self.detect_delay: list[float] = []
+        self.conflict_at: dict[int, int] = {}
+        self.raised_time: list[float] = []
+        self.detect_time: list[float] = []  # first detection, nan while latent
+        self.close_time: list[float] = []  # resolved or lapsed, nan while open
+        self.resolved: list[bool] = []
+        self.detected = 0
         self.detect_broker = 0
         self.resolve_time: list[float] = []
-        self.resolve_delay: list[float] = []
         self.resolve_good = 0
         self.lapse_time: list[float] = []
         self.escalated = 0
         self.ceo_since: dict[int, float] = {}
-        self.ceo_days = 0.0
-        self.queued_since: dict[int, float] = {}
-        self.mediation_wait: list[float] = []
+        self.ceo_released_days = 0.0  # escalation-days in a CEO slot, released ones
+        # mediation waits, one per MediationQueued: start, stop, whether it ended
+        # in a mediation (else censored: closed while queued, or open at the end)
+        self.queued: dict[int, int] = {}  # conflict -> index of its open wait
+        self.wait_start: list[float] = []
+        self.wait_stop: list[float] = []
+        self.wait_ended: list[bool] = []
+        # broker credibility: each recorded level, and how it decays between them
         self.cred_time: list[float] = []
         self.cred_value: list[float] = []
+        self.cred_floor = 0.0
+        self.cred_halflife = math.inf
         # talent
         self.employee_dept: dict[int, str] = {}
+        self.employee_pay: dict[int, tuple[float, float]] = {}  # -> (salary, since)
+        self.pay_closed = 0.0  # salary-days of employments that ended
         self.hc_time: list[float] = []
         self.hc_dept: list[str] = []
         self.hc_delta: list[int] = []
@@ -70,10 +96,11 @@ class Scan:
         self.poached = 0
         self.req_since: dict[int, float] = {}
         self.vacancy_closed = 0.0
-        # budget
+        # budget: per quarter, its allocations and transfers in log order
+        self.quarter: int | None = None  # of the latest QuarterStarted
         self.quarter_time: list[float] = []
         self.broker_cost: list[float] = []
-        self.budget: dict[int, list[ev.BudgetAllocated]] = {}
+        self.budget: dict[int, list[ev.BudgetAllocated | ev.BudgetTransferred]] = {}
 
     # The handlers: one per event type that some projection reads.
 
@@ -89,6 +116,8 @@ class Scan:
     def broker_appointed(self, e: ev.BrokerAppointed) -> None:
         self.cred_time.append(e.time)
         self.cred_value.append(e.credibility)
+        self.cred_floor = e.credibility_floor
+        self.cred_halflife = e.credibility_halflife
 
     def credibility_changed(self, e: ev.CredibilityChanged) -> None:
         self.cred_time.append(e.time)
@@ -112,6 +141,7 @@ class Scan:
 
     def employee_hired(self, e: ev.EmployeeHired) -> None:
         self.employee_dept[e.employee] = e.department
+        self.employee_pay[e.employee] = (e.salary, e.time)
         self._headcount(e.time, e.department, 1)
         if e.requisition >= 0:
             self.hires += 1
@@ -120,8 +150,11 @@ class Scan:
     def employee_left(self, e: ev.EmployeeLeft) -> None:
         self.leavers += 1
         self._headcount(e.time, self.employee_dept.pop(e.employee), -1)
+        salary, since = self.employee_pay.pop(e.employee)
+        self.pay_closed += salary * (e.time - since)
 
     def employee_transferred(self, e: ev.EmployeeTransferred) -> None:
+        # The person keeps the salary of their hiring: their pay is not touched.
         self.employee_dept[e.employee] = e.destination
         self._headcount(e.time, e.source, -1)
         self._headcount(e.time, e.destination, 1)
@@ -145,32 +178,57 @@ class Scan:
         self.extra_value.append(e.value)
 
     def quarter_started(self, e: ev.QuarterStarted) -> None:
+        self.quarter = e.quarter
         self.quarter_time.append(e.time)
         self.broker_cost.append(e.broker_cost)
 
     def budget_allocated(self, e: ev.BudgetAllocated) -> None:
         self.budget.setdefault(e.quarter, []).append(e)
 
-    def _raised_at(self, e: ev.Event, conflict: int) -> float:
-        raised = self.raised.get(conflict)
-        if raised is None:
-            raise EventOrderError(
-                f"{type(e).__name__} at seq {e.seq} names conflict {conflict}, never raised"
-            )
-        return raised.time
+    def budget_transferred(self, e: ev.BudgetTransferred) -> None:
+        # It moves the allocation of the quarter under way; one before any quarter
+        # has started moves nothing that a quarter's figures hold.
+        if self.quarter is not None:
+            self.budget.setdefault(self.quarter, []).append(e)
+
+    @staticmethod
+    def _unraised(e: ev.Event, conflict: int) -> EventOrderError:
+        return EventOrderError(
+            f"{type(e).__name__} at seq {e.seq} names conflict {conflict}, never raised"
+        )
+
+    # The conflict handlers run once per step of every conflict: membership tests
+    # inline rather than helper calls keep the scan near its old speed.
 
     def conflict_raised(self, e: ev.ConflictRaised) -> None:
         self.raised[e.conflict] = e
+        self.conflict_at[e.conflict] = len(self.raised_time)
+        self.raised_time.append(e.time)
+        self.detect_time.append(NAN)
+        self.close_time.append(NAN)
+        self.resolved.append(False)
 
     def conflict_detected(self, e: ev.ConflictDetected) -> None:
-        self.detect_delay.append(e.time - self._raised_at(e, e.conflict))
-        self.detect_broker += e.channel == "broker"
+        i = self.conflict_at.get(e.conflict)
+        if i is None:
+            raise self._unraised(e, e.conflict)
+        if math.isnan(self.detect_time[i]):  # the first detection is the one
+            self.detect_time[i] = e.time
+            self.detected += 1
+            self.detect_broker += e.channel == "broker"
 
     def mediation_queued(self, e: ev.MediationQueued) -> None:
-        self.queued_since[e.conflict] = e.time
+        self.queued[e.conflict] = len(self.wait_start)
+        self.wait_start.append(e.time)
+        self.wait_stop.append(NAN)
+        self.wait_ended.append(False)
 
     def mediation_started(self, e: ev.MediationStarted) -> None:
-        self.mediation_wait.append(e.time - self.queued_since.pop(e.conflict))
+        i = self.queued.pop(e.conflict, None)
+        if i is None:
+            raise EventOrderError(f"MediationStarted at seq {e.seq}: {e.conflict} not queued")
+        self.wait_stop[i] = e.time
+        self.wait_ended[i] = True
 
     def conflict_escalated(self, e: ev.ConflictEscalated) -> None:
         self.escalated += 1
@@ -179,15 +237,28 @@ class Scan:
         self.ceo_since[e.conflict] = e.time
 
     def ceo_released(self, e: ev.CeoReleased) -> None:
-        self.ceo_days += e.time - self.ceo_since.pop(e.conflict)
+        since = self.ceo_since.pop(e.conflict, None)
+        if since is None:
+            raise EventOrderError(f"CeoReleased at seq {e.seq}: the CEO was not on {e.conflict}")
+        self.ceo_released_days += e.time - since
+
+    def _close(self, e: ev.Event, conflict: int) -> int:
+        i = self.conflict_at.get(conflict)
+        if i is None:
+            raise self._unraised(e, conflict)
+        self.close_time[i] = e.time
+        wait = self.queued.pop(conflict, None)
+        if wait is not None:  # closed while queued: the wait is censored here
+            self.wait_stop[wait] = e.time
+        return i
 
     def conflict_resolved(self, e: ev.ConflictResolved) -> None:
+        self.resolved[self._close(e, e.conflict)] = True
         self.resolve_time.append(e.time)
-        self.resolve_delay.append(e.time - self._raised_at(e, e.conflict))
         self.resolve_good += e.company_interest
 
     def conflict_lapsed(self, e: ev.ConflictLapsed) -> None:
-        self._raised_at(e, e.conflict)
+        self._close(e, e.conflict)
         self.lapse_time.append(e.time)
 
     # Derived figures.
@@ -208,6 +279,69 @@ class Scan:
         # round() so that a float quotient like 2.0000000001 does not add a quarter
         return max(0, math.ceil(round(self.end / self.run.quarter_days, 9)))
 
+    def salary_days(self) -> float:
+        """Each person's own salary times the days they were employed in ``[0, end]``."""
+        end = self.end
+        return self.pay_closed + sum(
+            pay * (end - since) for pay, since in self.employee_pay.values()
+        )
+
+    def ceo_slot_days(self) -> float:
+        """Escalation-days spent in a CEO slot, the ones still engaged up to the end."""
+        end = self.end
+        return self.ceo_released_days + sum(end - since for since in self.ceo_since.values())
+
+    def credibility_at(self, at: FloatArray) -> FloatArray:
+        """The broker's credibility at each time in ``at``, decayed since its last level.
+
+        Between recorded levels credibility decays toward its floor with its
+        half-life, as the engine computes it:
+        ``floor + (c - floor) · 0.5 ** ((t - t_last) / halflife)`` with ``c``, ``t_last``
+        the last ``BrokerAppointed``/``CredibilityChanged`` at or before ``t``. NaN
+        before the broker took office, and without one.
+        """
+        at = np.asarray(at, float)
+        if not self.cred_time:
+            return np.full(at.shape, NAN)
+        idx = np.searchsorted(np.asarray(self.cred_time, float), at, side="right") - 1
+        safe = np.maximum(idx, 0)
+        level = np.asarray(self.cred_value, float)[safe]
+        since = at - np.asarray(self.cred_time, float)[safe]
+        floor = self.cred_floor
+        decayed = floor + (level - floor) * 0.5 ** (since / self.cred_halflife)
+        return np.where(idx >= 0, decayed, NAN)
+
+    def detect_waits(self) -> tuple[FloatArray, BoolArray]:
+        """Raised to detected, per raised conflict: ``(durations, detected)``.
+
+        An undetected conflict's wait is censored when it closed, else at the end.
+        """
+        detected = np.asarray(self.detect_time, float)
+        seen = ~np.isnan(detected)
+        stop = np.where(seen, detected, self._closed_or_end())
+        return stop - np.asarray(self.raised_time, float), seen
+
+    def resolve_waits(self) -> tuple[FloatArray, BoolArray]:
+        """Raised to resolved, per raised conflict: ``(durations, resolved)``.
+
+        A conflict that lapsed is censored when it lapsed; one still open, at the end.
+        """
+        durations = self._closed_or_end() - np.asarray(self.raised_time, float)
+        return durations, np.asarray(self.resolved, bool)
+
+    def _closed_or_end(self) -> FloatArray:
+        closed = np.asarray(self.close_time, float)
+        return np.where(np.isnan(closed), self.end, closed)
+
+    def mediation_waits(self) -> tuple[FloatArray, BoolArray]:
+        """Queued to mediated, per queueing: ``(durations, mediated)``.
+
+        A wait is censored when its conflict closed while queued, or at the end.
+        """
+        stop = np.asarray(self.wait_stop, float)
+        stop[np.isnan(stop)] = self.end
+        return stop - np.asarray(self.wait_start, float), np.asarray(self.wait_ended, bool)
+
     def wip(self) -> tuple[FloatArray, IntArray]:
         times = np.concatenate([np.fromiter(self.planned.values(), float), self.ship_time])
         deltas = np.concatenate(
@@ -216,7 +350,7 @@ class Scan:
         return steps(times, deltas, self.end)
 
     def open_conflicts(self) -> tuple[FloatArray, IntArray]:
-        raised = [c.time for c in self.raised.values()]
+        raised = self.raised_time
         closed = self.resolve_time + self.lapse_time
         times = np.asarray(raised + closed, float)
         deltas = np.concatenate([np.ones(len(raised), np.int64), -np.ones(len(closed), np.int64)])
@@ -231,16 +365,34 @@ class Scan:
             times, deltas = times[mask], deltas[mask]
         return steps(times, deltas, self.end)
 
-    def budget_quarters(self) -> list[tuple[FloatArray, FloatArray, list[str]]]:
-        """Per quarter with allocations: allocated, need, department names."""
+    def budget_quarters(self) -> list[tuple[int, FloatArray, FloatArray, list[str]]]:
+        """Per quarter with allocations: quarter, allocated, need, department names.
+
+        ``allocated`` is the quarter's allocation as it stands after that quarter's
+        transfers, as the state holds it at the quarter's end: the events of the
+        quarter folded in log order, a ``BudgetAllocated`` setting a department's
+        allocation and need, a ``BudgetTransferred`` taking ``amount`` from its
+        source and giving it to its destination. A transfer belongs to the quarter
+        of the latest ``QuarterStarted`` before it in the log.
+        """
         out = []
         for q in sorted(self.budget):
-            rows = self.budget[q]
+            allocated: dict[str, float] = {}
+            need: dict[str, float] = {}
+            for r in self.budget[q]:
+                if isinstance(r, ev.BudgetAllocated):
+                    allocated[r.department] = r.allocated
+                    need[r.department] = r.need
+                else:
+                    allocated[r.source] = allocated.get(r.source, 0.0) - r.amount
+                    allocated[r.destination] = allocated.get(r.destination, 0.0) + r.amount
+            names = list(allocated)
             out.append(
                 (
-                    np.array([r.allocated for r in rows], float),
-                    np.array([r.need for r in rows], float),
-                    [r.department for r in rows],
+                    q,
+                    np.array([allocated[d] for d in names], float),
+                    np.array([need.get(d, 0.0) for d in names], float),
+                    names,
                 )
             )
         return out
@@ -262,6 +414,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[Scan, Any], None]] = {
     ev.ExtraWorkCompleted: Scan.extra_work_completed,
     ev.QuarterStarted: Scan.quarter_started,
     ev.BudgetAllocated: Scan.budget_allocated,
+    ev.BudgetTransferred: Scan.budget_transferred,
     ev.ConflictRaised: Scan.conflict_raised,
     ev.ConflictDetected: Scan.conflict_detected,
     ev.MediationQueued: Scan.mediation_queued,
@@ -357,3 +510,45 @@ def per_quarter(
     t = np.asarray(times, float)
     index = np.minimum((t // scan.run.quarter_days).astype(np.int64), n - 1)
     return np.bincount(index, weights=weights, minlength=n).astype(float)
+
+
+def kaplan_meier(
+    durations: Sequence[float] | FloatArray, ended: Sequence[bool] | BoolArray
+) -> tuple[FloatArray, FloatArray]:
+    """The Kaplan–Meier (product-limit) estimate of a survival function.
+
+    Args:
+        durations: Each wait's length: to its end, or to its censoring.
+        ended: Whether the wait ended (an event) rather than was censored.
+
+    Returns:
+        ``(times, survival)``: the distinct times at which some wait ended, ascending,
+        and ``S(t)`` just after each, ``S(t) = Π_{t_i ≤ t} (1 - d_i / n_i)`` with
+        ``d_i`` waits ending at ``t_i`` and ``n_i`` waits of length ``≥ t_i`` (at risk).
+        A wait censored at the very time others end is at risk then (the usual
+        convention: censoring falls just after the events of its instant). Empty
+        arrays for no waits or no ended ones.
+    """
+    t = np.asarray(durations, float)
+    if not t.size:
+        return np.zeros(0), np.zeros(0)
+    times, index = np.unique(t, return_inverse=True)
+    deaths = np.bincount(index, weights=np.asarray(ended, float), minlength=times.size)
+    at_risk = np.cumsum(np.bincount(index, minlength=times.size)[::-1])[::-1]
+    keep = deaths > 0
+    survival = np.cumprod(1.0 - deaths[keep] / at_risk[keep]).astype(np.float64)
+    return times[keep].astype(np.float64), survival
+
+
+def km_quantile(curve: tuple[FloatArray, FloatArray], q: float) -> float:
+    """The ``q`` quantile of a Kaplan–Meier curve, or nan where it is not reached.
+
+    The smallest event time ``t`` with ``S(t) ≤ 1 - q`` (within
+    :data:`KM_TOLERANCE`): the textbook ``inf {t : S(t) ≤ 1 - q}``. statsmodels'
+    ``SurvfuncRight.quantile`` uses a strict ``<``, so where ``S`` lands exactly on
+    ``1 - q`` it answers the next event time; elsewhere the two agree. nan when the
+    survival never falls that far: too many waits censored to say.
+    """
+    times, survival = curve
+    hit = np.flatnonzero(survival <= 1.0 - q + KM_TOLERANCE)
+    return float(times[hit[0]]) if hit.size else NAN

@@ -3,12 +3,14 @@
 Every number here is computed from the events alone, never from live SimPy objects
 or from the scenario (DESIGN.md invariant 2), so a stored run can be re-measured,
 and a metric added, without simulating again. Everything a metric needs to interpret
-the log (horizon, quarter length, hiring cost, salaries) is in the log's own
-``RunStarted`` and ``DepartmentFormed`` events.
+the log (horizon, quarter length, hiring cost, the CEO's slots and attention,
+salaries, the broker's credibility decay) is in the log's own ``RunStarted``,
+``DepartmentFormed``, ``EmployeeHired`` and ``BrokerAppointed`` events.
 
-One pass over the log gathers columns (:class:`_Scan`, a dict of handlers keyed by
-event type); the metrics are then numpy reductions over those columns: percentiles,
-and integrals of step functions for time averages and costs.
+One pass over the log gathers columns (:class:`~orgsim.metrics.columns.Scan`, a dict
+of handlers keyed by event type); the metrics are then numpy reductions over those
+columns: percentiles, Kaplan–Meier quantiles of waits, and integrals of step
+functions for time averages and costs.
 
 Conventions:
 
@@ -19,8 +21,52 @@ Conventions:
   every event at that instant, as ``orgsim.engine.state.fold(events, until=t)`` does.
 * **Counts in a quarter** ``q`` cover ``[q·qd, (q+1)·qd)``; the last quarter is
   clipped at ``T``.
-* Percentiles are numpy's default (linear interpolation). Undefined values (a mean
-  of nothing, a share of zero) are ``nan``, never 0, so they cannot pass for data.
+* Percentiles of completed durations (lead times) are numpy's default (linear
+  interpolation). Undefined values (a mean of nothing, a share of zero) are
+  ``nan``, never 0, so they cannot pass for data.
+* **Waits are censored, not dropped.** A wait that has not ended by the time its
+  conflict closes, or by ``T``, is censored there: it lasted at least that long. Its
+  quantiles are Kaplan–Meier quantiles (:func:`~orgsim.metrics.columns.kaplan_meier`):
+  the smallest time at which the estimated survival ``S(t)`` is ``≤ 1 - q``, ``nan``
+  when ``S`` never falls that far (too much censored to say). Dropping the
+  unfinished waits would keep exactly the longest ones out of the figure.
+
+Definitions of the metrics that are more than a count:
+
+* ``detect_time_p50``: KM median of the days from ``ConflictRaised`` to
+  ``ConflictDetected`` over every raised conflict, censored when the conflict
+  closed undetected, or at ``T``.
+* ``resolve_time_p50``, ``resolve_time_p90``: KM median and 90th percentile of the
+  days from ``ConflictRaised`` to ``ConflictResolved`` over every raised conflict,
+  censored at its ``ConflictLapsed`` or at ``T``. ``resolve_censored_share``: the
+  share of raised conflicts not resolved (lapsed, or still open at ``T``).
+* ``mediation_wait_p50``: KM median of the days from ``MediationQueued`` to
+  ``MediationStarted`` over every queueing, censored when the conflict closed
+  (``ConflictResolved`` or ``ConflictLapsed``) while still queued, or at ``T``.
+  ``mediation_censored_share``: the share of queueings so censored. Both ``nan``
+  with nothing queued (and so without a broker).
+* ``ceo_days``: the CEO's working days spent on escalations:
+  ``Σ (engaged time) × ceo_attention`` over each ``CeoEngaged`` to its
+  ``CeoReleased`` (or to ``T`` while still engaged), ``ceo_attention`` being the
+  share of the CEO's working time one engaged escalation takes (``RunStarted``).
+  ``ceo_load``: the time-average number of escalations the CEO is engaged on,
+  divided by ``RunStarted.ceo_slots``: the share of the CEO's escalation capacity
+  in use, ``Σ engaged time / (T · ceo_slots)``.
+* ``credibility_end``: the broker's credibility at ``T``, decayed since the last
+  level recorded: ``floor + (c - floor) · 0.5 ** ((T - t_last) / halflife)`` with
+  ``c``, ``t_last`` from the last ``BrokerAppointed``/``CredibilityChanged`` and
+  ``floor``, ``halflife`` from ``BrokerAppointed``.
+* ``attrition_rate``: a hazard rate per year, leavers per person-year employed:
+  ``leavers · 365 / Σ person-days in [0, T]`` (leavers per year divided by the
+  average headcount). Not the share of staff who left.
+* ``budget_hhi``, ``budget_alignment``: means over the quarters with allocations of
+  the Herfindahl index ``Σ s_d²`` of the budget shares ``s_d``, and of the fit
+  ``1 - ½ Σ |s_d - n_d|`` to the need shares ``n_d``; a quarter's allocation is as it
+  stands after that quarter's transfers (see
+  :meth:`~orgsim.metrics.columns.Scan.budget_quarters`), so disputes that moved
+  money count.
+* ``salary_cost``: each person's own salary (``EmployeeHired.salary``, kept when they
+  transfer) over the time they were employed in ``[0, T]``, ``Σ salary · days / 365``.
 """
 
 from __future__ import annotations
@@ -79,37 +125,40 @@ def metrics(events: Sequence[ev.Event]) -> dict[str, float]:
 
     # conflict
     raised, resolved, lapsed = len(s.raised), len(s.resolve_time), len(s.lapse_time)
-    detected = len(s.detect_delay)
+    detected = s.detected
     out["conflicts_raised"] = float(raised)
     out["conflicts_detected"] = float(detected)
     out["conflicts_resolved"] = float(resolved)
     out["conflicts_escalated"] = float(s.escalated)
     out["conflicts_lapsed"] = float(lapsed)
     out["conflicts_open_end"] = float(raised - resolved - lapsed)
-    out["detect_time_mean"] = col.mean(s.detect_delay)
+    out["detect_time_p50"] = col.km_quantile(col.kaplan_meier(*s.detect_waits()), 0.5)
     out["detected_by_broker_share"] = col.share(s.detect_broker, detected)
-    out["resolve_time_p50"] = col.percentile(s.resolve_delay, 50)
-    out["resolve_time_p90"] = col.percentile(s.resolve_delay, 90)
+    resolve = col.kaplan_meier(*s.resolve_waits())
+    out["resolve_time_p50"] = col.km_quantile(resolve, 0.5)
+    out["resolve_time_p90"] = col.km_quantile(resolve, 0.9)
+    out["resolve_censored_share"] = col.share(raised - resolved, raised)
     out["resolution_quality"] = col.share(s.resolve_good, resolved)
-    # The CEO still engaged when the log ends has spent the time up to its end.
-    still = sum(s.last_time - since for since in s.ceo_since.values())
-    out["ceo_days"] = s.ceo_days + still
-    out["mediation_wait_mean"] = col.mean(s.mediation_wait)
+    slot_days = s.ceo_slot_days()
+    out["ceo_days"] = slot_days * run.ceo_attention
+    out["ceo_load"] = col.share(slot_days, end * run.ceo_slots)
+    waits, mediated = s.mediation_waits()
+    out["mediation_wait_p50"] = col.km_quantile(col.kaplan_meier(waits, mediated), 0.5)
+    out["mediation_censored_share"] = col.share(float(np.count_nonzero(~mediated)), waits.size)
     out["open_conflicts_mean"] = col.share(col.integral(s.open_conflicts()), end)
-    out["credibility_end"] = s.cred_value[-1] if s.cred_value else col.NAN
+    out["credibility_end"] = float(s.credibility_at(np.array([end]))[0])
 
     # organisation
-    person_days = {d: col.integral(s.headcount(d)) for d in s.salary}
     total = s.headcount()
     out["headcount_end"] = float(total[1][-1])
     out["hires"] = float(s.hires)
     out["attrition"] = float(s.leavers)
-    # leavers per year / average headcount = leavers · 365 / person-days
+    # a hazard rate: leavers per year / average headcount = leavers · 365 / person-days
     out["attrition_rate"] = col.share(s.leavers * col.DAYS_PER_YEAR, col.integral(total))
     out["poached"] = float(s.poached)
     out["vacancy_days"] = s.vacancy_closed + sum(end - t for t in s.req_since.values())
     hhi, alignment = [], []
-    for allocated, need, _ in s.budget_quarters():
+    for _, allocated, need, _ in s.budget_quarters():
         if allocated.sum() > 0:
             share = allocated / allocated.sum()
             hhi.append(float(np.sum(share**2)))
@@ -119,7 +168,7 @@ def metrics(events: Sequence[ev.Event]) -> dict[str, float]:
     out["budget_alignment"] = col.mean(alignment)
 
     # economics
-    salary_cost = sum(person_days[d] * pay / col.DAYS_PER_YEAR for d, pay in s.salary.items())
+    salary_cost = s.salary_days() / col.DAYS_PER_YEAR
     hiring_cost = s.hires * run.hiring_cost
     # each quarter's broker salary counts only for the part of it inside [0, end]
     starts = np.asarray(s.quarter_time, float)
@@ -145,9 +194,11 @@ def quarterly(events: Sequence[ev.Event]) -> dict[str, col.FloatArray]:
     (``value_shipped``, ``features_shipped``, ``conflicts_raised``,
     ``conflicts_resolved``) sum the quarter's events; levels (``open_conflicts``,
     ``wip``, ``headcount``, ``headcount.<dept>``, ``credibility``) are read at the
-    quarter's end, counting the events at that instant. ``budget_share.<dept>`` is
-    the department's share of the allocations recorded for that quarter (``nan``
-    for a quarter without any). ``credibility`` is ``nan`` without a broker.
+    quarter's end, counting the events at that instant; ``credibility`` is decayed
+    to that end as ``credibility_end`` is to ``T`` (``nan`` without a broker).
+    ``budget_share.<dept>`` is the department's share of the quarter's allocation
+    as it stands after that quarter's budget transfers, as ``budget_hhi`` reads it
+    (``nan`` for a quarter without allocations).
 
     Args:
         events: A run's log, starting with ``RunStarted``.
@@ -164,7 +215,7 @@ def quarterly(events: Sequence[ev.Event]) -> dict[str, col.FloatArray]:
         s, s.ship_time + s.extra_time, s.ship_value + s.extra_value
     )
     out["features_shipped"] = col.per_quarter(s, s.ship_time)
-    out["conflicts_raised"] = col.per_quarter(s, [c.time for c in s.raised.values()])
+    out["conflicts_raised"] = col.per_quarter(s, s.raised_time)
     out["conflicts_resolved"] = col.per_quarter(s, s.resolve_time)
     out["open_conflicts"] = col.level_at(s.open_conflicts(), ends).astype(float)
     out["wip"] = col.level_at(s.wip(), ends).astype(float)
@@ -172,21 +223,16 @@ def quarterly(events: Sequence[ev.Event]) -> dict[str, col.FloatArray]:
     for d in s.salary:
         out[f"headcount.{d}"] = col.level_at(s.headcount(d), ends).astype(float)
     shares = {d: np.full(n, col.NAN) for d in s.salary}
-    for q, rows in s.budget.items():
-        total = sum(r.allocated for r in rows)
+    for q, allocated, _, names in s.budget_quarters():
+        total = float(allocated.sum())
         if 0 <= q < n and total > 0:
             for d in shares:
                 shares[d][q] = 0.0
-            for r in rows:
-                shares[r.department][q] = r.allocated / total
+            for d, a in zip(names, allocated, strict=True):
+                shares[d][q] = a / total
     for d, values in shares.items():
         out[f"budget_share.{d}"] = values
-    if s.cred_time:
-        idx = np.searchsorted(np.asarray(s.cred_time), ends, side="right") - 1
-        cred = np.asarray(s.cred_value, float)[np.maximum(idx, 0)]
-        out["credibility"] = np.where(idx >= 0, cred, col.NAN)
-    else:
-        out["credibility"] = np.full(n, col.NAN)
+    out["credibility"] = s.credibility_at(ends)
     out["quarter_end"] = ends
     return out
 
@@ -222,7 +268,7 @@ def conflict_funnel(events: Sequence[ev.Event]) -> dict[str, int]:
     raised, resolved, lapsed = len(s.raised), len(s.resolve_time), len(s.lapse_time)
     return {
         "raised": raised,
-        "detected": len(s.detect_delay),
+        "detected": s.detected,
         "resolved": resolved,
         "escalated": s.escalated,
         "lapsed": lapsed,
