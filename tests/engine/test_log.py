@@ -55,7 +55,13 @@ def small_log() -> EventLog:
     log.append(started())
     log.append(
         ev.DepartmentFormed(
-            seq=1, time=0.0, department="engineering", salary=1.0, bias=0.0, attrition=0.1, overhead=0.0
+            seq=1,
+            time=0.0,
+            department="engineering",
+            salary=1.0,
+            bias=0.0,
+            attrition=0.1,
+            overhead=0.0,
         )
     )
     log.append(ev.QuarterStarted(seq=2, time=5.0, quarter=0, available=10.0, broker_cost=0.0))

@@ -581,7 +581,7 @@ def test_cli_broker_only_metrics_in_json_and_table(
         for line in out.splitlines()
         if line.startswith("│")
     }
-    for label in ("Detected by broker share", "Mediation wait mean (days)", "Credibility end"):
+    for label in ("Detected by broker share", "Mediation wait (median) (days)", "Credibility end"):
         on, off, diff, rel, wins = (cell.strip() for cell in rows[label])
         assert on != "–" and "±" in on, label
         assert (off, diff, rel, wins) == ("–", "–", "–", "–"), label

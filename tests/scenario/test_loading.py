@@ -209,7 +209,8 @@ def test_unknown_keys_at_several_depths_with_suggestions() -> None:
 
 def test_unknown_key_without_a_near_match_lists_the_valid_ones() -> None:
     found = problems({"ceo": {"zzzzzz": 1}})
-    assert found == {"ceo.zzzzzz": "unknown key (valid keys: slots, attention, duration, success, insight)"}
+    valid = "slots, attention, duration, success, insight"
+    assert found == {"ceo.zzzzzz": f"unknown key (valid keys: {valid})"}
 
 
 # ------------------------------------------------------------------ types
@@ -369,8 +370,8 @@ def test_cross_checks_and_range_errors_come_together() -> None:
         "broker.mediators": "must be >= 1, got 0",
         "ceo.duration.cv": "gamma distribution needs 'cv'",
         "delivery.stages.0.department": (
-            "'legal' is not an enabled department (enabled: engineering, qa, marketing, "
-            "sales, support, product)"
+            "'legal' is not an enabled department (enabled: engineering, marketing, product, "
+            "qa, sales, support)"
         ),
     }
 

@@ -2,8 +2,9 @@
 
 The processes are generator functions named after the activity they model
 (STYLE.md rule 5), one module per mechanism: :mod:`~orgsim.engine.delivery`
-(``roadmap``, and ``work_due`` when a department's timer goes off), :mod:`~orgsim.engine.talent` (``hiring``,
-``onboarding``), :mod:`~orgsim.engine.budget` (``budget_cycle``),
+(``roadmap``, and ``work_due`` when a department's timer goes off),
+:mod:`~orgsim.engine.talent` (``hiring``, ``onboarding``),
+:mod:`~orgsim.engine.budget` (``budget_cycle``),
 :mod:`~orgsim.engine.conflicts` (``conflict_arrivals``, ``conflict_life``,
 ``lapse``) and :mod:`~orgsim.engine.broker` (mediation). Each takes the
 :class:`~orgsim.engine.context.RunContext` and changes the run only through its

@@ -22,8 +22,8 @@ exact, whatever order departments are declared or processed in.
 
 For speed, handlers change the state object in place, and the state keeps a few
 derived indexes (the queue's entry index, the heaps of finishing instants and of
-attrition thresholds, the set of departments whose next instant moved); :meth:`OrgState.snapshot` leaves
-those out when states are compared.
+attrition thresholds, the set of departments whose next instant moved);
+:meth:`OrgState.snapshot` leaves those out when states are compared.
 """
 
 from __future__ import annotations
@@ -363,7 +363,8 @@ def _rates(s: OrgState, d: Dept) -> None:
     cap = s.team_cap * mult
     queue = d.queue
     n = len(queue)
-    full = min(n, int(capacity / cap)) if cap > 0.0 else 0
+    ratio = capacity / cap if cap > 0.0 else 0.0
+    full = n if ratio >= n else int(ratio)
     marginal = capacity - full * cap if full < n else 0.0
     old = d.full
     if cap != d.item_cap:

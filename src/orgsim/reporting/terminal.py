@@ -252,7 +252,11 @@ def print_runs(runs: Sequence[RunInfo], console: Console | None = None) -> None:
 
 
 def print_state(state: OrgState, at: float, console: Console | None = None) -> None:
-    """The state of a company rebuilt from its log at one time."""
+    """The state of a company rebuilt from its log at one time.
+
+    The log's last event may come before ``at``: work queued and credibility are
+    read at ``at`` itself, the flows run on from that event at its rates.
+    """
     console = console or Console()
     console.print(f"[bold]{state.scenario}[/bold] at day {at:g} (replayed to seq {state.seq})")
     stages = [*state.stage_names, "shipped"]
@@ -267,7 +271,7 @@ def print_state(state: OrgState, at: float, console: Console | None = None) -> N
             name,
             str(d.staff),
             str(d.open_reqs),
-            f"{state.backlog(name):,.0f}",
+            f"{state.backlog(name, at):,.0f}",
             f"{d.severity:.2f}",
         )
     console.print(table)
@@ -276,7 +280,7 @@ def print_state(state: OrgState, at: float, console: Console | None = None) -> N
     value = metric("value_shipped").format(state.value_shipped)
     console.print(
         f"Open conflicts: {open_}; value shipped so far: {value}"
-        + (f"; broker credibility {state.credibility:.2f}" if state.broker else "")
+        + (f"; broker credibility {state.credibility_at(at):.2f}" if state.broker else "")
     )
 
 

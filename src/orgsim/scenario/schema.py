@@ -81,9 +81,7 @@ def _default_departments() -> dict[str, Department]:
         "engineering": Department(staff=200, salary=180.0, bias=0.25),
         "qa": Department(staff=40, salary=130.0, bias=0.15),
         "marketing": Department(staff=55, salary=150.0, bias=0.3, growth_target=0.05),
-        "sales": Department(
-            staff=95, salary=170.0, bias=0.35, attrition=0.2, growth_target=0.1
-        ),
+        "sales": Department(staff=95, salary=170.0, bias=0.35, attrition=0.2, growth_target=0.1),
         "support": Department(staff=85, salary=95.0, bias=0.1, attrition=0.18),
         "product": Department(staff=25, salary=175.0, bias=0.05),
     }
