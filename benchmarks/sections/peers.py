@@ -36,9 +36,8 @@ def mmc_scenario(lam: float, mean_service: float, c: int, horizon: float) -> Any
     return parse_scenario(
         {
             "horizon": horizon,
-            # big delivery tick; no roadmap and no budget cycles beyond the first
+            # no roadmap and no budget cycles beyond the first
             "delivery": {
-                "tick": 30.0,
                 "products": 1,
                 "initial_features": 0,
                 "feature_interarrival": {"kind": "exponential", "mean": 1e9},

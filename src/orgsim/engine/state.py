@@ -373,12 +373,18 @@ def _rates(s: OrgState, d: Dept) -> None:
         lo, hi = max(0, min(full, old) - 1), max(full, old) + 1
     d.item_cap, d.capacity, d.full = cap, capacity, full
     d.busy = full * cap + marginal
-    for pos in range(lo, min(hi, n - 1) + 1):
-        _class(d, queue, pos, full, cap, marginal)
-    for entry in d.fresh:
-        if entry[4] in d.entries:
-            _class(d, queue, bisect.bisect_left(queue, entry), full, cap, marginal)
-    d.fresh.clear()
+    # the items whose class (full, marginal, idle) may have changed, and the new ones
+    positions: Iterable[int] = range(lo, min(hi, n - 1) + 1)
+    if d.fresh:
+        entries = d.entries
+        extra = [bisect.bisect_left(queue, e) for e in d.fresh if e[4] in entries]
+        positions = [*positions, *extra]
+        d.fresh.clear()
+    for pos in positions:
+        rate = cap if pos < full else marginal if pos == full else 0.0
+        entry = queue[pos]
+        if entry[3].rate != rate:
+            _rate(d, entry, rate)
     if len(d.finishes) > 2 * n + 32:  # drop stale entries now and then
         d.finishes = [(e[3].finish, e[2], e) for e in queue if e[3].rate > 0.0]
         heapq.heapify(d.finishes)
@@ -393,14 +399,6 @@ def _rates(s: OrgState, d: Dept) -> None:
     if nxt != d.next_time:
         d.next_time = nxt
         s.touched.add(d.name)
-
-
-def _class(d: Dept, queue: list[Entry], pos: int, full: int, cap: float, marginal: float) -> None:
-    """Give the item at a queue position the rate its position earns."""
-    rate = cap if pos < full else marginal if pos == full else 0.0
-    entry = queue[pos]
-    if entry[3].rate != rate:
-        _rate(d, entry, rate)
 
 
 def _touch(s: OrgState, t: float, *departments: Dept) -> None:
