@@ -138,12 +138,12 @@ def test_upcaster_is_applied(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_upcasters_chain(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ev.MediationFailed, "schema_version", 3)
-    monkeypatch.setitem(UPCASTERS, ("MediationFailed", 1), lambda d: {"case": d["id"]})
-    monkeypatch.setitem(UPCASTERS, ("MediationFailed", 2), lambda d: {"conflict": d["case"]})
-    v1 = (1, 1.0, "MediationFailed", 1, json.dumps({"id": 4}))
-    v2 = (1, 1.0, "MediationFailed", 2, json.dumps({"case": 4}))
-    expected = ev.MediationFailed(seq=1, time=1.0, conflict=4)
+    monkeypatch.setattr(ev.MediationStarted, "schema_version", 3)
+    monkeypatch.setitem(UPCASTERS, ("MediationStarted", 1), lambda d: {"case": d["id"]})
+    monkeypatch.setitem(UPCASTERS, ("MediationStarted", 2), lambda d: {"conflict": d["case"]})
+    v1 = (1, 1.0, "MediationStarted", 1, json.dumps({"id": 4}))
+    v2 = (1, 1.0, "MediationStarted", 2, json.dumps({"case": 4}))
+    expected = ev.MediationStarted(seq=1, time=1.0, conflict=4)
     assert decode(*v1) == expected
     assert decode(*v2) == expected
 

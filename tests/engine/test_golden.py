@@ -17,7 +17,7 @@ import orgsim
 GOLDEN = {
     True: {
         "events": 2378,
-        "digest": "d0d44fb3d4cc8344d52703cf118ceb6f1630db6c855696b0295b0c974c9bf03f",
+        "digest": "c834996f69a898a4bec747412a8c20e453051996eb33e017314ace20abd6bfad",
         "metrics": {
             "features_shipped": 190.0,
             "value_shipped": 129188.68250654338,

@@ -146,7 +146,7 @@ TINY: list[Row] = [
     (ev.MediationQueued, 15.0, dict(conflict=0)),
     (ev.MediationStarted, 18.0, dict(conflict=0)),
     hired(20.0, 2, "eng", 0, salary=438.0),
-    (ev.MediationFailed, 22.0, dict(conflict=0)),
+    (ev.MediationFailed, 22.0, dict(conflict=0, briefing=0.2)),
     (ev.CredibilityChanged, 22.0, dict(credibility=0.425)),
     (ev.ConflictEscalated, 22.0, dict(conflict=0)),
     (ev.CeoEngaged, 24.0, dict(conflict=0)),

@@ -38,28 +38,28 @@ def takes_on(ctx: RunContext) -> bool:
 
 def mediation(
     ctx: RunContext, cid: int, kind: ConflictKind, d: ConflictDraws
-) -> Generator[simpy.Event, Any, float | None]:
+) -> Generator[simpy.Event, Any, bool]:
     """A conflict waits for a mediator, is mediated, and is settled or fails.
 
     A step of :func:`~orgsim.engine.conflicts.conflict_life`, run in its process
     (``yield from``).
 
     Returns:
-        - None when the conflict is over: settled by the mediation, or closed
-          (lapsed) while waiting or being mediated.
-        - Otherwise the mediation failed, and the value is the weight of the
-          broker's briefing to the CEO (its credibility times ``ceo_briefing``).
+        Whether the conflict is over: settled by the mediation, or closed while it
+        waited or was mediated. False when the mediation failed: the conflict
+        escalates, with the broker's briefing (its credibility times
+        ``ceo_briefing``) recorded on ``MediationFailed`` for the CEO.
     """
     b = ctx.scenario.broker
     ctx.record(ev.MediationQueued, conflict=cid)
     with ctx.mediators.request() as slot:
         yield slot
         if is_closed(ctx, cid):
-            return None
+            return True
         ctx.record(ev.MediationStarted, conflict=cid)
         yield ctx.env.timeout(d.mediation_days)
     if is_closed(ctx, cid):
-        return None
+        return True
     cred = credibility(ctx)
     if d.mediation_success < b.success_base + b.success_credibility * cred:
         ctx.record(ev.CredibilityChanged, credibility=cred + b.credibility_gain * (1.0 - cred))
@@ -68,10 +68,10 @@ def mediation(
         else:
             winner = power_winner(ctx, cid, d.mediation_winner, 1.0)
         settle(ctx, cid, kind, "mediation", winner)
-        return None
-    ctx.record(ev.MediationFailed, conflict=cid)
-    ctx.record(ev.CredibilityChanged, credibility=cred * (1.0 - b.credibility_loss))
+        return True
     # The CEO gets the broker's neutral read of the failed mediation: a shorter
     # decision, more often in the company's interest, as far as the broker is
     # believed ("Ideally, the CEO wants your unbiased opinion").
-    return b.ceo_briefing * cred
+    ctx.record(ev.MediationFailed, conflict=cid, briefing=b.ceo_briefing * cred)
+    ctx.record(ev.CredibilityChanged, credibility=cred * (1.0 - b.credibility_loss))
+    return False

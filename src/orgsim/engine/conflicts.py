@@ -140,14 +140,11 @@ def _life(ctx: RunContext, cid: int, kind: ConflictKind, d: ConflictDraws) -> Pr
         return
     ctx.record(ev.ConflictDetected, conflict=cid, channel=channel)
     if takes_on(ctx):
-        briefing = yield from mediation(ctx, cid, kind, d)
-        if briefing is None:
+        if (yield from mediation(ctx, cid, kind, d)):
             return
-    else:
-        if (yield from negotiation(ctx, cid, kind, d)):
-            return
-        briefing = 0.0
-    yield from escalation(ctx, cid, kind, d, briefing)
+    elif (yield from negotiation(ctx, cid, kind, d)):
+        return
+    yield from escalation(ctx, cid, kind, d)
 
 
 def negotiation(
@@ -174,16 +171,16 @@ def negotiation(
     return False
 
 
-def escalation(
-    ctx: RunContext, cid: int, kind: ConflictKind, d: ConflictDraws, briefing: float
-) -> Proc:
+def escalation(ctx: RunContext, cid: int, kind: ConflictKind, d: ConflictDraws) -> Proc:
     """The conflict climbs to the CEO, who decides when attention allows, or not at all.
 
     A step of :func:`conflict_life`, run in its process (``yield from``). The
-    broker's ``briefing`` (0 without a failed mediation) shortens the decision and
+    broker's briefing (the state's ``Conflict.briefing``: 0 without a failed
+    mediation) shortens the decision and
     makes it more often the company's interest.
     """
     ceo = ctx.scenario.ceo
+    briefing = ctx.state.conflicts[cid].briefing
     ctx.record(ev.ConflictEscalated, conflict=cid)
     with ctx.ceo.request() as slot:
         yield slot

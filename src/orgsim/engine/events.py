@@ -367,9 +367,17 @@ class MediationStarted(Event):
 @event
 @attrs.frozen(kw_only=True)
 class MediationFailed(Event):
-    """Mediation did not settle the conflict."""
+    """Mediation did not settle the conflict.
+
+    ``briefing`` is the weight of the broker's neutral read the CEO gets if it
+    escalates (credibility times ``broker.ceo_briefing``). Version 2 added it, so
+    that the escalation reads it from the state, not from the process.
+    """
+
+    schema_version: ClassVar[int] = 2
 
     conflict: int
+    briefing: float
 
 
 @event

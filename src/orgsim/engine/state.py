@@ -145,7 +145,8 @@ class Conflict:
     """One conflict and where it stands.
 
     ``moved`` are the people its poaching moved, ``work`` the extra work it imposed
-    (-1 for none): what undoing the initiator's move needs.
+    (-1 for none): what undoing the initiator's move needs. ``briefing`` is the
+    broker's read the CEO gets after a failed mediation (0 without one).
     """
 
     kind: str
@@ -159,6 +160,7 @@ class Conflict:
     closed: float = -1.0
     moved: tuple[int, ...] = ()
     work: int = -1
+    briefing: float = 0.0
 
 
 @attrs.define(slots=True)
@@ -763,6 +765,7 @@ def _mediation_failed(s: OrgState, e: ev.MediationFailed) -> None:
     c = s.conflicts[e.conflict]
     _leave_forum(s, c)
     c.status = "failed"
+    c.briefing = e.briefing
 
 
 @handles(ev.ConflictEscalated)
