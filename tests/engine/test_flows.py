@@ -33,6 +33,11 @@ def det(mean: float) -> dict[str, Any]:
     return {"kind": "deterministic", "mean": mean}
 
 
+def custom_work_only(**kind: Any) -> dict[str, Any]:
+    """Conflict kinds: Sales' custom-work requests alone, with these settings."""
+    return {"kinds": {**OFF, "custom_work": {"enabled": True, **kind}}}
+
+
 def one_feature(
     staff: dict[str, int],
     stages: list[tuple[str, str, float]],
@@ -201,15 +206,7 @@ def test_conflicts_raise_the_hazard_from_the_instant_they_open() -> None:
             "talent": {"max_hires_per_quarter": 0.0, "conflict_attrition": c},
             "conflicts": {
                 "drag": drag,
-                "kinds": {
-                    **OFF,
-                    "custom_work": {
-                        "enabled": True,
-                        "interarrival": det(40.0),
-                        "lifetime": det(1e6),
-                        "surfacing": det(1e6),
-                    },
-                },
+                **custom_work_only(interarrival=det(40.0), lifetime=det(1e6), surfacing=det(1e6)),
             },
             "broker": {"enabled": False},
         }
@@ -292,17 +289,9 @@ def test_a_lapse_frees_the_ceo_and_leaves_the_queues() -> None:
             "horizon": 2000.0,
             "ceo": {"duration": det(100.0)},
             "negotiation": {"success": 0.0, "duration": det(1.0)},
-            "conflicts": {
-                "kinds": {
-                    **OFF,
-                    "custom_work": {
-                        "enabled": True,
-                        "interarrival": det(10.0),
-                        "surfacing": det(0.0),
-                        "lifetime": det(60.0),
-                    },
-                }
-            },
+            "conflicts": custom_work_only(
+                interarrival=det(10.0), surfacing=det(0.0), lifetime=det(60.0)
+            ),
             "broker": {"enabled": False},
         }
     )

@@ -715,22 +715,34 @@ def _raised(s: OrgState, e: ev.ConflictRaised) -> None:
     _retime(s, *sides)
 
 
+#: The state's count of the conflicts in each status that waits on a forum.
+_FORUM_COUNTS = {
+    "queued": "mediation_waiting",
+    "mediating": "mediating",
+    "escalated": "ceo_waiting",
+    "ceo": "ceo_engaged",
+}
+
+
 def _leave_forum(s: OrgState, c: Conflict) -> None:
     """A conflict leaves the queue or the desk it was on (its status says which)."""
-    status = c.status
-    if status == "queued":
-        s.mediation_waiting -= 1
-    elif status == "mediating":
-        s.mediating -= 1
-    elif status == "escalated":
-        s.ceo_waiting -= 1
-    elif status == "ceo":
-        s.ceo_engaged -= 1
+    count = _FORUM_COUNTS.get(c.status)
+    if count is not None:
+        setattr(s, count, getattr(s, count) - 1)
+
+
+def _move(s: OrgState, c: Conflict, status: str) -> None:
+    """A conflict moves on to a new status, leaving its old queue or desk for the new one."""
+    _leave_forum(s, c)
+    c.status = status
+    count = _FORUM_COUNTS.get(status)
+    if count is not None:
+        setattr(s, count, getattr(s, count) + 1)
 
 
 def _status(status: str) -> Handler:
     def handler(s: OrgState, e: Any) -> None:
-        s.conflicts[e.conflict].status = status
+        _move(s, s.conflicts[e.conflict], status)
 
     return handler
 
@@ -744,50 +756,24 @@ def _detected(s: OrgState, e: ev.ConflictDetected) -> None:
 
 HANDLERS[ev.NegotiationStarted] = _status("negotiating")
 HANDLERS[ev.NegotiationFailed] = _status("failed")
-
-
-@handles(ev.MediationQueued)
-def _mediation_queued(s: OrgState, e: ev.MediationQueued) -> None:
-    s.conflicts[e.conflict].status = "queued"
-    s.mediation_waiting += 1
-
-
-@handles(ev.MediationStarted)
-def _mediation_started(s: OrgState, e: ev.MediationStarted) -> None:
-    c = s.conflicts[e.conflict]
-    _leave_forum(s, c)
-    c.status = "mediating"
-    s.mediating += 1
+HANDLERS[ev.MediationQueued] = _status("queued")
+HANDLERS[ev.MediationStarted] = _status("mediating")
+HANDLERS[ev.ConflictEscalated] = _status("escalated")
+HANDLERS[ev.CeoEngaged] = _status("ceo")
 
 
 @handles(ev.MediationFailed)
 def _mediation_failed(s: OrgState, e: ev.MediationFailed) -> None:
     c = s.conflicts[e.conflict]
-    _leave_forum(s, c)
-    c.status = "failed"
+    _move(s, c, "failed")
     c.briefing = e.briefing
-
-
-@handles(ev.ConflictEscalated)
-def _escalated(s: OrgState, e: ev.ConflictEscalated) -> None:
-    s.conflicts[e.conflict].status = "escalated"
-    s.ceo_waiting += 1
-
-
-@handles(ev.CeoEngaged)
-def _ceo_engaged(s: OrgState, e: ev.CeoEngaged) -> None:
-    c = s.conflicts[e.conflict]
-    _leave_forum(s, c)
-    c.status = "ceo"
-    s.ceo_engaged += 1
 
 
 @handles(ev.CeoReleased)
 def _ceo_released(s: OrgState, e: ev.CeoReleased) -> None:
     c = s.conflicts[e.conflict]
     if c.closed < 0:  # a conflict that closed meanwhile left the desk then
-        _leave_forum(s, c)
-        c.status = "decided" if e.settled else "stuck"
+        _move(s, c, "decided" if e.settled else "stuck")
 
 
 @handles(ev.CredibilityChanged)
@@ -798,8 +784,7 @@ def _credibility(s: OrgState, e: ev.CredibilityChanged) -> None:
 
 def _close(s: OrgState, conflict: int, status: str, time: float) -> None:
     c = s.conflicts[conflict]
-    _leave_forum(s, c)
-    c.status = status
+    _move(s, c, status)
     c.closed = time
     sides = _sides(s, c)
     _touch(s, time, *sides)

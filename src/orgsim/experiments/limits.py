@@ -26,10 +26,10 @@ scenarios (within about 10%)::
     budget     departments x quarters
     conflicts  8 x intensity x sum over arriving kinds of horizon / mean interarrival
 
-Time per event grows with the company (work, hiring and attrition touch its people):
+Time per event grows a little with the company (larger queues and heaps):
 ``seconds = events x (SECONDS_PER_EVENT + SECONDS_PER_EVENT_STAFF x staff)``,
-calibrated on startup, midsize, enterprise and enterprise x4 on the 2-core
-reference machine (8 to 34 us per event). Memory is :data:`BYTES_PER_EVENT` per
+calibrated on startup, midsize and enterprise (orgsim 0.2, event-driven delivery)
+on the 2-core reference machine (22 to 25 us per event). Memory is :data:`BYTES_PER_EVENT` per
 event of the log a run holds. Estimates are guides, good to a factor of about two.
 """
 
@@ -80,9 +80,9 @@ MAX_RUN_SECONDS = 600.0
 MAX_TOTAL_SECONDS = 24 * 3600.0
 """Longest estimated total of a command's runs on one core, seconds."""
 
-SECONDS_PER_EVENT = 10e-6
+SECONDS_PER_EVENT = 22e-6
 """Time per event of a small company on the reference machine."""
-SECONDS_PER_EVENT_STAFF = 1.3e-9
+SECONDS_PER_EVENT_STAFF = 0.5e-9
 """Extra time per event per person of the company."""
 BYTES_PER_EVENT = 250
 """Memory of one event in a run's log (measured: ~230 bytes held, ~245 at peak)."""
