@@ -36,10 +36,12 @@ METRICS_END = "<!-- metrics:end -->"
 
 try:
     from orgsim.scenario.distributions import Dist
+    from orgsim.scenario.grounding import ASSUMED, SOURCES, grounding_of
     from orgsim.scenario.schema import Broker, ConflictKind, Scenario, Stage
 except ModuleNotFoundError:  # run from a checkout without PYTHONPATH=src
     sys.path.insert(0, str(DOCS.parent / "src"))
     from orgsim.scenario.distributions import Dist
+    from orgsim.scenario.grounding import ASSUMED, SOURCES, grounding_of
     from orgsim.scenario.schema import Broker, ConflictKind, Scenario, Stage
 
 # Fields that name a department; Scenario.check() holds them to enabled ones.
@@ -141,8 +143,19 @@ def container(hint: Any) -> tuple[type | None, Any]:
     return None, None
 
 
-def leaf_rows(cls: type, obj: Any, prefix: str) -> Iterator[tuple[str, str, str, str]]:
-    """``(path, default, range, meaning)`` for each scalar or distribution field."""
+def grounding_cells(cls: type, name: str) -> tuple[str, str]:
+    """``(plausible, source)`` of a field: its range and where its default comes from."""
+    g = grounding_of(cls, name)
+    if g is None:
+        return "—", "—"
+    if g.structural:
+        return "structural", "your company"
+    source = g.source if g.source == ASSUMED else f"[{g.source}](#source-{g.source})"
+    return g.describe(), source
+
+
+def leaf_rows(cls: type, obj: Any, prefix: str) -> Iterator[tuple[str, ...]]:
+    """``(path, default, range, plausible, source, meaning)`` for each scalar or distribution."""
     types = hints(cls)
     for f in attrs.fields(cls):
         hint = types[f.name]
@@ -152,6 +165,7 @@ def leaf_rows(cls: type, obj: Any, prefix: str) -> Iterator[tuple[str, str, str,
             f"`{prefix}{f.name}`",
             value_text(getattr(obj, f.name)),
             range_text(cls, f, hint),
+            *grounding_cells(cls, f.name),
             f.metadata.get("doc", ""),
         )
 
@@ -163,24 +177,12 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> list[str]:
     return out
 
 
-HEADER = ("dotted path", "default", "range", "meaning")
+HEADER = ("dotted path", "default", "range", "plausible", "source", "meaning")
 
 
 def used(entry: Any, field: attrs.Attribute[Any]) -> bool:
-    """Whether an entry uses a field, by the ``effect: ...`` convention of the docs.
-
-    A field documented as ``"extra_work: ..."`` only matters to entries with that
-    ``effect``; one documented with ``"(budget: unused)"`` matters to all others.
-    """
-    effect = getattr(entry, "effect", None)
-    if effect is None:
-        return True
-    doc = field.metadata.get("doc", "")
-    prefix = doc.split(":", 1)[0]
-    choices = attrs.fields_dict(type(entry))["effect"].metadata.get("choices", ())
-    if prefix in choices and prefix != effect:
-        return False
-    return f"({effect}: unused)" not in doc
+    """Whether an entry uses a field (:meth:`ConflictKind.uses`; every other entry does)."""
+    return entry.uses(field.name) if isinstance(entry, ConflictKind) else True
 
 
 def entries_matrix(cls: type, entries: Mapping[str, Any], key_label: str) -> list[str]:
@@ -218,6 +220,8 @@ def section(name: str, cls: type, obj: Any, prefix: str, doc: str) -> list[str]:
                     f"`{prefix}{f.name}`",
                     f"{len(getattr(obj, f.name))} entries",
                     what,
+                    "—",
+                    "—",
                     f.metadata.get("doc", "") + " (below)",
                 )
             )
@@ -307,7 +311,25 @@ def render() -> str:
     }
     rows = [(r[0], r[1], r[2], meaning.get(r[0].strip("`"), "")) for r in rows]
     out += [*table(rows, ("field", "default", "range", "meaning")), ""]
+    out += sources()
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def sources() -> list[str]:
+    """The published sources the defaults cite, each with an anchor the tables link to."""
+    out = [
+        "### Sources of the defaults",
+        "",
+        "*plausible* is the range an uncertainty analysis explores (`×` ranges multiply "
+        "the scenario's own value; a distribution's range is on its mean); *structural* "
+        "inputs describe the company and are yours to set; *assumed* defaults rest on no "
+        "published figure. `orgsim.scenario.uncertainty.uncertain_parameters(scenario)` "
+        "lists the same for any scenario.",
+        "",
+    ]
+    for key, text in SOURCES.items():
+        out += [f'- <a id="source-{key}"></a>**{key}**: {text}']
+    return [*out, ""]
 
 
 def render_metrics() -> str | None:

@@ -32,6 +32,7 @@ from orgsim.reporting.documents import comparison_json, run_json, sweep_json
 from orgsim.scenario.files import bundled_scenarios
 from orgsim.scenario.loading import load_scenario, parse_scenario
 from orgsim.scenario.schema import Scenario
+from orgsim.scenario.uncertainty import Uncertain, uncertain_parameters
 from orgsim.storage.eventstore import EventStore
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "StoreError",
     "SweepResult",
     "SweepSpec",
+    "Uncertain",
     "__version__",
     "bundled_scenarios",
     "compare",
@@ -68,4 +70,5 @@ __all__ = [
     "simulate",
     "sweep",
     "sweep_json",
+    "uncertain_parameters",
 ]

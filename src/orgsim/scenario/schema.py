@@ -205,6 +205,9 @@ class Talent:
 # --------------------------------------------------------------------- conflicts
 
 
+_EFFECTS_CHOICES = ("extra_work", "transfer", "budget")
+
+
 @attrs.frozen(kw_only=True)
 class ConflictKind:
     """One kind of cross-functional conflict from the seed text."""
@@ -215,7 +218,7 @@ class ConflictKind:
     effect: str = param(
         "extra_work",
         "what the initiator's move does: extra_work, transfer or budget",
-        choices=("extra_work", "transfer", "budget"),
+        choices=_EFFECTS_CHOICES,
     )
     interarrival: Dist = param(
         exponential(30.0), "days between conflicts of this kind (budget: unused)"
@@ -247,6 +250,21 @@ class ConflictKind:
         lognormal(45.0, 0.8), "days until a latent conflict surfaces on its own"
     )
     lifetime: Dist = param(lognormal(240.0, 0.6), "days after which an unresolved conflict lapses")
+
+    def uses(self, name: str) -> bool:
+        """Whether this kind's ``effect`` uses a field, by the convention of the docs.
+
+        A field documented ``"extra_work: ..."`` matters only to that effect; one
+        documented with ``"(budget: unused)"`` matters to every effect but that one.
+        """
+        doc = attrs.fields_dict(ConflictKind)[name].metadata.get("doc", "")
+        prefix = doc.split(":", 1)[0]
+        if prefix in _EFFECTS and prefix != self.effect:
+            return False
+        return f"({self.effect}: unused)" not in doc
+
+
+_EFFECTS = _EFFECTS_CHOICES
 
 
 def _default_conflicts() -> dict[str, ConflictKind]:
