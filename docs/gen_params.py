@@ -151,7 +151,7 @@ def grounding_cells(cls: type, name: str) -> tuple[str, str]:
     if g.structural:
         return "structural", "your company"
     source = g.source if g.source == ASSUMED else f"[{g.source}](#source-{g.source})"
-    return g.describe(), source
+    return g.describe(), f"{source}: {g.note}" if g.note else source
 
 
 def leaf_rows(cls: type, obj: Any, prefix: str) -> Iterator[tuple[str, ...]]:
@@ -315,6 +315,22 @@ def render() -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def _schema_classes() -> list[type]:
+    """Every attrs class of the scenario's tree, once each, outermost first."""
+    seen: list[type] = []
+    todo: list[type] = [Scenario]
+    while todo:
+        cls = todo.pop(0)
+        if cls in seen:
+            continue
+        seen.append(cls)
+        for hint in hints(cls).values():
+            item = container(hint)[1] if container(hint)[0] is not None else hint
+            if is_section(item):
+                todo.append(item)
+    return seen
+
+
 def sources() -> list[str]:
     """The published sources the defaults cite, each with an anchor the tables link to."""
     out = [
@@ -324,7 +340,19 @@ def sources() -> list[str]:
         "the scenario's own value; a distribution's range is on its mean); *structural* "
         "inputs describe the company and are yours to set; *assumed* defaults rest on no "
         "published figure. `orgsim.scenario.uncertainty.uncertain_parameters(scenario)` "
-        "lists the same for any scenario.",
+        "lists the same for any scenario. The research notes behind the sources, with "
+        "the passages quoted and what could not be verified, are in "
+        "[docs/sources.md](sources.md).",
+        "",
+    ]
+    kinds = [grounding_of(cls, f.name) for cls in _schema_classes() for f in attrs.fields(cls)]
+    numbers = [g for g in kinds if g is not None]
+    behavioural = [g for g in numbers if not g.structural]
+    cited = [g for g in behavioural if g.source != ASSUMED]
+    out += [
+        f"Of the schema's {len(numbers)} numbers, {len(numbers) - len(behavioural)} are "
+        f"structural; of the {len(behavioural)} behavioural constants, {len(cited)} cite "
+        f"a source below and {len(behavioural) - len(cited)} are assumed.",
         "",
     ]
     for key, text in SOURCES.items():

@@ -90,12 +90,97 @@ def relative(low: float, high: float, source: str = ASSUMED, note: str = "") -> 
     return Grounding(low=low, high=high, relative=True, source=source, note=note)
 
 
-#: Published sources the defaults cite, by key.
+#: Published sources the defaults cite, by key. Where only a secondary page quoting
+#: the primary source was at hand, the entry says "via".
 SOURCES: Mapping[str, str] = MappingProxyType(
     {
         "seed": (
-            "The domain source: 'The VP of Product Management as honest broker' "
-            "(shared/seed/vp-product-management.txt)"
+            "The domain source: Rich Mironov on the VP of Product Management as honest "
+            "broker (shared/seed/vp-product-management.txt): 'keep a 3-12 month roadmap'"
+        ),
+        "bls-pay": (
+            "U.S. Bureau of Labor Statistics, Occupational Outlook Handbook: median pay "
+            "May 2023, software developers $132,270, QA analysts and testers $101,800; "
+            "computer user support specialists $60,340 (May 2024); with the BLS Employer "
+            "Costs for Employee Compensation (wages 68-70% of compensation), a loading "
+            "of 1.3-1.45. https://www.bls.gov/ooh/Computer-and-Information-Technology/"
+            "Software-developers.htm"
+        ),
+        "salarycom-pm": (
+            "Salary.com product-management levels, via worksearch.uk: Director of "
+            "Product Management median base $187,060; Senior PM $169,592. "
+            "https://worksearch.uk/product-manager-salary"
+        ),
+        "linkedin-2018": (
+            "LinkedIn Talent Solutions, 'The 3 industries with the highest turnover "
+            "rates' (2018): technology (software) 13.2% of full-time employees leave in "
+            "a year; sales turnover 25.8% (CSO Insights, via TechCXO), SDRs 30-34% "
+            "(Bridge Group, via SomaMetrics); contact centres 30-45% (Insignia). "
+            "https://business.linkedin.com/talent-solutions/blog/trends-and-research/"
+            "2018/the-3-industries-with-the-highest-turnover-rates"
+        ),
+        "shrm-2016": (
+            "SHRM, Human Capital Benchmarking Report (2016), via IMA: average time to "
+            "fill 42 days, cost per hire $4,129 (nearly $4,700 in later SHRM figures); "
+            "LinkedIn Economic Graph (2021, via Axios): engineering 49 days, sales 38, "
+            "customer service 34; agency fees 15-30% of first-year salary (Acciyo). "
+            "https://ima-net.org/average-cost-per-hire-for-companies-is-4129-shrm-survey-finds/"
+        ),
+        "ramp": (
+            "T. Ahi Dror (Swimm), 'Engineer onboarding: the ugly truth about ramp-up "
+            "time', HackerNoon (2020): 3-9 months for engineers to fully ramp up; Bridge "
+            "Group (via Xactly, 2019): SDR ramp 3.2 months; AE 5.0 months (2024, via "
+            "PulseRevOps). "
+            "https://hackernoon.com/engineer-onboarding-the-ugly-truth-about-ramp-up-time-7e323t9j"
+        ),
+        "schmidt-hunter-1983": (
+            "F. L. Schmidt and J. E. Hunter, 'Individual differences in productivity: an "
+            "empirical test of estimates derived from studies of selection procedure "
+            "utility', Journal of Applied Psychology 68(3), 407-414 (1983): the standard "
+            "deviation of output averages 20% of mean output in non-piecework jobs."
+        ),
+        "cipd-2015": (
+            "CIPD, 'Getting under the skin of workplace conflict' (2015; 2,195 UK "
+            "employees), via Workplace Insight: 38% had an interpersonal conflict in the "
+            "past year; as many as one in ten employees leave their organisation because "
+            "of conflict. https://workplaceinsight.net/one-in-three-employees-report-"
+            "experiencing-workplace-conflict-at-work/"
+        ),
+        "cpp-2008": (
+            "CPP Inc., Global Human Capital Report 'Workplace conflict and how businesses "
+            "can harness it to thrive' (2008): US employees spend 2.8 hours a week "
+            "dealing with conflict; K. W. Thomas and W. H. Schmidt (1976, via "
+            "Mediate2go): managers spend 18-26% of their time on conflict. "
+            "https://docslib.org/doc/69704/workplace-conflict-and-how-businesses-can-"
+            "harness-it-to-thrive"
+        ),
+        "mckinsey-late": (
+            "McKinsey & Co., cited in J. Weinman, Cloudonomics (Wiley, 2012): for "
+            "high-tech products, being six months late reduces profitability by one "
+            "third (as an exponential decay, a half-life of about 300 days)."
+        ),
+        "team-size": (
+            "Gallup, 'Span of control: optimal team size' (2025): median team about five "
+            "to six employees per manager; SHRM (2016, via HR Dive): median 8 direct "
+            "reports. "
+            "https://www.gallup.com/workplace/700718/span-control-optimal-team-size-managers.aspx"
+        ),
+        "cipd-2020": (
+            "CIPD, 'Managing conflict in the modern workplace' (2020), via The Future of "
+            "Work: just 36% of employees who met conflict in the past year felt it was "
+            "completely resolved. "
+            "https://www.cipd.org/uk/knowledge/reports/managing-workplace-conflict-report/"
+        ),
+        "acas-mediation": (
+            "Acas, 'Acas mediation 2010/11' (Research paper 12/11): 73% of participants "
+            "felt mediation completely or partly resolved the issue; Acas 2019/20: 76% "
+            "of Acas-led mediations fully or partially resolved. "
+            "https://www.acas.org.uk/guide-print/840"
+        ),
+        "porter-nohria-2018": (
+            "M. E. Porter and N. Nohria, 'How CEOs manage time', Harvard Business Review, "
+            "July-August 2018 (27 CEOs, 60,000 hours): 36% of their time spent reacting "
+            "to unfolding issues, 72% in meetings, 62.5 hours a week."
         ),
     }
 )
@@ -115,20 +200,40 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
         "Scenario.seed": S,
         # ------------------------------------------------------- departments
         "Department.staff": S,
-        "Department.salary": relative(0.8, 1.25, note="market pay varies by region and level"),
-        "Department.bias": plausible(
-            0.0, 0.6, note="request inflation; a head asking 60% more is an outlier"
+        "Department.salary": relative(
+            0.8,
+            1.25,
+            source="bls-pay",
+            note="loaded medians: developers 172-192 k$, QA 132-148, user support 78-87",
         ),
-        "Department.attrition": plausible(0.08, 0.3),
+        "Department.bias": plausible(
+            0.0, 0.6, note="budget padding of 20-25% is quoted, from no traceable source"
+        ),
+        "Department.attrition": plausible(
+            0.08,
+            0.35,
+            source="linkedin-2018",
+            note="software 13.2%; sales 26-34% and support 30-45% put the sales (0.2) "
+            "and support (0.18) defaults at the low end",
+        ),
         "Department.growth_target": plausible(-0.1, 0.3),
         # ---------------------------------------------------------- delivery
         "Delivery.products": S,
         "Delivery.initial_features": S,
         "Delivery.feature_interarrival": relative(0.5, 2.0, note="demand per product"),
         "Delivery.value": relative(0.5, 2.0),
-        "Delivery.due_in": relative(2 / 3, 1.5, source="seed", note="a 3-12 month roadmap"),
-        "Delivery.late_value_halflife": plausible(90.0, 365.0),
-        "Delivery.team_cap": plausible(4.0, 12.0, note="a team of 4 to 12 on one item"),
+        "Delivery.due_in": relative(
+            2 / 3, 1.5, source="seed", note="3-12 months; the default stops at 9"
+        ),
+        "Delivery.late_value_halflife": plausible(
+            120.0,
+            365.0,
+            source="mckinsey-late",
+            note="implies about 300 days: the default 180 discounts lateness more harshly",
+        ),
+        "Delivery.team_cap": plausible(
+            4.0, 12.0, source="team-size", note="median team 5-6, median 8 direct reports"
+        ),
         "Delivery.ramp_productivity": plausible(0.25, 0.75),
         "Delivery.min_productivity": plausible(0.1, 0.5),
         "Stage.effort": relative(0.5, 2.0),
@@ -141,53 +246,91 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
         "Budget.workload_horizon": plausible(60.0, 180.0),
         "Budget.max_growth": plausible(0.1, 0.5),
         # ------------------------------------------------------------ talent
-        "Talent.time_to_hire": plausible(30.0, 60.0),
-        "Talent.ramp_days": plausible(60.0, 180.0),
-        "Talent.hiring_cost": plausible(10.0, 50.0),
-        "Talent.skill_cv": plausible(0.1, 0.5),
-        "Talent.conflict_attrition": plausible(0.0, 3.0),
+        "Talent.time_to_hire": plausible(
+            30.0, 60.0, source="shrm-2016", note="42 days to fill; engineering 49, sales 38"
+        ),
+        "Talent.ramp_days": plausible(
+            60.0, 180.0, source="ramp", note="engineers 3-9 months: the default 90 is low"
+        ),
+        "Talent.hiring_cost": plausible(
+            3.0,
+            50.0,
+            source="shrm-2016",
+            note="4.1-4.7 k$ in-house, 15-30% of salary by agency: 25 assumes agencies",
+        ),
+        "Talent.skill_cv": plausible(
+            0.15, 0.5, source="schmidt-hunter-1983", note="20% of mean output; more if complex"
+        ),
+        "Talent.conflict_attrition": plausible(
+            0.0,
+            5.0,
+            source="cipd-2015",
+            note="one in ten leave because of conflict; the multiplier is a rough derivation",
+        ),
         "Talent.max_hires_per_quarter": plausible(0.05, 0.3),
         # --------------------------------------------------------- conflicts
         "Conflicts.intensity": plausible(0.5, 2.0),
         "Conflicts.drag": plausible(
-            0.005, 0.06, note="ungrounded, and the broker's verdict hangs on it"
+            0.005,
+            0.07,
+            source="cpp-2008",
+            note="2.8 h a week (7%) on conflict; productivity per unit of severity is "
+            "assumed, and the broker's verdict hangs on it",
         ),
         "ConflictKind.interarrival": relative(0.5, 2.0),
         "ConflictKind.severity": relative(0.5, 2.0),
         "ConflictKind.initiator_right": plausible(0.2, 0.6),
         "ConflictKind.effort": relative(0.5, 2.0),
         "ConflictKind.value_if_right": relative(0.5, 2.0),
-        "ConflictKind.transfer_count": plausible(1.0, 4.0),
+        "ConflictKind.transfer_count": plausible(1.0, 5.0),
         "ConflictKind.transfer_share": plausible(0.1, 0.5),
         "ConflictKind.threshold": plausible(0.7, 0.95),
         "ConflictKind.probability": plausible(0.3, 0.9),
-        "ConflictKind.surfacing": plausible(15.0, 90.0),
-        "ConflictKind.lifetime": plausible(120.0, 480.0),
+        "ConflictKind.surfacing": plausible(10.0, 120.0),
+        "ConflictKind.lifetime": plausible(120.0, 365.0),
         # ------------------------------------------------- negotiation, CEO
-        "Negotiation.duration": plausible(10.0, 40.0),
-        "Negotiation.success": plausible(0.4, 0.75),
+        "Negotiation.duration": plausible(7.0, 45.0),
+        "Negotiation.success": plausible(
+            0.35,
+            0.75,
+            source="cipd-2020",
+            note="36% of conflicts felt completely resolved: an analogue, not this",
+        ),
         "Negotiation.power_exponent": plausible(0.5, 3.0),
         "Ceo.slots": S,
-        "Ceo.attention": plausible(0.1, 0.5),
-        "Ceo.duration": plausible(5.0, 25.0),
+        "Ceo.attention": plausible(
+            0.1,
+            0.5,
+            source="porter-nohria-2018",
+            note="36% of CEO time reacts to unfolding issues; one escalation's share assumed",
+        ),
+        "Ceo.duration": plausible(5.0, 30.0),
         "Ceo.success": plausible(0.7, 0.95),
-        "Ceo.insight": plausible(0.4, 0.8),
+        "Ceo.insight": plausible(0.45, 0.8),
         # ------------------------------------------------------------ broker
         "Broker.mediators": S,
-        "Broker.salary": plausible(200.0, 350.0),
+        "Broker.salary": plausible(
+            200.0, 350.0, source="salarycom-pm", note="a Director of PM: 243-271 k$ loaded"
+        ),
         "Broker.detection": plausible(5.0, 30.0),
         "Broker.mediation": plausible(5.0, 20.0),
-        "Broker.success_base": plausible(0.2, 0.5),
-        "Broker.success_credibility": plausible(0.3, 0.7),
+        "Broker.success_base": plausible(
+            0.2,
+            0.5,
+            source="acas-mediation",
+            note="mediation resolves 73-76% fully or partly; at full credibility the "
+            "default broker succeeds 90%, above it",
+        ),
+        "Broker.success_credibility": plausible(0.25, 0.7),
         "Broker.neutrality": plausible(0.7, 0.95),
         "Broker.initial_credibility": plausible(0.3, 0.7),
         "Broker.credibility_gain": plausible(0.03, 0.15),
         "Broker.credibility_loss": plausible(0.05, 0.3),
-        "Broker.credibility_floor": plausible(0.1, 0.3),
+        "Broker.credibility_floor": plausible(0.1, 0.4),
         "Broker.credibility_halflife": plausible(90.0, 365.0),
         "Broker.budget_neutrality": plausible(0.2, 0.8),
         "Broker.ceo_briefing": plausible(0.2, 0.6),
-        "Broker.pm_overhead": plausible(0.02, 0.1),
+        "Broker.pm_overhead": plausible(0.02, 0.15),
         "Broker.queue_limit": S,
     }
 )
