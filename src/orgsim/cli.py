@@ -28,8 +28,9 @@ from orgsim.errors import ExperimentError, OrgsimError, StoreError, printable
 from orgsim.experiments import limits, runner
 from orgsim.experiments.sweep.design import sweep_runs
 from orgsim.experiments.sweep.spec import load_sweep
+from orgsim.experiments.tornado import tornado, tornado_runs
 from orgsim.reporting import terminal
-from orgsim.reporting.documents import comparison_json, dumps, run_json, sweep_json
+from orgsim.reporting.documents import comparison_json, dumps, run_json, sweep_json, tornado_json
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.files import bundled_scenarios
 from orgsim.scenario.loading import load_scenario
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(sub)
     _add_compare(sub)
     _add_sweep(sub)
+    _add_tornado(sub)
     validate = sub.add_parser("validate", help="check a scenario file")
     _add_scenario_options(validate)
     validate.add_argument("--show", action="store_true", help="print the resolved scenario")
@@ -141,6 +143,31 @@ def _add_compare(sub: Any) -> None:
     comp.add_argument("--no-charts", action="store_true", help="skip the charts")
     comp.add_argument("--json", action="store_true", help="print the table as JSON")
     _add_allow_large(comp)
+
+
+def _add_tornado(sub: Any) -> None:
+    """The ``tornado`` sub-command's options."""
+    tor = sub.add_parser(
+        "tornado",
+        help="the broker's effect at both ends of each uncertain number's plausible range",
+    )
+    _add_scenario_options(tor)
+    tor.add_argument("--metric", default="net_value", help="metric (default: %(default)s)")
+    tor.add_argument(
+        "--screen", type=int, default=4, help="replications per end to rank parameters (>= 2)"
+    )
+    tor.add_argument(
+        "--runs", type=int, default=20, help="replications per end of the measured ones"
+    )
+    tor.add_argument("--top", type=int, default=10, help="parameters measured (default 10)")
+    tor.add_argument("--jobs", type=int, default=None, help="worker processes (default: all)")
+    tor.add_argument("--seed", type=int, default=None, help="root seed (default: scenario's)")
+    tor.add_argument(
+        "--executor", choices=("serial", "local", "dask"), default="local", help="where to run"
+    )
+    tor.add_argument("--out", default="out/tornado", help="output folder (default: %(default)s)")
+    tor.add_argument("--json", action="store_true", help="print the result as JSON")
+    _add_allow_large(tor)
 
 
 def _add_sweep(sub: Any) -> None:
@@ -350,6 +377,31 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _cmd_tornado(args: argparse.Namespace) -> int:
+    scenario = runner.resolve(args.scenario, args.overrides)
+    total = tornado_runs(scenario, screen=args.screen, runs=args.runs, top=args.top)
+    with _sigterm_interrupts(), terminal.progress_bar(total, enabled=not args.json) as tick:
+        result = tornado(
+            scenario,
+            metric=args.metric,
+            screen=args.screen,
+            runs=args.runs,
+            top=args.top,
+            seed=args.seed,
+            executor=args.executor,
+            jobs=args.jobs,
+            out=args.out,
+            progress=tick,
+            command=args.command_line,
+            allow_large=args.allow_large,
+        )
+    if args.json:
+        sys.stdout.write(dumps(tornado_json(result)))
+    else:
+        terminal.print_tornado(result)
+    return 0
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
     executor = args.executor or ("dask" if args.scheduler else "local")
     if args.scheduler and executor != "dask":
@@ -486,6 +538,7 @@ _COMMANDS = {
     "run": _cmd_run,
     "compare": _cmd_compare,
     "sweep": _cmd_sweep,
+    "tornado": _cmd_tornado,
     "validate": _cmd_validate,
     "scenarios": _cmd_scenarios,
     "events": _cmd_events,

@@ -19,6 +19,7 @@ from orgsim.analysis.stats import Estimate
 from orgsim.experiments.compare import ComparisonResult, PrecisionCheck
 from orgsim.experiments.runner import RunResult
 from orgsim.experiments.sweep.run import SweepResult
+from orgsim.experiments.tornado import TornadoResult
 from orgsim.storage.results import json_safe
 
 __all__ = ["comparison_json", "dumps", "run_json", "sweep_json"]
@@ -120,3 +121,33 @@ def sweep_json(result: SweepResult) -> dict[str, Any]:
             "charts": [str(c.png) for c in result.charts],
         }
     )
+
+
+def tornado_json(result: TornadoResult) -> dict[str, Any]:
+    """A tornado analysis as plain data.
+
+    The base effect, each measured parameter's effect at both ends of its range with
+    its verdict, and every parameter's screening swing.
+    """
+    return {
+        "scenario": result.scenario.name,
+        "metric": result.metric,
+        "seed": result.seed,
+        "runs": result.runs,
+        "screen": result.screen,
+        "base": _estimate(result.base),
+        "rows": [
+            {
+                "parameter": r.parameter.path,
+                "value": r.parameter.value,
+                "low": r.parameter.low,
+                "high": r.parameter.high,
+                "source": r.parameter.source,
+                "effect_low": _estimate(r.low),
+                "effect_high": _estimate(r.high),
+                "verdict": r.verdict,
+            }
+            for r in result.rows
+        ],
+        "screened": [{"parameter": u.path, "swing": _num(swing)} for u, swing in result.screened],
+    }

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orgsim.analysis.stats import Comparison, Estimate
-from orgsim.metrics.catalogue import GROUP_TITLES, GROUPS, METRICS, metric
+from orgsim.metrics.catalogue import GROUP_TITLES, GROUPS, METRICS, Metric, metric
 from orgsim.metrics.format import INLINE_UNITS, format_level, format_number
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from orgsim.experiments.runner import RunResult
     from orgsim.experiments.sweep.aggregate import PointResult
     from orgsim.experiments.sweep.run import SweepResult
+    from orgsim.experiments.tornado import TornadoResult
     from orgsim.storage.eventstore import RunInfo
 
 
@@ -401,3 +402,43 @@ def _index_cells(method: str, v: Any, i: int) -> list[str]:
             f"{v['S1'][i]:.2f} ± {v['S1_conf'][i]:.2f}",
         ]
     return [f"{v['mu_star'][i]:.3g} ± {v['mu_star_conf'][i]:.2g}", f"{v['sigma'][i]:.3g}"]
+
+
+def print_tornado(result: TornadoResult, console: Console | None = None) -> None:
+    """The broker's effect at both ends of each influential parameter's range."""
+    console = console or Console()
+    m = metric(result.metric)
+    console.print(
+        f"[bold]{result.scenario.name}[/bold]: the broker's effect on {m.label} "
+        f"(on − off, paired, seed {result.seed}) across plausible ranges; "
+        f"{len(result.screened)} parameters screened with {result.screen} replications, "
+        f"the {len(result.rows)} with the largest swing measured with {result.runs}"
+    )
+    console.print(f"  At the base: {_effect_text(m, result.base)}")
+    table = Table(show_edge=False, header_style="bold")
+    for col in ("parameter", "value [range]", "effect at low", "effect at high", "verdict"):
+        table.add_column(col, justify="left" if col in ("parameter", "verdict") else "right")
+    for r in result.rows:
+        u = r.parameter
+        table.add_row(
+            u.path,
+            f"{u.value:g} [{u.low:g}, {u.high:g}]",
+            _effect_text(m, r.low),
+            _effect_text(m, r.high),
+            r.verdict,
+        )
+    console.print(table)
+    console.print(
+        "verdict, with a clear effect at the base (95% CI clear of 0): holds (clear, same "
+        "sign at both ends), flips (clear, other sign at an end), weakens (not clear at an "
+        "end); without one: the ends whose effect is clear, and its sign, or unclear"
+    )
+    console.print(f"Results: {result.db}")
+
+
+def _effect_text(m: Metric, e: Estimate) -> str:
+    """``+1.4M (−0.2M to +2.9M)``: a paired effect with its 95% CI."""
+    if not math.isfinite(e.low):
+        return m.format(e.mean, signed=True)
+    low, high = m.format(e.low, signed=True), m.format(e.high, signed=True)
+    return f"{m.format(e.mean, signed=True)} ({low} to {high})"
