@@ -28,17 +28,20 @@ from orgsim.experiments.compare import ComparisonResult
 from orgsim.experiments.sweep import run as sweeping
 from orgsim.experiments.sweep.run import SweepResult
 from orgsim.experiments.sweep.spec import SweepSpec
+from orgsim.experiments.tornado import TornadoResult
+from orgsim.experiments.tornado import tornado as tornado_analysis
 from orgsim.metrics.catalogue import HEADLINE, UNITS
 from orgsim.reporting.charts import compare as compare_charts
 from orgsim.reporting.charts import sweep as sweep_charts
 from orgsim.reporting.charts.compare import Chart
-from orgsim.reporting.documents import dumps, sweep_json
+from orgsim.reporting.charts.tornado import tornado_chart
+from orgsim.reporting.documents import dumps, sweep_json, tornado_json
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.results import RunRecord
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SERIES", "compare", "sweep"]
+__all__ = ["SERIES", "compare", "sweep", "tornado"]
 
 SERIES = ("value_shipped", "open_conflicts", "wip", "headcount", "headcount.*", "budget_share.*")
 """The quarterly series a comparison charts (``.*``: one line per department)."""
@@ -175,6 +178,31 @@ def sweep(
     result = attrs.evolve(result, charts=written, elapsed=time.perf_counter() - started)
     (result.out / "summary.json").write_text(dumps(sweep_json(result)))
     return result
+
+
+def tornado(
+    scenario: Scenario,
+    *,
+    charts: bool = True,
+    **options: Any,
+) -> TornadoResult:
+    """What the broker's verdict hangs on, with its document and diagram.
+
+    Runs :func:`orgsim.experiments.tornado.tornado`, then writes ``tornado.json``
+    and the tornado diagram (PNG and SVG) into its ``out``.
+
+    Args:
+        scenario: The base scenario.
+        charts: Whether to draw the diagram.
+        options: Passed to :func:`orgsim.experiments.tornado.tornado` (``metric``,
+            ``screen``, ``runs``, ``top``, ``seed``, ``executor``, ``jobs``, ``out``,
+            ``progress``, ``command``, ``allow_large``).
+    """
+    result = tornado_analysis(scenario, **options)
+    (result.out / "tornado.json").write_text(dumps(tornado_json(result)))
+    if not charts or not _can_draw():
+        return result
+    return attrs.evolve(result, charts=[tornado_chart(result, result.out)])
 
 
 def _can_draw() -> bool:

@@ -28,7 +28,7 @@ from orgsim.errors import ExperimentError, OrgsimError, StoreError, printable
 from orgsim.experiments import limits, runner
 from orgsim.experiments.sweep.design import sweep_runs
 from orgsim.experiments.sweep.spec import load_sweep
-from orgsim.experiments.tornado import tornado, tornado_runs
+from orgsim.experiments.tornado import tornado_runs
 from orgsim.reporting import terminal
 from orgsim.reporting.documents import comparison_json, dumps, run_json, sweep_json, tornado_json
 from orgsim.scenario.convert import unstructure
@@ -166,6 +166,7 @@ def _add_tornado(sub: Any) -> None:
         "--executor", choices=("serial", "local", "dask"), default="local", help="where to run"
     )
     tor.add_argument("--out", default="out/tornado", help="output folder (default: %(default)s)")
+    tor.add_argument("--no-charts", action="store_true", help="skip the tornado diagram")
     tor.add_argument("--json", action="store_true", help="print the result as JSON")
     _add_allow_large(tor)
 
@@ -381,8 +382,9 @@ def _cmd_tornado(args: argparse.Namespace) -> int:
     scenario = runner.resolve(args.scenario, args.overrides)
     total = tornado_runs(scenario, screen=args.screen, runs=args.runs, top=args.top)
     with _sigterm_interrupts(), terminal.progress_bar(total, enabled=not args.json) as tick:
-        result = tornado(
+        result = api.tornado(
             scenario,
+            charts=not args.no_charts,
             metric=args.metric,
             screen=args.screen,
             runs=args.runs,

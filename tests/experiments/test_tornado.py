@@ -98,6 +98,23 @@ def test_the_json_document(small: tuple[Path, object]) -> None:
     assert row["low"] <= row["value"] <= row["high"]
 
 
+def test_the_diagram_plots_the_measured_effects(small: tuple[Path, object], tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from orgsim.reporting.charts.tornado import tornado_chart
+
+    _, result = small
+    chart = tornado_chart(result, tmp_path)  # type: ignore[arg-type]
+    rows = chart.data["rows"]
+    assert [r["path"] for r in rows] == [r.parameter.path for r in result.rows]  # type: ignore[attr-defined]
+    first = result.rows[0]  # type: ignore[attr-defined]
+    assert rows[0]["effect_low"] == first.low.mean and rows[0]["ci_high"] == (
+        first.high.low,
+        first.high.high,
+    )
+    assert chart.data["base"]["mean"] == result.base.mean  # type: ignore[attr-defined]
+    assert chart.png.stat().st_size > 0
+
+
 def test_bad_input_is_refused_before_anything_runs(tmp_path: Path) -> None:
     sc = resolve("startup", ["horizon=60"])
     for kwargs, match in (
@@ -117,5 +134,7 @@ def test_the_command_line(cli, one_line_error, capsys, tmp_path: Path) -> None: 
     assert cli([*argv, "--top", "1", "--out", str(tmp_path), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert len(doc["rows"]) == 1 and doc["base"]["n"] == 2
+    assert json.loads((tmp_path / "tornado.json").read_text()) == doc
+    assert (tmp_path / "tornado.png").stat().st_size > 0 and (tmp_path / "tornado.svg").exists()
     line = one_line_error(cli([*argv, "--metric", "nope", "--out", str(tmp_path / "y")]))
     assert "unknown metric 'nope'" in line

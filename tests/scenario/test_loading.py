@@ -535,3 +535,16 @@ def test_any_input_gives_a_scenario_or_a_scenario_error(data: Any) -> None:
             assert "cannot read the scenario" not in problem.message
     else:
         assert isinstance(result, Scenario)
+
+
+def test_a_folder_named_like_a_bundled_scenario_does_not_hide_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``orgsim compare startup --out startup`` leaves a folder ``startup``; the
+    bundled scenario of that name must still load from that directory."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "startup").mkdir()
+    assert load_scenario("startup") == load_scenario(bundled_scenarios()["startup"])
+    (tmp_path / "acme").mkdir()
+    with pytest.raises(ScenarioError, match="acme: is a directory, not a scenario file"):
+        load_scenario("acme")

@@ -27,6 +27,7 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
@@ -86,6 +87,8 @@ class TornadoResult:
         screen: Replications per arm in the screening.
         out: The output folder (``db`` the results database in it).
         ran: Runs made by this invocation (the rest were committed before).
+        charts: The charts drawn of it (none until :func:`orgsim.api.tornado`
+            draws them).
     """
 
     scenario: Scenario
@@ -98,6 +101,7 @@ class TornadoResult:
     screen: int
     out: Path
     ran: int
+    charts: list[Any] = attrs.field(factory=list)
 
     @property
     def db(self) -> Path:

@@ -126,13 +126,17 @@ def locate_scenario(path: str | os.PathLike[str]) -> Path:
 
     A bare name (no suffix) that is no file here is looked up among the bundled
     scenarios; a missing file with a suffix is left for :func:`read_toml` to report.
+    A folder of that name does not hide a bundled scenario (``--out startup`` makes
+    one), since a folder is never a scenario file.
 
     Raises:
         ScenarioError: ``path`` is a bare name that is neither a file nor bundled.
     """
     file = Path(path)
-    if file.suffix or file.exists():
+    if file.suffix or file.is_file() or (file.exists() and not file.is_dir()):
         return file
+    if file.is_dir() and os.fspath(path) not in bundled_scenarios():
+        return file  # read_toml says it is a directory
     bundled = bundled_scenarios()
     if os.fspath(path) in bundled:
         return bundled[os.fspath(path)]
