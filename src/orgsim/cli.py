@@ -26,11 +26,19 @@ from orgsim._version import __version__
 from orgsim.engine.events import payload
 from orgsim.errors import ExperimentError, OrgsimError, StoreError, printable
 from orgsim.experiments import limits, runner
+from orgsim.experiments.patterns import SCENARIOS, check_patterns
 from orgsim.experiments.sweep.design import sweep_runs
 from orgsim.experiments.sweep.spec import load_sweep
 from orgsim.experiments.tornado import tornado_runs
 from orgsim.reporting import terminal
-from orgsim.reporting.documents import comparison_json, dumps, run_json, sweep_json, tornado_json
+from orgsim.reporting.documents import (
+    comparison_json,
+    dumps,
+    patterns_json,
+    run_json,
+    sweep_json,
+    tornado_json,
+)
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.files import bundled_scenarios
 from orgsim.scenario.loading import load_scenario
@@ -87,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare(sub)
     _add_sweep(sub)
     _add_tornado(sub)
+    _add_patterns(sub)
     validate = sub.add_parser("validate", help="check a scenario file")
     _add_scenario_options(validate)
     validate.add_argument("--show", action="store_true", help="print the resolved scenario")
@@ -169,6 +178,21 @@ def _add_tornado(sub: Any) -> None:
     tor.add_argument("--no-charts", action="store_true", help="skip the tornado diagram")
     tor.add_argument("--json", action="store_true", help="print the result as JSON")
     _add_allow_large(tor)
+
+
+def _add_patterns(sub: Any) -> None:
+    """The ``patterns`` sub-command's options."""
+    pat = sub.add_parser(
+        "patterns", help="check the stylised facts the model should reproduce (bundled scenarios)"
+    )
+    pat.add_argument("--runs", type=int, default=20, help="paired replications per scenario")
+    pat.add_argument("--jobs", type=int, default=None, help="worker processes (default: all)")
+    pat.add_argument("--seed", type=int, default=None, help="root seed (default: scenarios')")
+    pat.add_argument(
+        "--executor", choices=("serial", "local", "dask"), default="local", help="where to run"
+    )
+    pat.add_argument("--out", default="out/patterns", help="output folder (default: %(default)s)")
+    pat.add_argument("--json", action="store_true", help="print the checks as JSON")
 
 
 def _add_sweep(sub: Any) -> None:
@@ -404,6 +428,25 @@ def _cmd_tornado(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_patterns(args: argparse.Namespace) -> int:
+    total = 2 * args.runs * len(SCENARIOS) if isinstance(args.runs, int) else 0
+    with _sigterm_interrupts(), terminal.progress_bar(total, enabled=not args.json) as tick:
+        checks = check_patterns(
+            runs=args.runs,
+            seed=args.seed,
+            executor=args.executor,
+            jobs=args.jobs,
+            out=args.out,
+            progress=tick,
+            command=args.command_line,
+        )
+    if args.json:
+        sys.stdout.write(dumps(patterns_json(checks)))
+    else:
+        terminal.print_patterns(checks)
+    return 0
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
     executor = args.executor or ("dask" if args.scheduler else "local")
     if args.scheduler and executor != "dask":
@@ -541,6 +584,7 @@ _COMMANDS = {
     "compare": _cmd_compare,
     "sweep": _cmd_sweep,
     "tornado": _cmd_tornado,
+    "patterns": _cmd_patterns,
     "validate": _cmd_validate,
     "scenarios": _cmd_scenarios,
     "events": _cmd_events,

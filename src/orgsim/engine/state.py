@@ -82,6 +82,8 @@ class Dept:
     item_cap: float = 0.0  # person-days per day one item can absorb
     full: int = 0  # the first ``full`` queued items get ``item_cap`` each
     busy: float = 0.0  # person-days per day being worked (capacity, or less)
+    worked: float = 0.0  # person-days worked up to ``since``
+    offered: float = 0.0  # person-days of capacity up to ``since``, worked or idle
     next_time: float = math.inf  # next instant an item finishes or someone leaves
     queue: list[Entry] = attrs.field(factory=list)  # sorted ascending
     done: list[Entry] = attrs.field(factory=list)  # finished, not yet handed on
@@ -332,6 +334,8 @@ def _advance(s: OrgState, d: Dept, t: float) -> None:
     dt = t - d.since
     if dt > 0.0:
         s.effort_done += d.busy * dt
+        d.worked += d.busy * dt
+        d.offered += d.capacity * dt
         d.hazard += d.hazard_rate * dt
         d.since = t
 

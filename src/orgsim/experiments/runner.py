@@ -21,7 +21,7 @@ from orgsim.engine.log import EventLog
 from orgsim.engine.run import simulate
 from orgsim.engine.state import OrgState
 from orgsim.errors import ExperimentError, StoreError
-from orgsim.metrics.projections import metrics
+from orgsim.metrics.projections import department_utilisation, metrics
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.loading import load_scenario, parse_scenario
 from orgsim.scenario.paths import apply_overrides
@@ -125,7 +125,7 @@ def run_scenario(
     started = time.perf_counter()
     run = simulate(sc, seed=seed, replication=replication)
     elapsed = time.perf_counter() - started
-    measured = metrics(run.log)
+    measured = {**metrics(run.log), **department_utilisation(run.state)}
     run_id = None
     path = None
     if db is not None:

@@ -22,7 +22,7 @@ import attrs
 
 from orgsim.engine.events import encode
 from orgsim.engine.run import simulate
-from orgsim.metrics.projections import conflict_funnel, metrics, quarterly
+from orgsim.metrics.projections import conflict_funnel, department_utilisation, metrics, quarterly
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.results import RunRecord, run_key
 
@@ -74,7 +74,7 @@ def execute_task(task: Task) -> RunRecord:
         log = run.log
         return RunRecord(
             **base,
-            metrics=metrics(log),
+            metrics={**metrics(log), **department_utilisation(run.state)},
             quarterly={k: [float(x) for x in v] for k, v in quarterly(log).items()},
             funnel={k: int(v) for k, v in conflict_funnel(log).items()},
             events=len(log),

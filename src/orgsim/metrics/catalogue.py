@@ -47,6 +47,9 @@ def derived_label(name: str) -> str:
 #: The per-department family of metrics: ``headcount_end.<department>``.
 DEPARTMENT_HEADCOUNT = "headcount_end"
 
+#: The per-department family of utilisations: ``utilisation.<department>``.
+UTILISATION = "utilisation"
+
 
 @attrs.frozen(kw_only=True)
 class Metric:
@@ -306,6 +309,14 @@ def metric(name: str) -> Metric:
             unit="people",
             better="",
             doc=f"staff of {department} at the end",
+        )
+    if family == UTILISATION and department:
+        return Metric(
+            name=name,
+            group="organisation",
+            unit="share",
+            better="",
+            doc=f"share of {department}'s capacity spent working, over the run",
         )
     raise KeyError(f"no metric {name!r} in the catalogue")
 

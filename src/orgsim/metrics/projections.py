@@ -76,10 +76,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from orgsim.engine import events as ev
+from orgsim.engine.state import OrgState
 from orgsim.metrics import columns as col
+from orgsim.metrics.catalogue import UTILISATION
 
 __all__ = [
     "conflict_funnel",
+    "department_utilisation",
     "metrics",
     "open_conflicts_series",
     "quarterly",
@@ -183,6 +186,29 @@ def metrics(events: Sequence[ev.Event]) -> dict[str, float]:
 
     for d in s.salary:
         out[f"headcount_end.{d}"] = float(s.headcount(d)[1][-1])
+    return out
+
+
+def department_utilisation(state: OrgState) -> dict[str, float]:
+    """Each department's utilisation: person-days worked / person-days of capacity.
+
+    Read off the state a log folds to (``run.state``, or
+    :func:`orgsim.engine.state.fold` of a stored log), whose flows account for both:
+    capacity is the department's people at their productivity (ramp-up, conflict
+    drag, the broker's overhead), worked is what its queue absorbed of it. Over
+    ``[0, T]``, ``T`` the horizon of an ended run (the flows carried on to it).
+    Departments that do no modelled work (no stage, no extra work) read 0; one with
+    no capacity at all, ``nan``.
+
+    Returns:
+        ``utilisation.<department>`` per department, in formation order.
+    """
+    end = state.horizon if state.ended else state.time
+    out = {}
+    for name, d in state.departments.items():
+        dt = max(0.0, end - d.since)
+        worked, offered = d.worked + d.busy * dt, d.offered + d.capacity * dt
+        out[f"{UTILISATION}.{name}"] = col.share(worked, offered)
     return out
 
 

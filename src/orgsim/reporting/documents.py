@@ -17,6 +17,7 @@ from typing import Any
 
 from orgsim.analysis.stats import Estimate
 from orgsim.experiments.compare import ComparisonResult, PrecisionCheck
+from orgsim.experiments.patterns import PatternCheck
 from orgsim.experiments.runner import RunResult
 from orgsim.experiments.sweep.run import SweepResult
 from orgsim.experiments.tornado import TornadoResult
@@ -150,4 +151,21 @@ def tornado_json(result: TornadoResult) -> dict[str, Any]:
             for r in result.rows
         ],
         "screened": [{"parameter": u.path, "swing": _num(swing)} for u, swing in result.screened],
+    }
+
+
+def patterns_json(checks: list[PatternCheck]) -> dict[str, Any]:
+    """The pattern checks as plain data: per pattern its claim, source, status, figures."""
+    return {
+        "patterns": [
+            {
+                "key": c.pattern.key,
+                "claim": c.pattern.claim,
+                "source": c.pattern.source,
+                "status": c.status,
+                "reason": c.reason,
+                "figures": {name: _estimate(e) for name, e in c.figures.items()},
+            }
+            for c in checks
+        ]
     }

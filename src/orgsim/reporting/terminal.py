@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from orgsim.analysis.sensitivity import Sensitivity
     from orgsim.engine.state import OrgState
     from orgsim.experiments.compare import ComparisonResult, PrecisionCheck
+    from orgsim.experiments.patterns import PatternCheck
     from orgsim.experiments.runner import RunResult
     from orgsim.experiments.sweep.aggregate import PointResult
     from orgsim.experiments.sweep.run import SweepResult
@@ -442,3 +443,23 @@ def _effect_text(m: Metric, e: Estimate) -> str:
         return m.format(e.mean, signed=True)
     low, high = m.format(e.low, signed=True), m.format(e.high, signed=True)
     return f"{m.format(e.mean, signed=True)} ({low} to {high})"
+
+
+def print_patterns(checks: Sequence[PatternCheck], console: Console | None = None) -> None:
+    """Each stylised fact, its status and the figures it was judged on."""
+    console = console or Console()
+    for c in checks:
+        colour = {"reproduced": "green", "not reproduced": "red"}.get(c.status, "yellow")
+        console.print(f"[bold]{c.pattern.key}[/bold]: [{colour}]{c.status}[/{colour}]")
+        console.print(f"  {c.pattern.claim} ({c.pattern.source})")
+        if c.reason:
+            console.print(f"  {c.reason}")
+        figures = "; ".join(f"{name} {_plain(e)}" for name, e in c.figures.items())
+        console.print(f"  {figures}")
+
+
+def _plain(e: Estimate) -> str:
+    """``0.13 (0.12 to 0.14)``: a mean with its 95% CI, three significant digits."""
+    if not math.isfinite(e.low):
+        return f"{e.mean:.3g}"
+    return f"{e.mean:.3g} ({e.low:.3g} to {e.high:.3g})"
