@@ -7,6 +7,7 @@ import sys
 
 import orgsim
 from orgsim import api
+from orgsim.metrics.projections import department_utilisation
 
 
 def test_all_names_exist_and_nothing_else_is_promised() -> None:
@@ -33,7 +34,10 @@ def test_import_has_no_heavy_or_global_side_effects() -> None:
 
 def test_run_scenario_returns_metrics_from_the_log() -> None:
     result = orgsim.run_scenario("startup", seed=2, overrides=["horizon=120"])
-    assert result.metrics == orgsim.metrics(result.log)
+    # the log's metrics, and each department's utilisation from the state it folds to
+    utilisation = department_utilisation(orgsim.fold(result.log))
+    assert result.metrics == {**orgsim.metrics(result.log), **utilisation}
+    assert set(utilisation) == {f"utilisation.{d}" for d in result.state.departments}
     assert orgsim.replay(result.log).state.snapshot() == result.state.snapshot()
     assert result.broker is True
 

@@ -133,7 +133,8 @@ def test_serial_and_parallel_give_identical_tables(
 def test_table_is_the_paired_statistics_of_the_stored_runs(serial: ComparisonResult) -> None:
     names = [m.name for m in METRICS]
     assert list(serial.table)[: len(names)] == names
-    assert all(k.startswith("headcount_end.") for k in list(serial.table)[len(names) :])
+    extras = list(serial.table)[len(names) :]
+    assert all(k.startswith(("headcount_end.", "utilisation.")) for k in extras)
     by = {(r.arm, r.replication): r for r in stored(serial.db)}
     on = np.array([by["on", i].metrics["value_shipped"] for i in range(4)])
     off = np.array([by["off", i].metrics["value_shipped"] for i in range(4)])

@@ -53,9 +53,10 @@ def tornado_chart(result: TornadoResult, out_dir: PathLike, name: str = "tornado
         ax = fig.subplots()
         _draw(ax, rows, base)
         ax.set_xlabel(f"broker effect on {m.label} (on − off, paired; {m.unit})")
-        ax.set_title(
-            f"{result.scenario.name}: what the broker's effect on {m.label} hangs on "
-            f"({result.runs} paired replications per end, 95% CI)"
+        fig.suptitle(
+            f"{result.scenario.name}: what the broker's effect on {m.label} hangs on\n"
+            f"each parameter at the ends of its plausible range; {result.runs} paired "
+            "replications per end, 95% CI"
         )
         paths = common.save(fig, out_dir, name)
     return Chart(name, paths, {"rows": rows, "base": base, "metric": result.metric})
