@@ -141,7 +141,7 @@ def tornado(
     params = uncertain_parameters(scenario)
     points = _points(scenario, params)
     top = min(top, len(params))
-    total = tornado_runs(scenario, screen=screen, runs=runs, top=top)
+    total = _run_count(len(params), screen=screen, runs=runs, top=top)
     found = estimate("this tornado", estimate_run(scenario), runs=total, workers=jobs or 1)
     check(found, allow_large=allow_large, name=scenario.name)
     out = Path(out)
@@ -212,7 +212,11 @@ def tornado(
 
 def tornado_runs(scenario: Scenario, *, screen: int, runs: int, top: int) -> int:
     """How many runs a tornado of ``scenario`` makes: both arms of every replication."""
-    n = len(uncertain_parameters(scenario))
+    return _run_count(len(uncertain_parameters(scenario)), screen=screen, runs=runs, top=top)
+
+
+def _run_count(n: int, *, screen: int, runs: int, top: int) -> int:
+    """Runs of a tornado over ``n`` parameters: every end screened, the top measured."""
     return 2 * ((2 * n + 1) * screen + (2 * min(top, n) + 1) * (runs - screen))
 
 

@@ -460,11 +460,10 @@ def print_patterns(checks: Sequence[PatternCheck], console: Console | None = Non
 
 def _plain(e: Estimate) -> str:
     """``0.13 (0.12 to 0.14)``: a mean with its 95% CI, three significant digits."""
+
+    def sig(x: float) -> str:
+        return format_number(x, style="precise")
+
     if not math.isfinite(e.low):
-        return _sig(e.mean)
-    return f"{_sig(e.mean)} ({_sig(e.low)} to {_sig(e.high)})"
-
-
-def _sig(x: float) -> str:
-    """Three significant digits, thousands written out (``1,940``, not ``1.94e+03``)."""
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+        return sig(e.mean)
+    return f"{sig(e.mean)} ({sig(e.low)} to {sig(e.high)})"
