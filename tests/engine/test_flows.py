@@ -25,6 +25,7 @@ from orgsim.errors import ScenarioError
 from orgsim.metrics.projections import metrics
 from orgsim.scenario.loading import parse_scenario
 from orgsim.scenario.schema import Delivery, Scenario
+from orgsim.scenario.structure import shape
 
 OFF = {k: {"enabled": False} for k in Scenario().conflicts.kinds}
 
@@ -198,19 +199,26 @@ def test_conflicts_raise_the_hazard_from_the_instant_they_open() -> None:
     ``ConflictRaised``. Each founding salesperson leaves when H(t) = ∫ h reaches
     their resilience; that instant is computed piecewise from the log's own raises.
     """
+    # 63 salespeople are 9 teams of 7: a team's drag of 0.9 is 0.1 for the department.
+    # On one product, 9 x 29 = 261 interfaces with engineering: one conflict per 40
+    # days when each interface has one per 40 x 261 days.
     h0, c, drag = -math.log(1 - 0.6) / 365, 4.0, 0.1
     sc = parse_scenario(
         {
             "horizon": 400.0,
-            "departments": {"sales": {"staff": 60, "attrition": 0.6}},
+            "departments": {"sales": {"staff": 63, "attrition": 0.6}},
+            "delivery": {"products": 1},
             "talent": {"max_hires_per_quarter": 0.0, "conflict_attrition": c},
             "conflicts": {
-                "drag": drag,
-                **custom_work_only(interarrival=det(40.0), lifetime=det(1e6), surfacing=det(1e6)),
+                "drag": drag * 9,
+                **custom_work_only(
+                    interarrival=det(40.0 * 261), lifetime=det(1e6), surfacing=det(1e6)
+                ),
             },
             "broker": {"enabled": False},
         }
     )
+    assert shape(sc).interfaces("sales", "engineering") == 261
     log = simulate(sc, seed=2).log
     steps = [(e.time, e.severity) for e in log if isinstance(e, ev.ConflictRaised)]
     assert [t for t, _ in steps][:3] == [40.0, 80.0, 120.0]
@@ -256,7 +264,8 @@ def test_poached_people_keep_their_pay_and_ramp_up_again() -> None:
         {
             "horizon": 300.0,
             "conflicts": {
-                "kinds": {**OFF, "poaching": {"enabled": True, "interarrival": det(50.0)}}
+                # 94.25 engineering-support interfaces: one poaching per 50 days
+                "kinds": {**OFF, "poaching": {"enabled": True, "interarrival": det(50 * 94.25)}}
             },
             "broker": {"enabled": False},
         }
@@ -290,7 +299,7 @@ def test_a_lapse_frees_the_ceo_and_leaves_the_queues() -> None:
             "ceo": {"duration": det(100.0)},
             "negotiation": {"success": 0.0, "duration": det(1.0)},
             "conflicts": custom_work_only(
-                interarrival=det(10.0), surfacing=det(0.0), lifetime=det(60.0)
+                interarrival=det(10.0 * 101.5), surfacing=det(0.0), lifetime=det(60.0)
             ),
             "broker": {"enabled": False},
         }

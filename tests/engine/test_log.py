@@ -62,6 +62,8 @@ def small_log() -> EventLog:
             bias=0.0,
             attrition=0.1,
             overhead=0.0,
+            teams=1,
+            layers=1,
         )
     )
     log.append(ev.QuarterStarted(seq=2, time=5.0, quarter=0, available=10.0, broker_cost=0.0))

@@ -295,7 +295,8 @@ def test_mediation_queue_matches_erlang_c_in_its_textbook_configuration() -> Non
         horizon=6000.0,
         conflicts=only_conflict(
             "custom_work",
-            interarrival={"kind": "exponential", "mean": 1 / lam},
+            # 101.5 sales-engineering interfaces add up to arrivals at rate lam
+            interarrival={"kind": "exponential", "mean": 101.5 / lam},
             surfacing={"kind": "deterministic", "mean": 0.0},
             lifetime={"kind": "deterministic", "mean": 1e9},
         ),

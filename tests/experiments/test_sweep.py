@@ -38,7 +38,8 @@ from orgsim.experiments.sweep.scale import apply_scale
 from orgsim.experiments.sweep.spec import SweepSpec, load_sweep, parse_sweep
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.files import bundled_sweeps
-from orgsim.scenario.loading import load_scenario
+from orgsim.scenario.loading import load_scenario, parse_scenario
+from orgsim.scenario.structure import shape
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.results import ResultsDB, RunRecord
 
@@ -349,13 +350,14 @@ def test_scale_grows_the_company_consistently() -> None:
     for name, dept in tree["departments"].items():
         assert doubled["departments"][name]["staff"] == 2 * dept["staff"]
     assert doubled["delivery"]["products"] == 2 * tree["delivery"]["products"]
+    # only structure moves: every behavioural constant is the base's
+    for section in ("conflicts", "ceo", "broker", "negotiation", "talent", "budget"):
+        assert doubled[section] == tree[section]
     assert doubled["delivery"]["feature_interarrival"] == tree["delivery"]["feature_interarrival"]
-    for name, kind in tree["conflicts"]["kinds"].items():
-        if kind["effect"] != "budget":
-            scaled = doubled["conflicts"]["kinds"][name]["interarrival"]["mean"]
-            assert scaled == pytest.approx(kind["interarrival"]["mean"] / 2)
-    assert doubled["conflicts"]["drag"] == pytest.approx(tree["conflicts"]["drag"] / 2)
-    assert doubled["ceo"] == tree["ceo"] and doubled["broker"] == tree["broker"]
+    # ... and the shape follows: twice the interfaces, the Directors with Product
+    small, big = shape(parse_scenario(tree)), shape(parse_scenario(doubled))
+    assert big.interfaces("sales", "engineering") == 2 * small.interfaces("sales", "engineering")
+    assert (small.mediators, big.mediators) == (1 + 3, 1 + 6)  # 25 and 50 in Product
 
 
 def test_scale_keeps_the_feature_rate_exact_when_products_round() -> None:

@@ -90,12 +90,21 @@ def dept(name: str, salary: float) -> Row:
     return (
         ev.DepartmentFormed,
         0.0,
-        dict(department=name, salary=salary, bias=0.1, attrition=0.1, overhead=0.0),
+        dict(
+            department=name,
+            salary=salary,
+            bias=0.1,
+            attrition=0.1,
+            overhead=0.0,
+            teams=1,
+            layers=1,
+        ),
     )
 
 
 def broker(credibility: float = 0.5) -> Row:
-    fields = dict(mediators=1, salary=365.0, credibility=credibility)
+    fields = dict(mediators=1, directors=0, hired=0, line_pms=1, coverage=1.0, neutrality=0.9)
+    fields |= dict(salary=365.0, credibility=credibility)
     return (
         ev.BrokerAppointed,
         0.0,

@@ -178,7 +178,7 @@ def tiny_log() -> list[Event]:
     7-8 two conflicts raised at 10.0, 9 c0 detected at 12.75, 10-11 c0 negotiated
     and e0 leaves at 20.0, 12 c0 resolved at 35.5, 13 the end at 40.0.
     """
-    dept = dict(salary=365.0, bias=0.1, attrition=0.2, overhead=0.0)
+    dept = dict(salary=365.0, bias=0.1, attrition=0.2, overhead=0.0, teams=1, layers=1)
     conflict = dict(kind="poaching", severity=2.0, company_side="initiator")
     rows: list[tuple[type[Event], float, dict[str, Any]]] = [
         (ev.DepartmentFormed, 0.0, dict(department="eng", **dept)),

@@ -105,6 +105,22 @@ class Estimate:
         """Whether ``value`` lies inside the closed interval (False if undefined)."""
         return bool(self.low <= value <= self.high)
 
+    def per(self, unit: float) -> Estimate:
+        """The estimate in multiples of a constant (a return per k$ of cost).
+
+        All NaN when ``unit`` is not positive: a ratio to nothing is undefined.
+        """
+        if not unit > 0:
+            return Estimate(_NAN, _NAN, _NAN, _NAN, self.n, _NAN)
+        return Estimate(
+            self.mean / unit,
+            self.low / unit,
+            self.high / unit,
+            self.half_width / unit,
+            self.n,
+            self.sd / unit,
+        )
+
 
 def _estimate(values: NDArray[np.float64], level: float) -> Estimate:
     """Estimate from values already free of NaN."""

@@ -63,7 +63,7 @@ def mediation(
     cred = credibility(ctx)
     if d.mediation_success < b.success_base + b.success_credibility * cred:
         ctx.record(ev.CredibilityChanged, credibility=cred + b.credibility_gain * (1.0 - cred))
-        if d.mediation_neutral < b.neutrality:
+        if d.mediation_neutral < ctx.state.neutrality:
             winner = ctx.state.conflicts[cid].company_side
         else:
             winner = power_winner(ctx, cid, d.mediation_winner, 1.0)

@@ -40,7 +40,7 @@ def budget_cycle(ctx: RunContext) -> Proc:
     b = sc.broker
     while True:
         quarter = state.quarter + 1
-        broker_cost = b.mediators * b.salary * ctx.quarter_share if ctx.broker else 0.0
+        broker_cost = state.broker_salary * ctx.quarter_share if ctx.broker else 0.0
         shipped = state.value_shipped - state.value_at_quarter
         available = max(0.0, state.base_budget + sc.budget.reinvest_share * shipped - broker_cost)
         ctx.record(ev.QuarterStarted, quarter=quarter, available=available, broker_cost=broker_cost)

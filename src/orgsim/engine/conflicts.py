@@ -27,13 +27,20 @@ from orgsim.scenario.schema import ConflictKind
 
 
 def conflict_arrivals(ctx: RunContext, kname: str, kind: ConflictKind) -> Proc:
-    """Conflicts of one kind arrive as a renewal process scaled by intensity."""
-    intensity = ctx.scenario.conflicts.intensity
-    if intensity <= 0:
+    """Conflicts of one kind arrive on the working interfaces between its two sides.
+
+    ``interarrival`` is the time between conflicts on one interface; the kind's
+    :meth:`~orgsim.scenario.structure.Shape.interfaces` add up (for exponential
+    intervals, exactly a superposition of independent Poisson streams), scaled by
+    intensity. More teams handing work to each other on more products: more
+    conflicts, with no rate typed in per company.
+    """
+    rate = ctx.scenario.conflicts.intensity * ctx.shape.interfaces(kind.initiator, kind.target)
+    if rate <= 0:
         return
     rng = ctx.streams[f"arrivals.{kname}"]
     while True:
-        yield ctx.env.timeout(kind.interarrival.draw(rng) / intensity)
+        yield ctx.env.timeout(kind.interarrival.draw(rng) / rate)
         raise_conflict(ctx, kname, kind, kind.initiator, kind.target)
 
 
@@ -54,6 +61,7 @@ def draws(ctx: RunContext, kname: str, kind: ConflictKind) -> ConflictDraws:
         ceo_success=rng.random(),
         ceo_insight=rng.random(),
         ceo_winner=rng.random(),
+        climb=sc.negotiation.climb.draw(rng),
     )
     if ctx.broker:
         brng = ctx.streams[f"broker.{kname}"]
@@ -131,10 +139,21 @@ def conflict_life(ctx: RunContext, cid: int, kind: ConflictKind, d: ConflictDraw
         return
 
 
+def crossed(ctx: RunContext, cid: int) -> int:
+    """Management layers between a conflict's two sides and the level where they meet."""
+    c = ctx.state.conflicts[cid]
+    deps = ctx.state.departments
+    return deps[c.initiator].layers + deps[c.target].layers
+
+
 def _life(ctx: RunContext, cid: int, kind: ConflictKind, d: ConflictDraws) -> Proc:
-    delay, channel = d.surfacing, "surfaced"
-    if ctx.broker and d.detection < d.surfacing:
-        delay, channel = d.detection, "broker"
+    # A latent conflict surfaces when it has climbed to where its sides meet; line
+    # PMs spot it in the teams they cover, faster the fewer teams each covers.
+    surfacing = d.surfacing * crossed(ctx, cid)
+    detection = d.detection * ctx.state.coverage
+    delay, channel = surfacing, "surfaced"
+    if ctx.broker and detection < surfacing:
+        delay, channel = detection, "broker"
     yield ctx.env.timeout(delay)
     if is_closed(ctx, cid):
         return
@@ -159,16 +178,20 @@ def negotiation(
         negotiation failed and the conflict escalates.
     """
     neg = ctx.scenario.negotiation
+    layers = crossed(ctx, cid)
     ctx.record(ev.NegotiationStarted, conflict=cid)
-    yield ctx.env.timeout(d.negotiation_days)
+    yield ctx.env.timeout(d.negotiation_days * layers)
     if is_closed(ctx, cid):
         return True
-    if d.negotiation_success < neg.success:
+    if d.negotiation_success < neg.success**layers:
         winner = power_winner(ctx, cid, d.negotiation_winner, neg.power_exponent)
         settle(ctx, cid, kind, "negotiation", winner)
         return True
     ctx.record(ev.NegotiationFailed, conflict=cid)
-    return False
+    # The failed negotiation climbs both sides' hierarchies to the CEO. (A failed
+    # mediation does not: the VP PM takes it to the CEO directly.)
+    yield ctx.env.timeout(d.climb * layers)
+    return is_closed(ctx, cid)
 
 
 def escalation(ctx: RunContext, cid: int, kind: ConflictKind, d: ConflictDraws) -> Proc:

@@ -26,6 +26,7 @@ from orgsim.engine.rng import Streams
 from orgsim.engine.state import OrgState
 from orgsim.scenario.distributions import lognormal
 from orgsim.scenario.schema import Scenario
+from orgsim.scenario.structure import Shape, shape
 
 Proc = Generator[simpy.Event, Any, None]
 """A SimPy process: yields events, returns nothing."""
@@ -46,7 +47,10 @@ class RunContext:
         state: The live state the log folds to (read it; change it only by ``record``).
         broker: Whether this arm has the broker.
         ceo: The CEO's attention, a resource of ``ceo.slots`` conflicts at a time.
-        mediators: The broker's mediators, a resource of ``broker.mediators`` slots.
+        mediators: The broker's mediators, a resource of as many slots as the VP PM
+            and the Directors (:attr:`~orgsim.scenario.structure.Shape.mediators`).
+        shape: The organisation's structure at founding: teams, layers, interfaces,
+            the PM organisation (:mod:`orgsim.scenario.structure`).
         stage_departments: The department of each delivery stage, in order.
         workload: Departments whose budget need follows their backlog.
         quarter_share: A budget quarter as a fraction of a year.
@@ -67,7 +71,8 @@ class RunContext:
         self._append = self.log.record
         self.broker = sc.broker.enabled
         self.ceo = simpy.Resource(env, capacity=sc.ceo.slots)
-        self.mediators = simpy.Resource(env, capacity=sc.broker.mediators)
+        self.shape: Shape = shape(sc)
+        self.mediators = simpy.Resource(env, capacity=self.shape.mediators)
         self.stage_departments = tuple(s.department for s in sc.delivery.stages)
         self.workload = set(self.stage_departments) | {
             k.target for k in sc.conflicts.kinds.values() if k.enabled and k.effect == "extra_work"

@@ -37,11 +37,18 @@ def plan_feature(ctx: RunContext, product: int, rng: Any) -> None:
 
 
 def roadmap(ctx: RunContext, product: int) -> Proc:
-    """New features keep arriving on a product's roadmap."""
+    """New features keep arriving on a product's roadmap, as fast as its line PMs write them.
+
+    Line PMs write the roadmap, so a product's features arrive ``line PMs /
+    products`` times as often as one PM's (``delivery.feature_interarrival``): the
+    PM organisation, not a rate typed in per company, sets how much work comes.
+    """
     rng = ctx.streams[f"roadmap.{product}"]
     arrival = ctx.scenario.delivery.feature_interarrival
+    shp = ctx.shape
+    per_pm = shp.products / shp.line_pms
     while True:
-        yield ctx.env.timeout(arrival.draw(rng))
+        yield ctx.env.timeout(arrival.draw(rng) * per_pm)
         plan_feature(ctx, product, rng)
 
 

@@ -97,16 +97,20 @@ class DepartmentFormed(Event):
     ``attrition`` is the share of its staff who leave in a year absent conflicts;
     ``overhead`` the share of its capacity the broker's coordination takes (the
     broker's own department only). Version 2 renamed ``attrition_rate`` (which was
-    used as a hazard rate) and added ``overhead``.
+    used as a hazard rate) and added ``overhead``. Version 3 (orgsim 0.3) adds the
+    department's shape: its ``teams`` (a conflict drags one of them) and its
+    management ``layers`` (which a conflict crosses).
     """
 
-    schema_version: ClassVar[int] = 2
+    schema_version: ClassVar[int] = 3
 
     department: str
     salary: float
     bias: float
     attrition: float
     overhead: float
+    teams: int
+    layers: int
 
 
 @event
@@ -115,12 +119,21 @@ class BrokerAppointed(Event):
     """The VP of Product Management (and Directors) took office.
 
     Version 2 adds the floor and half-life of credibility's decay, so the broker's
-    credibility at any time follows from the log.
+    credibility at any time follows from the log. Version 3 (orgsim 0.3) derives
+    the broker from the PM organisation: ``mediators`` are the VP PM and its
+    ``directors`` (or as set), of whom ``hired`` are new hires; ``salary`` is the
+    VP PM's (and each hire's) cost a year; ``line_pms`` spot conflicts in
+    ``coverage`` teams each; ``neutrality`` is after Product's share of staff.
     """
 
-    schema_version: ClassVar[int] = 2
+    schema_version: ClassVar[int] = 3
 
     mediators: int
+    directors: int
+    hired: int
+    line_pms: int
+    coverage: float
+    neutrality: float
     salary: float
     credibility: float
     credibility_floor: float
@@ -454,8 +467,9 @@ RETIRED: dict[str, str] = {
 
 #: Why a log of the tick-based model (event schema version 1) cannot be read.
 MODEL_CHANGED = (
-    "it was written by orgsim 0.1, whose model (daily work ticks, state kept outside "
-    "the log) this orgsim no longer runs; rerun the scenario to get a log of this model"
+    "it was written by an older orgsim (0.1: daily work ticks; 0.2: size set by hand, "
+    "not by structure), whose model this orgsim no longer runs; rerun the scenario to "
+    "get a log of this model"
 )
 
 

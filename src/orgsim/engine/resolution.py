@@ -37,6 +37,7 @@ class ConflictDraws:
     ceo_success: float
     ceo_insight: float
     ceo_winner: float
+    climb: float = 0.0  # days per layer a failed negotiation takes to reach the CEO
     # the broker's, drawn only when the broker exists (its own stream)
     detection: float = math.inf
     mediation_days: float = 0.0

@@ -98,11 +98,19 @@ class Run(RunContext):
                 bias=d.bias,
                 attrition=d.attrition,
                 overhead=b.pm_overhead if self.broker and name == b.department else 0.0,
+                teams=self.shape.teams[name],
+                layers=self.shape.layers[name],
             )
         if self.broker:
+            shp = self.shape
             self.record(
                 ev.BrokerAppointed,
-                mediators=b.mediators,
+                mediators=shp.mediators,
+                directors=shp.directors,
+                hired=shp.hired_mediators,
+                line_pms=shp.line_pms,
+                coverage=shp.coverage,
+                neutrality=shp.neutrality,
                 salary=b.salary,
                 credibility=b.initial_credibility,
                 credibility_floor=b.credibility_floor,

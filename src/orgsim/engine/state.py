@@ -71,6 +71,9 @@ class Dept:
     full_skill: float = 0.0
     ramp_skill: float = 0.0
     severity: float = 0.0
+    teams: int = 1
+    layers: int = 1
+    drag: float = 0.0  # productivity lost per unit of severity: one team's share
     open_reqs: int = 0
     opened: int = 0  # requisitions opened this quarter
     allocated: float = 0.0
@@ -196,7 +199,10 @@ class OrgState:
     conflicts: dict[int, Conflict] = attrs.field(factory=dict)
     next_ids: dict[str, int] = attrs.field(factory=dict)
     mediators: int = 0
-    broker_salary: float = 0.0
+    broker_salary: float = 0.0  # k$ a year: the VP PM and any hired mediators
+    line_pms: int = 0
+    coverage: float = 0.0  # teams per line PM
+    neutrality: float = 0.0
     credibility: float = 0.0
     credibility_time: float = 0.0
     credibility_floor: float = 0.0
@@ -363,7 +369,7 @@ def _rates(s: OrgState, d: Dept) -> None:
     its productivity (dragged by its open conflicts, floored, less the broker's
     overhead); items take it in priority order, each at most the team cap.
     """
-    mult = max(s.min_productivity, 1.0 - s.drag * d.severity) * (1.0 - d.overhead)
+    mult = max(s.min_productivity, 1.0 - d.drag * d.severity) * (1.0 - d.overhead)
     people = d.full_skill + s.ramp_productivity * d.ramp_skill
     capacity = max(0.0, people) * mult
     cap = s.team_cap * mult
@@ -394,7 +400,7 @@ def _rates(s: OrgState, d: Dept) -> None:
     if len(d.finishes) > 2 * n + 32:  # drop stale entries now and then
         d.finishes = [(e[3].finish, e[2], e) for e in queue if e[3].rate > 0.0]
         heapq.heapify(d.finishes)
-    d.hazard_rate = d.base_hazard * (1.0 + s.conflict_attrition * s.drag * d.severity)
+    d.hazard_rate = d.base_hazard * (1.0 + s.conflict_attrition * d.drag * d.severity)
     nxt = d.since if d.done else math.inf
     top = _valid_finish(d)
     if top is not None and top[0] < nxt:
@@ -508,6 +514,9 @@ def _department_formed(s: OrgState, e: ev.DepartmentFormed) -> None:
         attrition=e.attrition,
         base_hazard=-math.log1p(-e.attrition) / 365.0,
         overhead=e.overhead,
+        teams=e.teams,
+        layers=e.layers,
+        drag=s.drag / e.teams if e.teams > 0 else 0.0,
         since=e.time,
     )
     _rates(s, d)
@@ -516,7 +525,10 @@ def _department_formed(s: OrgState, e: ev.DepartmentFormed) -> None:
 @handles(ev.BrokerAppointed)
 def _broker_appointed(s: OrgState, e: ev.BrokerAppointed) -> None:
     s.mediators = e.mediators
-    s.broker_salary = e.salary
+    s.broker_salary = e.salary * (1 + e.hired)
+    s.line_pms = e.line_pms
+    s.coverage = e.coverage
+    s.neutrality = e.neutrality
     s.credibility = e.credibility
     s.credibility_time = e.time
     s.credibility_floor = e.credibility_floor

@@ -20,11 +20,11 @@ term is the mean count of the events it names, checked against the bundled
 scenarios (within about 10%)::
 
     founding   staff + departments + 5
-    features   products x (initial_features + horizon / mean interarrival)
+    features   products x initial_features + line PMs x horizon / mean interarrival
                x (stages + 1)
     staff      4 x years x sum over departments of staff x (attrition + growth)
     budget     departments x quarters
-    conflicts  8 x intensity x sum over arriving kinds of horizon / mean interarrival
+    conflicts  8 x intensity x sum over arriving kinds of interfaces x horizon / mean interarrival
 
 Time per event grows a little with the company (larger queues and heaps):
 ``seconds = events x (SECONDS_PER_EVENT + SECONDS_PER_EVENT_STAFF x staff)``,
@@ -48,6 +48,7 @@ from orgsim.metrics.format import format_bytes, format_count, format_duration
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.loading import parse_scenario
 from orgsim.scenario.schema import Scenario
+from orgsim.scenario.structure import shape
 
 __all__ = [
     "BYTES_PER_EVENT",
@@ -151,9 +152,13 @@ def estimate_run(sc: Scenario) -> RunEstimate:
     years = horizon / 365.0
     quarters = math.ceil(horizon / sc.budget.quarter_days)
     dl = sc.delivery
-    features = dl.products * (dl.initial_features + _per(horizon, dl.feature_interarrival.expected))
+    shp = shape(sc)
+    features = dl.products * dl.initial_features + shp.line_pms * _per(
+        horizon, dl.feature_interarrival.expected
+    )
     conflicts = sum(
-        _per(horizon * sc.conflicts.intensity, kind.interarrival.expected)
+        shp.interfaces(kind.initiator, kind.target)
+        * _per(horizon * sc.conflicts.intensity, kind.interarrival.expected)
         for kind in sc.conflicts.kinds.values()
         if kind.enabled and kind.effect != "budget" and sc.conflicts.intensity > 0
     )

@@ -13,7 +13,6 @@ differ in structure only).
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -214,18 +213,7 @@ def _rising(values: Sequence[float]) -> bool:
 
 def _return(r: ComparisonResult) -> Estimate:
     """The broker's return with its CI: the net-value effect's CI over the broker cost."""
-    diff = r.table["net_value"].diff
-    cost = float(np.mean(r.on["broker_cost"]))
-    if not cost > 0:
-        return Estimate(math.nan, math.nan, math.nan, math.nan, diff.n, math.nan)
-    return Estimate(
-        diff.mean / cost,
-        diff.low / cost,
-        diff.high / cost,
-        diff.half_width / cost,
-        diff.n,
-        diff.sd / cost,
-    )
+    return r.table["net_value"].diff.per(float(np.mean(r.on["broker_cost"])))
 
 
 def _behaviour_differs(scenarios: Sequence[Scenario]) -> list[str]:

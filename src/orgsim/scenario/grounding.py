@@ -217,10 +217,18 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
             "and support (0.18) defaults at the low end",
         ),
         "Department.growth_target": plausible(-0.1, 0.3),
+        # --------------------------------------------------------- structure
+        "Structure.span_of_control": Grounding(
+            structural=True,
+            source="team-size",
+            note="the company's own; median teams of 5-6 (Gallup) to 8 direct reports (SHRM)",
+        ),
         # ---------------------------------------------------------- delivery
         "Delivery.products": S,
         "Delivery.initial_features": S,
-        "Delivery.feature_interarrival": relative(0.5, 2.0, note="demand per product"),
+        "Delivery.feature_interarrival": relative(
+            0.5, 2.0, note="one line PM's features: about 7 a year by default"
+        ),
         "Delivery.value": relative(0.5, 2.0),
         "Delivery.due_in": relative(
             2 / 3, 1.5, source="seed", note="3-12 months; the default stops at 9"
@@ -271,11 +279,11 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
         # --------------------------------------------------------- conflicts
         "Conflicts.intensity": plausible(0.5, 2.0),
         "Conflicts.drag": plausible(
-            0.005,
-            0.07,
+            0.1,
+            1.0,
             source="cpp-2008",
-            note="2.8 h a week (7%) on conflict; productivity per unit of severity is "
-            "assumed, and the broker's verdict hangs on it",
+            note="2.8 h a week (7%) on conflict across all staff; what the touched "
+            "team loses per unit of severity is assumed",
         ),
         "ConflictKind.interarrival": relative(0.5, 2.0),
         "ConflictKind.severity": relative(0.5, 2.0),
@@ -286,16 +294,22 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
         "ConflictKind.transfer_share": plausible(0.1, 0.5),
         "ConflictKind.threshold": plausible(0.7, 0.95),
         "ConflictKind.probability": plausible(0.3, 0.9),
-        "ConflictKind.surfacing": plausible(10.0, 120.0),
+        "ConflictKind.surfacing": plausible(
+            3.0, 20.0, note="per layer: 18-120 days across the six layers of midsize"
+        ),
         "ConflictKind.lifetime": plausible(120.0, 365.0),
         # ------------------------------------------------- negotiation, CEO
-        "Negotiation.duration": plausible(7.0, 45.0),
-        "Negotiation.success": plausible(
-            0.35,
-            0.75,
-            source="cipd-2020",
-            note="36% of conflicts felt completely resolved: an analogue, not this",
+        "Negotiation.duration": plausible(
+            1.5, 8.0, note="per layer: 9-48 days across the six layers of midsize"
         ),
+        "Negotiation.success": plausible(
+            0.84,
+            0.95,
+            source="cipd-2020",
+            note="per layer; 0.35-0.75 across six layers. 36% of conflicts felt "
+            "completely resolved: an analogue, not this",
+        ),
+        "Negotiation.climb": plausible(0.5, 5.0, note="per layer: a meeting up, a week or so"),
         "Negotiation.power_exponent": plausible(0.5, 3.0),
         "Ceo.slots": S,
         "Ceo.attention": plausible(
@@ -310,9 +324,14 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
         # ------------------------------------------------------------ broker
         "Broker.mediators": S,
         "Broker.salary": plausible(
-            200.0, 350.0, source="salarycom-pm", note="a Director of PM: 243-271 k$ loaded"
+            250.0,
+            400.0,
+            source="salarycom-pm",
+            note="a Director of PM is 243-271 k$ loaded; a VP above it (assumed)",
         ),
-        "Broker.detection": plausible(5.0, 30.0),
+        "Broker.detection": plausible(
+            1.5, 10.0, note="per team covered: 5-32 days at midsize's 3.2 teams per PM"
+        ),
         "Broker.mediation": plausible(5.0, 20.0),
         "Broker.success_base": plausible(
             0.2,
@@ -322,7 +341,8 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
             "default broker succeeds 90%, above it",
         ),
         "Broker.success_credibility": plausible(0.25, 0.7),
-        "Broker.neutrality": plausible(0.7, 0.95),
+        "Broker.neutrality": plausible(0.75, 0.97),
+        "Broker.neutrality_loss": plausible(0.0, 3.0),
         "Broker.initial_credibility": plausible(0.3, 0.7),
         "Broker.credibility_gain": plausible(0.03, 0.15),
         "Broker.credibility_loss": plausible(0.05, 0.3),

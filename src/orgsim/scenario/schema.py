@@ -117,7 +117,9 @@ class Delivery:
         12, "features already on each product's roadmap at the start", ge=0, le=10_000
     )
     feature_interarrival: Dist = param(
-        exponential(9.0), "days between new features on one product's roadmap"
+        exponential(50.0),
+        "days between new features one line PM puts on the roadmap (a product's "
+        "roadmap grows with the line PMs per product)",
     )
     stages: list[Stage] = param(_default_stages(), "spec -> build -> test -> launch")
     value: Dist = param(lognormal(600.0, 0.8), "value a feature realises when shipped on time, k$")
@@ -221,7 +223,9 @@ class ConflictKind:
         choices=_EFFECTS_CHOICES,
     )
     interarrival: Dist = param(
-        exponential(30.0), "days between conflicts of this kind (budget: unused)"
+        exponential(2000.0),
+        "days between conflicts of this kind on one working interface; the kind's "
+        "interfaces add up (budget: unused)",
     )
     severity: Dist = param(uniform(0.5, 1.5), "how much the conflict drags, relative")
     initiator_right: float = param(
@@ -247,7 +251,8 @@ class ConflictKind:
         0.6, "budget: chance an underfunded department disputes", ge=0.0, le=1.0
     )
     surfacing: Dist = param(
-        lognormal(45.0, 0.8), "days until a latent conflict surfaces on its own"
+        lognormal(7.5, 0.8),
+        "days per management layer crossed until a latent conflict surfaces on its own",
     )
     lifetime: Dist = param(lognormal(240.0, 0.6), "days after which an unresolved conflict lapses")
 
@@ -274,7 +279,7 @@ def _default_conflicts() -> dict[str, ConflictKind]:
             initiator="sales",
             target="engineering",
             effect="extra_work",
-            interarrival=exponential(18.0),
+            interarrival=exponential(1800.0),
             initiator_right=0.3,
             effort=lognormal(150.0, 0.7),
             value_if_right=400.0,
@@ -284,7 +289,7 @@ def _default_conflicts() -> dict[str, ConflictKind]:
             initiator="engineering",
             target="support",
             effect="transfer",
-            interarrival=exponential(45.0),
+            interarrival=exponential(4200.0),
             initiator_right=0.35,
             transfer_count=2,
         ),
@@ -294,7 +299,7 @@ def _default_conflicts() -> dict[str, ConflictKind]:
             initiator="marketing",
             target="engineering",
             effect="extra_work",
-            interarrival=exponential(40.0),
+            interarrival=exponential(2300.0),
             initiator_right=0.4,
             effort=lognormal(180.0, 0.8),
             value_if_right=350.0,
@@ -311,7 +316,7 @@ def _default_conflicts() -> dict[str, ConflictKind]:
             initiator="marketing",
             target="qa",
             effect="extra_work",
-            interarrival=exponential(30.0),
+            interarrival=exponential(360.0),
             initiator_right=0.35,
             effort=lognormal(60.0, 0.6),
             value_if_right=250.0,
@@ -325,8 +330,9 @@ class Conflicts:
 
     intensity: float = param(1.0, "multiplies every conflict arrival rate", ge=0.0, le=100.0)
     drag: float = param(
-        0.03,
-        "productivity lost per unit of open-conflict severity, per department",
+        0.5,
+        "productivity lost by the team a conflict touches, per unit of severity (a "
+        "department of n teams loses drag / n)",
         ge=0.0,
         le=1.0,
     )
@@ -337,8 +343,19 @@ class Conflicts:
 class Negotiation:
     """Bilateral negotiation between department heads (the world without a broker)."""
 
-    duration: Dist = param(gamma(20.0, 0.6), "days a bilateral negotiation takes")
-    success: float = param(0.55, "probability two heads settle without escalating", ge=0.0, le=1.0)
+    duration: Dist = param(
+        gamma(3.5, 0.6), "days a bilateral negotiation takes, per management layer crossed"
+    )
+    success: float = param(
+        0.9,
+        "probability two heads settle without escalating, per layer crossed (success ** layers)",
+        ge=0.0,
+        le=1.0,
+    )
+    climb: Dist = param(
+        gamma(1.5, 0.5),
+        "days per layer crossed for a failed negotiation to climb to the CEO",
+    )
     power_exponent: float = param(
         2.0, "how strongly political weight decides who wins", ge=0.0, le=10.0
     )
@@ -370,9 +387,21 @@ class Broker:
     """The VP of Product Management: an honest broker with influence, not command."""
 
     enabled: bool = param(True, "whether the company has a VP PM")
-    mediators: int = param(2, "people who mediate: the VP PM plus Directors", ge=1, le=1000)
-    salary: float = param(260.0, "cost per mediator per year, k$", ge=0.0)
-    detection: Dist = param(gamma(12.0, 0.7), "days for line PMs and Directors to spot a conflict")
+    mediators: int = param(
+        0,
+        "people who mediate; 0: the VP PM plus the PM organisation's Directors",
+        ge=0,
+        le=1000,
+    )
+    salary: float = param(
+        300.0,
+        "the VP PM's fully loaded cost per year, k$ (Directors are Product staff in "
+        "both arms; mediators beyond them are hired at this cost)",
+        ge=0.0,
+    )
+    detection: Dist = param(
+        gamma(4.0, 0.7), "days to spot a conflict, per team each line PM covers"
+    )
     mediation: Dist = param(gamma(10.0, 0.6), "days one mediation takes")
     success_base: float = param(
         0.35, "mediation success probability at zero credibility", ge=0.0, le=1.0
@@ -381,10 +410,18 @@ class Broker:
         0.55, "added success probability at full credibility", ge=0.0, le=1.0
     )
     neutrality: float = param(
-        0.85,
-        "probability a successful mediation lands on the company's interest",
+        0.9,
+        "probability a successful mediation lands on the company's interest, for a PM "
+        "organisation with no share of the company",
         ge=0.0,
         le=1.0,
+    )
+    neutrality_loss: float = param(
+        1.0,
+        "neutrality lost per unit of Product's share of all staff (a large Product "
+        "department has interests of its own)",
+        ge=0.0,
+        le=10.0,
     )
     initial_credibility: float = param(0.5, "credibility at the start", ge=0.0, le=1.0)
     credibility_gain: float = param(
@@ -422,6 +459,22 @@ class Broker:
     department: str = param("product", "department the VP PM and Directors lead")
 
 
+# --------------------------------------------------------------------- structure
+
+
+@attrs.frozen(kw_only=True)
+class Structure:
+    """How the company is organised: the input that, with headcounts, sets its shape.
+
+    Teams, layers, interfaces and the PM organisation follow from it
+    (:mod:`orgsim.scenario.structure`).
+    """
+
+    span_of_control: float = param(
+        7.0, "people per manager: sets teams, layers and Directors", ge=2.0, le=50.0
+    )
+
+
 # ---------------------------------------------------------------------- scenario
 
 
@@ -434,6 +487,7 @@ class Scenario:
     horizon: float = param(1095.0, "simulated days (3 years)", gt=0.0, le=36_500.0)
     seed: int = param(1, "root seed (the command line's --seed wins)", ge=0, le=MAX_SEED)
     departments: dict[str, Department] = param(_default_departments(), "departments")
+    structure: Structure = param(Structure(), "span of control")
     delivery: Delivery = param(Delivery(), "products and the delivery flow")
     budget: Budget = param(Budget(), "quarterly budget cycle")
     talent: Talent = param(Talent(), "hiring, ramp-up and attrition")
@@ -540,5 +594,6 @@ __all__ = [
     "Negotiation",
     "Scenario",
     "Stage",
+    "Structure",
     "Talent",
 ]

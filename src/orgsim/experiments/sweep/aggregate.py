@@ -137,8 +137,28 @@ def table_rows(spec: SweepSpec, results: Sequence[PointResult]) -> list[dict[str
                     continue
                 e = pr.arms[arm][m]
                 row.update({f"{m}.mean": e.mean, f"{m}.low": e.low, f"{m}.high": e.high})
+        if spec.paired:
+            row.update(broker_return(pr))
         rows.append(row)
     return rows
+
+
+def broker_return(pr: PointResult) -> dict[str, float]:
+    """The broker's return at a point: the paired net-value effect per k$ it costs.
+
+    ``broker_return`` with the bounds of its 95% CI (the net-value effect's CI over
+    the mean cost: the cost barely varies between replications, being the VP PM's
+    salary over the run). Empty when either is missing or the broker costs nothing.
+    """
+    net, cost = pr.effect.get("net_value"), pr.effect.get("broker_cost")
+    if net is None or cost is None or not cost.on.mean > 0:
+        return {}
+    ret = net.diff.per(cost.on.mean)
+    return {
+        "broker_return": ret.mean,
+        "broker_return_low": ret.low,
+        "broker_return_high": ret.high,
+    }
 
 
 def sensitivity_outputs(spec: SweepSpec, results: Sequence[PointResult]) -> dict[str, np.ndarray]:

@@ -8,32 +8,19 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 
-def _scale_time(dist: dict[str, Any], factor: float) -> None:
-    """Multiply a plain distribution's durations by ``factor``."""
-    if dist.get("kind") == "uniform":
-        for key in ("low", "high"):
-            if key in dist:
-                dist[key] = dist[key] * factor
-    elif "mean" in dist:
-        dist["mean"] = dist["mean"] * factor
-
-
 def apply_scale(tree: dict[str, Any], factor: float) -> dict[str, Any]:
     """Scale a company's size by ``factor`` in a plain scenario tree (in place).
 
-    Everything that grows with a company grows in proportion, everything that
-    stays one of a kind stays:
-
-    * every department's staff (rounded, at least 1 where there was anyone);
-    * the number of products (rounded, at least 1), and each product's feature
-      arrival interval and initial roadmap adjusted so that the company's total
-      feature arrival rate and initial backlog scale exactly by ``factor``;
-    * the arrival rate of every arriving conflict kind (their intervals divided
-      by ``factor``), while each conflict's drag on a department is divided by
-      ``factor``: a conflict touches a smaller share of a larger department, so
-      conflict exposure per person stays the same;
-    * not the CEO (one person, ``ceo.slots``), nor the broker's mediators, nor
-      budget disputes (one per underfunded department, whatever its size).
+    Only the structure's inputs change: every department's staff (the PM
+    organisation's with them; rounded, at least 1 where there was anyone) and the
+    number of products (rounded, at least 1). Everything that size changes follows
+    from those through the organisation's shape (:mod:`orgsim.scenario.structure`):
+    teams and layers, the interfaces conflicts arise on, the Directors who mediate
+    (the broker stays one VP PM), the line PMs who write the roadmaps and spot
+    conflicts, the share of a department a conflict drags. Behavioural constants,
+    the span of control, the CEO and budget disputes (one per underfunded
+    department) stay as they are; so do mediators a scenario sets explicitly
+    (``broker.mediators`` > 0).
 
     Returns:
         ``tree``, for chaining.
@@ -44,15 +31,6 @@ def apply_scale(tree: dict[str, Any], factor: float) -> dict[str, Any]:
         if dept["staff"] > 0:
             dept["staff"] = max(1, round(dept["staff"] * factor))
     dl = tree["delivery"]
-    products = dl["products"]
-    scaled = max(1, round(products * factor))
-    dl["products"] = scaled
-    per_product = products * factor / scaled  # features per product, relative
-    _scale_time(dl["feature_interarrival"], 1.0 / per_product)
-    dl["initial_features"] = max(0, round(dl["initial_features"] * per_product))
-    conflicts = tree["conflicts"]
-    for kind in conflicts["kinds"].values():
-        if kind.get("effect") != "budget":
-            _scale_time(kind["interarrival"], 1.0 / factor)
-    conflicts["drag"] = conflicts["drag"] / factor
+    dl["products"] = max(1, round(dl["products"] * factor))
+    logger.debug("scaled company by %g", factor)
     return tree
