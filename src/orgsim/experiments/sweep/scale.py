@@ -32,7 +32,7 @@ def apply_scale(tree: dict[str, Any], factor: float) -> dict[str, Any]:
       by ``factor``), while each conflict's drag on a department is divided by
       ``factor``: a conflict touches a smaller share of a larger department, so
       conflict exposure per person stays the same;
-    * not the CEO (one person, ``ceo.slots``), nor the broker's mediators, nor
+    * not the CEO (one person, ``ceo.hours_per_week``), nor the broker's mediators, nor
       budget disputes (one per underfunded department, whatever its size).
 
     Returns:
