@@ -156,22 +156,8 @@ def valid_table(cls: type, *, name_required: bool = False) -> st.SearchStrategy[
 
 
 def valid_scenario_data() -> st.SearchStrategy[dict[str, Any]]:
-    """Scenario data that loads: every value in range, cross-references intact.
-
-    The CEO's slots times the attention each takes stays within all of the CEO's
-    time (a cross-check no single field's range expresses).
-    """
-    return valid_table(Scenario).map(_ceo_within_time)
-
-
-def _ceo_within_time(data: dict[str, Any]) -> dict[str, Any]:
-    ceo = data.get("ceo")
-    if isinstance(ceo, dict):
-        slots = ceo.get("slots", 1)
-        attention = ceo.get("attention", 0.25)
-        if slots * attention > 1.0:
-            data = {**data, "ceo": {**ceo, "attention": 1.0 / slots}}
-    return data
+    """Scenario data that loads: every value in range, cross-references intact."""
+    return valid_table(Scenario)
 
 
 # ------------------------------------------------------------------ junk

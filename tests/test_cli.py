@@ -211,7 +211,7 @@ def test_compare_prints_a_verdict(
     assert "midsize: 2 paired replications (seed 1)" in out
     assert "Verdict" in out
     verdict = out[out.index("Verdict") :]
-    for label in ("Value shipped:", "Net value:", "Features shipped:", "CEO days:"):
+    for label in ("Value shipped:", "Net value:", "Features shipped:", "CEO hours:"):
         assert label in verdict
     assert "Common random numbers cut the variance" in out
     assert f"Results:{out_dir}/results.sqlite" in re.sub(r"\s", "", out)

@@ -296,7 +296,7 @@ def test_a_lapse_frees_the_ceo_and_leaves_the_queues() -> None:
     sc = parse_scenario(
         {
             "horizon": 2000.0,
-            "ceo": {"duration": det(100.0)},
+            "ceo": {"hours": det(100.0)},
             "negotiation": {"success": 0.0, "duration": det(1.0)},
             "conflicts": custom_work_only(
                 interarrival=det(10.0 * 101.5), surfacing=det(0.0), lifetime=det(60.0)
@@ -306,18 +306,19 @@ def test_a_lapse_frees_the_ceo_and_leaves_the_queues() -> None:
     )
     log = simulate(sc, seed=1).log
     lapsed = {e.conflict: e.time for e in log if isinstance(e, ev.ConflictLapsed)}
-    engaged = {e.conflict for e in log if isinstance(e, ev.CeoEngaged)}
-    on_desk = lapsed.keys() & engaged
+    escalated = {e.conflict for e in log if isinstance(e, ev.ConflictEscalated)}
+    on_desk = lapsed.keys() & escalated
     assert on_desk
     released = {e.conflict: e for e in log if isinstance(e, ev.CeoReleased)}
     for cid in on_desk:
         assert released[cid].time == lapsed[cid] and not released[cid].settled
     for t in sorted(lapsed.values()):
         state = fold(log, until=t)
-        assert state.ceo_engaged <= 1 and state.ceo_waiting >= 0
-        on = sum(c.status == "ceo" for c in state.conflicts.values())
-        waiting = sum(c.status == "escalated" for c in state.conflicts.values())
+        assert state.ceo_engaged <= 4 and state.ceo_waiting >= 0  # floor(8 / 2) get hours
+        on = sum(item.rate > 0 for item in state.desk.items.values())
+        waiting = sum(item.rate == 0 for item in state.desk.items.values())
         assert (state.ceo_engaged, state.ceo_waiting) == (on, waiting)
+        assert all(state.conflicts[c].status == "escalated" for c in state.desk.items)
 
 
 # ---------------------------------------------------------- the log is the state

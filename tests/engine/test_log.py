@@ -44,8 +44,8 @@ def started(seq: int = 0, time: float = 0.0) -> ev.RunStarted:
         ramp_productivity=1.0,
         team_cap=8.0,
         conflict_attrition=0.0,
-        ceo_slots=1,
-        ceo_attention=0.25,
+        ceo_hours_per_week=8.0,
+        ceo_max_hours_per_week=2.0,
         orgsim_version="0",
     )
 

@@ -441,21 +441,21 @@ def test_undefined_precision_is_a_miss_and_null_in_json(serial: ComparisonResult
         target=0.05,
         max_runs=4,
         by_arm={
-            "on": {"value_shipped": 0.01, "ceo_days": math.inf},
-            "off": {"value_shipped": math.nan, "ceo_days": 0.02},
+            "on": {"value_shipped": 0.01, "ceo_hours": math.inf},
+            "off": {"value_shipped": math.nan, "ceo_hours": 0.02},
         },
-        achieved={"value_shipped": math.nan, "ceo_days": math.inf},
+        achieved={"value_shipped": math.nan, "ceo_hours": math.inf},
     )
-    assert not check.met and list(check.missed) == ["value_shipped", "ceo_days"]
+    assert not check.met and list(check.missed) == ["value_shipped", "ceo_hours"]
     text = orgsim.reporting.terminal.precision_text(check, 4)
     assert (
         "Value shipped undefined (fewer than 2 values) (with broker ±1.0%, without undefined"
         in text
     )
-    assert "CEO days unbounded (mean 0)" in text
+    assert "CEO hours unbounded (mean 0)" in text
     doc = json.loads(dumps(comparison_json(attrs.evolve(serial, precision=check))))
-    assert doc["precision"]["missed"] == {"value_shipped": None, "ceo_days": None}
-    assert doc["precision"]["by_arm"]["on"] == {"value_shipped": 0.01, "ceo_days": None}
+    assert doc["precision"]["missed"] == {"value_shipped": None, "ceo_hours": None}
+    assert doc["precision"]["by_arm"]["on"] == {"value_shipped": 0.01, "ceo_hours": None}
 
 
 def _compare_cli(out: Path, *extra: str) -> list[str]:

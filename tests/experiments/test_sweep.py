@@ -159,7 +159,7 @@ def test_wrong_types_are_refused_not_coerced() -> None:
         paired=1,
         parameters=[
             {"path": "broker.mediators", "type": "float", "low": 1.0, "high": 3.0},
-            {"path": "ceo.slots", "type": "int", "low": 1.5, "high": 3},
+            {"path": "broker.queue_limit", "type": "int", "low": 1.5, "high": 3},
             {"path": "conflicts.drag", "levels": "0.1"},
         ],
     )
@@ -231,11 +231,13 @@ def test_more_refusals() -> None:
     assert problems(enabled)[0].startswith("parameters.0.path: a paired sweep switches")
     twice = base(
         parameters=[
-            {"path": "ceo.slots", "levels": [1, 2]},
-            {"path": "ceo.slots", "levels": [3]},
+            {"path": "broker.queue_limit", "levels": [1, 2]},
+            {"path": "broker.queue_limit", "levels": [3]},
         ]
     )
-    assert problems(twice) == ["parameters.1.path: 'ceo.slots' is already swept by parameters.0"]
+    assert problems(twice) == [
+        "parameters.1.path: 'broker.queue_limit' is already swept by parameters.0"
+    ]
     assert problems(base(base="nosuch"))[0].startswith("base: no such scenario file: nosuch")
 
 
@@ -483,7 +485,7 @@ def test_keep_events_keeps_the_first_k_replications(tmp_path: Path) -> None:
     spec = parse_sweep(
         {
             **base(replications=3, overrides={"horizon": 60.0}),
-            "parameters": [{"path": "ceo.slots", "levels": [1]}],
+            "parameters": [{"path": "broker.queue_limit", "levels": [1]}],
         }
     )
     result = sweep(spec, executor="serial", out=tmp_path / "k", keep_events=2)
@@ -680,7 +682,7 @@ def test_an_unpaired_sweep_reports_levels(tmp_path: Path) -> None:
             "overrides": {"horizon": 120.0},
             "parameters": [
                 {"path": "broker.enabled", "levels": [True, False]},
-                {"path": "ceo.slots", "levels": [1, 2]},
+                {"path": "broker.queue_limit", "levels": [1, 2]},
             ],
         }
     )

@@ -1,8 +1,8 @@
 """Tests of orgsim.projections on tiny hand-built logs whose metrics are worked by hand.
 
 The main log (``tiny``) covers 90 days in quarters of 50 (so the second quarter is
-clipped to 40 days) with two departments, a CEO with 2 slots of whom one engaged
-escalation takes half the working time, and a broker whose credibility decays
+clipped to 40 days) with two departments, a CEO who gives escalations 14 hours a
+week, at most 7 (one a day) to each, and a broker whose credibility decays
 toward 0.2 with a half-life of 34 days:
 
 * eng (pay 365 k$/year): e0 founder [0, 70) on 365 quits at 70; e1 poached from
@@ -15,9 +15,10 @@ toward 0.2 with a half-life of 34 days:
   eng to sales at 30; q1 allocates eng 30 (need 20), sales 10 (need 20), then c1
   moves 5 from sales to eng at 60.
 * conflicts: c0 raised 10, broker-detected 15, queued 15, mediated 18-22 (failed),
-  escalated, CEO 24-30, resolved at 30 in the company's interest; c1 (poaching)
-  raised 10, surfaced 40, resolved at 60 against the company's interest; c2 raised
-  50, surfaced 55, escalated 80, CEO from 85 to the end; c3 raised 70, lapsed 88,
+  escalated needing 8 CEO hours (decided at 30), resolved at 30 in the company's
+  interest; c1 (poaching) raised 10, surfaced 40, resolved at 60 against the
+  company's interest; c2 raised 50, surfaced 55, escalated 80 needing 20 hours, on
+  the CEO's desk to the end; c3 raised 70, lapsed 88,
   never detected.
 """
 
@@ -79,8 +80,8 @@ def run_started(horizon: float, broker: bool = True) -> Row:
             ramp_productivity=0.5,
             team_cap=8.0,
             conflict_attrition=0.5,
-            ceo_slots=2,
-            ceo_attention=0.5,
+            ceo_hours_per_week=14.0,
+            ceo_max_hours_per_week=7.0,
             orgsim_version="test",
         ),
     )
@@ -157,8 +158,7 @@ TINY: list[Row] = [
     hired(20.0, 2, "eng", 0, salary=438.0),
     (ev.MediationFailed, 22.0, dict(conflict=0, briefing=0.2)),
     (ev.CredibilityChanged, 22.0, dict(credibility=0.425)),
-    (ev.ConflictEscalated, 22.0, dict(conflict=0)),
-    (ev.CeoEngaged, 24.0, dict(conflict=0)),
+    (ev.ConflictEscalated, 22.0, dict(conflict=0, hours=8.0)),
     (ev.RequisitionCancelled, 25.0, dict(requisition=1)),
     (ev.ExtraWorkCompleted, 25.0, dict(work=0, value=30.0)),
     (ev.FeatureShipped, 25.0, dict(feature=0, value=100.0, late_days=0.0)),
@@ -190,9 +190,8 @@ TINY: list[Row] = [
     (ev.EmployeeLeft, 70.0, dict(employee=0)),
     raised(70.0, 3, "eng", "sales", "initiator"),
     (ev.NegotiationFailed, 80.0, dict(conflict=2)),
-    (ev.ConflictEscalated, 80.0, dict(conflict=2)),
+    (ev.ConflictEscalated, 80.0, dict(conflict=2, hours=20.0)),
     (ev.RequisitionOpened, 80.0, dict(requisition=2, department="eng")),
-    (ev.CeoEngaged, 85.0, dict(conflict=2)),
     (ev.ConflictLapsed, 88.0, dict(conflict=3)),
     (ev.RunEnded, 90.0, {}),
 ]
@@ -289,7 +288,7 @@ def test_catalogue_labels_and_formats() -> None:
         "Lead time mean",
         "Lead time (median)",
     ]
-    assert label("ceo_days") == "CEO days" and label("budget_hhi") == "Budget HHI"
+    assert label("ceo_hours") == "CEO hours" and label("budget_hhi") == "Budget HHI"
     assert label("open_conflicts") == "Open conflicts"  # not a metric: spelled out
     assert label("mediation_wait_p50") == "Mediation wait (median)"
     assert (label("resolve_censored_share"), label("ceo_load")) == ("Unresolved share", "CEO load")
@@ -394,10 +393,11 @@ def test_conflicts(m: dict[str, float]) -> None:
     assert m["resolve_time_p90"] == 50.0
     assert m["resolve_censored_share"] == 0.5  # c2 open, c3 lapsed
     assert m["resolution_quality"] == 0.5
-    # engaged: c0 from 24 to 30, c2 from 85 until the run ends at 90: 11 slot-days,
-    # each taking half the CEO's working time; 2 slots over 90 days
-    assert m["ceo_days"] == 11 * 0.5
-    assert m["ceo_load"] == pytest.approx(11 / (2 * 90))
+    # on the desk, each at 7 hours a week (1 a day): c0 from 22 to 30, its 8 hours,
+    # c2 from 80 until the run ends at 90, 10 of its 20; the CEO gave escalations
+    # 14 hours a week over 90 days, 180 hours
+    assert m["ceo_hours"] == 8.0 + 10.0
+    assert m["ceo_load"] == pytest.approx(18 / 180)
     assert m["mediation_wait_p50"] == 3.0  # c0's wait, the only one, from 15 to 18
     assert m["mediation_censored_share"] == 0.0
     # open: c0 [10,30], c1 [10,60], c2 [50,90], c3 [70,88]
@@ -441,7 +441,7 @@ def test_mediation_waits_count_the_conflicts_a_mediator_never_reached(
     # detected: five after 1, 1, 1, 2, 1 days; c5 censored at 5, undetected at the end
     assert m["detect_time_p50"] == 1.0
     assert m["credibility_end"] == pytest.approx(0.2 + 0.3 * 0.5 ** (40 / 34))
-    assert m["ceo_days"] == 0.0 and m["ceo_load"] == 0.0
+    assert m["ceo_hours"] == 0.0 and m["ceo_load"] == 0.0
 
 
 def test_open_conflicts_series(tiny: list[ev.Event]) -> None:
@@ -556,8 +556,8 @@ def test_quarterly(tiny: list[ev.Event]) -> None:
 def test_prefix_is_measured_over_what_it_covers(tiny: list[ev.Event]) -> None:
     cut = tiny[:-1]  # no RunEnded: the window ends at the last event, 88
     m = metrics(cut)
-    assert m["ceo_days"] == (6.0 + 3.0) * 0.5
-    assert m["ceo_load"] == pytest.approx(9 / (2 * 88))
+    assert m["ceo_hours"] == 8.0 + 8.0  # c2's 8 hours from 80 to 88
+    assert m["ceo_load"] == pytest.approx(16 / (2 * 88))
     assert m["resolve_time_p50"] == 50.0  # c2 now censored at 38
     assert m["credibility_end"] == pytest.approx(0.2 + 0.225 * 0.5 ** (66 / 34))
     # e0 70 days, e1 88 at 2 k$/day, e2 68 at 1.2 k$/day
@@ -592,7 +592,7 @@ def test_nothing_happened_is_nan_not_zero() -> None:
     assert m["features_shipped"] == 0.0
     assert m["throughput"] == 0.0
     assert m["wip_mean"] == 0.0
-    assert m["ceo_days"] == 0.0 and m["ceo_load"] == 0.0
+    assert m["ceo_hours"] == 0.0 and m["ceo_load"] == 0.0
     assert m["salary_cost"] == pytest.approx(100.0)
     assert m["broker_cost"] == 0.0
     assert m["attrition_rate"] == 0.0
@@ -615,7 +615,7 @@ def test_the_broker_only_metrics_are_nan_without_a_broker() -> None:
 
 def test_a_release_or_mediation_without_its_start_is_refused(tiny: list[ev.Event]) -> None:
     release = ev.CeoReleased(seq=len(tiny), time=90.0, conflict=1, settled=False)
-    with pytest.raises(EventOrderError, match="CEO was not on 1"):
+    with pytest.raises(EventOrderError, match="1 is not on the desk"):
         metrics([*tiny, release])
     start = ev.MediationStarted(seq=len(tiny), time=90.0, conflict=2)
     with pytest.raises(EventOrderError, match="not queued"):

@@ -27,7 +27,7 @@ from orgsim.reporting.charts.compare import distributions, forest_plot, funnel, 
 UNITS = {
     "value_shipped": "k$",
     "lead_time_p50": "days",
-    "ceo_days": "days",
+    "ceo_hours": "hours",
     "open_conflicts": "count",
     "headcount": "people",
     "budget_share": "share",
@@ -48,7 +48,7 @@ def _assert_written(chart: Chart, out: Path, name: str) -> None:
 def test_axis_labels_are_the_catalogue_labels_with_the_unit() -> None:
     assert axis_label("value_shipped", "k$") == "Value shipped (k$)"
     assert axis_label("lead_time_p50", "days") == "Lead time (median) (days)"
-    assert axis_label("ceo_days", "days") == "CEO days (days)"
+    assert axis_label("ceo_hours", "hours") == "CEO hours (hours)"
     assert axis_label("budget_hhi") == "Budget HHI"
     assert axis_label("wip") == "WIP"
     assert axis_label("headcount.engineering", "people") == "Headcount: engineering (people)"
@@ -82,13 +82,13 @@ def _samples() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     off = {
         "value_shipped": 1000.0 + 100.0 * common[:, 0],
         "lead_time_p50": 60.0 + 5.0 * common[:, 1],
-        "ceo_days": np.zeros(12),
+        "ceo_hours": np.zeros(12),
         "on_time_rate": 0.6 + 0.05 * common[:, 2],
     }
     on = {
         "value_shipped": off["value_shipped"] + 100.0 + rng.normal(0.0, 10.0, 12),
         "lead_time_p50": off["lead_time_p50"] + 5.0 + rng.normal(0.0, 1.0, 12),
-        "ceo_days": rng.poisson(2.0, 12).astype(float),
+        "ceo_hours": rng.poisson(2.0, 12).astype(float),
         "on_time_rate": off["on_time_rate"] + rng.normal(0.0, 0.05, 12),
     }
     on["on_time_rate"][3] = np.nan  # dropped in the distribution panel
@@ -97,7 +97,7 @@ def _samples() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
 
 def test_forest_plot(tmp_path: Path) -> None:
     on, off = _samples()
-    better = {"value_shipped": "higher", "lead_time_p50": "lower", "ceo_days": "lower"}
+    better = {"value_shipped": "higher", "lead_time_p50": "lower", "ceo_hours": "lower"}
     table = compare_table(on, off, better)
     chart = forest_plot(table, UNITS, tmp_path)
     _assert_written(chart, tmp_path, "forest")
@@ -112,7 +112,7 @@ def test_forest_plot(tmp_path: Path) -> None:
         assert r["diff"] == c.diff.mean
         assert r["outcome"] == c.outcome
         assert r["label"] == label(r["metric"])
-    assert chart.data["skipped"] == ["ceo_days"]  # off mean is 0: relative is NaN
+    assert chart.data["skipped"] == ["ceo_hours"]  # off mean is 0: relative is NaN
     assert chart.data["level"] == 0.95
     assert [r["outcome"] for r in rows[:2]] == ["better", "worse"]
     assert rows[0]["unit"] == "k$" and rows[0]["text"].endswith(" k$")

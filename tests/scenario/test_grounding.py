@@ -113,7 +113,7 @@ def test_the_list_leaves_out_structure_and_what_an_entry_does_not_use() -> None:
     assert "conflicts.drag" in paths and "talent.time_to_hire" in paths
     assert "departments.qa.bias" in paths and "delivery.stages.1.effort" in paths
     assert "departments.qa.staff" not in paths and "horizon" not in paths
-    assert "broker.mediators" not in paths and "ceo.slots" not in paths
+    assert "broker.mediators" not in paths and "ceo.hours_per_week" in paths
     # custom_work imposes extra work: no transfer count; budget disputes have no arrivals
     assert "conflicts.kinds.custom_work.effort" in paths
     assert "conflicts.kinds.custom_work.transfer_count" not in paths

@@ -209,7 +209,7 @@ def test_unknown_keys_at_several_depths_with_suggestions() -> None:
 
 def test_unknown_key_without_a_near_match_lists_the_valid_ones() -> None:
     found = problems({"ceo": {"zzzzzz": 1}})
-    valid = "slots, attention, duration, success, insight"
+    valid = "hours_per_week, max_hours_per_week, hours, success, insight"
     assert found == {"ceo.zzzzzz": f"unknown key (valid keys: {valid})"}
 
 
@@ -223,7 +223,7 @@ def test_unknown_key_without_a_near_match_lists_the_valid_ones() -> None:
         ({"broker": {"enabled": 1}}, "broker.enabled", "got integer 1"),
         ({"broker": {"mediators": 3.7}}, "broker.mediators", "expected an integer, got float 3.7"),
         ({"broker": {"mediators": 3.0}}, "broker.mediators", "expected an integer, got float 3.0"),
-        ({"ceo": {"slots": True}}, "ceo.slots", "expected an integer, got boolean true"),
+        ({"ceo": {"hours": True}}, "ceo.hours", "expected a table, got boolean true"),
         ({"budget": {"headroom": True}}, "budget.headroom", "expected a number, got boolean true"),
         ({"budget": {"headroom": "1.2"}}, "budget.headroom", "expected a number, got string '1.2'"),
         ({"name": 5}, "name", "expected a string, got integer 5"),
@@ -302,7 +302,7 @@ def test_range_errors_in_different_sections_are_all_reported_together() -> None:
             "departments": {"engineering": {"staff": -1}, "qa": {"bias": 4.0}},
             "broker": {"mediators": 0, "neutrality": 1.5},
             "conflicts": {"kinds": {"poaching": {"effect": "steal"}}},
-            "ceo": {"slots": 0},
+            "ceo": {"hours_per_week": 0},
         }
     )
     assert found == {
@@ -314,7 +314,7 @@ def test_range_errors_in_different_sections_are_all_reported_together() -> None:
         "conflicts.kinds.poaching.effect": (
             "must be one of extra_work, transfer, budget; got 'steal'"
         ),
-        "ceo.slots": "must be >= 1, got 0",
+        "ceo.hours_per_week": "must be > 0.0, got 0",
     }
 
 
@@ -363,12 +363,12 @@ def test_cross_checks_and_range_errors_come_together() -> None:
         {
             "broker": {"mediators": 0},
             "delivery": {"stages": [{"name": "build", "department": "legal"}]},
-            "ceo": {"duration": {"kind": "gamma", "mean": 3}},
+            "ceo": {"hours": {"kind": "gamma", "mean": 3}},
         }
     )
     assert found == {
         "broker.mediators": "must be >= 1, got 0",
-        "ceo.duration.cv": "gamma distribution needs 'cv'",
+        "ceo.hours.cv": "gamma distribution needs 'cv'",
         "delivery.stages.0.department": (
             "'legal' is not an enabled department (enabled: engineering, marketing, product, "
             "qa, sales, support)"

@@ -158,8 +158,8 @@ def started() -> ev.RunStarted:
         ramp_productivity=0.5,
         team_cap=8.0,
         conflict_attrition=0.05,
-        ceo_slots=1,
-        ceo_attention=0.25,
+        ceo_hours_per_week=8.0,
+        ceo_max_hours_per_week=2.0,
         orgsim_version="test",
     )
 
@@ -203,7 +203,7 @@ def tiny_log() -> list[Event]:
 
 
 #: log_digest(tiny_log()): a change to the row format or to the events shows here.
-TINY_DIGEST = "bb2d47654f890d4dc65f9e707d4255c8db20a458db8446a3a69ce1bd20779867"
+TINY_DIGEST = "da5c084b0251fe25d2b9bcd178d94f91d0a542eadbc9ac6957ce26b3c436f3e4"
 
 
 def seqs(events: Sequence[Event]) -> list[int]:

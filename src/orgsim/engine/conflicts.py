@@ -7,7 +7,8 @@ records it and its immediate effect (extra work for the target, or the target's 
 people poached), and starts its :func:`conflict_life` and its :func:`lapse`. Without
 the broker a detected conflict is negotiated bilaterally, where power tends to win;
 with it, it is mediated (:func:`~orgsim.engine.broker.mediation`). What fails
-escalates to the CEO, whose attention is a scarce resource.
+escalates to the CEO, whose attention is a few hours a week shared among the
+escalations on the desk (:class:`~orgsim.engine.state.Desk`).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def draws(ctx: RunContext, kname: str, kind: ConflictKind) -> ConflictDraws:
         negotiation_days=sc.negotiation.duration.draw(rng),
         negotiation_success=rng.random(),
         negotiation_winner=rng.random(),
-        ceo_days=sc.ceo.duration.draw(rng),
+        ceo_hours=sc.ceo.hours.draw(rng),
         ceo_success=rng.random(),
         ceo_insight=rng.random(),
         ceo_winner=rng.random(),
@@ -195,33 +196,48 @@ def negotiation(
 
 
 def escalation(ctx: RunContext, cid: int, kind: ConflictKind, d: ConflictDraws) -> Proc:
-    """The conflict climbs to the CEO, who decides when attention allows, or not at all.
+    """The conflict climbs to the CEO's desk and waits for the CEO's hours, or lapses.
 
     A step of :func:`conflict_life`, run in its process (``yield from``). The
-    broker's briefing (the state's ``Conflict.briefing``: 0 without a failed
-    mediation) shortens the decision and
-    makes it more often the company's interest.
+    conflict joins the desk needing ``d.ceo_hours`` of CEO time, less the share the
+    broker's briefing saves (the state's ``Conflict.briefing``: 0 without a failed
+    mediation). The desk shares the CEO's hours among its escalations
+    (:class:`~orgsim.engine.state.Desk`); when this one's hours run out, the desk
+    timer calls :func:`ceo_decides`, which records the decision and wakes this
+    process. A lapse meanwhile interrupts it: the CEO drops the escalation,
+    freeing its hours for the others.
+    """
+    briefing = ctx.state.conflicts[cid].briefing
+    decided = ctx.env.event()
+    ctx.decisions[cid] = lambda: ceo_decides(ctx, cid, kind, d, decided)
+    ctx.record(ev.ConflictEscalated, conflict=cid, hours=d.ceo_hours * (1.0 - briefing))
+    try:
+        yield decided
+    except simpy.Interrupt:
+        # the conflict lapsed: the CEO drops it, having spent the hours so far
+        ctx.decisions.pop(cid, None)
+        if cid in ctx.state.desk.items:
+            ctx.record(ev.CeoReleased, conflict=cid, settled=False)
+
+
+def ceo_decides(
+    ctx: RunContext, cid: int, kind: ConflictKind, d: ConflictDraws, decided: simpy.Event
+) -> None:
+    """The CEO has spent the hours an escalation needs, and decides (or fails to).
+
+    Called by the desk timer at the instant the escalation's hours run out; the
+    broker's briefing also closes part of the CEO's blind spot. Wakes the
+    conflict's process, which then ends.
     """
     ceo = ctx.scenario.ceo
     briefing = ctx.state.conflicts[cid].briefing
-    ctx.record(ev.ConflictEscalated, conflict=cid)
-    with ctx.ceo.request() as slot:
-        yield slot
-        if is_closed(ctx, cid):
-            return
-        ctx.record(ev.CeoEngaged, conflict=cid)
-        try:
-            yield ctx.env.timeout(d.ceo_days * (1.0 - briefing))
-        except simpy.Interrupt:
-            # the conflict lapsed: the CEO drops it, having spent the time so far
-            ctx.record(ev.CeoReleased, conflict=cid, settled=False)
-            return
-        settled = not is_closed(ctx, cid) and d.ceo_success < ceo.success
-        ctx.record(ev.CeoReleased, conflict=cid, settled=settled)
-        if settled:
-            insight = ceo.insight + (1.0 - ceo.insight) * briefing
-            if d.ceo_insight < insight:
-                winner = ctx.state.conflicts[cid].company_side
-            else:
-                winner = power_winner(ctx, cid, d.ceo_winner, 1.0)
-            settle(ctx, cid, kind, "ceo", winner)
+    settled = not is_closed(ctx, cid) and d.ceo_success < ceo.success
+    ctx.record(ev.CeoReleased, conflict=cid, settled=settled)
+    if settled:
+        insight = ceo.insight + (1.0 - ceo.insight) * briefing
+        if d.ceo_insight < insight:
+            winner = ctx.state.conflicts[cid].company_side
+        else:
+            winner = power_winner(ctx, cid, d.ceo_winner, 1.0)
+        settle(ctx, cid, kind, "ceo", winner)
+    decided.succeed()

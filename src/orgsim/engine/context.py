@@ -46,7 +46,6 @@ class RunContext:
         log: The event log; :meth:`record` appends through it.
         state: The live state the log folds to (read it; change it only by ``record``).
         broker: Whether this arm has the broker.
-        ceo: The CEO's attention, a resource of ``ceo.slots`` conflicts at a time.
         mediators: The broker's mediators, a resource of as many slots as the VP PM
             and the Directors (:attr:`~orgsim.scenario.structure.Shape.mediators`).
         shape: The organisation's structure at founding: teams, layers, interfaces,
@@ -58,6 +57,11 @@ class RunContext:
         timers: The instant each department's timer is set for (``inf``: none).
         on_due: What a department's timer does when it goes off (set by the run:
             finish the items due and let the leavers go).
+        desk_timer: The instant the CEO's desk timer is set for (``inf``: none): the
+            state's ``desk.next_time`` as of the last record.
+        decisions: Per escalation on the CEO's desk, what the CEO's decision does
+            when its hours run out (set by the escalation, SimPy-side bookkeeping:
+            it records the decision and wakes the conflict's process).
     """
 
     def __init__(self, scenario: Scenario, seed: int, replication: int = 0) -> None:
@@ -70,7 +74,6 @@ class RunContext:
         self.state: OrgState = self.log.state
         self._append = self.log.record
         self.broker = sc.broker.enabled
-        self.ceo = simpy.Resource(env, capacity=sc.ceo.slots)
         self.shape: Shape = shape(sc)
         self.mediators = simpy.Resource(env, capacity=self.shape.mediators)
         self.stage_departments = tuple(s.department for s in sc.delivery.stages)
@@ -82,15 +85,19 @@ class RunContext:
         self.skill = lognormal(1.0, cv) if cv > 0 else None
         self.timers: dict[str, float] = {}
         self.on_due: Callable[[RunContext, str, float], None] | None = None
+        self.desk_timer = math.inf
+        self.decisions: dict[int, Callable[[], None]] = {}
 
     def record(self, cls: type[E], **fields: Any) -> E:
-        """Record an event now, then reset the timers of departments it moved."""
+        """Record an event now, then reset the timers of departments (and desk) it moved."""
         event = self._append(cls, **fields)
         touched = self.state.touched
         if touched:
             for name in sorted(touched):
                 self.set_timer(name)
             touched.clear()
+        if self.state.desk.next_time != self.desk_timer:
+            self.set_desk_timer()
         return event
 
     def set_timer(self, name: str) -> None:
@@ -114,6 +121,28 @@ class RunContext:
         assert self.on_due is not None, "the run sets on_due before it starts"
         self.on_due(self, name, at)
         self.set_timer(name)
+
+    def set_desk_timer(self) -> None:
+        """Set the CEO's desk timer for the next instant an escalation's hours run out.
+
+        As a department's timer: one set for another instant goes stale.
+        """
+        at = self.state.desk.next_time
+        if self.desk_timer == at:
+            return
+        self.desk_timer = at
+        if at < math.inf:
+            timeout = self.env.timeout(max(0.0, at - self.env.now))
+            timeout.callbacks.append(lambda _: self._ring_desk(at))
+
+    def _ring_desk(self, at: float) -> None:
+        if self.desk_timer != at:
+            return  # stale: the desk's next instant moved since
+        self.desk_timer = math.inf
+        for conflict in self.state.desk.due(at):
+            if conflict in self.state.desk.items:  # a decision before may have moved it
+                self.decisions.pop(conflict)()
+        self.set_desk_timer()
 
     def next_id(self, kind: str) -> int:
         """The identifier the next entity of a kind gets (counted in the state)."""

@@ -57,11 +57,13 @@ class RunStarted(Event):
     """A run began; carries everything needed to interpret the rest of the log.
 
     Version 2 (orgsim 0.2) adds the parameters the state's work and attrition flows
-    are computed from (``drag`` .. ``conflict_attrition``), and the CEO's ``ceo_slots``
-    and ``ceo_attention``, so that folding the log alone gives the whole state.
+    are computed from (``drag`` .. ``conflict_attrition``), so that folding the log
+    alone gives the whole state. Version 3: the CEO's desk is a flow of hours, so
+    ``ceo_hours_per_week`` (all escalations together) and ``ceo_max_hours_per_week``
+    (one escalation at most) replace ``ceo_slots`` and ``ceo_attention``.
     """
 
-    schema_version: ClassVar[int] = 2
+    schema_version: ClassVar[int] = 3
 
     scenario: str
     scenario_hash: str
@@ -78,8 +80,8 @@ class RunStarted(Event):
     ramp_productivity: float
     team_cap: float
     conflict_attrition: float
-    ceo_slots: int
-    ceo_attention: float
+    ceo_hours_per_week: float
+    ceo_max_hours_per_week: float
     orgsim_version: str
 
 
@@ -404,29 +406,32 @@ class CredibilityChanged(Event):
 @event
 @attrs.frozen(kw_only=True)
 class ConflictEscalated(Event):
-    """The conflict went up to the CEO."""
+    """The conflict went up to the CEO and joined the desk, needing ``hours`` of CEO time.
+
+    ``hours`` is what the CEO must spend on it before deciding, the broker's
+    briefing already taken off. Version 2 added it: the CEO's attention is hours
+    shared among the escalations on the desk (version 1 queued for a slot).
+    """
+
+    schema_version: ClassVar[int] = 2
 
     conflict: int
-
-
-@event
-@attrs.frozen(kw_only=True)
-class CeoEngaged(Event):
-    """The CEO started spending attention on the conflict."""
-
-    conflict: int
+    hours: float
 
 
 @event
 @attrs.frozen(kw_only=True)
 class CeoReleased(Event):
-    """The CEO stopped working on the conflict: decided, failed, or the conflict closed.
+    """The conflict left the CEO's desk: decided, undecided, or the conflict closed.
 
-    Version 2: the CEO also stops when the conflict lapses or is settled elsewhere
-    meanwhile (version 1 kept the CEO on it to the end of the decision time).
+    ``settled`` says whether the CEO's decision settled it. Version 2: the CEO also
+    stops when the conflict lapses or is settled elsewhere meanwhile (version 1
+    kept the CEO on it to the end of the decision time). Version 3: it takes the
+    escalation off the desk of shared hours, whose other escalations get the hours
+    it frees (version 2 freed a slot).
     """
 
-    schema_version: ClassVar[int] = 2
+    schema_version: ClassVar[int] = 3
 
     conflict: int
     settled: bool
@@ -463,6 +468,10 @@ UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
 #: Event types that no longer exist, and why.
 RETIRED: dict[str, str] = {
     "DayWorked": "work is no longer allocated in daily ticks",
+    "CeoEngaged": (
+        "the CEO's attention is hours shared among the escalations on the desk: "
+        "ConflictEscalated puts one on it, and which get CEO time follows from the desk"
+    ),
 }
 
 #: Why a log of the tick-based model (event schema version 1) cannot be read.

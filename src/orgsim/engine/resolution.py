@@ -33,7 +33,7 @@ class ConflictDraws:
     negotiation_days: float
     negotiation_success: float
     negotiation_winner: float
-    ceo_days: float
+    ceo_hours: float
     ceo_success: float
     ceo_insight: float
     ceo_winner: float

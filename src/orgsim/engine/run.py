@@ -84,8 +84,8 @@ class Run(RunContext):
             ramp_productivity=sc.delivery.ramp_productivity,
             team_cap=sc.delivery.team_cap,
             conflict_attrition=sc.talent.conflict_attrition,
-            ceo_slots=sc.ceo.slots,
-            ceo_attention=sc.ceo.attention,
+            ceo_hours_per_week=sc.ceo.hours_per_week,
+            ceo_max_hours_per_week=sc.ceo.max_hours_per_week,
             orgsim_version=__version__,
         )
         b = sc.broker

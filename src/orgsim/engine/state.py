@@ -20,6 +20,13 @@ order, at most the team cap per item, and the next instant something finishes or
 someone leaves (``Dept.next_time``), which the engine schedules. The answer is
 exact, whatever order departments are declared or processed in.
 
+**The CEO's attention is a flow too**, of hours: the escalations on the CEO's
+desk (:class:`Desk`) share ``ceo.hours_per_week`` in order of arrival, at most
+``ceo.max_hours_per_week`` each, by the same rule as a department's queue; when
+one joins or leaves, the others' rates and finishing instants are recomputed, and
+the desk's next finishing instant (``Desk.next_time``) is what the engine's desk
+timer is set for.
+
 For speed, handlers change the state object in place, and the state keeps a few
 derived indexes (the queue's entry index, the heaps of finishing instants and of
 attrition thresholds, the set of departments whose next instant moved);
@@ -168,6 +175,132 @@ class Conflict:
     briefing: float = 0.0
 
 
+#: Days in a week: the CEO's hours are given per week, the clock runs in days.
+DAYS_PER_WEEK = 7.0
+
+
+@attrs.define(slots=True)
+class DeskItem:
+    """One escalation on the CEO's desk.
+
+    ``remaining`` hours of CEO time are left at ``t0``, going down at ``rate``
+    hours a week from then on; ``finish`` is when they run out at that rate
+    (``inf`` while the escalation waits).
+    """
+
+    hours: float  # needed when it joined the desk, after the broker's briefing
+    remaining: float  # at ``t0``
+    t0: float
+    rate: float = 0.0  # hours a week
+    finish: float = math.inf
+
+
+@attrs.define(slots=True)
+class Desk:
+    """The CEO's desk: the open escalations sharing the hours the CEO gives them.
+
+    Seed: escalations go "up to the CEO", whose time is the scarcest in the
+    company; a decision needs meetings, and meetings need calendar time, so no
+    escalation can take all of it. The rule of a department's flow: the desk gives
+    ``hours_per_week`` in all, at most ``max_hours_per_week`` to one escalation, in
+    order of arrival: the first ``full = floor(hours_per_week / max_hours_per_week)``
+    get the cap each, the next one what is left (``marginal``), the rest wait at
+    rate 0. Rates are in hours a week and the clock in days, so an escalation
+    needing ``h`` hours at rate ``r`` finishes ``7 h / r`` days on.
+
+    ``worked`` is the CEO hours spent up to ``since`` (``busy`` hours a week from
+    then on); ``needed`` the hours of every escalation that joined and
+    ``dropped`` the hours left undone by those that left undecided, so that
+    ``worked + Σ remaining + dropped == needed`` at any instant.
+    """
+
+    hours_per_week: float = 0.0
+    max_hours_per_week: float = 0.0
+    full: int = 0
+    marginal: float = 0.0  # hours a week of the first escalation after the full ones
+    since: float = 0.0
+    busy: float = 0.0  # hours a week being spent, from ``since`` on
+    worked: float = 0.0  # hours spent up to ``since``
+    needed: float = 0.0
+    dropped: float = 0.0
+    engaged: int = 0  # escalations getting CEO time (rate > 0)
+    next_time: float = math.inf  # next instant an escalation's hours run out
+    items: dict[int, DeskItem] = attrs.field(factory=dict)  # by conflict, arrival order
+
+    def configure(self, hours_per_week: float, max_hours_per_week: float) -> None:
+        """Set the CEO's hours; the split is computed in hours a week, so it is exact."""
+        self.hours_per_week, self.max_hours_per_week = hours_per_week, max_hours_per_week
+        if hours_per_week <= 0.0 or max_hours_per_week <= 0.0:
+            self.full, self.marginal = 0, 0.0
+            return
+        self.full = int(hours_per_week // max_hours_per_week)
+        marginal = hours_per_week - self.full * max_hours_per_week
+        # a remainder from rounding alone would give an escalation a rate of ~0
+        self.marginal = marginal if marginal > EPS * hours_per_week else 0.0
+
+    def remaining_at(self, conflict: int, t: float) -> float:
+        """Hours of CEO time an escalation on the desk still needs at ``t``."""
+        item = self.items[conflict]
+        return item.remaining - item.rate * (t - item.t0) / DAYS_PER_WEEK
+
+    def worked_at(self, t: float) -> float:
+        """CEO hours spent on escalations up to ``t`` (at or after ``since``)."""
+        return self.worked + self.busy * (t - self.since) / DAYS_PER_WEEK
+
+    def due(self, t: float) -> list[int]:
+        """Escalations whose hours have run out by ``t``, in order of arrival.
+
+        Reads the finishing instants that set ``next_time``, so the escalation that
+        set it is always among them when ``t`` is that instant.
+        """
+        return [c for c, item in self.items.items() if item.rate > 0.0 and item.finish <= t]
+
+    def add(self, t: float, conflict: int, hours: float) -> None:
+        """An escalation joins the desk at ``t``, needing ``hours`` of CEO time."""
+        self._advance(t)
+        self.items[conflict] = DeskItem(hours=hours, remaining=hours, t0=t)
+        self.needed += hours
+        self._rates()
+
+    def remove(self, t: float, conflict: int) -> None:
+        """An escalation leaves the desk at ``t``: decided (its hours ran out) or not.
+
+        A decided escalation's last crumb of rounding counts as worked; an
+        undecided one's hours left are dropped, never worked.
+        """
+        self._advance(t)
+        left = self.remaining_at(conflict, t)
+        item = self.items.pop(conflict)
+        if item.rate > 0.0 and item.finish <= t:
+            self.worked += left
+        else:
+            self.dropped += left
+        self._rates()
+
+    def _advance(self, t: float) -> None:
+        dt = t - self.since
+        if dt > 0.0:
+            self.worked += self.busy * dt / DAYS_PER_WEEK
+            self.since = t
+
+    def _rates(self) -> None:
+        """Split the hours over the desk in order of arrival and find the next finish."""
+        t, full, cap, marginal = self.since, self.full, self.max_hours_per_week, self.marginal
+        busy, engaged, nxt = 0.0, 0, math.inf
+        for pos, item in enumerate(self.items.values()):
+            rate = cap if pos < full else marginal if pos == full else 0.0
+            if rate != item.rate:
+                done = item.rate * (t - item.t0) / DAYS_PER_WEEK
+                item.remaining = max(0.0, item.remaining - done)
+                item.t0, item.rate = t, rate
+                item.finish = t + DAYS_PER_WEEK * item.remaining / rate if rate > 0.0 else math.inf
+            if rate > 0.0:
+                busy += rate
+                engaged += 1
+                nxt = min(nxt, item.finish)
+        self.busy, self.engaged, self.next_time = busy, engaged, nxt
+
+
 @attrs.define(slots=True)
 class OrgState:
     """Everything a run knows at one moment."""
@@ -186,8 +319,7 @@ class OrgState:
     ramp_productivity: float = 1.0
     team_cap: float = math.inf
     conflict_attrition: float = 0.0
-    ceo_slots: int = 1
-    ceo_attention: float = 1.0
+    desk: Desk = attrs.field(factory=Desk)  # the CEO's escalations and their hours
     ended: bool = False
     stage_names: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()  # department of each stage
@@ -209,8 +341,8 @@ class OrgState:
     credibility_halflife: float = math.inf
     mediation_waiting: int = 0
     mediating: int = 0
-    ceo_waiting: int = 0
-    ceo_engaged: int = 0
+    ceo_waiting: int = 0  # escalations on the CEO's desk getting no hours yet
+    ceo_engaged: int = 0  # escalations on the desk getting CEO hours
     quarter: int = -1
     available: float = 0.0
     base_budget: float = 0.0
@@ -495,8 +627,7 @@ def _run_started(s: OrgState, e: ev.RunStarted) -> None:
     s.ramp_productivity = e.ramp_productivity
     s.team_cap = e.team_cap
     s.conflict_attrition = e.conflict_attrition
-    s.ceo_slots = e.ceo_slots
-    s.ceo_attention = e.ceo_attention
+    s.desk.configure(e.ceo_hours_per_week, e.ceo_max_hours_per_week)
 
 
 @handles(ev.RunEnded)
@@ -735,8 +866,6 @@ def _raised(s: OrgState, e: ev.ConflictRaised) -> None:
 _FORUM_COUNTS = {
     "queued": "mediation_waiting",
     "mediating": "mediating",
-    "escalated": "ceo_waiting",
-    "ceo": "ceo_engaged",
 }
 
 
@@ -774,8 +903,6 @@ HANDLERS[ev.NegotiationStarted] = _status("negotiating")
 HANDLERS[ev.NegotiationFailed] = _status("failed")
 HANDLERS[ev.MediationQueued] = _status("queued")
 HANDLERS[ev.MediationStarted] = _status("mediating")
-HANDLERS[ev.ConflictEscalated] = _status("escalated")
-HANDLERS[ev.CeoEngaged] = _status("ceo")
 
 
 @handles(ev.MediationFailed)
@@ -785,10 +912,27 @@ def _mediation_failed(s: OrgState, e: ev.MediationFailed) -> None:
     c.briefing = e.briefing
 
 
+def _desk_counts(s: OrgState) -> None:
+    """The CEO's forum counts follow the desk: engaged get hours, the rest wait."""
+    desk = s.desk
+    s.ceo_engaged = desk.engaged
+    s.ceo_waiting = len(desk.items) - desk.engaged
+
+
+@handles(ev.ConflictEscalated)
+def _escalated(s: OrgState, e: ev.ConflictEscalated) -> None:
+    _move(s, s.conflicts[e.conflict], "escalated")
+    s.desk.add(e.time, e.conflict, e.hours)
+    _desk_counts(s)
+
+
 @handles(ev.CeoReleased)
 def _ceo_released(s: OrgState, e: ev.CeoReleased) -> None:
     c = s.conflicts[e.conflict]
-    if c.closed < 0:  # a conflict that closed meanwhile left the desk then
+    if e.conflict in s.desk.items:
+        s.desk.remove(e.time, e.conflict)
+        _desk_counts(s)
+    if c.closed < 0:  # a conflict that closed meanwhile has its end status already
         _move(s, c, "decided" if e.settled else "stuck")
 
 

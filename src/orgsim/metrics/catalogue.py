@@ -114,7 +114,7 @@ def _m(
 #: :mod:`orgsim.metrics.projections` spells out the ones that are more than a count
 #: (censoring of waits, the CEO's attention, credibility's decay, budget transfers).
 #:
-#: ``ceo_load`` counts as lower-better for the same reason ``ceo_days`` does: the
+#: ``ceo_load`` counts as lower-better for the same reason ``ceo_hours`` does: the
 #: CEO's attention is the scarce resource the broker exists to spare, and a fuller
 #: desk makes the next escalation wait; whether conflicts were settled is measured
 #: by the resolution metrics, not by how busy the CEO was.
@@ -176,18 +176,18 @@ METRICS: tuple[Metric, ...] = (
     ),
     _m("resolution_quality", "conflict", "share", "higher", "share resolved in company interest"),
     _m(
-        "ceo_days",
+        "ceo_hours",
         "conflict",
-        "days",
+        "hours",
         "lower",
-        "CEO working days spent on escalations: engaged days times the CEO's attention",
+        "CEO hours spent on escalations, shared among those on the desk",
     ),
     _m(
         "ceo_load",
         "conflict",
         "share",
         "lower",
-        "time-average escalations the CEO is engaged on, per CEO slot",
+        "CEO hours spent on escalations over the hours a week the CEO gives them",
         label="CEO load",
     ),
     _m(
@@ -266,7 +266,7 @@ HEADLINE: tuple[str, ...] = (
     "on_time_rate",
     "conflicts_open_end",
     "resolution_quality",
-    "ceo_days",
+    "ceo_hours",
 )
 
 #: The metrics that exist with a broker only, in catalogue order. ``broker_cost`` is

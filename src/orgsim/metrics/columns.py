@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from orgsim.engine import events as ev
+from orgsim.engine.state import Desk
 from orgsim.errors import EventOrderError
 
 FloatArray = NDArray[np.float64]
@@ -71,8 +72,7 @@ class Scan:
         self.resolve_good = 0
         self.lapse_time: list[float] = []
         self.escalated = 0
-        self.ceo_since: dict[int, float] = {}
-        self.ceo_released_days = 0.0  # escalation-days in a CEO slot, released ones
+        self.desk = Desk()  # the CEO's desk, replayed by the state's own rule
         # mediation waits, one per MediationQueued: start, stop, whether it ended
         # in a mediation (else censored: closed while queued, or open at the end)
         self.queued: dict[int, int] = {}  # conflict -> index of its open wait
@@ -106,6 +106,7 @@ class Scan:
 
     def run_started(self, e: ev.RunStarted) -> None:
         self.started = e
+        self.desk.configure(e.ceo_hours_per_week, e.ceo_max_hours_per_week)
 
     def run_ended(self, e: ev.RunEnded) -> None:
         self.ended = True
@@ -232,15 +233,14 @@ class Scan:
 
     def conflict_escalated(self, e: ev.ConflictEscalated) -> None:
         self.escalated += 1
-
-    def ceo_engaged(self, e: ev.CeoEngaged) -> None:
-        self.ceo_since[e.conflict] = e.time
+        if e.conflict in self.desk.items:
+            raise EventOrderError(f"ConflictEscalated at seq {e.seq}: {e.conflict} is on the desk")
+        self.desk.add(e.time, e.conflict, e.hours)
 
     def ceo_released(self, e: ev.CeoReleased) -> None:
-        since = self.ceo_since.pop(e.conflict, None)
-        if since is None:
-            raise EventOrderError(f"CeoReleased at seq {e.seq}: the CEO was not on {e.conflict}")
-        self.ceo_released_days += e.time - since
+        if e.conflict not in self.desk.items:
+            raise EventOrderError(f"CeoReleased at seq {e.seq}: {e.conflict} is not on the desk")
+        self.desk.remove(e.time, e.conflict)
 
     def _close(self, e: ev.Event, conflict: int) -> int:
         i = self.conflict_at.get(conflict)
@@ -286,10 +286,9 @@ class Scan:
             pay * (end - since) for pay, since in self.employee_pay.values()
         )
 
-    def ceo_slot_days(self) -> float:
-        """Escalation-days spent in a CEO slot, the ones still engaged up to the end."""
-        end = self.end
-        return self.ceo_released_days + sum(end - since for since in self.ceo_since.values())
+    def ceo_hours(self) -> float:
+        """CEO hours spent on escalations in ``[0, end]``, by the desk's shares."""
+        return self.desk.worked_at(max(self.end, self.desk.since))
 
     def credibility_at(self, at: FloatArray) -> FloatArray:
         """The broker's credibility at each time in ``at``, decayed since its last level.
@@ -420,7 +419,6 @@ _HANDLERS: dict[type[ev.Event], Callable[[Scan, Any], None]] = {
     ev.MediationQueued: Scan.mediation_queued,
     ev.MediationStarted: Scan.mediation_started,
     ev.ConflictEscalated: Scan.conflict_escalated,
-    ev.CeoEngaged: Scan.ceo_engaged,
     ev.CeoReleased: Scan.ceo_released,
     ev.ConflictResolved: Scan.conflict_resolved,
     ev.ConflictLapsed: Scan.conflict_lapsed,

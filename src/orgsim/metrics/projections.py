@@ -3,7 +3,7 @@
 Every number here is computed from the events alone, never from live SimPy objects
 or from the scenario (DESIGN.md invariant 2), so a stored run can be re-measured,
 and a metric added, without simulating again. Everything a metric needs to interpret
-the log (horizon, quarter length, hiring cost, the CEO's slots and attention,
+the log (horizon, quarter length, hiring cost, the CEO's hours a week,
 salaries, the broker's credibility decay) is in the log's own ``RunStarted``,
 ``DepartmentFormed``, ``EmployeeHired`` and ``BrokerAppointed`` events.
 
@@ -45,13 +45,13 @@ Definitions of the metrics that are more than a count:
   (``ConflictResolved`` or ``ConflictLapsed``) while still queued, or at ``T``.
   ``mediation_censored_share``: the share of queueings so censored. Both ``nan``
   with nothing queued (and so without a broker).
-* ``ceo_days``: the CEO's working days spent on escalations:
-  ``Σ (engaged time) × ceo_attention`` over each ``CeoEngaged`` to its
-  ``CeoReleased`` (or to ``T`` while still engaged), ``ceo_attention`` being the
-  share of the CEO's working time one engaged escalation takes (``RunStarted``).
-  ``ceo_load``: the time-average number of escalations the CEO is engaged on,
-  divided by ``RunStarted.ceo_slots``: the share of the CEO's escalation capacity
-  in use, ``Σ engaged time / (T · ceo_slots)``.
+* ``ceo_hours``: CEO hours spent on escalations in ``[0, T]``. The escalations on
+  the CEO's desk (from its ``ConflictEscalated`` to its ``CeoReleased``) share
+  ``RunStarted.ceo_hours_per_week`` in order of arrival, at most
+  ``ceo_max_hours_per_week`` each, by the rule the engine's state applies
+  (:class:`~orgsim.engine.state.Desk`, replayed from the log); the hours are the
+  integral of the desk's total rate. ``ceo_load``: those hours over the hours the
+  CEO had for escalations, ``ceo_hours / (ceo_hours_per_week · T / 7)``.
 * ``credibility_end``: the broker's credibility at ``T``, decayed since the last
   level recorded: ``floor + (c - floor) · 0.5 ** ((T - t_last) / halflife)`` with
   ``c``, ``t_last`` from the last ``BrokerAppointed``/``CredibilityChanged`` and
@@ -76,7 +76,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from orgsim.engine import events as ev
-from orgsim.engine.state import OrgState
+from orgsim.engine.state import DAYS_PER_WEEK, OrgState
 from orgsim.metrics import columns as col
 from orgsim.metrics.catalogue import UTILISATION
 
@@ -142,9 +142,9 @@ def metrics(events: Sequence[ev.Event]) -> dict[str, float]:
     out["resolve_time_p90"] = col.km_quantile(resolve, 0.9)
     out["resolve_censored_share"] = col.share(raised - resolved, raised)
     out["resolution_quality"] = col.share(s.resolve_good, resolved)
-    slot_days = s.ceo_slot_days()
-    out["ceo_days"] = slot_days * run.ceo_attention
-    out["ceo_load"] = col.share(slot_days, end * run.ceo_slots)
+    ceo_hours = s.ceo_hours()
+    out["ceo_hours"] = ceo_hours
+    out["ceo_load"] = col.share(ceo_hours, run.ceo_hours_per_week * end / DAYS_PER_WEEK)
     waits, mediated = s.mediation_waits()
     out["mediation_wait_p50"] = col.km_quantile(col.kaplan_meier(waits, mediated), 0.5)
     out["mediation_censored_share"] = col.share(float(np.count_nonzero(~mediated)), waits.size)

@@ -311,14 +311,15 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
         ),
         "Negotiation.climb": plausible(0.5, 5.0, note="per layer: a meeting up, a week or so"),
         "Negotiation.power_exponent": plausible(0.5, 3.0),
-        "Ceo.slots": S,
-        "Ceo.attention": plausible(
-            0.1,
-            0.5,
+        "Ceo.hours_per_week": plausible(
+            3.0,
+            20.0,
             source="porter-nohria-2018",
-            note="36% of CEO time reacts to unfolding issues; one escalation's share assumed",
+            note="CEOs work ~62 h a week, 36% of it reacting to unfolding issues; the "
+            "share internal disputes between departments get is assumed",
         ),
-        "Ceo.duration": plausible(5.0, 30.0),
+        "Ceo.max_hours_per_week": plausible(1.0, 5.0),
+        "Ceo.hours": plausible(2.0, 16.0),
         "Ceo.success": plausible(0.7, 0.95),
         "Ceo.insight": plausible(0.45, 0.8),
         # ------------------------------------------------------------ broker

@@ -363,16 +363,27 @@ class Negotiation:
 
 @attrs.frozen(kw_only=True)
 class Ceo:
-    """The CEO, whose attention is scarce."""
+    """The CEO, whose attention is hours a week shared among the open escalations.
 
-    slots: int = param(1, "escalations the CEO handles at once", ge=1, le=100)
-    attention: float = param(
-        0.25,
-        "share of the CEO's working time one escalation on the desk takes (assumed)",
-        gt=0.0,
-        le=1.0,
+    The seed's escalations "up to the CEO" compete for a few hours of a calendar:
+    ``hours_per_week`` go to escalations all together, at most ``max_hours_per_week``
+    to any one (a decision takes meetings, and meetings take calendar time), in the
+    order they arrived; the rest wait (:mod:`orgsim.engine.state`, the desk).
+    """
+
+    hours_per_week: float = param(
+        8.0, "hours a week the CEO gives to escalations, all together", gt=0.0, le=80.0
     )
-    duration: Dist = param(gamma(12.0, 0.5), "days of CEO attention per escalation")
+    max_hours_per_week: float = param(
+        2.0,
+        "most hours a week the CEO gives one escalation: decisions take meetings, "
+        "and meetings take calendar time",
+        gt=0.0,
+        le=80.0,
+    )
+    hours: Dist = param(
+        gamma(6.0, 0.5), "hours of CEO time an escalation needs before the CEO decides"
+    )
     success: float = param(0.85, "probability the CEO settles a conflict", ge=0.0, le=1.0)
     insight: float = param(
         0.6,
@@ -542,14 +553,6 @@ class Scenario:
                         f"must be >= 1: it does stage '{stage.name}'",
                     )
                 )
-        if self.ceo.slots * self.ceo.attention > 1.0 + 1e-9:
-            out.append(
-                (
-                    "ceo.attention",
-                    f"{self.ceo.attention:g} × ceo.slots {self.ceo.slots} is more than all "
-                    "of the CEO's time: slots × attention must be <= 1",
-                )
-            )
         if self.broker.enabled and self.broker.department not in active:
             out.append(("broker.department", _unknown_department(self.broker.department, active)))
         return out
