@@ -16,8 +16,8 @@ import orgsim
 
 GOLDEN = {
     True: {
-        "events": 2378,
-        "digest": "c834996f69a898a4bec747412a8c20e453051996eb33e017314ace20abd6bfad",
+        "events": 2383,
+        "digest": "23708e90b028f23c9e6e41ec74bea87d49119ce25ea272ff3bf5b20352c07855",
         "metrics": {
             "features_shipped": 190.0,
             "value_shipped": 129188.68250654338,
@@ -27,12 +27,12 @@ GOLDEN = {
             "resolution_quality": 0.9772727272727273,
             "ceo_days": 46.01177244791585,
             "headcount_end": 495.0,
-            "net_value": 50061.65152691561,
+            "net_value": 44768.33514510853,
         },
     },
     False: {
-        "events": 2211,
-        "digest": "6c038cdd66be2f652447fe0d97556a77054754e840b09992346e246e578363ef",
+        "events": 2214,
+        "digest": "2a2055d167b7e9b92e5fa9819833b23da97332a7055e44e1f9eda9a24e19e928",
         "metrics": {
             "features_shipped": 158.0,
             "value_shipped": 106027.42430632166,
@@ -42,7 +42,7 @@ GOLDEN = {
             "resolution_quality": 0.7297297297297297,
             "ceo_days": 51.67056222105943,
             "headcount_end": 495.0,
-            "net_value": 27130.236107915625,
+            "net_value": 2254.324196177273,
         },
     },
 }

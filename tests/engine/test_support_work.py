@@ -268,3 +268,19 @@ def test_the_fold_at_any_time_is_the_live_state_then() -> None:
     stored, live = metrics(list(run.log)), metrics(run.log)
     assert list(stored) == list(live)
     assert np.array_equal(list(stored.values()), list(live.values()), equal_nan=True)
+
+
+def test_support_asks_for_the_people_its_issues_need() -> None:
+    """Its budget need covers the demand (and the backlog over the workload horizon).
+
+    10 people at full productivity, 12 person-days a day of issues, none waiting at
+    day 0: 12 people needed, within the 25% a need may grow over the 10 it has, at
+    95 k$ a year for a quarter of a year: 12 × 95 × 0.25 = 285 k$.
+    """
+    run = run_with(support_case())
+    (first,) = (
+        e
+        for e in run.log
+        if isinstance(e, ev.BudgetAllocated) and e.department == "support" and e.quarter == 0
+    )
+    assert first.need == pytest.approx(285.0, rel=1e-12)
