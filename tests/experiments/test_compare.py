@@ -396,7 +396,19 @@ def test_precision_adds_replications_until_reached(tmp_path: Path) -> None:
 
 
 def test_loose_precision_keeps_the_initial_runs(tmp_path: Path) -> None:
-    result = compare("startup", runs=6, precision=0.6, max_runs=20, out=tmp_path, **PRECISE)
+    # Without Support's issue backlog and the cloud move's rare privacy incidents,
+    # whose costs make six start-up runs' net value too spread for any precision.
+    quiet = ["support.demand=0", "conflicts.kinds.cross_initiative.incident_probability=0"]
+    overrides = [*PRECISE["overrides"], *quiet]
+    result = compare(
+        "startup",
+        runs=6,
+        precision=0.6,
+        max_runs=20,
+        out=tmp_path,
+        overrides=overrides,
+        executor="serial",
+    )
     assert result.runs == 6
     assert row_count(result.db) == (12, 12)
 

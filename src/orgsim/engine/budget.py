@@ -3,10 +3,11 @@
 Every quarter the money available (the founding payroll's budget plus a share of
 the value shipped, less the broker's salaries) is split by the CEO by political
 weight (:func:`~orgsim.engine.allocation.water_fill`). Each head requests its true
-need (:func:`need`) inflated by its bias; the broker's neutral read, as far as it is
-believed, damps both the bias and the pull of power. Departments then rebalance
-their requisitions, and an underfunded one may dispute the best-funded one's share
-(:func:`budget_disputes`), a conflict like any other.
+need (:func:`need`: Support's covers its customer issues) inflated by its bias;
+the broker's neutral read, as far as it is believed, damps both the bias and the
+pull of power. Departments then rebalance their requisitions, and an underfunded
+one may dispute the best-funded one's share (:func:`budget_disputes`), a conflict
+like any other.
 """
 
 from __future__ import annotations
@@ -31,7 +32,21 @@ def need(ctx: RunContext, name: str) -> float:
     if name in ctx.workload:
         backlog_people = ctx.state.backlog(name, ctx.env.now) / sc.budget.workload_horizon
         desired = min(max(backlog_people, floor), floor * (1.0 + sc.budget.max_growth))
+    if d.demand > 0.0 and d.staff > 0 and d.capacity > 0.0:
+        desired = max(desired, min(_issue_people(ctx, name), floor * (1.0 + sc.budget.max_growth)))
     return desired * d.salary * ctx.quarter_share
+
+
+def _issue_people(ctx: RunContext, name: str) -> float:
+    """People Support needs for its customer issues, at what one of its people works now.
+
+    The demand, and the backlog cleared within the workload horizon, as the other
+    departments' need follows their queued work; per head with ramp-up and drag.
+    """
+    d = ctx.state.departments[name]
+    waiting = ctx.state.issue_backlog(name, ctx.env.now)
+    work = d.demand + waiting / ctx.scenario.budget.workload_horizon
+    return work / (d.capacity / d.staff)
 
 
 def budget_cycle(ctx: RunContext) -> Proc:

@@ -4,7 +4,8 @@ Exogenous kinds arrive as renewal processes (:func:`conflict_arrivals`); budget
 disputes are raised by the budget cycle. :func:`raise_conflict` draws everything a
 conflict may ever need from its kind's stream (and the broker's from the broker's),
 records it and its immediate effect (extra work for the target, or the target's best
-people poached), and starts its :func:`conflict_life` and its :func:`lapse`. Without
+people poached), and starts its :func:`conflict_life` and its :func:`lapse` (and,
+for a move that risks customers' privacy, its :func:`privacy_risk`). Without
 the broker a detected conflict is negotiated bilaterally, where power tends to win;
 with it, it is mediated (:func:`~orgsim.engine.broker.mediation`). What fails
 escalates to the CEO, whose attention is a few hours a week shared among the
@@ -113,6 +114,30 @@ def raise_conflict(
         rebalance(ctx, target)
     life = ctx.env.process(conflict_life(ctx, cid, kind, d))
     ctx.env.process(lapse(ctx, cid, d.lifetime, life))
+    if kind.effect == "extra_work" and kind.incident_probability > 0.0:
+        # its own stream, two draws per conflict of the kind, whatever the outcome:
+        # the conflict's stream draws as it did, both arms see the same incidents
+        irng = ctx.streams[f"incident.{kname}"]
+        u = irng.random()
+        delay = kind.incident_delay.draw(irng)
+        if u < kind.incident_probability:
+            ctx.env.process(privacy_risk(ctx, cid, kind, delay))
+
+
+def privacy_risk(ctx: RunContext, cid: int, kind: ConflictKind, delay: float) -> Proc:
+    """The initiator's move exposes customer data, unless it is undone in time.
+
+    "Marketing's plan to move all customer emails to a cloud solution will create
+    privacy issues and tons of DBA work": a move that would cause an incident
+    (drawn when it is made) causes it ``delay`` days later if it still stands, that
+    is unless the conflict was settled with the target prevailing before then
+    (:func:`~orgsim.engine.resolution.settle` undoes the move). A conflict that
+    lapsed, or is still open, leaves the move standing.
+    """
+    yield ctx.env.timeout(delay)
+    c = ctx.state.conflicts[cid]
+    if c.winner != c.target:
+        ctx.record(ev.PrivacyIncident, conflict=cid, cost=kind.incident_cost)
 
 
 def lapse(ctx: RunContext, cid: int, lifetime: float, life: simpy.Process) -> Proc:

@@ -8,7 +8,8 @@ its queue and says when the next item finishes or the next person leaves
 that very instant in the next department, whatever order departments are declared
 in; the last stage ships it, late features losing value. People leave when their
 department's accumulated attrition hazard reaches their resilience, and a department
-that lost people rebalances its requisitions.
+that lost people rebalances its requisitions. Support's backlog of customer issues
+empties at an instant the flow gives too, and its timer records that.
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ def work_due(ctx: RunContext, name: str, at: float) -> None:
     state = ctx.state
     last_stage = len(ctx.stage_departments) - 1
     halflife = ctx.scenario.delivery.late_value_halflife
+    # customer issues first: the capacity their backlog frees goes to the queue now
+    cleared = state.issues_cleared(name, at)
+    if cleared:
+        ctx.record(ev.SupportBacklogCleared, department=name)
     items = state.due_items(name, at)
     for item in items:
         num = int(item[1:])
@@ -80,7 +85,7 @@ def work_due(ctx: RunContext, name: str, at: float) -> None:
         ctx.record(ev.EmployeeLeft, employee=emp)
     if leavers:
         rebalance(ctx, name)
-    if not items and not leavers:
+    if not items and not leavers and not cleared:
         # The state set this instant and nothing is due at it: the flows disagree
         # with themselves, and waking again at the same instant would never end.
         raise RuntimeError(f"{name}'s timer at day {at!r} found nothing due")

@@ -456,6 +456,46 @@ class ConflictLapsed(Event):
     conflict: int
 
 
+# ---------------------------------------------------- customer issues, incidents
+
+
+@event
+@attrs.frozen(kw_only=True)
+class SupportFounded(Event):
+    """Customers raise issues that ``department`` works before anything else.
+
+    ``demand`` is person-days of issues a day (``support.demand`` times the founding
+    Sales headcount, fixed for the run); ``backlog_cost`` the k$ lost per person-day
+    of backlog per day. Recorded once, after the departments are formed, and only
+    when there is a demand, so that a run without one has the log it always had.
+    """
+
+    department: str
+    demand: float
+    backlog_cost: float
+
+
+@event
+@attrs.frozen(kw_only=True)
+class SupportBacklogCleared(Event):
+    """Support worked off its backlog of customer issues: its spare capacity is free again.
+
+    The instant follows from the flow (backlog over capacity less demand), like a
+    finishing item's; from it on the capacity beyond the demand serves the queue.
+    """
+
+    department: str
+
+
+@event
+@attrs.frozen(kw_only=True)
+class PrivacyIncident(Event):
+    """The initiator's move, which still stood, caused a privacy incident costing ``cost`` k$."""
+
+    conflict: int
+    cost: float
+
+
 # ----------------------------------------------------------------- serialisation
 
 #: Upcasters: (event name, stored version) -> function from old payload to the next.

@@ -33,6 +33,9 @@ from orgsim.scenario.schema import Scenario
 
 logger = logging.getLogger(__name__)
 
+#: The department whose founding headcount sizes the customer base.
+SALES = "sales"
+
 
 class Run(RunContext):
     """One replication: its context (environment, streams, log, state), set up and run.
@@ -124,6 +127,27 @@ class Run(RunContext):
             sc.departments[n].salary * sc.departments[n].staff for n in sc.active_departments
         )
         self.record(ev.BudgetFounded, base_budget=payroll * self.quarter_share * sc.budget.headroom)
+        self.found_support()
+
+    def found_support(self) -> None:
+        """Customers: the issues they raise, in proportion to the founding Sales staff.
+
+        "Engineering is stealing Tech Support's best talent" costs what Support's
+        best people did: the customer issues they worked. The demand is fixed for the
+        run (the customers were sold before it), and there is none when Support or
+        Sales is not in the company, or the demand is 0.
+        """
+        sc = self.scenario
+        sup = sc.support
+        active = sc.active_departments
+        demand = sup.demand * sc.departments[SALES].staff if SALES in active else 0.0
+        if sup.department in active and demand > 0.0:
+            self.record(
+                ev.SupportFounded,
+                department=sup.department,
+                demand=demand,
+                backlog_cost=sup.backlog_cost,
+            )
 
     def start(self) -> None:
         """Plan the initial roadmaps and start every process, in a fixed order.

@@ -101,6 +101,11 @@ class Dept:
     finishes: list[tuple[float, int, Entry]] = attrs.field(factory=list)  # heap
     leavers: list[tuple[float, int]] = attrs.field(factory=list)
     entries: dict[str, Entry] = attrs.field(factory=dict)
+    # customer issues (the support department only; see _advance_issues)
+    demand: float = 0.0  # person-days of issues a day, fixed for the run
+    issues: float = 0.0  # backlog of issues at ``since``, person-days
+    issue_area: float = 0.0  # integral of the backlog over [0, since], person-days x days
+    served: float = 0.0  # person-days per day of capacity going to issues from ``since``
 
 
 @attrs.define(slots=True)
@@ -173,6 +178,8 @@ class Conflict:
     moved: tuple[int, ...] = ()
     work: int = -1
     briefing: float = 0.0
+    winner: str = ""  # the department that prevailed, once resolved
+    incident: float = -1.0  # when the initiator's move caused a privacy incident
 
 
 #: Days in a week: the CEO's hours are given per week, the clock runs in days.
@@ -401,6 +408,27 @@ class OrgState:
             heapq.heappush(d.leavers, entry)
         return [emp for _, emp in popped]
 
+    def issues_cleared(self, department: str, t: float) -> bool:
+        """Whether a department's backlog of customer issues is worked off by ``t``.
+
+        The same instant as ``next_time``'s (:func:`_issues_empty`).
+        """
+        return _issues_empty(self.departments[department]) <= t
+
+    def issue_backlog(self, department: str, at: float | None = None) -> float:
+        """Person-days of customer issues waiting in a department at ``at`` (default: now)."""
+        d = self.departments[department]
+        t = self.time if at is None else at
+        return max(0.0, d.issues + (d.demand - d.served) * (t - d.since))
+
+    def issue_area(self, department: str, at: float) -> float:
+        """The integral of a department's issue backlog over ``[0, at]`` (person-days x days).
+
+        ``at`` is at or after the department's ``since`` (the last event that moved it).
+        """
+        d = self.departments[department]
+        return d.issue_area + _issue_area(d, at - d.since)[0]
+
     def open_conflicts(self) -> Iterable[tuple[int, Conflict]]:
         """Conflicts not yet resolved or lapsed."""
         return ((k, c) for k, c in self.conflicts.items() if c.closed < 0)
@@ -475,7 +503,46 @@ def _advance(s: OrgState, d: Dept, t: float) -> None:
         d.worked += d.busy * dt
         d.offered += d.capacity * dt
         d.hazard += d.hazard_rate * dt
+        if d.demand > 0.0:
+            _advance_issues(d, dt)
         d.since = t
+
+
+# Customer issues are a fluid demand, not tickets: issues arrive at ``demand``
+# person-days a day and are worked at ``served``, so the backlog B changes at
+# ``demand - served`` between events and is piecewise linear. The department's
+# capacity goes to issues first: while B > 0, or while the capacity falls short of
+# the demand, all of it (``served`` = capacity, nothing left for its queue); with
+# B = 0 and capacity to spare, exactly the demand, the rest serving the queue. The
+# instant B empties, ``since + B / (capacity - demand)``, is part of ``next_time``:
+# the timer records SupportBacklogCleared then, and the spare capacity is free.
+
+
+def _issue_area(d: Dept, dt: float) -> tuple[float, float]:
+    """The backlog's integral over the next ``dt`` days, and the backlog after them.
+
+    A backlog that drains to zero within ``dt`` (to the rounding of the instant it
+    empties, which the timer records) stops at zero: a triangle, not a trapezoid.
+    """
+    slope = d.demand - d.served
+    b0 = d.issues
+    b1 = b0 + slope * dt
+    if b1 <= 0.0:
+        return (b0 * b0 / (-2.0 * slope) if slope < 0.0 else 0.0), 0.0
+    return 0.5 * (b0 + b1) * dt, b1
+
+
+def _advance_issues(d: Dept, dt: float) -> None:
+    area, d.issues = _issue_area(d, dt)
+    d.issue_area += area
+    d.worked += d.served * dt
+
+
+def _issues_empty(d: Dept) -> float:
+    """When the backlog of issues is worked off at the current rates (inf: not draining)."""
+    if d.issues <= 0.0 or d.served <= d.demand:
+        return math.inf
+    return d.since + d.issues / (d.served - d.demand)
 
 
 def _rate(d: Dept, entry: Entry, rate: float) -> None:
@@ -504,12 +571,21 @@ def _rates(s: OrgState, d: Dept) -> None:
     mult = max(s.min_productivity, 1.0 - d.drag * d.severity) * (1.0 - d.overhead)
     people = d.full_skill + s.ramp_productivity * d.ramp_skill
     capacity = max(0.0, people) * mult
+    spare = capacity  # what the queue gets: customer issues come first
+    if d.demand > 0.0:
+        if d.issues <= WORK_EPS and capacity >= d.demand:
+            d.issues = 0.0  # worked off (the last crumb of rounding counts as done)
+            d.served = d.demand
+            spare = capacity - d.demand
+        else:
+            d.served = capacity
+            spare = 0.0
     cap = s.team_cap * mult
     queue = d.queue
     n = len(queue)
-    ratio = capacity / cap if cap > 0.0 else 0.0
+    ratio = spare / cap if cap > 0.0 else 0.0
     full = n if ratio >= n else int(ratio)
-    marginal = capacity - full * cap if full < n else 0.0
+    marginal = spare - full * cap if full < n else 0.0
     old = d.full
     if cap != d.item_cap:
         lo, hi = 0, max(full, old) + 1
@@ -540,6 +616,8 @@ def _rates(s: OrgState, d: Dept) -> None:
     person = _valid_leaver(s, d)
     if person is not None:
         nxt = min(nxt, _leaves(d, person[0]))
+    if d.demand > 0.0:
+        nxt = min(nxt, _issues_empty(d))
     if nxt != d.next_time:
         d.next_time = nxt
         s.touched.add(d.name)
@@ -650,6 +728,22 @@ def _department_formed(s: OrgState, e: ev.DepartmentFormed) -> None:
         drag=s.drag / e.teams if e.teams > 0 else 0.0,
         since=e.time,
     )
+    _rates(s, d)
+
+
+@handles(ev.SupportFounded)
+def _support_founded(s: OrgState, e: ev.SupportFounded) -> None:
+    d = s.departments[e.department]
+    _advance(s, d, e.time)
+    d.demand = e.demand
+    _rates(s, d)
+
+
+@handles(ev.SupportBacklogCleared)
+def _backlog_cleared(s: OrgState, e: ev.SupportBacklogCleared) -> None:
+    d = s.departments[e.department]
+    _advance(s, d, e.time)
+    d.issues = 0.0
     _rates(s, d)
 
 
@@ -955,7 +1049,13 @@ def _close(s: OrgState, conflict: int, status: str, time: float) -> None:
 
 @handles(ev.ConflictResolved)
 def _resolved(s: OrgState, e: ev.ConflictResolved) -> None:
+    s.conflicts[e.conflict].winner = e.winner
     _close(s, e.conflict, "resolved", e.time)
+
+
+@handles(ev.PrivacyIncident)
+def _incident(s: OrgState, e: ev.PrivacyIncident) -> None:
+    s.conflicts[e.conflict].incident = e.time
 
 
 @handles(ev.ConflictLapsed)

@@ -130,6 +130,13 @@ METRICS: tuple[Metric, ...] = (
     _m("throughput", "delivery", "features/quarter", "higher", "features shipped per quarter"),
     _m("wip_mean", "delivery", "features", "", "time-average features planned, not shipped"),
     _m("wip_end", "delivery", "features", "", "features planned and not shipped at the end"),
+    _m(
+        "support_backlog",
+        "delivery",
+        "person-days",
+        "lower",
+        "time-average customer issues waiting for Support",
+    ),
     # conflict
     _m("conflicts_raised", "conflict", "count", "lower", "conflicts that began"),
     _m("conflicts_detected", "conflict", "count", "", "conflicts that became known"),
@@ -216,6 +223,13 @@ METRICS: tuple[Metric, ...] = (
         "broker's credibility at the end, decayed toward its floor since the last change",
         broker_only=True,
     ),
+    _m(
+        "privacy_incidents",
+        "conflict",
+        "count",
+        "lower",
+        "privacy incidents caused by moves that still stood (the cloud e-mail move)",
+    ),
     # organisation
     _m("headcount_end", "organisation", "people", "", "staff at the end"),
     _m("hires", "organisation", "count", "", "people hired on requisitions (not founders)"),
@@ -253,7 +267,21 @@ METRICS: tuple[Metric, ...] = (
     ),
     _m("hiring_cost", "economics", "k$", "lower", "recruiting cost of the hires"),
     _m("broker_cost", "economics", "k$", "lower", "broker salaries up to the end"),
-    _m("cost", "economics", "k$", "lower", "salary, hiring and broker cost"),
+    _m(
+        "support_backlog_cost",
+        "economics",
+        "k$",
+        "lower",
+        "churn and SLA credits: backlog cost times the integral of the issue backlog",
+    ),
+    _m("incident_cost", "economics", "k$", "lower", "cost of the privacy incidents"),
+    _m(
+        "cost",
+        "economics",
+        "k$",
+        "lower",
+        "salary, hiring, broker, issue backlog and privacy incident cost",
+    ),
     _m("net_value", "economics", "k$", "higher", "value shipped minus cost"),
 )
 

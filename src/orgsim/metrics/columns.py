@@ -101,6 +101,10 @@ class Scan:
         self.quarter_time: list[float] = []
         self.broker_cost: list[float] = []
         self.budget: dict[int, list[ev.BudgetAllocated | ev.BudgetTransferred]] = {}
+        # customer issues and privacy incidents
+        self.support: ev.SupportFounded | None = None
+        self.incidents = 0
+        self.incident_cost = 0.0
 
     # The handlers: one per event type that some projection reads.
 
@@ -191,6 +195,13 @@ class Scan:
         # has started moves nothing that a quarter's figures hold.
         if self.quarter is not None:
             self.budget.setdefault(self.quarter, []).append(e)
+
+    def support_founded(self, e: ev.SupportFounded) -> None:
+        self.support = e
+
+    def privacy_incident(self, e: ev.PrivacyIncident) -> None:
+        self.incidents += 1
+        self.incident_cost += e.cost
 
     @staticmethod
     def _unraised(e: ev.Event, conflict: int) -> EventOrderError:
@@ -422,6 +433,8 @@ _HANDLERS: dict[type[ev.Event], Callable[[Scan, Any], None]] = {
     ev.CeoReleased: Scan.ceo_released,
     ev.ConflictResolved: Scan.conflict_resolved,
     ev.ConflictLapsed: Scan.conflict_lapsed,
+    ev.SupportFounded: Scan.support_founded,
+    ev.PrivacyIncident: Scan.privacy_incident,
 }
 
 

@@ -67,6 +67,14 @@ Definitions of the metrics that are more than a count:
   money count.
 * ``salary_cost``: each person's own salary (``EmployeeHired.salary``, kept when they
   transfer) over the time they were employed in ``[0, T]``, ``Σ salary · days / 365``.
+* ``support_backlog``, ``support_backlog_cost``: the time average over ``[0, T]`` of
+  Support's backlog of customer issues ``B(t)`` (person-days), and
+  ``backlog_cost · ∫ B dt`` (``SupportFounded``). ``B`` is the state's flow (issues
+  arrive at the demand and are worked at Support's capacity, first), piecewise linear
+  between events, so the integral is exact; it is read off the state the log folds
+  to (the live log's own, else a fold). Both 0 when the log has no demand.
+* ``incident_cost``: the sum of ``PrivacyIncident.cost``; it and
+  ``support_backlog_cost`` are money lost, counted in ``cost``.
 """
 
 from __future__ import annotations
@@ -76,7 +84,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from orgsim.engine import events as ev
-from orgsim.engine.state import DAYS_PER_WEEK, OrgState
+from orgsim.engine.state import DAYS_PER_WEEK, OrgState, fold
 from orgsim.metrics import columns as col
 from orgsim.metrics.catalogue import UTILISATION
 
@@ -93,11 +101,14 @@ __all__ = [
 # ---------------------------------------------------------------- public API
 
 
-def metrics(events: Sequence[ev.Event]) -> dict[str, float]:
+def metrics(events: Sequence[ev.Event], state: OrgState | None = None) -> dict[str, float]:
     """Every metric of one run, computed from its event log alone.
 
     Args:
         events: A run's log (or a prefix of it), starting with ``RunStarted``.
+        state: The state the log folds to, when the caller has it (a run's live
+            state); otherwise the log's own (an ``EventLog``), or a fold of it when
+            a metric needs the flows (Support's backlog of customer issues).
 
     Returns:
         The metrics of :data:`METRICS`, in that order, then ``headcount_end.<dept>``
@@ -125,6 +136,8 @@ def metrics(events: Sequence[ev.Event]) -> dict[str, float]:
     out["throughput"] = col.share(shipped, end / run.quarter_days)
     out["wip_mean"] = col.share(col.integral(s.wip()), end)
     out["wip_end"] = float(len(s.planned) - shipped)
+    backlog_area = _issue_area(events, s, state)
+    out["support_backlog"] = col.share(backlog_area, end) if s.support is not None else 0.0
 
     # conflict
     raised, resolved, lapsed = len(s.raised), len(s.resolve_time), len(s.lapse_time)
@@ -150,6 +163,7 @@ def metrics(events: Sequence[ev.Event]) -> dict[str, float]:
     out["mediation_censored_share"] = col.share(float(np.count_nonzero(~mediated)), waits.size)
     out["open_conflicts_mean"] = col.share(col.integral(s.open_conflicts()), end)
     out["credibility_end"] = float(s.credibility_at(np.array([end]))[0])
+    out["privacy_incidents"] = float(s.incidents)
 
     # organisation
     total = s.headcount()
@@ -177,10 +191,13 @@ def metrics(events: Sequence[ev.Event]) -> dict[str, float]:
     starts = np.asarray(s.quarter_time, float)
     covered = np.clip((end - starts) / run.quarter_days, 0.0, 1.0)
     broker_cost = float(np.dot(np.asarray(s.broker_cost, float), covered))
-    cost = salary_cost + hiring_cost + broker_cost
+    backlog_cost = s.support.backlog_cost * backlog_area if s.support is not None else 0.0
+    cost = salary_cost + hiring_cost + broker_cost + backlog_cost + s.incident_cost
     out["salary_cost"] = float(salary_cost)
     out["hiring_cost"] = float(hiring_cost)
     out["broker_cost"] = broker_cost
+    out["support_backlog_cost"] = float(backlog_cost)
+    out["incident_cost"] = float(s.incident_cost)
     out["cost"] = float(cost)
     out["net_value"] = out["value_shipped"] - cost
 
@@ -189,13 +206,29 @@ def metrics(events: Sequence[ev.Event]) -> dict[str, float]:
     return out
 
 
+def _issue_area(events: Sequence[ev.Event], s: col.Scan, state: OrgState | None) -> float:
+    """``∫ B dt`` over ``[0, T]`` of Support's issue backlog; 0 without a demand.
+
+    The backlog is a flow of the state, so it is read off the state the log folds
+    to: the one given, or the live log's own, or a fold (a stored log).
+    """
+    if s.support is None:
+        return 0.0
+    last = events[-1].seq
+    if state is None or state.seq != last:
+        own = getattr(events, "state", None)
+        state = own if isinstance(own, OrgState) and own.seq == last else fold(events)
+    return state.issue_area(s.support.department, s.end)
+
+
 def department_utilisation(state: OrgState) -> dict[str, float]:
     """Each department's utilisation: person-days worked / person-days of capacity.
 
     Read off the state a log folds to (``run.state``, or
     :func:`orgsim.engine.state.fold` of a stored log), whose flows account for both:
     capacity is the department's people at their productivity (ramp-up, conflict
-    drag, the broker's overhead), worked is what its queue absorbed of it. Over
+    drag, the broker's overhead), worked is what its queue and (Support) its
+    customer issues absorbed of it. Over
     ``[0, T]``, ``T`` the horizon of an ended run (the flows carried on to it).
     Departments that do no modelled work (no stage, no extra work) read 0; one with
     no capacity at all, ``nan``.
@@ -207,7 +240,8 @@ def department_utilisation(state: OrgState) -> dict[str, float]:
     out = {}
     for name, d in state.departments.items():
         dt = max(0.0, end - d.since)
-        worked, offered = d.worked + d.busy * dt, d.offered + d.capacity * dt
+        worked = d.worked + (d.busy + d.served) * dt
+        offered = d.offered + d.capacity * dt
         out[f"{UTILISATION}.{name}"] = col.share(worked, offered)
     return out
 

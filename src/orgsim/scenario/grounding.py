@@ -182,6 +182,12 @@ SOURCES: Mapping[str, str] = MappingProxyType(
             "July-August 2018 (27 CEOs, 60,000 hours): 36% of their time spent reacting "
             "to unfolding issues, 72% in meetings, 62.5 hours a week."
         ),
+        "ibm-breach-2024": (
+            "IBM Security and Ponemon Institute, 'Cost of a Data Breach Report 2024' "
+            "(604 organisations, 16 countries): the global average cost of a data breach "
+            "is USD 4.88 million, up 10% on 2023; smaller firms pay less per breach. "
+            "https://www.ibm.com/reports/data-breach"
+        ),
     }
 )
 
@@ -298,6 +304,20 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
             3.0, 20.0, note="per layer: 18-120 days across the six layers of midsize"
         ),
         "ConflictKind.lifetime": plausible(120.0, 365.0),
+        # a share of the kind's own chance: cross_initiative's 0.05 spans 0.01 to 0.2,
+        # and a kind with no privacy risk (0) stays at 0
+        "ConflictKind.incident_probability": relative(
+            0.2, 4.0, note="cloud e-mail move: 0.05 of moves end in an incident, 0.01-0.2"
+        ),
+        "ConflictKind.incident_cost": plausible(
+            1000.0,
+            10000.0,
+            source="ibm-breach-2024",
+            note="global average 4.88 M$; a mid-market firm's breach 1-10 M$",
+        ),
+        "ConflictKind.incident_delay": plausible(
+            30.0, 365.0, note="a misconfigured store is found within months, not years"
+        ),
         # ------------------------------------------------- negotiation, CEO
         "Negotiation.duration": plausible(
             1.5, 8.0, note="per layer: 9-48 days across the six layers of midsize"
@@ -353,6 +373,19 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
         "Broker.ceo_briefing": plausible(0.2, 0.6),
         "Broker.pm_overhead": plausible(0.02, 0.15),
         "Broker.queue_limit": S,
+        # ----------------------------------------------------------- support
+        "Support.demand": plausible(
+            0.3,
+            0.8,
+            note="SaaS org charts staff Support at 0.6-1 per Sales person; at 0.5 the "
+            "midsize Support works at ~56% of its capacity before conflicts and poaching",
+        ),
+        "Support.backlog_cost": plausible(
+            0.02,
+            0.5,
+            note="churn and SLA credits while customer issues wait; the backlog has no "
+            "cap (no abandonment), so the cost grows with the square of a long overload",
+        ),
     }
 )
 

@@ -255,6 +255,24 @@ class ConflictKind:
         "days per management layer crossed until a latent conflict surfaces on its own",
     )
     lifetime: Dist = param(lognormal(240.0, 0.6), "days after which an unresolved conflict lapses")
+    # "Marketing's plan to move all customer emails to a cloud solution will create
+    # privacy issues and tons of DBA work": the work is ``effort``, the risk these.
+    incident_probability: float = param(
+        0.0,
+        "extra_work: chance the initiator's move causes a privacy incident (assumed)",
+        ge=0.0,
+        le=1.0,
+    )
+    incident_cost: float = param(
+        4880.0,
+        "extra_work: what one privacy incident costs the company, k$ (IBM 2024: $4.88M)",
+        ge=0.0,
+        le=1_000_000.0,
+    )
+    incident_delay: Dist = param(
+        lognormal(120.0, 0.8),
+        "extra_work: days from the move to the incident, if the move still stands then",
+    )
 
     def uses(self, name: str) -> bool:
         """Whether this kind's ``effect`` uses a field, by the convention of the docs.
@@ -303,6 +321,7 @@ def _default_conflicts() -> dict[str, ConflictKind]:
             initiator_right=0.4,
             effort=lognormal(180.0, 0.8),
             value_if_right=350.0,
+            incident_probability=0.05,
         ),
         # "the great budgetary and reorganization battles that tear companies apart"
         "budget_dispute": ConflictKind(
@@ -486,6 +505,41 @@ class Structure:
     )
 
 
+# ----------------------------------------------------------------------- support
+
+
+@attrs.frozen(kw_only=True)
+class Support:
+    """Customer issues: the work Support does, as the other departments do theirs.
+
+    "Engineering is stealing Tech Support's best talent" costs the company only if
+    Support has work that its best people did. Customers raise issues at a steady
+    rate, ``demand`` person-days a day per Sales person of the founding staff: the
+    customer base is what Sales sold before the run and goes on existing whatever
+    happens to the sales team later (a salesperson who quits takes no customers
+    along), so the demand is fixed at the start. Support's capacity goes to it
+    first; what it cannot work waits in a backlog that costs ``backlog_cost`` per
+    person-day per day (churn and SLA credits while issues wait).
+    """
+
+    department: str = param(
+        "support", "department that works customer issues; disabled means no demand"
+    )
+    demand: float = param(
+        0.5,
+        "person-days of customer issues a day per founding Sales person (assumed; "
+        "0.5 puts midsize Support at ~56% of its capacity)",
+        ge=0.0,
+        le=100.0,
+    )
+    backlog_cost: float = param(
+        0.1,
+        "k$ lost per person-day of issue backlog per day: churn and SLA credits (assumed)",
+        ge=0.0,
+        le=1000.0,
+    )
+
+
 # ---------------------------------------------------------------------- scenario
 
 
@@ -506,6 +560,7 @@ class Scenario:
     negotiation: Negotiation = param(Negotiation(), "bilateral negotiation")
     ceo: Ceo = param(Ceo(), "CEO escalation")
     broker: Broker = param(Broker(), "the VP of Product Management")
+    support: Support = param(Support(), "customer issues, worked by Support")
 
     def check(self) -> list[tuple[str, str]]:
         """Cross-references that a single field cannot check."""
@@ -555,6 +610,8 @@ class Scenario:
                 )
         if self.broker.enabled and self.broker.department not in active:
             out.append(("broker.department", _unknown_department(self.broker.department, active)))
+        if self.support.department not in self.departments:  # disabled: no demand, not wrong
+            out.append(("support.department", _unknown_department(self.support.department, active)))
         return out
 
     @property
@@ -598,5 +655,6 @@ __all__ = [
     "Scenario",
     "Stage",
     "Structure",
+    "Support",
     "Talent",
 ]
