@@ -10,6 +10,8 @@ are worked out by hand in their docstrings and asserted.
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 import numpy as np
@@ -41,6 +43,7 @@ def support_case(
     horizon: float = 40.0,
     feature: float = 0.0,
     others: dict[str, int] | None = None,
+    abandonment: float = 0.0,
     **extra: Any,
 ) -> Scenario:
     """Support of ``support`` people at full productivity, ``sales`` founding Sales.
@@ -67,7 +70,7 @@ def support_case(
         "talent": {"skill_cv": 0.0, "max_hires_per_quarter": 0.0},
         "conflicts": {"intensity": 0.0, "kinds": OFF},
         "broker": {"enabled": False},
-        "support": {"demand": demand, "backlog_cost": 0.4},
+        "support": {"demand": demand, "backlog_cost": 0.4, "abandonment": abandonment},
     }
     for key, value in extra.items():
         data[key] = value
@@ -115,6 +118,35 @@ def test_a_short_support_team_builds_a_backlog_at_the_shortfall() -> None:
     assert m["support_backlog"] == pytest.approx(40.0, rel=1e-12)
     assert department_utilisation(run.state)["utilisation.support"] == pytest.approx(1.0)
     assert not any(isinstance(e, ev.SupportBacklogCleared) for e in run.log)
+
+
+def test_customers_who_give_up_bound_the_backlog() -> None:
+    """Abandonment 0.1 a day: dB/dt = 2 - 0.1 B, so B(t) = 20 (1 - e^(-t/10)).
+
+    Over [0, 40]: ∫B = 20 × 40 - 200 (1 - e^-4) = 603.66, cost 0.4 × that; the backlog
+    approaches 20 person-days and never passes it.
+    """
+    run = run_with(support_case(abandonment=0.1))
+    for t in (5.0, 17.5, 40.0):
+        assert backlog(run, t) == pytest.approx(20.0 * -math.expm1(-t / 10.0), rel=1e-12)
+    area = 20.0 * 40.0 - 200.0 * -math.expm1(-4.0)
+    m = metrics(run.log)
+    assert m["support_backlog_cost"] == pytest.approx(0.4 * area, rel=1e-12)
+    assert m["support_backlog"] == pytest.approx(area / 40.0, rel=1e-12)
+
+
+def test_an_abandoning_backlog_empties_at_the_instant_the_flow_gives() -> None:
+    """Abandonment 0.1 a day; three hires on day 10 bring the capacity to 13 > 12.
+
+    To day 10, B = 20 (1 - e^-1) = b; then dB/dt = -1 - 0.1 B, so
+    B(t) = -10 + (b + 10) e^(-(t-10)/10), empty at 10 + 10 ln((b + 10) / 10).
+    """
+    run = run_with(support_case(abandonment=0.1), three_hires_at_day_10)
+    b = 20.0 * -math.expm1(-1.0)
+    (cleared,) = (e for e in run.log if isinstance(e, ev.SupportBacklogCleared))
+    assert cleared.time == pytest.approx(10.0 + 10.0 * math.log((b + 10.0) / 10.0), rel=1e-12)
+    assert backlog(run, 12.0) == pytest.approx(-10.0 + (b + 10.0) * math.exp(-0.2), rel=1e-12)
+    assert backlog(run, 39.0) == 0.0
 
 
 def test_a_hire_drains_the_backlog_and_it_empties_at_the_instant_the_flow_gives() -> None:
@@ -246,9 +278,9 @@ def test_an_unknown_support_department_is_a_problem() -> None:
 
 def test_the_fold_at_any_time_is_the_live_state_then() -> None:
     """Midsize Support, near its capacity with drag and poaching: backlogs build and
-    clear (three times in this seed); fold == live at 40 instants."""
-    sc = parse_scenario({"horizon": 400.0})
-    run = Run(sc, seed=5)
+    clear (once in this seed); fold == live at 40 instants."""
+    sc = parse_scenario({"horizon": 400.0, "support": {"demand": 0.85}})
+    run = Run(sc, seed=6)
     times = np.sort(np.random.default_rng(11).uniform(0.0, 400.0, 40))
     snapshots: list[tuple[float, dict[str, Any]]] = []
 

@@ -466,13 +466,15 @@ class SupportFounded(Event):
 
     ``demand`` is person-days of issues a day (``support.demand`` times the founding
     Sales headcount, fixed for the run); ``backlog_cost`` the k$ lost per person-day
-    of backlog per day. Recorded once, after the departments are formed, and only
+    of backlog per day; ``abandonment`` the share of waiting issues whose customers
+    give up each day. Recorded once, after the departments are formed, and only
     when there is a demand, so that a run without one has the log it always had.
     """
 
     department: str
     demand: float
     backlog_cost: float
+    abandonment: float
 
 
 @event

@@ -147,6 +147,7 @@ class Run(RunContext):
                 department=sup.department,
                 demand=demand,
                 backlog_cost=sup.backlog_cost,
+                abandonment=sup.abandonment,
             )
 
     def start(self) -> None:

@@ -106,6 +106,7 @@ class Dept:
     issues: float = 0.0  # backlog of issues at ``since``, person-days
     issue_area: float = 0.0  # integral of the backlog over [0, since], person-days x days
     served: float = 0.0  # person-days per day of capacity going to issues from ``since``
+    abandonment: float = 0.0  # share of waiting issues given up per day
 
 
 @attrs.define(slots=True)
@@ -419,7 +420,7 @@ class OrgState:
         """Person-days of customer issues waiting in a department at ``at`` (default: now)."""
         d = self.departments[department]
         t = self.time if at is None else at
-        return max(0.0, d.issues + (d.demand - d.served) * (t - d.since))
+        return _issue_area(d, t - d.since)[1]
 
     def issue_area(self, department: str, at: float) -> float:
         """The integral of a department's issue backlog over ``[0, at]`` (person-days x days).
@@ -510,11 +511,12 @@ def _advance(s: OrgState, d: Dept, t: float) -> None:
 
 # Customer issues are a fluid demand, not tickets: issues arrive at ``demand``
 # person-days a day and are worked at ``served``, so the backlog B changes at
-# ``demand - served`` between events and is piecewise linear. The department's
+# ``demand - served - abandonment x B`` between events: linear without abandonment,
+# else an exponential approach to ``(demand - served) / abandonment``. The department's
 # capacity goes to issues first: while B > 0, or while the capacity falls short of
 # the demand, all of it (``served`` = capacity, nothing left for its queue); with
 # B = 0 and capacity to spare, exactly the demand, the rest serving the queue. The
-# instant B empties, ``since + B / (capacity - demand)``, is part of ``next_time``:
+# instant B empties (:func:`_issues_empty`) is part of ``next_time``:
 # the timer records SupportBacklogCleared then, and the spare capacity is free.
 
 
@@ -526,10 +528,24 @@ def _issue_area(d: Dept, dt: float) -> tuple[float, float]:
     """
     slope = d.demand - d.served
     b0 = d.issues
-    b1 = b0 + slope * dt
-    if b1 <= 0.0:
-        return (b0 * b0 / (-2.0 * slope) if slope < 0.0 else 0.0), 0.0
-    return 0.5 * (b0 + b1) * dt, b1
+    theta = d.abandonment
+    if theta <= 0.0:
+        b1 = b0 + slope * dt
+        if b1 <= 0.0:
+            return (b0 * b0 / (-2.0 * slope) if slope < 0.0 else 0.0), 0.0
+        return 0.5 * (b0 + b1) * dt, b1
+    # dB/dt = slope - theta B: B(t) = limit + (b0 - limit) exp(-theta t)
+    limit = slope / theta
+    if b0 <= 0.0 and slope <= 0.0:
+        return 0.0, 0.0
+    if limit < 0.0:
+        empty = math.log((b0 - limit) / -limit) / theta
+        if empty <= dt:
+            dt = empty
+            return limit * dt + (b0 - limit) * -math.expm1(-theta * dt) / theta, 0.0
+    decay = math.exp(-theta * dt)
+    area = limit * dt + (b0 - limit) * -math.expm1(-theta * dt) / theta
+    return area, max(0.0, limit + (b0 - limit) * decay)
 
 
 def _advance_issues(d: Dept, dt: float) -> None:
@@ -542,7 +558,10 @@ def _issues_empty(d: Dept) -> float:
     """When the backlog of issues is worked off at the current rates (inf: not draining)."""
     if d.issues <= 0.0 or d.served <= d.demand:
         return math.inf
-    return d.since + d.issues / (d.served - d.demand)
+    if d.abandonment <= 0.0:
+        return d.since + d.issues / (d.served - d.demand)
+    limit = (d.demand - d.served) / d.abandonment  # negative: draining
+    return d.since + math.log((d.issues - limit) / -limit) / d.abandonment
 
 
 def _rate(d: Dept, entry: Entry, rate: float) -> None:
@@ -736,6 +755,7 @@ def _support_founded(s: OrgState, e: ev.SupportFounded) -> None:
     d = s.departments[e.department]
     _advance(s, d, e.time)
     d.demand = e.demand
+    d.abandonment = e.abandonment
     _rates(s, d)
 
 

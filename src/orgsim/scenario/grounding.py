@@ -384,7 +384,11 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
             0.02,
             0.5,
             note="churn and SLA credits while customer issues wait; the backlog has no "
-            "cap (no abandonment), so the cost grows with the square of a long overload",
+            "cap but abandonment, so a long overload costs about backlog_cost x "
+            "(demand - capacity) / abandonment a day",
+        ),
+        "Support.abandonment": plausible(
+            1.0 / 90.0, 1.0 / 7.0, note="customers who wait a week to a quarter before giving up"
         ),
     }
 )

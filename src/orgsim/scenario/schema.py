@@ -538,6 +538,13 @@ class Support:
         ge=0.0,
         le=1000.0,
     )
+    abandonment: float = param(
+        1.0 / 30.0,
+        "share of waiting issues whose customers give up each day (1 / patience in "
+        "days; 0: they wait forever): it bounds the backlog at (demand - capacity) / this",
+        ge=0.0,
+        le=10.0,
+    )
 
 
 # ---------------------------------------------------------------------- scenario
