@@ -17,7 +17,7 @@ import orgsim
 GOLDEN = {
     True: {
         "events": 2378,
-        "digest": "c834996f69a898a4bec747412a8c20e453051996eb33e017314ace20abd6bfad",
+        "digest": "c6763f05eaaf37bb4e582be7763781a3b7b251b14d28a5e19d8a2ca405098b93",
         "metrics": {
             "features_shipped": 190.0,
             "value_shipped": 129188.68250654338,
@@ -32,7 +32,7 @@ GOLDEN = {
     },
     False: {
         "events": 2211,
-        "digest": "6c038cdd66be2f652447fe0d97556a77054754e840b09992346e246e578363ef",
+        "digest": "7266f73833f6704fc2f28a4bdc01f640b0afd34a4dd5fc7fb163fbba73faecd6",
         "metrics": {
             "features_shipped": 158.0,
             "value_shipped": 106027.42430632166,

@@ -33,7 +33,9 @@ def apply_scale(tree: dict[str, Any], factor: float) -> dict[str, Any]:
       ``factor``: a conflict touches a smaller share of a larger department, so
       conflict exposure per person stays the same;
     * not the CEO (one person, ``ceo.slots``), nor the broker's mediators, nor
-      budget disputes (one per underfunded department, whatever its size).
+      budget disputes (one per underfunded department, whatever its size);
+    * the founding cash (``budget.cash``), so that a resized company starts with
+      the same months of payroll on hand.
 
     Returns:
         ``tree``, for chaining.
@@ -55,4 +57,7 @@ def apply_scale(tree: dict[str, Any], factor: float) -> dict[str, Any]:
         if kind.get("effect") != "budget":
             _scale_time(kind["interarrival"], 1.0 / factor)
     conflicts["drag"] = conflicts["drag"] / factor
+    budget = tree.get("budget")
+    if budget is not None and "cash" in budget:
+        budget["cash"] = budget["cash"] * factor
     return tree
