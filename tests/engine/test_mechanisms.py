@@ -293,6 +293,7 @@ def test_mediation_queue_matches_erlang_c_in_its_textbook_configuration() -> Non
     lam, mean_service, c = 1 / 5.0, 8.0, 2
     sc = scenario(
         horizon=6000.0,
+        budget__cash=1e12,  # over 16 years the midsize company would run out of cash
         conflicts=only_conflict(
             "custom_work",
             # 101.5 sales-engineering interfaces add up to arrivals at rate lam

@@ -140,7 +140,7 @@ TINY: list[Row] = [
     broker(),
     hired(0.0, 0, "eng", -1, salary=365.0),
     hired(0.0, 1, "sales", -1, salary=730.0),
-    (ev.BudgetFounded, 0.0, dict(base_budget=100.0)),
+    (ev.BudgetFounded, 0.0, dict(base_budget=100.0, cash=1000.0, cash_share=0.5)),
     (ev.QuarterStarted, 0.0, dict(quarter=0, available=100.0, broker_cost=50.0)),
     allocated(0, "eng", need=30.0, alloc=40.0),
     allocated(0, "sales", need=10.0, alloc=20.0),

@@ -19,11 +19,12 @@ from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 import simpy
+from simpy.core import StopSimulation
 
-from orgsim.engine.events import Event
+from orgsim.engine.events import CompanyFailed, Event
 from orgsim.engine.log import EventLog
 from orgsim.engine.rng import Streams
-from orgsim.engine.state import OrgState
+from orgsim.engine.state import OrgState, cash_at
 from orgsim.scenario.distributions import lognormal
 from orgsim.scenario.schema import Scenario
 from orgsim.scenario.structure import Shape, shape
@@ -62,6 +63,8 @@ class RunContext:
         decisions: Per escalation on the CEO's desk, what the CEO's decision does
             when its hours run out (set by the escalation, SimPy-side bookkeeping:
             it records the decision and wakes the conflict's process).
+        cash_timer: The instant the company timer is set for: when the cash runs
+            out at the burn that holds (``inf``: not before the horizon).
     """
 
     def __init__(self, scenario: Scenario, seed: int, replication: int = 0) -> None:
@@ -87,6 +90,7 @@ class RunContext:
         self.on_due: Callable[[RunContext, str, float], None] | None = None
         self.desk_timer = math.inf
         self.decisions: dict[int, Callable[[], None]] = {}
+        self.cash_timer = math.inf
 
     def record(self, cls: type[E], **fields: Any) -> E:
         """Record an event now, then reset the timers of departments (and desk) it moved."""
@@ -98,7 +102,34 @@ class RunContext:
             touched.clear()
         if self.state.desk.next_time != self.desk_timer:
             self.set_desk_timer()
+        if self.state.cash_out != self.cash_timer:
+            self.set_cash_timer()
         return event
+
+    def set_cash_timer(self) -> None:
+        """Set the company timer for the instant the state says the cash runs out.
+
+        Like a department's timer: one whose instant moved goes stale. None is set
+        for an instant at or past the horizon, which the run never reaches (the
+        horizon stops it first): the company survived.
+        """
+        at = self.cash_timer = self.state.cash_out
+        if at < self.scenario.horizon:
+            timeout = self.env.timeout(max(0.0, at - self.env.now))
+            timeout.callbacks.append(lambda _: self._ring_cash(at))
+
+    def _ring_cash(self, at: float) -> None:
+        """The cash ran out: record the failure and stop the run at this instant.
+
+        Raising ``StopSimulation`` from the callback is how SimPy's own ``until``
+        event stops ``env.run``: no other event, at this instant or later, is
+        processed, so the run's ``RunEnded`` follows at the failure instant.
+        """
+        if self.cash_timer != at:
+            return  # stale: income or a change of burn moved the instant since
+        state = self.state
+        self.record(CompanyFailed, cash=cash_at(state, self.env.now), burn=state.burn)
+        raise StopSimulation(at)
 
     def set_timer(self, name: str) -> None:
         """Set a department's timer for the next instant its state says something happens.

@@ -88,7 +88,25 @@ class RunStarted(Event):
 @event
 @attrs.frozen(kw_only=True)
 class RunEnded(Event):
-    """The horizon was reached."""
+    """The run stopped: the horizon was reached, or the company failed.
+
+    A company that ran out of cash ends at the instant of its ``CompanyFailed``,
+    so a log's window ``[0, T]`` is ``[0, RunEnded.time]`` either way.
+    """
+
+
+@event
+@attrs.frozen(kw_only=True)
+class CompanyFailed(Event):
+    """The company ran out of cash: nothing happens after this but ``RunEnded``.
+
+    The seed: "at start-ups, cash burn is much more important than job title".
+    ``cash`` is the balance at the instant (zero but for rounding, or below zero
+    when a lump of spending took it there), ``burn`` the k$ a day it was spending.
+    """
+
+    cash: float
+    burn: float
 
 
 @event
@@ -284,9 +302,18 @@ class ExtraWorkDescoped(Event):
 @event
 @attrs.frozen(kw_only=True)
 class BudgetFounded(Event):
-    """The quarterly budget the founding payroll sets (k$), before any reinvestment."""
+    """The quarterly budget the founding payroll sets (k$), and the founding cash.
+
+    ``cash`` is the balance on hand (k$) and ``cash_share`` the share of shipped
+    value that comes in as cash, all the cash flow needs beyond the salaries,
+    hiring cost and broker cost other events carry. Version 2 added both.
+    """
+
+    schema_version: ClassVar[int] = 2
 
     base_budget: float
+    cash: float
+    cash_share: float
 
 
 @event

@@ -1,5 +1,9 @@
 """One replication: record the founding facts, start every process, run to the horizon.
 
+A company that runs out of cash first stops there: the company timer
+(:meth:`~orgsim.engine.context.RunContext.set_cash_timer`) records ``CompanyFailed``
+and stops the environment at that instant, and ``RunEnded`` follows at it.
+
 The processes are generator functions named after the activity they model
 (STYLE.md rule 5), one module per mechanism: :mod:`~orgsim.engine.delivery`
 (``roadmap``, and ``work_due`` when a department's timer goes off),
@@ -46,7 +50,7 @@ class Run(RunContext):
     """
 
     def execute(self) -> EventLog:
-        """Run to the horizon and return the log."""
+        """Run to the horizon, or to the instant the cash runs out, and return the log."""
         self.setup()
         # While a run goes, nothing it built becomes garbage, so the cyclic collector
         # would only rescan the growing log (13% of an enterprise run): off while
@@ -126,7 +130,12 @@ class Run(RunContext):
         payroll = sum(
             sc.departments[n].salary * sc.departments[n].staff for n in sc.active_departments
         )
-        self.record(ev.BudgetFounded, base_budget=payroll * self.quarter_share * sc.budget.headroom)
+        self.record(
+            ev.BudgetFounded,
+            base_budget=payroll * self.quarter_share * sc.budget.headroom,
+            cash=sc.budget.cash,
+            cash_share=sc.budget.cash_share,
+        )
         self.found_support()
 
     def found_support(self) -> None:

@@ -27,6 +27,11 @@ one joins or leaves, the others' rates and finishing instants are recomputed, an
 the desk's next finishing instant (``Desk.next_time``) is what the engine's desk
 timer is set for.
 
+**Cash is a flow too.** The balance as of ``cash_since`` falls at ``burn`` (the
+payroll and the broker's cost, per day) until the next event; income (value
+shipped) and hiring costs are lumps at their instant, so ``cash_out``, the instant
+the balance reaches zero, is exact, and the engine's company timer waits for it.
+
 For speed, handlers change the state object in place, and the state keeps a few
 derived indexes (the queue's entry index, the heaps of finishing instants and of
 attrition thresholds, the set of departments whose next instant moved);
@@ -360,6 +365,17 @@ class OrgState:
     effort_done: float = 0.0
     effort_descoped: float = 0.0
     serial: int = 0
+    # Cash (see _cash_flow): the balance as of ``cash_since``, falling at ``burn``
+    # k$ a day until the next event; ``cash_out`` is the instant it reaches zero.
+    cash: float = 0.0
+    cash_since: float = 0.0
+    cash_share: float = 0.0
+    payroll: float = 0.0  # k$ per year: the salaries of everyone employed
+    broker_burn: float = 0.0  # k$ per day: this quarter's broker cost, spread over it
+    burn: float = 0.0  # k$ per day
+    cash_founded: bool = False
+    cash_out: float = math.inf
+    failed: bool = False
     touched: set[str] = attrs.field(factory=set)  # departments whose next_time moved
 
     # ------------------------------------------------------------------ queries
@@ -654,6 +670,48 @@ def _retime(s: OrgState, *departments: Dept) -> None:
         _rates(s, d)
 
 
+# ------------------------------------------------------------------ the cash
+#
+# The seed: "at start-ups, cash burn is much more important than job title". Cash
+# is a flow like work: between two events the company spends at a constant burn
+# (every salary / 365 a day, and the quarter's broker cost spread over the
+# quarter, as the cost metrics count them), and income is lumpy (a share of a
+# shipped feature's or finished unplanned work's value, at that instant), as is
+# the hiring cost of each hire. So the instant the balance reaches zero is exact:
+# ``cash_since + cash / burn``, which the engine's company timer waits for.
+
+
+def cash_at(s: OrgState, t: float) -> float:
+    """The cash balance at ``t`` (k$), at the burn that holds from ``cash_since``."""
+    return s.cash - s.burn * (t - s.cash_since)
+
+
+def _cash_flow(
+    s: OrgState, t: float, lump: float = 0.0, payroll: float = 0.0, broker: float | None = None
+) -> None:
+    """Bring the cash to ``t`` at the old burn, add a lump, change the burn.
+
+    Args:
+        s: The state.
+        t: The event's time.
+        lump: Cash in (positive) or out (negative) at ``t``, k$.
+        payroll: Change of the yearly payroll, k$ per year.
+        broker: The broker's new cost per day, or None for unchanged.
+    """
+    s.cash = cash_at(s, t) + lump
+    s.cash_since = t
+    s.payroll += payroll
+    if broker is not None:
+        s.broker_burn = broker
+    s.burn = s.payroll / 365.0 + s.broker_burn
+    if not s.cash_founded or s.failed:
+        s.cash_out = math.inf
+    elif s.cash <= 0.0:
+        s.cash_out = t
+    else:
+        s.cash_out = t + s.cash / s.burn if s.burn > 0.0 else math.inf
+
+
 # --------------------------------------------------------------------- handlers
 
 Handler = Callable[[OrgState, Any], None]
@@ -732,6 +790,12 @@ def _run_ended(s: OrgState, e: ev.RunEnded) -> None:
     s.ended = True
 
 
+@handles(ev.CompanyFailed)
+def _failed(s: OrgState, e: ev.CompanyFailed) -> None:
+    s.failed = True
+    _cash_flow(s, e.time)
+
+
 @handles(ev.DepartmentFormed)
 def _department_formed(s: OrgState, e: ev.DepartmentFormed) -> None:
     # An annual leaving share p is a constant hazard of -ln(1 - p) per year.
@@ -783,6 +847,9 @@ def _broker_appointed(s: OrgState, e: ev.BrokerAppointed) -> None:
 @handles(ev.BudgetFounded)
 def _budget_founded(s: OrgState, e: ev.BudgetFounded) -> None:
     s.base_budget = e.base_budget
+    s.cash_share = e.cash_share
+    s.cash_founded = True
+    _cash_flow(s, e.time, e.cash)
 
 
 @handles(ev.RequisitionOpened)
@@ -828,6 +895,7 @@ def _hired(s: OrgState, e: ev.EmployeeHired) -> None:
     s.employees[e.employee] = p
     _add_person(d, p, e.employee)
     _rates(s, d)
+    _cash_flow(s, e.time, -s.hiring_cost if e.requisition >= 0 else 0.0, e.salary)
 
 
 @handles(ev.EmployeeRamped)
@@ -848,6 +916,7 @@ def _left(s: OrgState, e: ev.EmployeeLeft) -> None:
     _advance(s, d, e.time)
     _remove_person(d, p)
     _rates(s, d)
+    _cash_flow(s, e.time, payroll=-p.salary)
 
 
 @handles(ev.EmployeeTransferred)
@@ -903,6 +972,7 @@ def _shipped(s: OrgState, e: ev.FeatureShipped) -> None:
     f.shipped = e.time
     s.value_shipped += e.value
     _rates(s, d)
+    _cash_flow(s, e.time, s.cash_share * e.value)
 
 
 @handles(ev.ExtraWorkAdded)
@@ -930,6 +1000,7 @@ def _close_work(s: OrgState, work: int, time: float, descoped: bool) -> None:
 def _work_completed(s: OrgState, e: ev.ExtraWorkCompleted) -> None:
     _close_work(s, e.work, e.time, descoped=False)
     s.value_shipped += e.value
+    _cash_flow(s, e.time, s.cash_share * e.value)
 
 
 @handles(ev.ExtraWorkDescoped)
@@ -944,6 +1015,7 @@ def _quarter(s: OrgState, e: ev.QuarterStarted) -> None:
     s.value_at_quarter = s.value_shipped
     for d in s.departments.values():
         d.opened = 0
+    _cash_flow(s, e.time, broker=e.broker_cost / s.quarter_days)
 
 
 @handles(ev.BudgetAllocated)

@@ -283,6 +283,36 @@ METRICS: tuple[Metric, ...] = (
         "salary, hiring, broker, issue backlog and privacy incident cost",
     ),
     _m("net_value", "economics", "k$", "higher", "value shipped minus cost"),
+    _m(
+        "survived",
+        "economics",
+        "share",
+        "higher",
+        "1 if the company did not run out of cash before the end (over runs: survival)",
+    ),
+    _m(
+        "time_to_failure",
+        "economics",
+        "days",
+        "higher",
+        "day the cash ran out; the end when it survived (censored there)",
+    ),
+    _m(
+        "cash_end",
+        "economics",
+        "k$",
+        "higher",
+        "cash at the end: founding cash plus cash from value shipped minus cost",
+        label="Cash at end",
+    ),
+    _m("cash_min", "economics", "k$", "higher", "lowest cash balance over the run"),
+    _m(
+        "runway_min",
+        "economics",
+        "months",
+        "higher",
+        "lowest runway over the run: cash / burn, in months",
+    ),
 )
 
 #: The few metrics a summary or comparison shows first.

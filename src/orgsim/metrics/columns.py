@@ -33,11 +33,76 @@ BoolArray = NDArray[np.bool_]
 
 DAYS_PER_YEAR = 365.0
 
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0
+
 NAN = math.nan
 
 #: How close to ``1 - q`` a Kaplan–Meier survival counts as reaching it, so that a
 #: survival of exactly one half computed as 0.5000000000000001 still gives a median.
 KM_TOLERANCE = 1e-9
+
+
+# ------------------------------------------------------------------- the cash
+
+
+class CashFlow:
+    """The company's cash along the log, and the lowest it and its runway fell.
+
+    The same flow as :mod:`orgsim.engine.state`'s: between events the balance falls
+    at the burn (payroll / 365 plus the quarter's broker cost per day), income and
+    hiring costs are lumps at their instant. Because the balance only falls between
+    lumps, its lowest point, and the lowest runway ``cash / burn``, are each
+    reached at some event (just before its lump, or just after) or at the end, so
+    watching those instants finds them exactly.
+    """
+
+    def __init__(self) -> None:
+        self.founded = False
+        self.share = 0.0
+        self.cash = 0.0
+        self.since = 0.0
+        self.payroll = 0.0  # k$ per year
+        self.broker = 0.0  # k$ per day
+        self.burn = 0.0  # k$ per day
+        self.low = math.inf  # lowest balance seen, k$
+        self.runway_low = math.inf  # lowest cash / burn seen, days
+
+    def found(self, t: float, cash: float, share: float) -> None:
+        """The founding cash arrives (everything before it happened at its instant)."""
+        self.flow(t, cash)  # not yet founded: the zero balance before is not watched
+        self.founded = True
+        self.share = share
+        self._watch(self.cash)
+
+    def at(self, t: float) -> float:
+        """The balance at ``t`` at the burn that holds."""
+        return self.cash - self.burn * (t - self.since)
+
+    def _watch(self, cash: float) -> None:
+        if self.founded:
+            self.low = min(self.low, cash)
+            runway = max(0.0, cash) / self.burn if self.burn > 0.0 else math.inf
+            self.runway_low = min(self.runway_low, runway)
+
+    def flow(
+        self, t: float, lump: float = 0.0, payroll: float = 0.0, broker: float | None = None
+    ) -> None:
+        """Bring the cash to ``t`` at the old burn, add a lump, change the burn."""
+        before = self.at(t)
+        self._watch(before)
+        self.cash = before + lump
+        self.since = t
+        self.payroll += payroll
+        if broker is not None:
+            self.broker = broker
+        self.burn = self.payroll / DAYS_PER_YEAR + self.broker
+        self._watch(self.cash)
+
+    def close(self, end: float) -> float:
+        """The balance at the end of the window, the lowest points updated with it."""
+        cash = self.at(end)
+        self._watch(cash)
+        return cash
 
 
 # ------------------------------------------------------------------- the scan
@@ -105,6 +170,10 @@ class Scan:
         self.support: ev.SupportFounded | None = None
         self.incidents = 0
         self.incident_cost = 0.0
+        # cash, folded as the state folds it (see CashFlow)
+        self.cash = CashFlow()
+        self.end_time: float | None = None  # of RunEnded
+        self.failed_time = NAN  # of CompanyFailed
 
     # The handlers: one per event type that some projection reads.
 
@@ -114,6 +183,14 @@ class Scan:
 
     def run_ended(self, e: ev.RunEnded) -> None:
         self.ended = True
+        self.end_time = e.time
+
+    def company_failed(self, e: ev.CompanyFailed) -> None:
+        self.failed_time = e.time
+        self.cash.flow(e.time)
+
+    def budget_founded(self, e: ev.BudgetFounded) -> None:
+        self.cash.found(e.time, e.cash, e.cash_share)
 
     def department_formed(self, e: ev.DepartmentFormed) -> None:
         self.salary[e.department] = e.salary
@@ -151,12 +228,15 @@ class Scan:
         if e.requisition >= 0:
             self.hires += 1
             self._close_requisition(e.requisition, e.time)
+        hiring = self.run.hiring_cost if e.requisition >= 0 else 0.0
+        self.cash.flow(e.time, -hiring, e.salary)
 
     def employee_left(self, e: ev.EmployeeLeft) -> None:
         self.leavers += 1
         self._headcount(e.time, self.employee_dept.pop(e.employee), -1)
         salary, since = self.employee_pay.pop(e.employee)
         self.pay_closed += salary * (e.time - since)
+        self.cash.flow(e.time, payroll=-salary)
 
     def employee_transferred(self, e: ev.EmployeeTransferred) -> None:
         # The person keeps the salary of their hiring: their pay is not touched.
@@ -177,15 +257,18 @@ class Scan:
         self.ship_lead.append(e.time - self.planned[e.feature])
         self.ship_value.append(e.value)
         self.ship_late.append(e.late_days)
+        self.cash.flow(e.time, self.cash.share * e.value)
 
     def extra_work_completed(self, e: ev.ExtraWorkCompleted) -> None:
         self.extra_time.append(e.time)
         self.extra_value.append(e.value)
+        self.cash.flow(e.time, self.cash.share * e.value)
 
     def quarter_started(self, e: ev.QuarterStarted) -> None:
         self.quarter = e.quarter
         self.quarter_time.append(e.time)
         self.broker_cost.append(e.broker_cost)
+        self.cash.flow(e.time, broker=e.broker_cost / self.run.quarter_days)
 
     def budget_allocated(self, e: ev.BudgetAllocated) -> None:
         self.budget.setdefault(e.quarter, []).append(e)
@@ -281,8 +364,12 @@ class Scan:
 
     @property
     def end(self) -> float:
-        """End of the observation window (see the module docstring)."""
-        return self.run.horizon if self.ended else self.last_time
+        """End of the observation window (see the module docstring).
+
+        ``RunEnded``'s time: the horizon, or the instant a company that ran out of
+        cash failed; a log without it ends at its last event.
+        """
+        return self.end_time if self.end_time is not None else self.last_time
 
     @property
     def quarters(self) -> int:
@@ -411,6 +498,8 @@ class Scan:
 _HANDLERS: dict[type[ev.Event], Callable[[Scan, Any], None]] = {
     ev.RunStarted: Scan.run_started,
     ev.RunEnded: Scan.run_ended,
+    ev.CompanyFailed: Scan.company_failed,
+    ev.BudgetFounded: Scan.budget_founded,
     ev.DepartmentFormed: Scan.department_formed,
     ev.BrokerAppointed: Scan.broker_appointed,
     ev.CredibilityChanged: Scan.credibility_changed,

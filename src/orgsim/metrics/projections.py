@@ -14,9 +14,10 @@ functions for time averages and costs.
 
 Conventions:
 
-* **End of the observation window** ``T``: the horizon from ``RunStarted`` when the
-  log holds its ``RunEnded``; otherwise (a log cut short, a prefix) the last
-  event's time, so a prefix is measured over the span it covers.
+* **End of the observation window** ``T``: the time of the log's ``RunEnded`` (the
+  horizon, or the instant a company that ran out of cash failed); otherwise (a log
+  cut short, a prefix) the last event's time, so a prefix is measured over the
+  span it covers.
 * **Levels at an instant** (WIP, open conflicts, headcount at a quarter end) count
   every event at that instant, as ``orgsim.engine.state.fold(events, until=t)`` does.
 * **Counts in a quarter** ``q`` cover ``[q·qd, (q+1)·qd)``; the last quarter is
@@ -75,6 +76,19 @@ Definitions of the metrics that are more than a count:
   to (the live log's own, else a fold). Both 0 when the log has no demand.
 * ``incident_cost``: the sum of ``PrivacyIncident.cost``; it and
   ``support_backlog_cost`` are money lost, counted in ``cost``.
+* **Cash** (the seed: "at start-ups, cash burn is much more important than job
+  title"). The balance starts at ``BudgetFounded.cash``; it falls at the burn, every
+  salary / 365 a day plus each quarter's ``broker_cost`` spread over the quarter;
+  each hire on a requisition takes ``hiring_cost`` at once, and each shipped
+  feature or finished unplanned work brings ``cash_share · value`` at once. So
+  ``cash_end = cash + cash_share · value_shipped − cost``. ``survived`` is 1 unless
+  the log holds a ``CompanyFailed``; ``time_to_failure`` is its time, else ``T``:
+  *censored* there (the company lasted at least that long), ``survived`` being the
+  censoring flag, so Kaplan–Meier over runs takes ``(time_to_failure, 1 −
+  survived)``. ``cash_min`` is the lowest balance over ``[0, T]`` and ``runway_min``
+  the lowest runway, ``max(0, cash) / burn`` in months of ``365 / 12`` days, both
+  at some event or at ``T`` (the balance only falls between lumps); 0 for a company
+  that failed.
 """
 
 from __future__ import annotations
@@ -200,6 +214,13 @@ def metrics(events: Sequence[ev.Event], state: OrgState | None = None) -> dict[s
     out["incident_cost"] = float(s.incident_cost)
     out["cost"] = float(cost)
     out["net_value"] = out["value_shipped"] - cost
+    failed = not np.isnan(s.failed_time)
+    out["survived"] = 0.0 if failed else 1.0
+    out["time_to_failure"] = float(s.failed_time) if failed else float(end)
+    out["cash_end"] = float(s.cash.close(end))
+    out["cash_min"] = float(s.cash.low)
+    # a company that failed had no runway left, whatever the rounding of its balance
+    out["runway_min"] = 0.0 if failed else float(s.cash.runway_low) / col.DAYS_PER_MONTH
 
     for d in s.salary:
         out[f"headcount_end.{d}"] = float(s.headcount(d)[1][-1])
@@ -228,15 +249,16 @@ def department_utilisation(state: OrgState) -> dict[str, float]:
     :func:`orgsim.engine.state.fold` of a stored log), whose flows account for both:
     capacity is the department's people at their productivity (ramp-up, conflict
     drag, the broker's overhead), worked is what its queue and (Support) its
-    customer issues absorbed of it. Over
-    ``[0, T]``, ``T`` the horizon of an ended run (the flows carried on to it).
+    customer issues absorbed of it. Over ``[0, T]``, ``T`` the state's time: an
+    ended run's ``RunEnded`` (the horizon, or the instant the company failed; the
+    flows carried on to it).
     Departments that do no modelled work (no stage, no extra work) read 0; one with
     no capacity at all, ``nan``.
 
     Returns:
         ``utilisation.<department>`` per department, in formation order.
     """
-    end = state.horizon if state.ended else state.time
+    end = state.time
     out = {}
     for name, d in state.departments.items():
         dt = max(0.0, end - d.since)

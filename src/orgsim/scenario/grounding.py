@@ -259,6 +259,14 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
         "Budget.weight_budget_share": plausible(0.25, 0.75),
         "Budget.workload_horizon": plausible(60.0, 180.0),
         "Budget.max_growth": plausible(0.1, 0.5),
+        "Budget.cash": S,
+        "Budget.cash_share": plausible(
+            0.3,
+            1.0,
+            note="1 keeps cash in step with the model's own accounting (net_value counts "
+            "all value when shipped); lower where part of a feature's value is not cash "
+            "(retention, position) or comes in after the horizon",
+        ),
         # ------------------------------------------------------------ talent
         "Talent.time_to_hire": plausible(
             30.0, 60.0, source="shrm-2016", note="42 days to fill; engineering 49, sales 38"

@@ -176,6 +176,21 @@ class Budget:
     max_growth: float = param(
         0.25, "most a department's need can grow in one quarter, share", ge=0.0, le=5.0
     )
+    # "At start-ups, cash burn is much more important than job title": the company
+    # pays its people, recruiters and broker out of a cash balance and fails when it
+    # runs out; shipped value is the income that refills it.
+    cash: float = param(
+        80_000.0,
+        "cash on hand at the start, k$ (midsize: about 12 months of founding payroll)",
+        ge=0.0,
+    )
+    cash_share: float = param(
+        1.0,
+        "share of a shipped feature's (or unplanned work's) value that comes in as cash "
+        "when it ships",
+        ge=0.0,
+        le=1.0,
+    )
 
 
 # ------------------------------------------------------------------------ talent

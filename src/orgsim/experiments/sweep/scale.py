@@ -20,7 +20,8 @@ def apply_scale(tree: dict[str, Any], factor: float) -> dict[str, Any]:
     conflicts, the share of a department a conflict drags. Behavioural constants,
     the span of control, the CEO and budget disputes (one per underfunded
     department) stay as they are; so do mediators a scenario sets explicitly
-    (``broker.mediators`` > 0).
+    (``broker.mediators`` > 0). The founding cash (``budget.cash``) scales with
+    the company, so that a resized company starts with the same months of payroll.
 
     Returns:
         ``tree``, for chaining.
@@ -32,5 +33,8 @@ def apply_scale(tree: dict[str, Any], factor: float) -> dict[str, Any]:
             dept["staff"] = max(1, round(dept["staff"] * factor))
     dl = tree["delivery"]
     dl["products"] = max(1, round(dl["products"] * factor))
+    budget = tree.get("budget")
+    if budget is not None and "cash" in budget:
+        budget["cash"] = budget["cash"] * factor
     logger.debug("scaled company by %g", factor)
     return tree
