@@ -24,6 +24,7 @@ from orgsim.engine.state import OrgState, apply, fold
 from orgsim.metrics.projections import metrics
 from orgsim.scenario.loading import parse_scenario
 from orgsim.scenario.schema import Scenario
+from orgsim.scenario.structure import shape
 
 Row = tuple[type[ev.Event], float, dict[str, Any]]
 
@@ -54,7 +55,7 @@ def start(hours_per_week: float, max_hours_per_week: float, horizon: float = 100
         ceo_max_hours_per_week=max_hours_per_week,
         orgsim_version="test",
     )
-    dept = dict(salary=100.0, bias=0.0, attrition=0.0, overhead=0.0)
+    dept = dict(salary=100.0, bias=0.0, attrition=0.0, overhead=0.0, teams=1, layers=1)
     return [
         (ev.RunStarted, 0.0, fields),
         (ev.DepartmentFormed, 0.0, dict(department="eng", **dept)),
@@ -193,7 +194,8 @@ def test_ceo_hours_is_the_hours_worked_by_hand() -> None:
 # --------------------------------------------------------- by hand, the engine
 
 OFF = {k: {"enabled": False} for k in Scenario().conflicts.kinds}
-KINDS = ("custom_work", "cross_initiative", "schedule_clash")
+KINDS = ("custom_work", "poaching", "cross_initiative")  # each crosses 3 + 3 layers
+SIDES = {k: (v.initiator, v.target) for k, v in Scenario().conflicts.kinds.items()}
 
 
 def det(mean: float) -> dict[str, Any]:
@@ -203,13 +205,16 @@ def det(mean: float) -> dict[str, Any]:
 def three_kinds(lifetimes: tuple[float, float, float] = (1000.0, 1000.0, 1000.0)) -> Scenario:
     """Three conflict kinds, each raised once at day 50, escalated at 51 with 6 hours.
 
-    No surfacing delay, negotiation always fails after a day, the CEO always
-    settles; H = 4, c = 2 hours a week; the next conflicts would arrive at day 100.
+    No surfacing delay, negotiation always fails after a day (each kind crosses six
+    layers: a sixth of a day per layer), nor climb, the CEO always settles; H = 4,
+    c = 2 hours a week; the next conflicts would arrive at day 100 (each kind's
+    interval per interface is 50 days times its interfaces).
     """
+    shp = shape(Scenario())
     kinds = {
         k: {
             "enabled": True,
-            "interarrival": det(50.0),
+            "interarrival": det(50.0 * shp.interfaces(*SIDES[k])),
             "surfacing": det(0.0),
             "lifetime": det(life),
         }
@@ -224,7 +229,7 @@ def three_kinds(lifetimes: tuple[float, float, float] = (1000.0, 1000.0, 1000.0)
                 "hours": det(6.0),
                 "success": 1.0,
             },
-            "negotiation": {"success": 0.0, "duration": det(1.0)},
+            "negotiation": {"success": 0.0, "duration": det(1.0 / 6.0), "climb": det(0.0)},
             "conflicts": {"kinds": {**OFF, **kinds}},
             "broker": {"enabled": False},
         }
@@ -283,7 +288,7 @@ def test_the_broker_briefing_halves_the_hours_at_half_weight() -> None:
                     **OFF,
                     "custom_work": {
                         "enabled": True,
-                        "interarrival": det(50.0),
+                        "interarrival": det(50.0 * 101.5),  # its 101.5 interfaces
                         "surfacing": det(0.0),
                         "lifetime": det(1000.0),
                     },

@@ -11,7 +11,6 @@ are worked out by hand in their docstrings and asserted.
 from __future__ import annotations
 
 import math
-
 from typing import Any
 
 import numpy as np

@@ -39,8 +39,8 @@ from orgsim.experiments.sweep.spec import SweepSpec, load_sweep, parse_sweep
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.files import bundled_sweeps
 from orgsim.scenario.loading import load_scenario, parse_scenario
-from orgsim.scenario.structure import shape
 from orgsim.scenario.schema import Scenario
+from orgsim.scenario.structure import shape
 from orgsim.storage.results import ResultsDB, RunRecord
 
 ROOT = Path(__file__).resolve().parents[2]

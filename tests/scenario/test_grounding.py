@@ -42,6 +42,7 @@ CLASSES = [
     schema.Negotiation,
     schema.Ceo,
     schema.Broker,
+    schema.Structure,
     schema.Support,
 ]
 

@@ -180,11 +180,11 @@ def test_non_utf8_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_content_errors_carry_the_file_name(tmp_path: Path) -> None:
-    path = write(tmp_path, "[broker]\nmediators = 0\n")
+    path = write(tmp_path, "[broker]\nmediators = -1\n")
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     assert info.value.source == str(path)
-    assert str(info.value) == f"{path}: broker.mediators: must be >= 1, got 0"
+    assert str(info.value) == f"{path}: broker.mediators: must be >= 0, got -1"
 
 
 # ------------------------------------------------------------------ unknown keys
@@ -300,7 +300,7 @@ def test_range_errors_in_different_sections_are_all_reported_together() -> None:
         {
             "horizon": 0,
             "departments": {"engineering": {"staff": -1}, "qa": {"bias": 4.0}},
-            "broker": {"mediators": 0, "neutrality": 1.5},
+            "broker": {"mediators": -1, "neutrality": 1.5},
             "conflicts": {"kinds": {"poaching": {"effect": "steal"}}},
             "ceo": {"hours_per_week": 0},
         }
@@ -309,7 +309,7 @@ def test_range_errors_in_different_sections_are_all_reported_together() -> None:
         "horizon": "must be > 0.0, got 0",
         "departments.engineering.staff": "must be >= 0, got -1",
         "departments.qa.bias": "must be <= 3.0, got 4.0",
-        "broker.mediators": "must be >= 1, got 0",
+        "broker.mediators": "must be >= 0, got -1",
         "broker.neutrality": "must be <= 1.0, got 1.5",
         "conflicts.kinds.poaching.effect": (
             "must be one of extra_work, transfer, budget; got 'steal'"
@@ -319,10 +319,10 @@ def test_range_errors_in_different_sections_are_all_reported_together() -> None:
 
 
 def test_type_errors_do_not_hide_range_errors_elsewhere() -> None:
-    found = problems({"broker": {"enabled": "yes", "mediators": 0}, "seed": -1, "name": 3})
+    found = problems({"broker": {"enabled": "yes", "mediators": -1}, "seed": -1, "name": 3})
     assert found == {
         "broker.enabled": "expected a boolean (true or false), got string 'yes'",
-        "broker.mediators": "must be >= 1, got 0",
+        "broker.mediators": "must be >= 0, got -1",
         "seed": "must be >= 0, got -1",
         "name": "expected a string, got integer 3",
     }
@@ -361,13 +361,13 @@ def test_dist_cross_checks() -> None:
 def test_cross_checks_and_range_errors_come_together() -> None:
     found = problems(
         {
-            "broker": {"mediators": 0},
+            "broker": {"mediators": -1},
             "delivery": {"stages": [{"name": "build", "department": "legal"}]},
             "ceo": {"hours": {"kind": "gamma", "mean": 3}},
         }
     )
     assert found == {
-        "broker.mediators": "must be >= 1, got 0",
+        "broker.mediators": "must be >= 0, got -1",
         "ceo.hours.cv": "gamma distribution needs 'cv'",
         "delivery.stages.0.department": (
             "'legal' is not an enabled department (enabled: engineering, marketing, product, "
@@ -449,9 +449,9 @@ def test_overrides_in_parse_scenario() -> None:
 
 
 def test_override_results_are_validated() -> None:
-    found = problems({}, overrides=["broker.mediators=0", "broker.mediatorz=2"], source="x.toml")
+    found = problems({}, overrides=["broker.mediators=-1", "broker.mediatorz=2"], source="x.toml")
     assert found == {
-        "broker.mediators": "must be >= 1, got 0",
+        "broker.mediators": "must be >= 0, got -1",
         "broker.mediatorz": "unknown key; did you mean 'mediators'?",
     }
 
