@@ -130,6 +130,21 @@ METRICS: tuple[Metric, ...] = (
     _m("throughput", "delivery", "features/quarter", "higher", "features shipped per quarter"),
     _m("wip_mean", "delivery", "features", "", "time-average features planned, not shipped"),
     _m("wip_end", "delivery", "features", "", "features planned and not shipped at the end"),
+    _m("market_shifts", "delivery", "count", "", "segment shifts in the products' markets"),
+    _m(
+        "misaligned_value_lost",
+        "delivery",
+        "k$",
+        "lower",
+        "value lost shipping features built for a segment the market had left",
+    ),
+    _m(
+        "realign_time_p50",
+        "delivery",
+        "days",
+        "lower",
+        "Kaplan–Meier median days from a market shift to the roadmap following it",
+    ),
     # conflict
     _m("conflicts_raised", "conflict", "count", "lower", "conflicts that began"),
     _m("conflicts_detected", "conflict", "count", "", "conflicts that became known"),
@@ -214,6 +229,14 @@ METRICS: tuple[Metric, ...] = (
         "share",
         "higher",
         "broker's credibility at the end, decayed toward its floor since the last change",
+        broker_only=True,
+    ),
+    _m(
+        "praises",
+        "conflict",
+        "count",
+        "",
+        "the VP PM's acts of public praise or private issue-raising",
         broker_only=True,
     ),
     # organisation
