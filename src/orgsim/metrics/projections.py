@@ -159,7 +159,7 @@ def metrics(events: Sequence[ev.Event]) -> dict[str, float]:
     out["mediation_censored_share"] = col.share(float(np.count_nonzero(~mediated)), waits.size)
     out["open_conflicts_mean"] = col.share(col.integral(s.open_conflicts()), end)
     out["credibility_end"] = float(s.credibility_at(np.array([end]))[0])
-    out["praises"] = float(s.praises)
+    out["praises"] = float(s.praises) if s.cred_time else col.NAN  # no broker, no praise
 
     # organisation
     total = s.headcount()
