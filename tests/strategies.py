@@ -18,7 +18,15 @@ import attrs
 from hypothesis import strategies as st
 
 from orgsim.scenario.distributions import KINDS, Dist
-from orgsim.scenario.schema import ConflictKind, Delivery, Department, Scenario, Stage
+from orgsim.scenario.schema import (
+    Broker,
+    ConflictKind,
+    Delivery,
+    Department,
+    Market,
+    Scenario,
+    Stage,
+)
 
 # Fields whose random values would break cross-references the round trip does not
 # care about (a disabled department still named by a stage, a conflict with itself).
@@ -29,6 +37,8 @@ _HELD_FIXED = {
     (Department, "staff"),
     (Delivery, "feature_interarrival"),
     (ConflictKind, "interarrival"),
+    (Market, "shift_interarrival"),
+    (Broker, "praise_interarrival"),
 }
 _REFERENCE_FIELDS = {"initiator", "target", "department"}
 

@@ -214,7 +214,8 @@ def test_the_broker_detects_first_when_its_channel_is_faster() -> None:
 
 
 def test_credibility_decays_halfway_to_the_floor_in_one_half_life() -> None:
-    sc = scenario(horizon=10.0, conflicts={"intensity": 0.0})
+    # no praise either: only decay moves credibility
+    sc = scenario(horizon=10.0, conflicts={"intensity": 0.0}, broker__praise_gain=0.0)
     run = Run(sc, seed=1)
     run.setup()
     b = sc.broker
@@ -308,6 +309,8 @@ def test_mediation_queue_matches_erlang_c_in_its_textbook_configuration() -> Non
             "success_base": 1.0,
             "queue_limit": 0,
         },
+        # no market shifts: realignments would take the mediators' time too
+        market={"shift_interarrival": {"kind": "deterministic", "mean": 1e9}},
     )
     means = []
     for rep in range(8):

@@ -374,7 +374,11 @@ def test_the_experiment_draws_no_charts(serial: ComparisonResult) -> None:
 
 # ------------------------------------------------------------------ precision
 
-PRECISE = {"overrides": ["horizon=365"], "executor": "serial"}
+# The precision loop's cases were tuned on startup's year before market drift and
+# reorganisation battles, which bring its net value near 0, where a relative
+# precision needs far more runs: those two are switched off here.
+STEADY = ["market.shift_interarrival.mean=1e12", "conflicts.kinds.reorganisation.enabled=false"]
+PRECISE = {"overrides": ["horizon=365", *STEADY], "executor": "serial"}
 
 
 def _worst_half_width(result: ComparisonResult) -> float:
@@ -522,7 +526,8 @@ def test_cli_precision_cap_says_what_was_missed_and_exits_3(
 def test_cli_met_precision_exits_0(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI
 ) -> None:
-    argv = _compare_cli(tmp_path, "--runs", "6", "--precision", "0.6", "--max-runs", "20")
+    steady = [arg for path in STEADY for arg in ("--set", path)]
+    argv = _compare_cli(tmp_path, "--runs", "6", "--precision", "0.6", "--max-runs", "20", *steady)
     argv[3] = "horizon=365"
     rc = cli([*argv, "--json"])
     captured = capsys.readouterr()
@@ -546,6 +551,7 @@ def test_the_catalogue_marks_the_broker_only_metrics() -> None:
         "mediation_wait_p50",
         "mediation_censored_share",
         "credibility_end",
+        "praises",
     )
     assert [m.name for m in METRICS if m.broker_only] == list(BROKER_ONLY)
 

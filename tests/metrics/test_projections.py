@@ -146,8 +146,16 @@ TINY: list[Row] = [
     allocated(0, "sales", need=10.0, alloc=20.0),
     (ev.RequisitionOpened, 0.0, dict(requisition=0, department="eng")),
     (ev.RequisitionOpened, 0.0, dict(requisition=1, department="eng")),
-    (ev.FeaturePlanned, 0.0, dict(feature=0, product=0, efforts=(5.0,), value=100.0, due=30.0)),
-    (ev.FeaturePlanned, 5.0, dict(feature=1, product=0, efforts=(8.0,), value=50.0, due=20.0)),
+    (
+        ev.FeaturePlanned,
+        0.0,
+        dict(feature=0, product=0, efforts=(5.0,), value=100.0, due=30.0, epoch=0),
+    ),
+    (
+        ev.FeaturePlanned,
+        5.0,
+        dict(feature=1, product=0, efforts=(8.0,), value=50.0, due=20.0, epoch=0),
+    ),
     raised(10.0, 0, "sales", "eng", "initiator"),
     (ev.ExtraWorkAdded, 10.0, dict(work=0, conflict=0, department="eng", effort=2.0, value=30.0)),
     raised(10.0, 1, "eng", "sales", "initiator"),
@@ -161,8 +169,8 @@ TINY: list[Row] = [
     (ev.ConflictEscalated, 22.0, dict(conflict=0, hours=8.0)),
     (ev.RequisitionCancelled, 25.0, dict(requisition=1)),
     (ev.ExtraWorkCompleted, 25.0, dict(work=0, value=30.0)),
-    (ev.FeatureShipped, 25.0, dict(feature=0, value=100.0, late_days=0.0)),
-    (ev.FeatureShipped, 25.0, dict(feature=1, value=40.0, late_days=5.0)),
+    (ev.FeatureShipped, 25.0, dict(feature=0, value=100.0, late_days=0.0, misaligned=0.0)),
+    (ev.FeatureShipped, 25.0, dict(feature=1, value=40.0, late_days=5.0, misaligned=0.0)),
     (ev.CeoReleased, 30.0, dict(conflict=0, settled=True)),
     (
         ev.ConflictResolved,
@@ -186,7 +194,11 @@ TINY: list[Row] = [
     # the target won, so the poached person goes back: a transfer, but not poaching
     (ev.EmployeeTransferred, 60.0, dict(employee=1, source="eng", destination="sales", conflict=1)),
     transfer(60.0, "sales", "eng", 5.0, conflict=1),
-    (ev.FeaturePlanned, 60.0, dict(feature=2, product=0, efforts=(50.0,), value=80.0, due=200.0)),
+    (
+        ev.FeaturePlanned,
+        60.0,
+        dict(feature=2, product=0, efforts=(50.0,), value=80.0, due=200.0, epoch=0),
+    ),
     (ev.EmployeeLeft, 70.0, dict(employee=0)),
     raised(70.0, 3, "eng", "sales", "initiator"),
     (ev.NegotiationFailed, 80.0, dict(conflict=2)),
@@ -610,6 +622,7 @@ def test_the_broker_only_metrics_are_nan_without_a_broker() -> None:
         "mediation_wait_p50",
         "mediation_censored_share",
         "credibility_end",
+        "praises",
     )
 
 

@@ -35,6 +35,7 @@ CLASSES = [
     schema.Department,
     schema.Stage,
     schema.Delivery,
+    schema.Market,
     schema.Budget,
     schema.Talent,
     schema.ConflictKind,

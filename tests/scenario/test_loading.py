@@ -378,7 +378,11 @@ def test_cross_checks_and_range_errors_come_together() -> None:
 
 def test_disabled_department_cannot_run_a_stage() -> None:
     found = problems({"departments": {"qa": {"enabled": False}}})
-    assert set(found) == {"delivery.stages.2.department", "conflicts.kinds.schedule_clash.target"}
+    assert set(found) == {
+        "delivery.stages.2.department",
+        "conflicts.kinds.schedule_clash.target",
+        "conflicts.kinds.reorganisation.target",
+    }
 
 
 def test_mistyped_values_are_not_judged_by_cross_checks() -> None:
@@ -499,7 +503,12 @@ def test_unstructure_round_trip_of_defaults_and_a_modified_scenario() -> None:
         {
             "departments": {"legal": {"staff": 3}, "qa": {"enabled": False}},
             "delivery": {"stages": [{"name": "x", "department": "legal"}]},
-            "conflicts": {"kinds": {"schedule_clash": {"enabled": False}}},
+            "conflicts": {
+                "kinds": {
+                    "schedule_clash": {"enabled": False},
+                    "reorganisation": {"enabled": False},
+                }
+            },
         }
     )
     assert parse_scenario(unstructure(scenario)) == scenario

@@ -7,6 +7,11 @@ settles in the company's interest as often as the broker is neutral; a failed on
 still escalates, but the CEO gets the broker's neutral read of it. The broker's
 draws come from its own streams (:class:`~orgsim.engine.resolution.ConflictDraws`),
 so switching it on changes no other draw.
+
+Credibility is also built between conflicts (:func:`praising`): "You've built up
+peer credibility with lots of 'Jesse in QA is doing a terrific job' and the
+occasional 'Gordon is creating problems in Marketing that we need to solve.' You
+... praise in public, and privately raise issues with department heads."
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 import simpy
 
 from orgsim.engine import events as ev
-from orgsim.engine.context import RunContext
+from orgsim.engine.context import Proc, RunContext
 from orgsim.engine.resolution import ConflictDraws, is_closed, power_winner, settle
 from orgsim.scenario.schema import ConflictKind
 
@@ -75,3 +80,28 @@ def mediation(
     ctx.record(ev.MediationFailed, conflict=cid, briefing=b.ceo_briefing * cred)
     ctx.record(ev.CredibilityChanged, credibility=cred * (1.0 - b.credibility_loss))
     return False
+
+
+def praising(ctx: RunContext) -> Proc:
+    """The VP PM praises a department in public, or raises an issue with its head.
+
+    Every ``broker.praise_interarrival`` days, a department other than the broker's
+    own, chosen uniformly (in name order, so file order changes nothing), gets the
+    word; each act gains ``praise_gain`` of the gap to full credibility, from the
+    level credibility has decayed to: ``c + g (1 - c)``. Its draws come from the
+    ``broker.praise`` stream; with a gain of 0 the broker does not do it at all.
+    """
+    b = ctx.scenario.broker
+    others = tuple(n for n in ctx.scenario.active_departments if n != b.department)
+    if not ctx.broker or b.praise_gain <= 0.0 or not others:
+        return
+    rng = ctx.streams["broker.praise"]
+    while True:
+        yield ctx.env.timeout(b.praise_interarrival.draw(rng))
+        department = others[int(rng.integers(len(others)))]
+        cred = credibility(ctx)
+        ctx.record(
+            ev.BrokerPraised,
+            department=department,
+            credibility=cred + b.praise_gain * (1.0 - cred),
+        )

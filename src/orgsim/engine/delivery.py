@@ -6,10 +6,12 @@ its queue and says when the next item finishes or the next person leaves
 (:mod:`orgsim.engine.state`), and the department's timer goes off at that instant
 (:func:`work_due`). A finished stage moves its feature on at once, to be worked from
 that very instant in the next department, whatever order departments are declared
-in; the last stage ships it, late features losing value. People leave when their
-department's accumulated attrition hazard reaches their resilience, and a department
-that lost people rebalances its requisitions. Support's backlog of customer issues
-empties at an instant the flow gives too, and its timer records that.
+in; the last stage ships it, late features losing value, and features built for a
+segment the market has since left (:mod:`orgsim.engine.market`) losing a share.
+People leave when their department's accumulated attrition hazard reaches their
+resilience, and a department that lost people rebalances its requisitions.
+Support's backlog of customer issues empties at an instant the flow gives too, and
+its timer records that.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def plan_feature(ctx: RunContext, product: int, rng: Any) -> None:
         efforts=efforts,
         value=value,
         due=due,
+        epoch=ctx.state.roadmap_epoch.get(product, 0),
     )
 
 
@@ -67,6 +70,7 @@ def work_due(ctx: RunContext, name: str, at: float) -> None:
     cleared = state.issues_cleared(name, at)
     if cleared:
         ctx.record(ev.SupportBacklogCleared, department=name)
+    shift_loss = ctx.scenario.market.shift_loss
     items = state.due_items(name, at)
     for item in items:
         num = int(item[1:])
@@ -79,7 +83,17 @@ def work_due(ctx: RunContext, name: str, at: float) -> None:
         else:
             late = max(0.0, ctx.env.now - f.due)
             value = f.value * 0.5 ** (late / halflife)
-            ctx.record(ev.FeatureShipped, feature=num, value=value, late_days=late)
+            # built for a segment the market has left since it was planned
+            misaligned = 0.0
+            if f.epoch < state.market_epoch.get(f.product, 0):
+                misaligned = value * shift_loss
+            ctx.record(
+                ev.FeatureShipped,
+                feature=num,
+                value=value - misaligned,
+                late_days=late,
+                misaligned=misaligned,
+            )
     leavers = state.due_leavers(name, at)
     for emp in leavers:
         ctx.record(ev.EmployeeLeft, employee=emp)

@@ -239,13 +239,21 @@ class EmployeeTransferred(Event):
 @event
 @attrs.frozen(kw_only=True)
 class FeaturePlanned(Event):
-    """A line PM put a feature on a product's roadmap."""
+    """A line PM put a feature on a product's roadmap.
+
+    ``epoch`` is the product's roadmap epoch when it was planned: the number of
+    market shifts the roadmap had followed, i.e. which segment it is built for.
+    Version 2 added it.
+    """
+
+    schema_version: ClassVar[int] = 2
 
     feature: int
     product: int
     efforts: tuple[float, ...]
     value: float
     due: float
+    epoch: int
 
 
 @event
@@ -260,11 +268,19 @@ class StageCompleted(Event):
 @event
 @attrs.frozen(kw_only=True)
 class FeatureShipped(Event):
-    """A feature finished its last stage and realised its value."""
+    """A feature finished its last stage and realised its value.
+
+    ``misaligned`` is the value (k$) it lost because it was built for a segment
+    the market had moved away from by the time it shipped (0 when aligned);
+    ``value`` is what it realised after that loss and lateness. Version 2 added it.
+    """
+
+    schema_version: ClassVar[int] = 2
 
     feature: int
     value: float
     late_days: float
+    misaligned: float
 
 
 @event
@@ -294,6 +310,43 @@ class ExtraWorkDescoped(Event):
     """Unplanned work was dropped when its conflict went against it."""
 
     work: int
+
+
+# ------------------------------------------------------------------------ market
+
+
+@event
+@attrs.frozen(kw_only=True)
+class MarketShifted(Event):
+    """A product's market moved to a new segment; ``epoch`` counts its shifts so far."""
+
+    product: int
+    epoch: int
+
+
+@event
+@attrs.frozen(kw_only=True)
+class RealignmentStarted(Event):
+    """A mediator took up re-prioritising a product's roadmap to market ``epoch``."""
+
+    product: int
+    epoch: int
+
+
+@event
+@attrs.frozen(kw_only=True)
+class RoadmapRealigned(Event):
+    """A product's roadmap now follows its market's shift ``epoch``.
+
+    ``channel`` is ``broker`` (the broker's re-prioritisation, which ends its
+    mediator's work) or ``surfaced`` (the shift showed in the loudest department's
+    numbers). A broker's realignment that ends after the roadmap already followed
+    changes nothing but frees the mediator.
+    """
+
+    product: int
+    epoch: int
+    channel: str
 
 
 # ------------------------------------------------------------------------ budget
@@ -427,6 +480,19 @@ class MediationFailed(Event):
 class CredibilityChanged(Event):
     """The broker's credibility moved after a mediation (decay included)."""
 
+    credibility: float
+
+
+@event
+@attrs.frozen(kw_only=True)
+class BrokerPraised(Event):
+    """The VP PM praised a department in public or raised an issue with its head privately.
+
+    ``credibility`` is the broker's credibility after the act (decay included), as
+    ``CredibilityChanged`` carries it.
+    """
+
+    department: str
     credibility: float
 
 

@@ -10,7 +10,8 @@ The processes are generator functions named after the activity they model
 :mod:`~orgsim.engine.talent` (``hiring``, ``onboarding``),
 :mod:`~orgsim.engine.budget` (``budget_cycle``),
 :mod:`~orgsim.engine.conflicts` (``conflict_arrivals``, ``conflict_life``,
-``lapse``) and :mod:`~orgsim.engine.broker` (mediation). Each takes the
+``lapse``), :mod:`~orgsim.engine.market` (``market_drift``) and
+:mod:`~orgsim.engine.broker` (mediation, ``praising``). Each takes the
 :class:`~orgsim.engine.context.RunContext` and changes the run only through its
 ``record`` (the log appends and applies). Every random value comes from a named
 stream (:mod:`orgsim.engine.rng`); a conflict draws everything it may ever need when
@@ -27,11 +28,13 @@ import logging
 
 from orgsim._version import __version__
 from orgsim.engine import events as ev
+from orgsim.engine.broker import praising
 from orgsim.engine.budget import budget_cycle
 from orgsim.engine.conflicts import conflict_arrivals
 from orgsim.engine.context import RunContext
 from orgsim.engine.delivery import plan_feature, roadmap, work_due
 from orgsim.engine.log import EventLog
+from orgsim.engine.market import market_drift
 from orgsim.engine.talent import hire
 from orgsim.scenario.schema import Scenario
 
@@ -176,6 +179,10 @@ class Run(RunContext):
         for kname, kind in sc.conflicts.kinds.items():
             if kind.enabled and kind.effect != "budget":
                 env.process(conflict_arrivals(self, kname, kind))
+        for product in range(sc.delivery.products):
+            env.process(market_drift(self, product))
+        if self.broker:
+            env.process(praising(self))
 
 
 def simulate(

@@ -146,6 +146,7 @@ class Feature:
     t0: float = 0.0
     finish: float = math.inf
     serial: int = -1  # of its queue entry
+    epoch: int = 0  # the roadmap's epoch (market shifts followed) when planned
 
 
 @attrs.define(slots=True)
@@ -352,6 +353,10 @@ class OrgState:
     credibility_time: float = 0.0
     credibility_floor: float = 0.0
     credibility_halflife: float = math.inf
+    market_epoch: dict[int, int] = attrs.field(factory=dict)  # product -> shifts so far
+    roadmap_epoch: dict[int, int] = attrs.field(factory=dict)  # product -> shifts followed
+    realigning: int = 0  # mediators busy re-prioritising roadmaps
+    value_misaligned: float = 0.0  # k$ lost shipping features for a segment left behind
     mediation_waiting: int = 0
     mediating: int = 0
     ceo_waiting: int = 0  # escalations on the CEO's desk getting no hours yet
@@ -940,7 +945,7 @@ def _transferred(s: OrgState, e: ev.EmployeeTransferred) -> None:
 @handles(ev.FeaturePlanned)
 def _planned(s: OrgState, e: ev.FeaturePlanned) -> None:
     _count(s, "feature", e.feature)
-    f = Feature(e.product, e.efforts, e.value, e.due, e.time, 0, e.efforts[0])
+    f = Feature(e.product, e.efforts, e.value, e.due, e.time, 0, e.efforts[0], epoch=e.epoch)
     s.features[e.feature] = f
     s.effort_planned += sum(e.efforts)
     d = s.departments[s.stages[0]]
@@ -971,8 +976,28 @@ def _shipped(s: OrgState, e: ev.FeatureShipped) -> None:
     f.stage = len(s.stages)
     f.shipped = e.time
     s.value_shipped += e.value
+    s.value_misaligned += e.misaligned
     _rates(s, d)
     _cash_flow(s, e.time, s.cash_share * e.value)
+
+
+@handles(ev.MarketShifted)
+def _market_shifted(s: OrgState, e: ev.MarketShifted) -> None:
+    s.market_epoch[e.product] = e.epoch
+
+
+@handles(ev.RealignmentStarted)
+def _realignment_started(s: OrgState, e: ev.RealignmentStarted) -> None:
+    s.realigning += 1
+
+
+@handles(ev.RoadmapRealigned)
+def _realigned(s: OrgState, e: ev.RoadmapRealigned) -> None:
+    # A roadmap never goes back to an older segment: a late broker realignment
+    # after the loudest department's numbers already moved it changes nothing.
+    s.roadmap_epoch[e.product] = max(s.roadmap_epoch.get(e.product, 0), e.epoch)
+    if e.channel == "broker":
+        s.realigning -= 1
 
 
 @handles(ev.ExtraWorkAdded)
@@ -1126,6 +1151,9 @@ def _ceo_released(s: OrgState, e: ev.CeoReleased) -> None:
 def _credibility(s: OrgState, e: ev.CredibilityChanged) -> None:
     s.credibility = e.credibility
     s.credibility_time = e.time
+
+
+HANDLERS[ev.BrokerPraised] = _credibility
 
 
 def _close(s: OrgState, conflict: int, status: str, time: float) -> None:

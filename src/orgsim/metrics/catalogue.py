@@ -137,6 +137,21 @@ METRICS: tuple[Metric, ...] = (
         "lower",
         "time-average customer issues waiting for Support",
     ),
+    _m("market_shifts", "delivery", "count", "", "segment shifts in the products' markets"),
+    _m(
+        "misaligned_value_lost",
+        "delivery",
+        "k$",
+        "lower",
+        "value lost shipping features built for a segment the market had left",
+    ),
+    _m(
+        "realign_time_p50",
+        "delivery",
+        "days",
+        "lower",
+        "Kaplan–Meier median days from a market shift to the roadmap following it",
+    ),
     # conflict
     _m("conflicts_raised", "conflict", "count", "lower", "conflicts that began"),
     _m("conflicts_detected", "conflict", "count", "", "conflicts that became known"),
@@ -229,6 +244,14 @@ METRICS: tuple[Metric, ...] = (
         "count",
         "lower",
         "privacy incidents caused by moves that still stood (the cloud e-mail move)",
+    ),
+    _m(
+        "praises",
+        "conflict",
+        "count",
+        "",
+        "the VP PM's acts of public praise or private issue-raising",
+        broker_only=True,
     ),
     # organisation
     _m("headcount_end", "organisation", "people", "", "staff at the end"),

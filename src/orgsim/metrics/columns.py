@@ -124,6 +124,12 @@ class Scan:
         self.ship_late: list[float] = []
         self.extra_time: list[float] = []
         self.extra_value: list[float] = []
+        # market: per shift, when it happened and when the roadmap followed it
+        self.misaligned = 0.0  # k$ lost shipping features for a segment left behind
+        self.shift_time: list[float] = []
+        self.shift_stop: list[float] = []  # nan while the roadmap has not followed
+        self.unfollowed: dict[int, list[tuple[int, int]]] = {}  # product -> (epoch, index)
+        self.praises = 0
         # conflicts: per conflict, in the order raised, its index in the columns
         self.raised: dict[int, ev.ConflictRaised] = {}
         self.conflict_at: dict[int, int] = {}
@@ -258,6 +264,25 @@ class Scan:
         self.ship_value.append(e.value)
         self.ship_late.append(e.late_days)
         self.cash.flow(e.time, self.cash.share * e.value)
+        self.misaligned += e.misaligned
+
+    def market_shifted(self, e: ev.MarketShifted) -> None:
+        self.unfollowed.setdefault(e.product, []).append((e.epoch, len(self.shift_time)))
+        self.shift_time.append(e.time)
+        self.shift_stop.append(NAN)
+
+    def roadmap_realigned(self, e: ev.RoadmapRealigned) -> None:
+        # the roadmap follows every shift up to its epoch (a redundant one, none)
+        waiting = self.unfollowed.get(e.product, [])
+        for epoch, i in waiting:
+            if epoch <= e.epoch:
+                self.shift_stop[i] = e.time
+        self.unfollowed[e.product] = [(ep, i) for ep, i in waiting if ep > e.epoch]
+
+    def broker_praised(self, e: ev.BrokerPraised) -> None:
+        self.praises += 1
+        self.cred_time.append(e.time)
+        self.cred_value.append(e.credibility)
 
     def extra_work_completed(self, e: ev.ExtraWorkCompleted) -> None:
         self.extra_time.append(e.time)
@@ -394,8 +419,8 @@ class Scan:
         Between recorded levels credibility decays toward its floor with its
         half-life, as the engine computes it:
         ``floor + (c - floor) · 0.5 ** ((t - t_last) / halflife)`` with ``c``, ``t_last``
-        the last ``BrokerAppointed``/``CredibilityChanged`` at or before ``t``. NaN
-        before the broker took office, and without one.
+        the last ``BrokerAppointed``/``CredibilityChanged``/``BrokerPraised`` at or
+        before ``t``. NaN before the broker took office, and without one.
         """
         at = np.asarray(at, float)
         if not self.cred_time:
@@ -438,6 +463,16 @@ class Scan:
         stop = np.asarray(self.wait_stop, float)
         stop[np.isnan(stop)] = self.end
         return stop - np.asarray(self.wait_start, float), np.asarray(self.wait_ended, bool)
+
+    def realign_waits(self) -> tuple[FloatArray, BoolArray]:
+        """Market shift to the roadmap following it, per shift: ``(durations, followed)``.
+
+        A shift the roadmap has not followed by the end is censored there.
+        """
+        stop = np.asarray(self.shift_stop, float)
+        followed = ~np.isnan(stop)
+        stop[~followed] = self.end
+        return stop - np.asarray(self.shift_time, float), followed
 
     def wip(self) -> tuple[FloatArray, IntArray]:
         times = np.concatenate([np.fromiter(self.planned.values(), float), self.ship_time])
@@ -511,6 +546,9 @@ _HANDLERS: dict[type[ev.Event], Callable[[Scan, Any], None]] = {
     ev.FeaturePlanned: Scan.feature_planned,
     ev.FeatureShipped: Scan.feature_shipped,
     ev.ExtraWorkCompleted: Scan.extra_work_completed,
+    ev.MarketShifted: Scan.market_shifted,
+    ev.RoadmapRealigned: Scan.roadmap_realigned,
+    ev.BrokerPraised: Scan.broker_praised,
     ev.QuarterStarted: Scan.quarter_started,
     ev.BudgetAllocated: Scan.budget_allocated,
     ev.BudgetTransferred: Scan.budget_transferred,

@@ -56,7 +56,13 @@ Definitions of the metrics that are more than a count:
 * ``credibility_end``: the broker's credibility at ``T``, decayed since the last
   level recorded: ``floor + (c - floor) · 0.5 ** ((T - t_last) / halflife)`` with
   ``c``, ``t_last`` from the last ``BrokerAppointed``/``CredibilityChanged`` and
-  ``floor``, ``halflife`` from ``BrokerAppointed``.
+  ``floor``, ``halflife`` from ``BrokerAppointed`` (``BrokerPraised`` records a
+  level too).
+* ``misaligned_value_lost``: Σ ``FeatureShipped.misaligned``, the value features
+  lost because they shipped built for a segment their product's market had left
+  (already out of ``value_shipped``, so not a cost on top of it).
+* ``realign_time_p50``: KM median of the days from each ``MarketShifted`` to the
+  first ``RoadmapRealigned`` of its product whose epoch reaches it, censored at ``T``.
 * ``attrition_rate``: a hazard rate per year, leavers per person-year employed:
   ``leavers · 365 / Σ person-days in [0, T]`` (leavers per year divided by the
   average headcount). Not the share of staff who left.
@@ -152,6 +158,9 @@ def metrics(events: Sequence[ev.Event], state: OrgState | None = None) -> dict[s
     out["wip_end"] = float(len(s.planned) - shipped)
     backlog_area = _issue_area(events, s, state)
     out["support_backlog"] = col.share(backlog_area, end) if s.support is not None else 0.0
+    out["market_shifts"] = float(len(s.shift_time))
+    out["misaligned_value_lost"] = s.misaligned
+    out["realign_time_p50"] = col.km_quantile(col.kaplan_meier(*s.realign_waits()), 0.5)
 
     # conflict
     raised, resolved, lapsed = len(s.raised), len(s.resolve_time), len(s.lapse_time)
@@ -178,6 +187,7 @@ def metrics(events: Sequence[ev.Event], state: OrgState | None = None) -> dict[s
     out["open_conflicts_mean"] = col.share(col.integral(s.open_conflicts()), end)
     out["credibility_end"] = float(s.credibility_at(np.array([end]))[0])
     out["privacy_incidents"] = float(s.incidents)
+    out["praises"] = float(s.praises) if s.cred_time else col.NAN  # no broker, no praise
 
     # organisation
     total = s.headcount()

@@ -304,7 +304,13 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
         "ConflictKind.initiator_right": plausible(0.2, 0.6),
         "ConflictKind.effort": relative(0.5, 2.0),
         "ConflictKind.value_if_right": relative(0.5, 2.0),
-        "ConflictKind.transfer_count": plausible(1.0, 5.0),
+        "ConflictKind.transfer_count": relative(
+            0.5,
+            2.0,
+            source="team-size",
+            note="poaching takes one or two people; a reorganisation moves a team "
+            "(median team 5-6)",
+        ),
         "ConflictKind.transfer_share": plausible(0.1, 0.5),
         "ConflictKind.threshold": plausible(0.7, 0.95),
         "ConflictKind.probability": plausible(0.3, 0.9),
@@ -398,6 +404,24 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
         "Support.abandonment": plausible(
             1.0 / 90.0, 1.0 / 7.0, note="customers who wait a week to a quarter before giving up"
         ),
+        "Broker.praise_interarrival": plausible(
+            7.0, 60.0, note="weekly to every two months; 'lots of' praise is the seed's word"
+        ),
+        "Broker.praise_gain": plausible(
+            0.0, 0.05, note="a kind word moves credibility less than a settled conflict (0.08)"
+        ),
+        # ------------------------------------------------------------ market
+        "Market.shift_interarrival": plausible(
+            180.0, 1095.0, note="a segment moves every six months to every three years"
+        ),
+        "Market.shift_loss": plausible(0.1, 0.6),
+        "Market.notice": plausible(
+            120.0, 365.0, note="a shift shows in a department's numbers in a quarter to a year"
+        ),
+        "Market.broker_notice": plausible(
+            20.0, 120.0, note="line PMs hear it from customers within weeks to a quarter"
+        ),
+        "Market.realign_days": plausible(2.0, 15.0),
     }
 )
 

@@ -138,6 +138,47 @@ class Delivery:
     )
 
 
+# ------------------------------------------------------------------------ market
+
+
+@attrs.frozen(kw_only=True)
+class Market:
+    """Strategy drift: the segments each product serves move, and roadmaps follow late.
+
+    Seed: "Are you missing key segments, or being outflanked by new competitors, or
+    stuck in an old business model?" and "you bring in your line PMs as subject
+    matter experts ... to keep strategy relevant". Each product's market shifts now
+    and then; a feature planned before its roadmap followed the latest shift is
+    built for a segment the market has left, and realises less. Without the broker
+    the roadmap follows when the shift shows up in the loudest department's numbers;
+    the broker and its line PMs notice sooner and re-prioritise, at the cost of a
+    mediator's time.
+    """
+
+    shift_interarrival: Dist = param(
+        exponential(365.0), "days between segment shifts on one product (assumed)"
+    )
+    shift_loss: float = param(
+        0.3,
+        "share of a feature's value lost when it ships built for a segment the market "
+        "has moved away from (assumed)",
+        ge=0.0,
+        le=1.0,
+    )
+    notice: Dist = param(
+        lognormal(240.0, 0.6),
+        "days until the roadmap follows a shift without the broker: when it shows up "
+        "in the loudest department's numbers (assumed)",
+    )
+    broker_notice: Dist = param(
+        lognormal(60.0, 0.6),
+        "days until the broker, with line PMs as subject matter experts, notices a shift (assumed)",
+    )
+    realign_days: Dist = param(
+        gamma(5.0, 0.5), "mediator-days of the broker's time one re-prioritisation takes"
+    )
+
+
 # ------------------------------------------------------------------------ budget
 
 
@@ -355,6 +396,19 @@ def _default_conflicts() -> dict[str, ConflictKind]:
             effort=lognormal(60.0, 0.6),
             value_if_right=250.0,
         ),
+        # "the great budgetary and reorganization battles that tear companies apart":
+        # Engineering moves to fold QA's team into its own; when QA prevails the team
+        # goes back. Reorganisations hurt more than a skirmish over one person.
+        "reorganisation": ConflictKind(
+            initiator="engineering",
+            target="qa",
+            effect="transfer",
+            # 43.5 engineering-QA interfaces at midsize: one battle in about two years
+            interarrival=exponential(32000.0),
+            initiator_right=0.4,
+            transfer_count=6,
+            severity=uniform(1.0, 2.0),
+        ),
     }
 
 
@@ -502,6 +556,16 @@ class Broker:
         0, "mediations waiting before overflow goes bilateral (0 = no limit)", ge=0
     )
     department: str = param("product", "department the VP PM and Directors lead")
+    praise_interarrival: Dist = param(
+        exponential(14.0),
+        "days between the VP PM's acts of public praise or private issue-raising (assumed)",
+    )
+    praise_gain: float = param(
+        0.02,
+        "share of the gap to full credibility one act of praise gains (0 = no praise)",
+        ge=0.0,
+        le=1.0,
+    )
 
 
 # --------------------------------------------------------------------- structure
@@ -576,6 +640,7 @@ class Scenario:
     departments: dict[str, Department] = param(_default_departments(), "departments")
     structure: Structure = param(Structure(), "span of control")
     delivery: Delivery = param(Delivery(), "products and the delivery flow")
+    market: Market = param(Market(), "segment shifts and how roadmaps follow them")
     budget: Budget = param(Budget(), "quarterly budget cycle")
     talent: Talent = param(Talent(), "hiring, ramp-up and attrition")
     conflicts: Conflicts = param(Conflicts(), "conflict arrivals and effects")
@@ -630,6 +695,10 @@ class Scenario:
                         f"must be >= 1: it does stage '{stage.name}'",
                     )
                 )
+        if self.market.shift_interarrival.expected <= 0:
+            out.append(("market.shift_interarrival.mean", "must be > 0 for an arrival process"))
+        if self.broker.praise_gain > 0 and self.broker.praise_interarrival.expected <= 0:
+            out.append(("broker.praise_interarrival.mean", "must be > 0 while praise_gain > 0"))
         if self.broker.enabled and self.broker.department not in active:
             out.append(("broker.department", _unknown_department(self.broker.department, active)))
         if self.support.department not in self.departments:  # disabled: no demand, not wrong
@@ -673,6 +742,7 @@ __all__ = [
     "Delivery",
     "Department",
     "Dist",
+    "Market",
     "Negotiation",
     "Scenario",
     "Stage",
