@@ -436,8 +436,8 @@ def test_a_store_of_orgsim_0_1_is_refused_untouched(tmp_path: Path, readonly: bo
     message = str(caught.value)
     assert message.startswith(f"event store {str(old)!r} (schema v1) cannot be read or appended")
     for fragment in (
-        "it was written by orgsim 0.1",
-        "daily work ticks, state kept outside the log",
+        "it was written by an older orgsim",
+        "0.1: daily work ticks",
         "this orgsim no longer runs",
         "rerun the scenario",
         "with a new --db path",
@@ -474,9 +474,7 @@ def test_a_retired_event_in_a_store_is_named_not_a_crash(
     )
     expected = (
         f"{str(path)!r}, run {run_id}: event DayWorked at seq 5 is retired (work is no longer "
-        "allocated in daily ticks): it was written by orgsim 0.1, whose model (daily work "
-        "ticks, state kept outside the log) this orgsim no longer runs; rerun the scenario "
-        "to get a log of this model"
+        f"allocated in daily ticks): {MODEL_CHANGED}"
     )
     assert expected.endswith(MODEL_CHANGED)
     with EventStore(path, readonly=True) as s:
@@ -506,7 +504,8 @@ def test_an_event_of_orgsim_0_1_in_a_store_is_named_not_a_crash(path: Path) -> N
     with EventStore(path, readonly=True) as s, pytest.raises(SchemaVersionError) as caught:
         s.events(run_id)
     assert str(caught.value) == (
-        f"{str(path)!r}, run {run_id}: DepartmentFormed v1 at seq 1 cannot be upcast to v2: "
-        "it was written by orgsim 0.1, whose model (daily work ticks, state kept outside the "
-        "log) this orgsim no longer runs; rerun the scenario to get a log of this model"
+        f"{str(path)!r}, run {run_id}: DepartmentFormed v1 at seq 1 cannot be upcast to v3: "
+        "it was written by an older orgsim (0.1: daily work ticks; 0.2: size set by hand, "
+        "not by structure), whose model this orgsim no longer runs; rerun the scenario to "
+        "get a log of this model"
     )

@@ -193,6 +193,10 @@ class Conflict:
 DAYS_PER_WEEK = 7.0
 
 
+_MANY = 2**62
+"""More escalations than a desk can hold: a per-escalation cap this small binds every one."""
+
+
 @attrs.define(slots=True)
 class DeskItem:
     """One escalation on the CEO's desk.
@@ -247,7 +251,11 @@ class Desk:
         if hours_per_week <= 0.0 or max_hours_per_week <= 0.0:
             self.full, self.marginal = 0, 0.0
             return
-        self.full = int(hours_per_week // max_hours_per_week)
+        ratio = hours_per_week // max_hours_per_week
+        if ratio >= _MANY:  # a cap so small that no desk could fill the CEO's hours
+            self.full, self.marginal = _MANY, 0.0
+            return
+        self.full = int(ratio)
         marginal = hours_per_week - self.full * max_hours_per_week
         # a remainder from rounding alone would give an escalation a rate of ~0
         self.marginal = marginal if marginal > EPS * hours_per_week else 0.0
