@@ -51,6 +51,7 @@ import attrs
 from orgsim.engine import events as ev
 
 EPS = 1e-9
+FULL_CAP = 2**62  # more escalations at the full per-escalation cap than a desk can hold
 
 #: Work (person-days) below which an item counts as finished: far below anything a
 #: person does in a second, far above the rounding of ``remaining - rate * dt``.
@@ -247,7 +248,13 @@ class Desk:
         if hours_per_week <= 0.0 or max_hours_per_week <= 0.0:
             self.full, self.marginal = 0, 0.0
             return
-        self.full = int(hours_per_week // max_hours_per_week)
+        quotient = hours_per_week // max_hours_per_week
+        if not quotient < FULL_CAP:
+            # a cap so small (a subnormal float: 1.0 // 2e-311 is inf, which int()
+            # refuses) that every escalation the desk could ever hold gets it in full
+            self.full, self.marginal = FULL_CAP, 0.0
+            return
+        self.full = int(quotient)
         marginal = hours_per_week - self.full * max_hours_per_week
         # a remainder from rounding alone would give an escalation a rate of ~0
         self.marginal = marginal if marginal > EPS * hours_per_week else 0.0
