@@ -29,7 +29,11 @@ def one_product(**market: object) -> Scenario:
     """One product, one 400-person-day stage at a team cap of 8: 50 days a feature.
 
     Features are planned at days 55, 110, 165; the market shifts at day 100 (and
-    200, after the horizon); nothing is late, nothing drags.
+    200, after the horizon); nothing is late, nothing drags. Feature arrivals are per
+    line PM (orgsim 0.3): the default Product of 25 at span 7 has floor(25 / 8) = 3
+    Directors and 22 line PMs, so a product's interval is ``feature_interarrival ×
+    products / line_pms``; one PM's 55 × 22 = 1210 days gives the product 1210 / 22
+    = 55 days, exactly (``1210 * (1 / 22) == 55.0`` in floats).
     """
     return parse_scenario(
         {
@@ -37,7 +41,7 @@ def one_product(**market: object) -> Scenario:
             "delivery": {
                 "products": 1,
                 "initial_features": 0,
-                "feature_interarrival": det(55.0),
+                "feature_interarrival": det(55.0 * 22),
                 "stages": [{"name": "build", "department": "engineering", "effort": det(400.0)}],
                 "value": det(100.0),
                 "due_in": det(10_000.0),
@@ -102,15 +106,26 @@ def test_a_busy_mediator_makes_the_broker_realign_later() -> None:
     The conflict arrives at 95, the broker detects it at 100 and mediates it for
     30 days. It notices the shift at 110, waits for the mediator until 130, and
     realigns by 134 (4 days); the loudest department would have at 600.
+
+    Since orgsim 0.3 arrivals, detection and surfacing follow the structure; the
+    inputs are chosen so the instants stay the ones above. One product, Sales' 95
+    and Engineering's 200 at span 7 make 14 and 29 teams: 1 × 14 × 29 = 406
+    interfaces, so one interface's 95 × 406 = 38570 days arrive at 38570 / 406 = 95
+    (and next at 190, after the horizon). Detection is per team a line PM covers:
+    70 teams of the other departments (29 + 6 + 8 + 14 + 13) over 22 line PMs (25
+    Product staff less floor(25 / 8) = 3 Directors) is 35 / 11, so 11 / 7 days a
+    team take 5 days. Surfacing, 500 days a layer × (3 + 3) layers, stays far off.
     """
     kinds = {k: {"enabled": k == "custom_work"} for k in Scenario().conflicts.kinds}
-    kinds["custom_work"].update(interarrival=det(95.0), surfacing=det(500.0), lifetime=det(1000.0))
+    kinds["custom_work"].update(
+        interarrival=det(95.0 * 406), surfacing=det(500.0), lifetime=det(1000.0)
+    )
     sc = parse_scenario(
         {
             "horizon": 150.0,
             "delivery": {"products": 1},
             "conflicts": {"kinds": kinds},
-            "broker": {"mediators": 1, "detection": det(5.0), "mediation": det(30.0)},
+            "broker": {"mediators": 1, "detection": det(11.0 / 7.0), "mediation": det(30.0)},
             "market": {
                 "shift_interarrival": det(100.0),
                 "notice": det(500.0),
@@ -164,9 +179,11 @@ def test_both_arms_see_the_same_market() -> None:
 def test_switched_off_the_new_mechanisms_leave_the_previous_model() -> None:
     """No shifts, no praise, no reorganisations: the pins of the model before them.
 
-    The values are test_golden's pins from before market drift, praise and
-    reorganisation battles were added (midsize, seed 1, one year); re-pin them
-    with test_golden when another change moves the model.
+    The values are those of main just before market drift, praise and
+    reorganisation battles were merged (b674255, orgsim 0.3's structure model:
+    midsize, seed 1, one year, no overrides), and this tree with the three
+    switched off gives them to the last bit; re-pin them from the commit before
+    the next mechanism when another change moves the model.
     """
     off = [
         "market.shift_interarrival.mean=1e12",
@@ -175,8 +192,8 @@ def test_switched_off_the_new_mechanisms_leave_the_previous_model() -> None:
         "horizon=365",
     ]
     before = {
-        True: (2378, 129188.68250654338, 50061.65152691561),
-        False: (2211, 106027.42430632166, 27130.236107915625),
+        True: (2370, 131601.15413836652, 52818.56367781451),
+        False: (2256, 122670.60464157817, 44264.7806363877),
     }
     for broker, (events, value, net) in before.items():
         r = orgsim.run_scenario("midsize", seed=1, broker=broker, overrides=off)

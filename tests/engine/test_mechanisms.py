@@ -120,15 +120,24 @@ def test_attrition_matches_the_exponential_survival_law() -> None:
 
 
 def test_capacity_and_hazard_are_people_times_productivity_under_drag() -> None:
-    """After any event, each department's rates are what its people and conflicts give."""
+    """After any event, each department's rates are what its people and conflicts give.
+
+    Since orgsim 0.3 a conflict drags the one team it touches: a department of
+    ``t = ceil(staff / span)`` teams (its founding staff) loses ``drag / t`` per unit
+    of severity; and Support's customer issues take its capacity before its queue
+    (all of it while issues wait, the demand once they are worked off), so the
+    queue shares what is left.
+    """
     sc = scenario(horizon=200.0)
     run = simulate(sc, seed=4, broker=False)
     dl = sc.delivery
+    span = sc.structure.span_of_control
     checked = 0
     for e in run.log[::97]:
         state = replay(run.log[: e.seq + 1]).state
         for name, d in state.departments.items():
-            exposure = sc.conflicts.drag * d.severity
+            t = math.ceil(sc.departments[name].staff / span)
+            exposure = sc.conflicts.drag / t * d.severity
             mult = max(dl.min_productivity, 1 - exposure)
             people = d.full_skill + dl.ramp_productivity * d.ramp_skill
             assert d.capacity == pytest.approx(people * mult)
@@ -137,9 +146,16 @@ def test_capacity_and_hazard_are_people_times_productivity_under_drag() -> None:
             assert d.hazard_rate == pytest.approx(
                 -math.log(1 - share) / 365 * (1 + sc.talent.conflict_attrition * exposure)
             )
-            # the queue's head gets the team cap each, the capacity is spent or idle
+            # customer issues first: all the capacity while they wait, else the demand
+            if d.demand > 0.0:
+                worked_off = d.issues <= 1e-6 and d.capacity >= d.demand
+                assert d.served == (d.demand if worked_off else d.capacity)
+                spare = d.capacity - d.served
+            else:
+                spare = d.capacity
+            # the queue's head gets the team cap each, the rest is spent or idle
             rates = [entry[3].rate for entry in d.queue]
-            assert sum(rates) == pytest.approx(min(d.capacity, d.item_cap * len(rates)))
+            assert sum(rates) == pytest.approx(min(spare, d.item_cap * len(rates)), abs=1e-9)
             assert all(r <= d.item_cap * (1 + 1e-12) for r in rates)
             checked += 1
     assert checked > 60
@@ -198,12 +214,20 @@ def test_open_conflicts_drag_both_sides_until_closed() -> None:
 
 
 def test_the_broker_detects_first_when_its_channel_is_faster() -> None:
+    """Surfacing is per layer crossed, detection per team a line PM covers (orgsim 0.3).
+
+    Sales (95) and Engineering (200) at span 7 have 3 layers each (7² = 49 < 95,
+    200 ≤ 343 = 7³): 8.5 days a layer surface in 8.5 × 6 = 51 days. The other
+    departments' teams, 29 + 6 + 8 + 14 + 13 = 70, over 22 line PMs (25 Product
+    staff less floor(25 / 8) = 3 Directors) are 35 / 11 each: 1.1 days a team
+    spot a conflict in 1.1 × 35 / 11 = 3.5 days.
+    """
     sc = scenario(
         horizon=300.0,
-        conflicts=only_conflict("custom_work", surfacing={"kind": "deterministic", "mean": 50.0}),
-        broker={"detection": {"kind": "deterministic", "mean": 3.0}},
+        conflicts=only_conflict("custom_work", surfacing={"kind": "deterministic", "mean": 8.5}),
+        broker={"detection": {"kind": "deterministic", "mean": 1.1}},
     )
-    for broker, delay, channel in ((True, 3.0, "broker"), (False, 50.0, "surfaced")):
+    for broker, delay, channel in ((True, 3.5, "broker"), (False, 51.0, "surfaced")):
         run = simulate(sc, seed=3, broker=broker)
         raised = {e.conflict: e.time for e in run.log if isinstance(e, ev.ConflictRaised)}
         detected = [e for e in run.log if isinstance(e, ev.ConflictDetected)]

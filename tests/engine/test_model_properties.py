@@ -53,3 +53,19 @@ def test_every_valid_scenario_simulates_and_replays(data: dict[str, Any]) -> Non
         measured = metrics(log)
         assert all(isinstance(v, float) for v in measured.values())
         assert not any(math.isinf(v) for v in measured.values())
+
+
+def test_a_subnormal_cap_on_one_escalations_ceo_hours_runs() -> None:
+    """The example hypothesis found: 1 hour a week, at most 2.2e-311 to one escalation.
+
+    ``1.0 // 2.225073858507e-311`` is inf, which ``int()`` refused (OverflowError at
+    the founding event); the desk now gives every escalation it could hold the
+    cap, as a finite quotient would, and the run replays.
+    """
+    data = affordable({"ceo": {"hours_per_week": 1.0, "max_hours_per_week": 2.225073858507e-311}})
+    scenario = parse_scenario(data)
+    for broker in (True, False):
+        run = simulate(scenario, seed=3, broker=broker)
+        assert run.log[-1].time == scenario.horizon or run.state.failed
+        assert replay(run.log).state.snapshot() == run.state.snapshot()
+        assert run.state.desk.marginal == 0.0 and run.state.desk.full == 2**62

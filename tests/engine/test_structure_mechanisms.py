@@ -138,10 +138,17 @@ def test_negotiation_and_the_climb_grow_with_the_layers_crossed() -> None:
 
 
 def test_negotiation_success_falls_with_each_layer() -> None:
-    """Success 0.9 per layer over 6 layers: 0.9**6 = 0.531 of negotiations settle."""
+    """Success 0.9 per layer over 6 layers: 0.9**6 = 0.531 of negotiations settle.
+
+    A conflict a day for 3000 days (interarrival 101.5 on 101.5 interfaces) would
+    bury the midsize company in extra work and run it out of cash by day ~500
+    (its 80 M$ is about a year of payroll), cutting the sample to ~500; the cash
+    is not under test, so it is made unbounded (1e12 k$).
+    """
     sc = parse_scenario(
         {
             "horizon": 3000.0,
+            "budget": {"cash": 1e12},
             "negotiation": {"success": 0.9, "duration": det(1.0)},
             "conflicts": custom_work(
                 interarrival=det(101.5), surfacing=det(0.0), lifetime=det(1e6)
