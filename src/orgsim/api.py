@@ -214,13 +214,29 @@ def _can_draw() -> bool:
 
 
 def _stack(records: Sequence[RunRecord], arm: str, what: str) -> dict[str, np.ndarray]:
-    """Runs × quarters arrays (quarterly) or per-run arrays (funnel) of one arm."""
+    """Runs × quarters arrays (quarterly) or per-run arrays (funnel) of one arm.
+
+    A company that ran out of cash has fewer quarters than one that lasted: its
+    series are padded with NaN after its failure, so the charts' medians and bands
+    are over the companies still alive in each quarter.
+    """
     rows = [r for r in records if r.arm == arm and r.status == "ok"]
     if not rows:
         return {}
     source = [getattr(r, what) for r in rows]
     keys = list(source[0])
-    return {k: np.array([s.get(k, math.nan) for s in source], dtype=float) for k in keys}
+    return {k: _padded([s.get(k, math.nan) for s in source]) for k in keys}
+
+
+def _padded(values: Sequence[Any]) -> np.ndarray:
+    """One row per run; sequences of unequal length padded with NaN to the longest."""
+    if not values or not all(isinstance(v, (list, tuple, np.ndarray)) for v in values):
+        return np.array(values, dtype=float)
+    width = max(len(v) for v in values)
+    out = np.full((len(values), width), math.nan)
+    for i, v in enumerate(values):
+        out[i, : len(v)] = v
+    return out
 
 
 def _comparison_charts(result: ComparisonResult) -> list[Chart]:
