@@ -150,20 +150,27 @@ def test_table_is_the_paired_statistics_of_the_stored_runs(serial: ComparisonRes
 
 # ------------------------------------------------------------------ common random numbers
 
-CRN_CASES = {"startup": 365, "midsize": 365, "enterprise": 200}
+CRN_CASES: dict[str, list[str]] = {
+    # The start-up's budget politics starve its one-team QA of budget: its last
+    # testers leave, at a different day in each arm, and from then on nothing ships,
+    # so the arms' value diverges for a reason that is not the broker's (ratio ~1.7).
+    # Without the political tilt both arms keep a QA and share their world.
+    "startup": ["horizon=365", "budget.power_exponent=0"],
+    "midsize": ["horizon=365"],
+    "enterprise": ["horizon=200"],
+}
 
 
 @pytest.mark.parametrize("scenario", list(CRN_CASES))
 def test_common_random_numbers_reduce_variance_of_the_difference(
     scenario: str, tmp_path: Path
 ) -> None:
-    horizon = CRN_CASES[scenario]
     result = compare(
         scenario,
         runs=6,
         seed=1,
         jobs=2,
-        overrides=[f"horizon={horizon}"],
+        overrides=CRN_CASES[scenario],
         out=tmp_path,
     )
     on, off = result.on["value_shipped"], result.off["value_shipped"]
@@ -171,7 +178,7 @@ def test_common_random_numbers_reduce_variance_of_the_difference(
     expected = (np.var(on, ddof=1) + np.var(off, ddof=1)) / np.var(on - off, ddof=1)
     ratio = result.table["value_shipped"].crn_variance_ratio
     assert ratio == pytest.approx(expected)
-    # Observed with seed 1: startup ~54, midsize ~3.9, enterprise ~4.8.
+    # Observed with seed 1 (orgsim 0.3): startup ~11.6, midsize ~2.1, enterprise ~4.8.
     assert ratio > 1.0, f"{scenario}: CRN variance ratio {ratio:.2f}"
     assert ratio > 2.0, f"{scenario}: CRN variance ratio {ratio:.2f} is not comfortably > 1"
 
@@ -374,9 +381,13 @@ def test_the_experiment_draws_no_charts(serial: ComparisonResult) -> None:
 
 # ------------------------------------------------------------------ precision
 
-# The precision loop's cases were tuned on startup's year before market drift and
-# reorganisation battles, which bring its net value near 0, where a relative
-# precision needs far more runs: those two are switched off here.
+# The precision loop's cases run midsize's year without market drift and
+# reorganisation battles, whose rare large losses spread its net value. (They ran on
+# the start-up before orgsim 0.3; its year's net value is now near 0 -- payroll
+# against a few features -- and its open conflicts are counts of 0 to 2, where a
+# relative precision of 60% takes hundreds of runs.) Measured worst half-width over
+# the headline metrics: 4 runs 1.39, 6 runs 0.72, 8 runs 0.57.
+PRECISE_SCENARIO = "midsize"
 STEADY = ["market.shift_interarrival.mean=1e12", "conflicts.kinds.reorganisation.enabled=false"]
 PRECISE = {"overrides": ["horizon=365", *STEADY], "executor": "serial"}
 
@@ -391,34 +402,24 @@ def _worst_half_width(result: ComparisonResult) -> float:
 
 
 def test_precision_adds_replications_until_reached(tmp_path: Path) -> None:
-    result = compare("startup", runs=4, precision=0.6, max_runs=20, out=tmp_path, **PRECISE)
+    result = compare(PRECISE_SCENARIO, runs=4, precision=0.6, max_runs=20, out=tmp_path, **PRECISE)
     assert 4 < result.runs < 20
     assert _worst_half_width(result) <= 0.6
     assert row_count(result.db) == (2 * result.runs, 2 * result.runs)
-    first4 = compare("startup", runs=4, out=tmp_path / "four", **PRECISE)
+    first4 = compare(PRECISE_SCENARIO, runs=4, out=tmp_path / "four", **PRECISE)
     assert _worst_half_width(first4) > 0.6  # so the extra replications were needed
 
 
 def test_loose_precision_keeps_the_initial_runs(tmp_path: Path) -> None:
-    # Without Support's issue backlog and the cloud move's rare privacy incidents,
-    # whose costs make six start-up runs' net value too spread for any precision.
-    quiet = ["support.demand=0", "conflicts.kinds.cross_initiative.incident_probability=0"]
-    overrides = [*PRECISE["overrides"], *quiet]
-    result = compare(
-        "startup",
-        runs=6,
-        precision=0.6,
-        max_runs=20,
-        out=tmp_path,
-        overrides=overrides,
-        executor="serial",
-    )
+    # six runs reach 0.72: a target of 0.8 is met without another replication
+    result = compare(PRECISE_SCENARIO, runs=6, precision=0.8, max_runs=20, out=tmp_path, **PRECISE)
     assert result.runs == 6
+    assert result.precision is not None and result.precision.met
     assert row_count(result.db) == (12, 12)
 
 
 def test_tight_precision_stops_at_the_cap(tmp_path: Path) -> None:
-    result = compare("startup", runs=3, precision=0.01, max_runs=6, out=tmp_path, **PRECISE)
+    result = compare(PRECISE_SCENARIO, runs=3, precision=0.01, max_runs=6, out=tmp_path, **PRECISE)
     assert result.runs == 6
     assert _worst_half_width(result) > 0.01
     assert row_count(result.db) == (12, 12)
@@ -441,7 +442,7 @@ def test_tight_precision_stops_at_the_cap(tmp_path: Path) -> None:
 
 
 def test_met_precision_is_reported(tmp_path: Path) -> None:
-    result = compare("startup", runs=6, precision=0.6, max_runs=20, out=tmp_path, **PRECISE)
+    result = compare(PRECISE_SCENARIO, runs=6, precision=0.6, max_runs=20, out=tmp_path, **PRECISE)
     assert result.precision is not None and result.precision.met
     assert result.precision.missed == {}
     assert all(v <= 0.6 for v in result.precision.achieved.values())
@@ -528,7 +529,7 @@ def test_cli_met_precision_exits_0(
 ) -> None:
     steady = [arg for path in STEADY for arg in ("--set", path)]
     argv = _compare_cli(tmp_path, "--runs", "6", "--precision", "0.6", "--max-runs", "20", *steady)
-    argv[3] = "horizon=365"
+    argv[1], argv[3] = PRECISE_SCENARIO, "horizon=365"
     rc = cli([*argv, "--json"])
     captured = capsys.readouterr()
     doc = json.loads(captured.out)

@@ -8,6 +8,7 @@ machine's memory.
 from __future__ import annotations
 
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -254,7 +255,8 @@ def test_max_runs_defaults_to_at_least_runs(
 HUGE = [
     f"--set=departments.{d}.staff=100000"
     for d in ("engineering", "qa", "marketing", "sales", "support", "product")
-] + ["--set=horizon=36500"]
+] + ["--set=horizon=36500", "--set=budget.cash=1e12"]
+"""600,000 people over a century, with the cash to pay them (without it they fail in a day)."""
 
 
 def test_a_run_that_would_take_hours_is_refused_up_front(tmp_path: Path) -> None:
@@ -262,7 +264,8 @@ def test_a_run_that_would_take_hours_is_refused_up_front(tmp_path: Path) -> None
     line = refused(orgsim("run", "midsize", *HUGE, "--db", "", cwd=tmp_path))
     assert "one run of midsize" in line
     assert "events" in line and "--allow-large" in line
-    assert " h " in line or " h," in line or "h)" in line
+    # it names its time in a unit of hours or more (conflicts grow with team pairs: years)
+    assert re.search(r"~[\d.,]+ (h|days|years) and", line), line
 
 
 def test_compare_and_sweep_estimate_their_runs_too(tmp_path: Path) -> None:
@@ -282,11 +285,23 @@ def test_compare_and_sweep_estimate_their_runs_too(tmp_path: Path) -> None:
 
 
 def test_the_estimate_follows_the_bundled_scenarios() -> None:
-    """Expected events within 25% of a measured run; the time is an upper-ish guide."""
-    for name in ("startup", "midsize"):
+    """Expected events within ~10% of both arms' mean over seeds; time an upper-ish guide.
+
+    The startup runs out of cash in most runs, from day ~350 to never by seed, so its
+    mean is over six seeds (each run takes ~20 ms); midsize lives on, and each of its
+    runs is within 25% too.
+    """
+    for name, seeds in (("startup", range(1, 7)), ("midsize", range(1, 3))):
         sc = load_scenario(name)
-        measured = len(simulate(sc, seed=2).log)
+        runs = [len(simulate(sc, seed=s, broker=b).log) for s in seeds for b in (True, False)]
         estimate = limits.estimate_run(sc)
-        assert 0.75 < estimate.events / measured < 1.25, (name, estimate.events, measured)
+        mean = sum(runs) / len(runs)
+        assert 0.88 < estimate.events / mean < 1.12, (name, estimate.events, runs)
+        if name == "midsize":
+            for measured in runs:
+                assert 0.75 < estimate.events / measured < 1.25, (name, estimate.events, runs)
         assert 0 < estimate.seconds < 5
         assert estimate.memory > 0
+    # the runway is part of it: with the cash to live on, the startup runs longer
+    rich = limits.estimate_run(load_scenario("startup", ["budget.cash=1e9"]))
+    assert rich.events > 1.2 * limits.estimate_run(load_scenario("startup")).events

@@ -202,9 +202,10 @@ def test_extreme_levels_are_checked_through_the_scenario() -> None:
         "parameters.0.high: conflicts.intensity = 200.0 gives conflicts.intensity: "
         "must be <= 100.0, got 200.0"
     ]
-    data = base(parameters=[{"path": "broker.mediators", "levels": [0, 2]}])
+    # 0 mediators is valid (the VP PM and the Directors); fewer is not
+    data = base(parameters=[{"path": "broker.mediators", "levels": [-1, 2]}])
     assert problems(data) == [
-        "parameters.0.levels.0: broker.mediators = 0 gives broker.mediators: must be >= 1, got 0"
+        "parameters.0.levels.0: broker.mediators = -1 gives broker.mediators: must be >= 0, got -1"
     ]
 
 
@@ -352,8 +353,11 @@ def test_scale_grows_the_company_consistently() -> None:
     for name, dept in tree["departments"].items():
         assert doubled["departments"][name]["staff"] == 2 * dept["staff"]
     assert doubled["delivery"]["products"] == 2 * tree["delivery"]["products"]
+    # the founding cash grows with the payroll: the same months of runway
+    assert doubled["budget"]["cash"] == 2 * tree["budget"]["cash"]
     # only structure moves: every behavioural constant is the base's
-    for section in ("conflicts", "ceo", "broker", "negotiation", "talent", "budget"):
+    doubled["budget"]["cash"] = tree["budget"]["cash"]
+    for section in ("conflicts", "ceo", "broker", "negotiation", "talent", "budget", "market"):
         assert doubled[section] == tree[section]
     assert doubled["delivery"]["feature_interarrival"] == tree["delivery"]["feature_interarrival"]
     # ... and the shape follows: twice the interfaces, the Directors with Product
@@ -362,15 +366,31 @@ def test_scale_grows_the_company_consistently() -> None:
     assert (small.mediators, big.mediators) == (1 + 3, 1 + 6)  # 25 and 50 in Product
 
 
-def test_scale_keeps_the_feature_rate_exact_when_products_round() -> None:
-    tree = unstructure(load_scenario("midsize"))  # 4 products
+def test_scale_moves_the_roadmap_through_the_line_pms_when_products_round() -> None:
+    """Features come per line PM: scaling Product scales the roadmap, however products round.
+
+    At 0.3, midsize's 4 products round to 1 (not 1.2), but its 25-person PM organisation
+    becomes 8 people: 1 Director and 7 line PMs (22 before), and the features a day
+    follow the line PMs, not the products. The interfaces follow the teams on the one
+    product; every behavioural constant is untouched.
+    """
+    tree = unstructure(load_scenario("midsize"))  # 4 products, 25 in Product
     small = apply_scale(unstructure(load_scenario("midsize")), 0.3)  # 1.2 -> 1 product
     assert small["delivery"]["products"] == 1
-
-    def rate(t: dict[str, Any]) -> float:
-        return float(t["delivery"]["products"] / t["delivery"]["feature_interarrival"]["mean"])
-
-    assert rate(small) == pytest.approx(0.3 * rate(tree))
+    assert small["departments"]["product"]["staff"] == 8  # round(7.5)
+    assert small["delivery"]["feature_interarrival"] == tree["delivery"]["feature_interarrival"]
+    base_shape, small_shape = shape(parse_scenario(tree)), shape(parse_scenario(small))
+    assert (base_shape.line_pms, base_shape.directors) == (22, 3)
+    assert (small_shape.line_pms, small_shape.directors) == (7, 1)
+    mean = tree["delivery"]["feature_interarrival"]["mean"]
+    rate = {n: s.line_pms / mean for n, s in (("base", base_shape), ("small", small_shape))}
+    assert rate["small"] == pytest.approx(7 / 22 * rate["base"])  # not 1/4 with the products
+    # one product: every team pair of Sales (14 -> 4 teams) and Engineering (29 -> 9) meets;
+    # before, 4 products x (29 / 4) x (14 / 4)
+    assert small_shape.teams["sales"] == 4 and small_shape.teams["engineering"] == 9
+    assert small_shape.interfaces("sales", "engineering") == 4 * 9
+    assert base_shape.interfaces("sales", "engineering") == pytest.approx(4 * 29 / 4 * 14 / 4)
+    assert small_shape.mediators == 1 + 1
     assert apply_scale(unstructure(load_scenario("midsize")), 1.0) == tree
 
 
