@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
 
 import orgsim
 from orgsim import api
@@ -46,3 +50,21 @@ def test_the_experiments_come_with_their_files() -> None:
     assert orgsim.compare is api.compare and orgsim.sweep is api.sweep
     assert orgsim.load_sweep("size-vs-conflict").name == "size-vs-conflict"
     assert "midsize" in orgsim.bundled_scenarios()
+
+
+def test_charts_of_companies_that_fail_at_different_quarters(tmp_path: Path) -> None:
+    """A company that runs out of cash has fewer quarters: the series are NaN-padded.
+
+    Four start-up pairs over 900 days: at the shared constants most run out of cash
+    before the horizon, at different days, so the quarterly series differ in length.
+    """
+    pytest.importorskip("matplotlib")
+    result = orgsim.compare("startup", runs=4, out=tmp_path, overrides=["horizon=900"])
+    quarters = {len(r.quarterly["value_shipped"]) for r in result.records if r.status == "ok"}
+    assert len(quarters) > 1  # the case the padding is for
+    assert {"timeseries", "funnel"} <= {c.name for c in result.charts}
+    assert all(p.exists() for c in result.charts for p in c.paths)
+    lengths = [len(r.quarterly["value_shipped"]) for r in result.records if r.arm == "on"]
+    on = api._stack(result.records, "on", "quarterly")["value_shipped"]
+    assert on.shape == (4, max(lengths))
+    assert np.isnan(on).sum() == sum(max(lengths) - n for n in lengths)
