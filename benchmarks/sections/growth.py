@@ -30,15 +30,17 @@ HEADER = [
 
 
 def scaled_overrides(k: float) -> tuple[str, ...]:
-    """Midsize with staff, products and conflict rate times ``k`` (drag / k)."""
+    """Midsize with staff, products and founding cash times ``k``, as the sweeps' ``scale``.
+
+    Conflicts, drag and roadmaps follow from the structure (orgsim 0.3).
+    """
     base = Scenario()
     out = [
         f"departments.{name}.staff={max(1, round(d.staff * k))}"
         for name, d in base.departments.items()
     ]
     out.append(f"delivery.products={max(1, round(base.delivery.products * k))}")
-    out.append(f"conflicts.intensity={k}")
-    out.append(f"conflicts.drag={base.conflicts.drag / k}")
+    out.append(f"budget.cash={base.budget.cash * k}")
     return tuple(out)
 
 

@@ -28,21 +28,27 @@ def mmc_scenario(lam: float, mean_service: float, c: int, horizon: float) -> Any
     kinds: dict[str, dict[str, Any]] = {
         k: {"enabled": k == "custom_work"} for k in Scenario().conflicts.kinds
     }
+    # Conflicts arrive per working interface (orgsim 0.3): on one product, sales'
+    # 14 teams and engineering's 29 make 406 interfaces, whose arrivals add up to lam.
     kinds["custom_work"].update(
-        interarrival={"kind": "exponential", "mean": 1 / lam},
+        interarrival={"kind": "exponential", "mean": 406 / lam},
         surfacing={"kind": "deterministic", "mean": 0.0},
         lifetime={"kind": "deterministic", "mean": 1e9},
     )
     return parse_scenario(
         {
             "horizon": horizon,
+            # no cash failure over a century, no market shifts (realignments would
+            # take the mediators' time), no praise, no customer issues
+            "market": {"shift_interarrival": {"kind": "deterministic", "mean": 1e9}},
             # no roadmap and no budget cycles beyond the first
             "delivery": {
                 "products": 1,
                 "initial_features": 0,
                 "feature_interarrival": {"kind": "exponential", "mean": 1e9},
             },
-            "budget": {"quarter_days": 1e9},
+            "budget": {"quarter_days": 1e9, "cash": 1e12},
+            "support": {"demand": 0.0},
             "conflicts": {"kinds": kinds},
             "broker": {
                 "mediators": c,
@@ -50,6 +56,7 @@ def mmc_scenario(lam: float, mean_service: float, c: int, horizon: float) -> Any
                 "mediation": {"kind": "exponential", "mean": mean_service},
                 "success_base": 1.0,
                 "queue_limit": 0,
+                "praise_gain": 0.0,
             },
         }
     )
