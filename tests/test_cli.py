@@ -96,6 +96,21 @@ def test_run_json_matches_the_library(
     assert doc["metrics"]["broker_cost"] > 0
 
 
+def test_the_summary_says_when_a_company_ran_out_of_cash(
+    capsys: pytest.CaptureFixture[str], cli: CLI
+) -> None:
+    """Its first line names the day the run ended, not the horizon it never reached."""
+    sc = ["--set", "budget.cash=500", "--db", ""]
+    assert cli(["run", "startup", *sc]) == 0
+    failed = run_scenario("startup", overrides=["budget.cash=500"])
+    day = failed.metrics["time_to_failure"]
+    assert failed.metrics["survived"] == 0.0 and day < 1095
+    first = capsys.readouterr().out.splitlines()[0]
+    assert f"ran out of cash on day {day:,.0f} of 1095" in first
+    assert cli(["run", "startup", *SHORT, "--db", ""]) == 0
+    assert ", 200 days," in capsys.readouterr().out.splitlines()[0]
+
+
 def test_run_no_broker_switches_the_arm(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: CLI
 ) -> None:

@@ -39,9 +39,14 @@ def print_run_summary(result: RunResult, console: Console | None = None) -> None
     state = result.state
     arm = "with the VP PM broker" if result.broker else "without a broker"
     staff = sum(d.staff for d in state.departments.values())
+    # A company that ran out of cash ended its run then, not at the horizon.
+    span = (
+        f"ran out of cash on day {state.time:,.0f} of {sc.horizon:g}"
+        if state.time < sc.horizon
+        else f"{sc.horizon:g} days"
+    )
     console.print(
-        f"[bold]{sc.name}[/bold] {arm} — seed {result.seed}, {sc.horizon:g} days, "
-        f"{staff:,} staff at the end"
+        f"[bold]{sc.name}[/bold] {arm} — seed {result.seed}, {span}, {staff:,} staff at the end"
     )
     console.print(
         f"{len(result.log):,} events in {result.elapsed:.2f} s · log sha256 "
@@ -364,6 +369,21 @@ def sensitivity_table(
     if outputs is None:
         effects = [o for o in sens.indices if o.endswith(".effect")]
         outputs = effects or list(sens.indices)
+    if any(o in sens.indices for o in outputs):
+        _indices_table(sens, console, outputs)
+    hidden = [o for o in sens.indices if o not in outputs]
+    if hidden:
+        console.print(f"also analysed (see summary.json): {', '.join(hidden)}")
+    # one line per reason, not per output: a small design skips them all alike
+    reasons: dict[str, list[str]] = {}
+    for output, why in sens.skipped.items():
+        reasons.setdefault(why, []).append(output)
+    for why, names in reasons.items():
+        console.print(f"not analysed ({why}): {', '.join(names)}")
+
+
+def _indices_table(sens: Sensitivity, console: Any, outputs: Sequence[str]) -> None:
+    """The indices of the outputs analysed, with the delta method's caveat."""
     table = Table(
         title=f"{sens.method.capitalize()} sensitivity (± is the 95% CI half-width)",
         title_justify="left",
@@ -383,11 +403,6 @@ def sensitivity_table(
     console.print(table)
     if sens.method == "delta" and sens.points < 50:
         console.print(f"delta from {sens.points} design points: the CIs are wide, read the ranking")
-    hidden = [o for o in sens.indices if o not in outputs]
-    if hidden:
-        console.print(f"also analysed (see summary.json): {', '.join(hidden)}")
-    for output, why in sens.skipped.items():
-        console.print(f"not analysed: {output} ({why})")
 
 
 def _index_cells(method: str, v: Any, i: int) -> list[str]:
