@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orgsim.analysis.stats import Comparison, Estimate
+from orgsim.experiments.sweep.aggregate import broker_return
 from orgsim.metrics.catalogue import GROUP_TITLES, GROUPS, METRICS, Metric, metric
 from orgsim.metrics.format import INLINE_UNITS, format_level, format_number
 
@@ -308,10 +309,15 @@ def print_sweep(result: SweepResult, console: Any = None, max_rows: int = 40) ->
     table.add_column("runs", justify="right")
     for m in spec.metrics:
         table.add_column(f"Δ {m}" if spec.paired else m, justify="right")
-    for pr in result.points[:max_rows]:
+    returns = [broker_return(pr) if spec.paired else {} for pr in result.points[:max_rows]]
+    if any(returns):
+        table.add_column("return", justify="right")
+    for pr, ret in zip(result.points[:max_rows], returns, strict=True):
         cells = [str(pr.point)] + [format_level(pr.params[n]) for n in spec.names]
         cells.append(str(pr.runs))
         cells += [_sweep_cell(pr, m, spec.paired) for m in spec.metrics]
+        if any(returns):
+            cells.append(_return_cell(ret))
         table.add_row(*cells)
     console.print(table)
     if len(result.points) > max_rows:
@@ -320,6 +326,7 @@ def print_sweep(result: SweepResult, console: Any = None, max_rows: int = 40) ->
         console.print(
             "Δ: broker effect, with − without, % of the without-broker mean [95% CI]; "
             "* the CI excludes 0"
+            + ("; return: net value gained per k$ of broker cost [95% CI]" if any(returns) else "")
         )
     if result.sensitivity is not None:
         sensitivity_table(result.sensitivity, console)
@@ -327,6 +334,18 @@ def print_sweep(result: SweepResult, console: Any = None, max_rows: int = 40) ->
         f"results: {result.db}  tables: {result.out}/points.csv, runs.csv"
         + (f"  charts: {len(result.charts)} in {result.out}" if result.charts else "")
     )
+
+
+def _return_cell(ret: dict[str, float]) -> str:
+    """The broker's return at a point with its CI, or a dash where it has no cost."""
+    if not ret:
+        return "–"
+    low, mid, high = (ret[f"broker_return{k}"] for k in ("_low", "", "_high"))
+    return f"{_ratio(mid)} [{_ratio(low)}, {_ratio(high)}]"
+
+
+def _ratio(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.1f}"
 
 
 def _sweep_cell(pr: PointResult, name: str, paired: bool) -> str:
