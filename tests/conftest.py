@@ -7,7 +7,8 @@ examples every run. To explore new ones, run with ``HYPOTHESIS_PROFILE=explore``
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import attrs
 import pytest
@@ -67,3 +68,23 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> OneLineError:
         return lines[0]
 
     return check
+
+
+def watched(run: Run, times: Sequence[float], look: Callable[[Any, float], Any]) -> list[Any]:
+    """Set a run up, look at its live state at each of ``times``, and run it to the end.
+
+    ``look(state, t)`` is called at each instant (sorted ascending) while the run
+    goes; a run that stops early (its company failed) gives fewer looks. The
+    fold-equals-live tests compare these with the log folded at the same instants.
+    """
+    seen: list[Any] = []
+
+    def watch() -> Any:
+        for t in times:
+            yield run.env.timeout(t - run.env.now)
+            seen.append(look(run.state, float(t)))
+
+    run.setup()
+    run.env.process(watch())
+    run.env.run(until=run.scenario.horizon)
+    return seen

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from conftest import watched
 from orgsim.engine import events as ev
 from orgsim.engine.context import Proc
 from orgsim.engine.run import Run, simulate
@@ -196,16 +197,7 @@ def test_the_fold_at_any_time_is_the_live_cash_then(broker: bool) -> None:
     sc = starved().with_broker(broker)
     run = Run(sc, seed=3)
     times = np.sort(np.random.default_rng(11).uniform(0.0, sc.horizon, 30))
-    snapshots: list[tuple[float, dict[str, Any], float]] = []
-
-    def watch() -> Proc:
-        for t in times:
-            yield run.env.timeout(t - run.env.now)
-            snapshots.append((float(t), run.state.snapshot(), cash_at(run.state, float(t))))
-
-    run.setup()
-    run.env.process(watch())
-    run.env.run(until=sc.horizon)
+    snapshots = watched(run, times, lambda state, t: (t, state.snapshot(), cash_at(state, t)))
     end = run.env.now
     assert run.state.failed and end < sc.horizon
     assert snapshots and all(t <= end for t, _, _ in snapshots)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from conftest import watched
 from orgsim.engine import events as ev
 from orgsim.engine.run import Run, simulate
 from orgsim.engine.state import OrgState, apply, fold
@@ -327,17 +328,7 @@ def test_the_fold_of_a_busy_desk_is_the_live_state_at_any_instant(broker: bool) 
     )
     run = Run(sc.with_broker(broker), seed=3)
     times = np.sort(np.random.default_rng(11).uniform(0.0, 500.0, 25))
-    snapshots: list[tuple[float, dict[str, Any], float]] = []
-
-    def watch() -> Any:
-        for t in times:
-            yield run.env.timeout(t - run.env.now)
-            state = run.state
-            snapshots.append((float(t), state.snapshot(), conserved(state, float(t))))
-
-    run.setup()
-    run.env.process(watch())
-    run.env.run(until=sc.horizon)
+    snapshots = watched(run, times, lambda state, t: (t, state.snapshot(), conserved(state, t)))
     assert len(snapshots) == len(times)
     busy = 0
     for t, live, total in snapshots:

@@ -18,6 +18,7 @@ import attrs
 import numpy as np
 import pytest
 
+from conftest import watched
 from orgsim.engine import events as ev
 from orgsim.engine.run import Run, simulate
 from orgsim.engine.state import fold
@@ -330,16 +331,7 @@ def test_the_fold_at_any_time_is_the_live_state_then(broker: bool) -> None:
     sc = parse_scenario({"horizon": 400.0})
     run = Run(sc.with_broker(broker), seed=5)
     times = np.sort(np.random.default_rng(7).uniform(0.0, 400.0, 40))
-    snapshots: list[tuple[float, dict[str, Any]]] = []
-
-    def watch() -> Any:
-        for t in times:
-            yield run.env.timeout(t - run.env.now)
-            snapshots.append((float(t), run.state.snapshot()))
-
-    run.setup()
-    run.env.process(watch())
-    run.env.run(until=sc.horizon)
+    snapshots = watched(run, times, lambda state, t: (t, state.snapshot()))
     assert len(snapshots) == len(times)
     for t, live in snapshots:
         folded = fold(run.log, until=t).snapshot()

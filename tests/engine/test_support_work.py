@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from conftest import watched
 from orgsim.engine import events as ev
 from orgsim.engine.conflicts import raise_conflict
 from orgsim.engine.context import Proc
@@ -281,16 +282,7 @@ def test_the_fold_at_any_time_is_the_live_state_then() -> None:
     sc = parse_scenario({"horizon": 400.0, "support": {"demand": 0.85}})
     run = Run(sc, seed=6)
     times = np.sort(np.random.default_rng(11).uniform(0.0, 400.0, 40))
-    snapshots: list[tuple[float, dict[str, Any]]] = []
-
-    def watch() -> Any:
-        for t in times:
-            yield run.env.timeout(t - run.env.now)
-            snapshots.append((float(t), run.state.snapshot()))
-
-    run.setup()
-    run.env.process(watch())
-    run.env.run(until=sc.horizon)
+    snapshots = watched(run, times, lambda state, t: (t, state.snapshot()))
     run.record(ev.RunEnded)
     assert any(isinstance(e, ev.SupportBacklogCleared) for e in run.log)
     for t, live in snapshots:
