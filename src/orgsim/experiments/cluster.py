@@ -79,10 +79,15 @@ def run_on_dask(
         yield from _run(work, scheduler, jobs, timeout, Client, LocalCluster, as_completed)
 
 
+def _verbose() -> bool:
+    """Whether orgsim logs below WARNING (``-v``): then Dask may speak too."""
+    return logging.getLogger("orgsim").getEffectiveLevel() < logging.WARNING
+
+
 @contextlib.contextmanager
 def _quiet_dask(threshold: int = logging.WARNING) -> Iterator[None]:
     """Dask logs its start and stop at INFO; keep them out unless orgsim is verbose."""
-    loud = logging.getLogger("orgsim").getEffectiveLevel() < logging.WARNING
+    loud = _verbose()
     log = logging.getLogger("distributed")
     level = log.level
     if not loud:
@@ -147,7 +152,10 @@ def _run(
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
-                    silence_logs=logging.ERROR,
+                    # Workers torn down by an interrupt log heartbeat failures at
+                    # ERROR on the shared stderr; what matters of a worker's errors
+                    # reaches orgsim as the task's exception. Verbose orgsim shows all.
+                    silence_logs=logging.ERROR if _verbose() else logging.CRITICAL,
                 )
                 client = Client(cluster)
         logger.info("dask: %d chunks on %s", len(chunks), scheduler or "a LocalCluster")
