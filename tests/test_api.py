@@ -52,6 +52,7 @@ def test_the_experiments_come_with_their_files() -> None:
     assert "midsize" in orgsim.bundled_scenarios()
 
 
+@pytest.mark.slow
 def test_charts_of_companies_that_fail_at_different_quarters(tmp_path: Path) -> None:
     """A company that runs out of cash has fewer quarters: the series are NaN-padded.
 

@@ -319,6 +319,7 @@ def orgsim_command() -> list[str]:
     return [script]
 
 
+@pytest.mark.slow
 def test_real_process(tmp_path: Path) -> None:
     cmd = orgsim_command()
     done = subprocess.run(

@@ -24,6 +24,9 @@ import pytest
 from orgsim.storage.eventstore import EventStore
 from orgsim.storage.results import ResultsDB
 
+# Processes and clusters: part of the default run, left out of mutation runs.
+pytestmark = pytest.mark.slow
+
 COMPARE = ["startup", "--runs", "2", "--set", "horizon=100", "--executor", "serial"]
 RUN = ["startup", "--set", "horizon=100", "--json"]
 
@@ -96,7 +99,6 @@ def test_compare_with_no_room_for_its_table_says_the_runs_are_kept(tmp_path: Pat
         assert len(results.records()) == 4
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_compare_with_no_room_for_its_charts_says_the_runs_are_kept(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")

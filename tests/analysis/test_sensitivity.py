@@ -201,6 +201,7 @@ def test_delta_skips_outputs_of_too_small_or_flat_designs() -> None:
     assert sens.skipped == {"flat": "the output does not vary over the design"}
 
 
+@pytest.mark.slow
 def test_a_grid_sweep_writes_the_delta_chart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -292,6 +292,7 @@ def test_poached_people_keep_their_pay_and_ramp_up_again() -> None:
 # ------------------------------------------------------------- conflicts lapse
 
 
+@pytest.mark.slow
 def test_a_lapse_frees_the_ceo_and_leaves_the_queues() -> None:
     """The CEO drops a conflict that lapses on the desk, with a CeoReleased then."""
     sc = parse_scenario(

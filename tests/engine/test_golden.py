@@ -48,6 +48,7 @@ GOLDEN = {
 }
 
 
+@pytest.mark.golden
 @pytest.mark.parametrize("broker", [True, False])
 def test_midsize_seed_1_one_year_is_pinned(broker: bool) -> None:
     result = orgsim.run_scenario("midsize", seed=1, broker=broker, overrides=["horizon=365"])

@@ -313,6 +313,7 @@ def test_same_seed_same_log_and_replications_differ() -> None:
 # --------------------------------------------------------- queueing theory
 
 
+@pytest.mark.slow
 def test_mediation_queue_matches_erlang_c_in_its_textbook_configuration() -> None:
     """Poisson arrivals, exponential mediation, instant detection, certain success."""
     lam, mean_service, c = 1 / 5.0, 8.0, 2

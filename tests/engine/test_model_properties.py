@@ -6,6 +6,7 @@ import itertools
 import math
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from orgsim.engine import events as ev
@@ -30,6 +31,7 @@ def affordable(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25,
     deadline=None,

@@ -14,6 +14,9 @@ from orgsim.experiments.sweep.run import sweep
 from orgsim.experiments.sweep.spec import parse_sweep
 from orgsim.storage.results import ResultsDB, RunRecord
 
+# Processes and clusters: part of the default run, left out of mutation runs.
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("distributed")
 
 SPEC = {
@@ -33,7 +36,6 @@ def metrics_by_key(records: list[RunRecord]) -> dict[str, dict[str, float | None
     }
 
 
-@pytest.mark.slow
 def test_dask_local_cluster_gives_the_serial_records(tmp_path: Path) -> None:
     spec = parse_sweep(SPEC)
     serial = sweep(spec, executor="serial", out=tmp_path / "serial")

@@ -104,6 +104,7 @@ def parallel(tmp_path_factory: pytest.TempPathFactory) -> ComparisonResult:
 # ------------------------------------------------------------------ executors
 
 
+@pytest.mark.slow
 def test_serial_and_parallel_store_identical_runs(
     serial: ComparisonResult, parallel: ComparisonResult
 ) -> None:
@@ -161,6 +162,7 @@ CRN_CASES: dict[str, list[str]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario", list(CRN_CASES))
 def test_common_random_numbers_reduce_variance_of_the_difference(
     scenario: str, tmp_path: Path
@@ -401,6 +403,7 @@ def _worst_half_width(result: ComparisonResult) -> float:
     return worst
 
 
+@pytest.mark.slow
 def test_precision_adds_replications_until_reached(tmp_path: Path) -> None:
     result = compare(PRECISE_SCENARIO, runs=4, precision=0.6, max_runs=20, out=tmp_path, **PRECISE)
     assert 4 < result.runs < 20

@@ -29,6 +29,7 @@ def short(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ComparisonResul
     }
 
 
+@pytest.mark.slow
 def test_every_pattern_is_judged_with_its_figures(short: dict[str, ComparisonResult]) -> None:
     checks = judge(short)
     assert [c.pattern.key for c in checks] == [p.key for p in PATTERNS]
@@ -99,6 +100,7 @@ def test_the_json_document(short: dict[str, ComparisonResult]) -> None:
     assert set(first["figures"]) == set(SCENARIOS)
 
 
+@pytest.mark.slow
 def test_the_command_line(cli, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # the real thing takes a minute: check the wiring with two replications
     assert cli(["patterns", "--runs", "2", "--out", str(tmp_path), "--json"]) == 0
@@ -106,6 +108,7 @@ def test_the_command_line(cli, capsys, tmp_path: Path) -> None:  # type: ignore[
     assert len(doc["patterns"]) == len(PATTERNS)
 
 
+@pytest.mark.slow
 def test_the_patterns_the_model_reproduces_stay_reproduced(tmp_path: Path) -> None:
     """Full three-year runs: the facts `orgsim patterns` finds reproduced must stay so.
 

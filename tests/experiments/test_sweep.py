@@ -487,6 +487,7 @@ def test_another_sweep_in_the_same_folder_is_refused(small_result: Any, tmp_path
         sweep(other, executor="serial", out=small_result.out, resume=True)
 
 
+@pytest.mark.slow
 def test_shuffled_submission_and_two_workers_give_the_same_runs(
     small_result: Any, tmp_path: Path
 ) -> None:
@@ -521,6 +522,7 @@ def test_keep_events_keeps_the_first_k_replications(tmp_path: Path) -> None:
         sweep(spec, executor="serial", out=tmp_path / "k2", keep_events="some")
 
 
+@pytest.mark.slow
 def test_a_failing_run_is_recorded_and_the_rest_complete(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -551,6 +553,7 @@ def test_a_failing_run_is_recorded_and_the_rest_complete(
     assert [row["runs"] for row in resumed.table] == [3, 3, 3, 3]
 
 
+@pytest.mark.slow
 def test_failures_in_forked_workers_are_isolated_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -609,6 +612,7 @@ def _count(db: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_a_killed_sweep_resumes_to_the_same_table(tmp_path: Path) -> None:
     file = write(tmp_path, RESUMABLE)
     out = tmp_path / "killed"
@@ -652,6 +656,7 @@ def test_a_killed_sweep_resumes_to_the_same_table(tmp_path: Path) -> None:
     assert doc["points"] == json.loads((tmp_path / "whole" / "summary.json").read_text())["points"]
 
 
+@pytest.mark.slow
 def test_sigterm_stops_the_sweep_cleanly(tmp_path: Path) -> None:
     file = write(tmp_path, RESUMABLE)
     out = tmp_path / "term"

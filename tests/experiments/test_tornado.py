@@ -53,6 +53,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     return out, result
 
 
+@pytest.mark.slow
 def test_a_small_analysis_measures_the_largest_swings(small: tuple[Path, object]) -> None:
     _, result = small
     sc = result.scenario  # type: ignore[attr-defined]
@@ -129,6 +130,7 @@ def test_bad_input_is_refused_before_anything_runs(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_the_command_line(cli, one_line_error, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     argv = ["tornado", "startup", "--set", "horizon=60", "--screen", "2", "--runs", "2"]
     assert cli([*argv, "--top", "1", "--out", str(tmp_path), "--json"]) == 0
