@@ -14,7 +14,12 @@ Usage (docs/testing.md)::
 
     python scripts/mutate.py engine                           # the whole layer
     python scripts/mutate.py engine "orgsim.engine.budget*"   # one module
+    python scripts/mutate.py engine --live                    # retest what lived
     python scripts/mutate.py --scores                         # every layer's score
+
+mutmut lets a verdict stand until the mutated function changes, so a test written
+to kill a survivor is tried on it only when the mutant is named again: ``--live``
+names every mutant of the layer that is not yet killed.
 """
 
 from __future__ import annotations
@@ -85,11 +90,29 @@ def layer_folder(layer: str) -> Path:
     return folder
 
 
+def live_mutants(folder: Path, mutmut: Path) -> list[str]:
+    """The layer's mutants that survived, had no test or were not checked yet."""
+    out = subprocess.run(
+        [str(mutmut), "results", "--all", "true"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    live = []
+    for line in out.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if name and status not in {"killed", "timeout", "caught by type check"}:
+            live.append(name)
+    return live
+
+
 def main() -> int:
     """Run mutmut on a layer (or print the scores of every layer run so far)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("layer", nargs="?", choices=LAYERS)
     parser.add_argument("pattern", nargs="*", help="mutant names, as `mutmut run` takes them")
+    parser.add_argument("--live", action="store_true", help="retest the mutants not yet killed")
     parser.add_argument("--scores", action="store_true", help="print the scores of every layer")
     parser.add_argument("--modules", action="store_true", help="with --scores: every module")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
@@ -108,7 +131,13 @@ def main() -> int:
     if args.layer is None:
         parser.error("name a layer, or ask for --scores")
     folder = layer_folder(args.layer)
-    run = [str(mutmut), "run", "--max-children", str(args.max_children), *args.pattern]
+    names = list(args.pattern)
+    if args.live:
+        names += live_mutants(folder, mutmut)
+        if not names:
+            print(f"every {args.layer} mutant is killed")
+            return 0
+    run = [str(mutmut), "run", "--max-children", str(args.max_children), *names]
     code = subprocess.run(run, cwd=folder).returncode
     if code == 0:
         code = subprocess.run([*scores, "--modules"], cwd=folder).returncode

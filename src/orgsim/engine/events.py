@@ -42,8 +42,13 @@ E = TypeVar("E", bound=type[Event])
 EVENT_TYPES: dict[str, type[Event]] = {}
 
 
-def event(cls: E) -> E:
-    """Register an event class under its name (used to decode stored logs)."""
+def event(cls: E) -> E:  # pragma: no mutate block
+    """Register an event class under its name (used to decode stored logs).
+
+    Runs once per class at import, before mutation testing can select a mutant, so
+    it is not mutated (docs/testing.md); every event type decoding to its class is
+    checked by tests/engine/test_events.py.
+    """
     EVENT_TYPES[cls.__name__] = cls
     return cls
 
