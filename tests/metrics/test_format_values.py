@@ -132,20 +132,12 @@ def test_format_duration_at_its_thresholds(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
 
 
-def test_a_year_is_written_in_years() -> None:
-    # 365 days is where years start: one year, not "365 days". (Its plural is the
-    # bug marked in the next test, so only the number and unit are checked here.)
-    number, unit = format_duration(YEAR).split(" ")
-    assert number == "1" and unit.startswith("year")
-    number, unit = format_duration(YEAR - 1).split(" ")
-    assert (number, unit) == ("365", "days")
-
-
-@pytest.mark.xfail(strict=True, reason="bug: one year is written '1 years'")
-def test_one_year_is_singular() -> None:
-    # from 365 days to 1.5 years the count rounds to 1: "1 year" reads right, as
-    # would keeping days below two years (as days start at two days)
-    assert format_duration(YEAR) in {"1 year", "365 days"}
+def test_years_start_at_two_years() -> None:
+    # as days start at two days: a count of years is never "1 years"
+    assert format_duration(2 * YEAR) == "2 years"
+    assert format_duration(2 * YEAR - 1) == "730 days"  # 729.99998 days rounds to 730
+    assert format_duration(YEAR) == "365 days"
+    assert format_duration(1.5 * YEAR) == "548 days"  # 547.5 rounds half to even: 548
 
 
 # ------------------------------------------------------------------ sizes

@@ -129,8 +129,12 @@ def format_count(n: float) -> str:
 
 
 def format_duration(seconds: float) -> str:
-    """A duration in the largest unit that reads well: 18 years, 3 days, 9.4 h."""
-    if seconds >= 86400 * 365:
+    """A duration in the largest unit that reads well: 18 years, 3 days, 9.4 h.
+
+    Each unit starts at two of it (two years, two days), so a count is never a
+    singular "1 years" or "1 days": a year and a half reads 548 days.
+    """
+    if seconds >= 86400 * 365 * 2:
         return f"{seconds / (86400 * 365):,.0f} years"
     if seconds >= 86400 * 2:
         return f"{seconds / 86400:,.0f} days"
