@@ -12,7 +12,7 @@ after changing a parameter or a metric::
     python docs/gen_params.py          # rewrite docs/model.md
     python docs/gen_params.py --check  # exit 1 if docs/model.md is out of date
 
-``tests/test_docs.py`` runs :func:`regenerate` in memory and fails when a block in
+``tests/scenario/test_docs.py`` runs :func:`regenerate` in memory and fails when a block in
 the file differs.
 """
 

@@ -21,7 +21,7 @@ import pytest
 from orgsim.scenario.distributions import Dist
 from orgsim.scenario.schema import Scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MODEL_MD = ROOT / "docs" / "model.md"
 GEN_PARAMS = ROOT / "docs" / "gen_params.py"
 SEED_CANDIDATES = (
