@@ -15,6 +15,7 @@ Usage (docs/testing.md)::
     python scripts/mutate.py engine                           # the whole layer
     python scripts/mutate.py engine "orgsim.engine.budget*"   # one module
     python scripts/mutate.py engine --live                    # retest what lived
+    python scripts/mutate.py engine --sample 300              # estimate from a sample
     python scripts/mutate.py --scores                         # every layer's score
 
 mutmut lets a verdict stand until the mutated function changes, so a test written
@@ -42,6 +43,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     "experiments": ("tests/test_api.py",),
     "scenario": ("tests/test_cli_inputs.py",),
 }
+SAMPLE = "sample.txt"
 LINKED = (
     *("src", "tests", "docs", "scenarios", "notebooks", "benchmarks"),
     *("README.md", "CHANGELOG.md"),
@@ -90,8 +92,8 @@ def layer_folder(layer: str) -> Path:
     return folder
 
 
-def live_mutants(folder: Path, mutmut: Path) -> list[str]:
-    """The layer's mutants that survived, had no test or were not checked yet."""
+def _statuses(folder: Path, mutmut: Path) -> dict[str, str]:
+    """Every mutant of the layer's folder and its status, as mutmut reports them."""
     out = subprocess.run(
         [str(mutmut), "results", "--all", "true"],
         cwd=folder,
@@ -99,12 +101,33 @@ def live_mutants(folder: Path, mutmut: Path) -> list[str]:
         text=True,
         check=True,
     ).stdout
-    live = []
+    found = {}
     for line in out.splitlines():
         name, _, status = line.strip().rpartition(": ")
-        if name and status not in {"killed", "timeout", "caught by type check"}:
-            live.append(name)
-    return live
+        if name:
+            found[name] = status
+    return found
+
+
+def sample_mutants(folder: Path, mutmut: Path, n: int, seed: int) -> list[str]:
+    """``n`` of the layer's mutants drawn without replacement, recorded in the folder.
+
+    The sample is drawn from the mutants as the last run generated them: run the
+    layer once (even on a single module) after the source changes, so that the
+    draw covers the current code.
+    """
+    import random
+
+    names = sorted(_statuses(folder, mutmut))
+    picked = sorted(random.Random(seed).sample(names, min(n, len(names))))
+    (folder / SAMPLE).write_text("\n".join(picked) + "\n")
+    return picked
+
+
+def live_mutants(folder: Path, mutmut: Path) -> list[str]:
+    """The layer's mutants that survived, had no test or were not checked yet."""
+    killed = {"killed", "timeout", "caught by type check"}
+    return [name for name, status in _statuses(folder, mutmut).items() if status not in killed]
 
 
 def main() -> int:
@@ -113,6 +136,13 @@ def main() -> int:
     parser.add_argument("layer", nargs="?", choices=LAYERS)
     parser.add_argument("pattern", nargs="*", help="mutant names, as `mutmut run` takes them")
     parser.add_argument("--live", action="store_true", help="retest the mutants not yet killed")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="check N of the layer's mutants drawn at random (seeded): an estimate with a CI",
+    )
+    parser.add_argument("--seed", type=int, default=12, help="seed of --sample's draw")
     parser.add_argument("--scores", action="store_true", help="print the scores of every layer")
     parser.add_argument("--modules", action="store_true", help="with --scores: every module")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
@@ -126,13 +156,17 @@ def main() -> int:
             folder = ROOT / "build" / "mutation" / layer
             if (folder / "mutants").exists():
                 extra = ["--modules"] if args.modules else []
+                extra += ["--sampled", str(folder / SAMPLE)] if (folder / SAMPLE).exists() else []
                 worst = max(worst, subprocess.run([*scores, *extra], cwd=folder).returncode)
         return worst
     if args.layer is None:
         parser.error("name a layer, or ask for --scores")
     folder = layer_folder(args.layer)
     names = list(args.pattern)
-    if args.live:
+    if not args.sample and not args.pattern:
+        (folder / SAMPLE).unlink(missing_ok=True)  # the whole layer: no longer a sample
+    if args.sample:
+        names += sample_mutants(folder, mutmut, args.sample, args.seed)
         names += live_mutants(folder, mutmut)
         if not names:
             print(f"every {args.layer} mutant is killed")
@@ -140,7 +174,8 @@ def main() -> int:
     run = [str(mutmut), "run", "--max-children", str(args.max_children), *names]
     code = subprocess.run(run, cwd=folder).returncode
     if code == 0:
-        code = subprocess.run([*scores, "--modules"], cwd=folder).returncode
+        extra = ["--sampled", str(folder / SAMPLE)] if (folder / SAMPLE).exists() else []
+        code = subprocess.run([*scores, "--modules", *extra], cwd=folder).returncode
     return code
 
 

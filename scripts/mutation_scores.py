@@ -9,7 +9,9 @@ Run from the project's root after ``mutmut run`` (docs/testing.md)::
 A mutant counts as killed when a test failed or timed out with it. Survivors and
 mutants no selected test reaches count against the score, except those
 ``docs/testing.md`` declares equivalent (its table of equivalent mutants, one
-mutant name in backticks per row, with the reason).
+mutant name in backticks per row, with the reason). Mutants not yet checked are
+left out, and a score over a random sample of a layer's mutants comes with its
+95% Wilson interval.
 """
 
 from __future__ import annotations
@@ -68,10 +70,20 @@ def main() -> int:
     parser.add_argument("--modules", action="store_true", help="also print every module")
     parser.add_argument("--survivors", metavar="MODULE", help="list a module's live mutants")
     parser.add_argument("--doc", type=Path, default=Path("docs/testing.md"))
+    parser.add_argument(
+        "--sampled",
+        type=Path,
+        metavar="FILE",
+        help="score only the random sample of mutants named in FILE, each score with its 95%% CI",
+    )
     args = parser.parse_args()
     status = results()
+    if args.sampled:
+        drawn = set(args.sampled.read_text().split())
+        status = {n: (st if n in drawn else "not checked") for n, st in status.items()}
     equiv = equivalent(args.doc)
-    unknown = sorted(equiv - set(status))
+    layers = {module_of(name).split(".")[1] for name in status}
+    unknown = sorted(n for n in equiv - set(status) if n.split(".")[1] in layers)
     if args.survivors:
         for name, st in sorted(status.items()):
             if module_of(name) == args.survivors and st not in KILLED and name not in equiv:
@@ -79,38 +91,68 @@ def main() -> int:
         return 0
     per_module: dict[str, Counter[str]] = defaultdict(Counter)
     for name, st in status.items():
-        kind = "equivalent" if name in equiv else ("killed" if st in KILLED else "live")
-        per_module[module_of(name)][kind] += 1
+        per_module[module_of(name)][kind_of(name, st, equiv)] += 1
     per_layer: dict[str, Counter[str]] = defaultdict(Counter)
     for mod, c in per_module.items():
         per_layer[mod.split(".")[1]].update(c)
-
-    def line(label: str, c: Counter[str], target: float | None) -> str:
-        judged = c["killed"] + c["live"]
-        score = c["killed"] / judged if judged else 1.0
-        mark = "" if target is None else ("  ok" if score >= target else f"  < {target:.0%}")
-        return (
-            f"{label:<40} {judged + c['equivalent']:>6} {c['killed']:>6} {c['equivalent']:>6}"
-            f" {c['live']:>6} {score:>7.1%}{mark}"
-        )
-
-    print(f"{'':<40} {'mutants':>6} {'killed':>6} {'equiv':>6} {'live':>6} {'score':>7}")
+    print(
+        f"{'':<34} {'mutants':>7} {'checked':>7} {'killed':>6} {'equiv':>5} {'live':>5}"
+        f" {'score':>6}  95% CI (when sampled)"
+    )
     short = False
     for layer in TARGETS:
         if layer not in per_layer:
             continue
         c = per_layer[layer]
-        print(line(layer, c, TARGETS[layer]))
+        print(row(layer, c, TARGETS[layer], args.sampled is not None))
         judged = c["killed"] + c["live"]
         short |= judged > 0 and c["killed"] / judged < TARGETS[layer]
         if args.modules:
             for mod in sorted(m for m in per_module if m.split(".")[1] == layer):
-                print(line("  " + mod.removeprefix(f"orgsim.{layer}."), per_module[mod], None))
+                label = "  " + mod.removeprefix(f"orgsim.{layer}.")
+                print(row(label, per_module[mod], None, args.sampled is not None))
     if unknown:
         print(f"\n{len(unknown)} mutants listed as equivalent are not in the results:")
         for name in unknown:
             print(f"  {name}")
     return 1 if short else 0
+
+
+def kind_of(name: str, status: str, equiv: set[str]) -> str:
+    """Killed, equivalent, live (survived or reached by no test) or unchecked."""
+    if name in equiv:
+        return "equivalent"
+    if status in KILLED:
+        return "killed"
+    if status == "not checked":
+        return "unchecked"
+    return "live"
+
+
+def row(label: str, c: Counter[str], target: float | None, sampled: bool) -> str:
+    """One line of the table: counts, the score and, for a sample, its Wilson CI.
+
+    The score is killed / (killed + live): equivalent mutants are left out, and so
+    are unchecked ones. When only a random sample was checked
+    (``scripts/mutate.py LAYER --sample N``), the CI says how far the layer's score
+    may lie from the sample's.
+    """
+    from scipy.stats import binomtest
+
+    judged = c["killed"] + c["live"]
+    total = judged + c["equivalent"] + c["unchecked"]
+    score = c["killed"] / judged if judged else float("nan")
+    ci = ""
+    if sampled and c["unchecked"] and judged:
+        low, high = binomtest(c["killed"], judged).proportion_ci(method="wilson")
+        ci = f"  {low:.1%}–{high:.1%}"
+    mark = ""
+    if target is not None and judged:
+        mark = "  ok" if score >= target else f"  < {target:.0%}"
+    return (
+        f"{label:<34} {total:>7} {total - c['unchecked']:>7} {c['killed']:>6}"
+        f" {c['equivalent']:>5} {c['live']:>5} {score:>6.1%}{ci}{mark}"
+    )
 
 
 if __name__ == "__main__":
