@@ -74,7 +74,11 @@ class Department:
     )
 
 
-def _default_departments() -> dict[str, Department]:
+# The default departments, stages and conflict kinds are data built once at import,
+# like the fields' defaults: mutation testing cannot select a mutant there, so they
+# are not mutated (docs/testing.md). tests/scenario/test_docs.py pins every one:
+# docs/model.md's parameter block, generated from them, must not change.
+def _default_departments() -> dict[str, Department]:  # pragma: no mutate block
     # Midsize software company, ~500 staff. Shares follow typical SaaS org charts:
     # R&D ~45%, go-to-market ~35%, support ~15%, product ~5%.
     return {
@@ -99,7 +103,7 @@ class Stage:
     effort: Dist = param(lognormal(200.0, 0.6), "person-days of work per feature")
 
 
-def _default_stages() -> list[Stage]:
+def _default_stages() -> list[Stage]:  # pragma: no mutate block
     return [
         Stage(name="spec", department="product", effort=lognormal(25.0, 0.5)),
         Stage(name="build", department="engineering", effort=lognormal(260.0, 0.6)),
@@ -346,7 +350,7 @@ class ConflictKind:
 _EFFECTS = _EFFECTS_CHOICES
 
 
-def _default_conflicts() -> dict[str, ConflictKind]:
+def _default_conflicts() -> dict[str, ConflictKind]:  # pragma: no mutate block
     return {
         # "Sales is targeting prospects that don't fit the current product"
         "custom_work": ConflictKind(
