@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 import pytest
 
+from builders import run_fields
 from orgsim.engine import events as ev
 from orgsim.engine.log import EventLog, log_digest, replay
 from orgsim.engine.run import Run, simulate
@@ -26,28 +27,8 @@ def run(scenario: Scenario) -> Run:
 
 
 def started(seq: int = 0, time: float = 0.0) -> ev.RunStarted:
-    return ev.RunStarted(
-        seq=seq,
-        time=time,
-        scenario="t",
-        scenario_hash="h",
-        seed=1,
-        replication=0,
-        broker=False,
-        horizon=10.0,
-        quarter_days=91.0,
-        stage_names=("build",),
-        stage_departments=("engineering",),
-        hiring_cost=1.0,
-        drag=0.0,
-        min_productivity=0.0,
-        ramp_productivity=1.0,
-        team_cap=8.0,
-        conflict_attrition=0.0,
-        ceo_hours_per_week=8.0,
-        ceo_max_hours_per_week=2.0,
-        orgsim_version="0",
-    )
+    fields = run_fields(scenario="t", scenario_hash="h", seed=1, horizon=10.0, hiring_cost=1.0)
+    return ev.RunStarted(seq=seq, time=time, **fields)
 
 
 def small_log() -> EventLog:

@@ -19,28 +19,23 @@ from typing import Any
 
 import pytest
 
+from builders import run_fields
 from orgsim.engine import events as ev
 from orgsim.engine.state import OrgState, cash_at, fold
 
-RUN: dict[str, Any] = dict(
+RUN: dict[str, Any] = run_fields(
     scenario="values",
     scenario_hash="h",
     seed=7,
     replication=2,
     broker=True,
-    horizon=100.0,
     quarter_days=80.0,
     stage_names=("build", "sell"),
     stage_departments=("eng", "sales"),
     hiring_cost=2.0,
-    drag=0.0,
-    min_productivity=0.0,
     ramp_productivity=0.5,
     team_cap=16.0,
-    conflict_attrition=0.0,
-    ceo_hours_per_week=8.0,
     ceo_max_hours_per_week=3.0,
-    orgsim_version="test",
 )
 DEPT: dict[str, Any] = dict(salary=365.0, bias=0.0, attrition=0.0, overhead=0.0, teams=1, layers=1)
 REL = 1e-12  # a few roundings of doubles

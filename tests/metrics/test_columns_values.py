@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from builders import run_fields
 from orgsim.engine import events as ev
 from orgsim.errors import EventOrderError
 from orgsim.metrics.columns import (
@@ -38,30 +39,19 @@ INF = math.inf
 
 
 def started(quarter_days: float = 50.0, hiring_cost: float = 10.0) -> Row:
-    return (
-        ev.RunStarted,
-        0.0,
-        dict(
-            scenario="columns",
-            scenario_hash="0",
-            seed=0,
-            replication=0,
-            broker=True,
-            horizon=100.0,
-            quarter_days=quarter_days,
-            stage_names=("build",),
-            stage_departments=("eng",),
-            hiring_cost=hiring_cost,
-            drag=0.1,
-            min_productivity=0.3,
-            ramp_productivity=0.5,
-            team_cap=8.0,
-            conflict_attrition=0.5,
-            ceo_hours_per_week=14.0,
-            ceo_max_hours_per_week=7.0,
-            orgsim_version="test",
-        ),
+    fields = run_fields(
+        scenario="columns",
+        broker=True,
+        quarter_days=quarter_days,
+        hiring_cost=hiring_cost,
+        drag=0.1,
+        min_productivity=0.3,
+        ramp_productivity=0.5,
+        conflict_attrition=0.5,
+        ceo_hours_per_week=14.0,
+        ceo_max_hours_per_week=7.0,
     )
+    return (ev.RunStarted, 0.0, fields)
 
 
 def build(rows: list[Row], **run: float) -> list[ev.Event]:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from builders import run_fields
 from orgsim.engine import events as ev
 from orgsim.engine.log import replay
 from orgsim.engine.state import fold
@@ -33,25 +34,16 @@ def build(rows: list[Row]) -> list[ev.Event]:
 
 
 def run_started(horizon: float, broker: bool = False, **overrides: Any) -> Row:
-    fields: dict[str, Any] = dict(
+    fields = run_fields(
         scenario="values",
-        scenario_hash="0",
-        seed=0,
-        replication=0,
         broker=broker,
         horizon=horizon,
         quarter_days=50.0,
-        stage_names=("build",),
-        stage_departments=("eng",),
         hiring_cost=10.0,
-        drag=0.0,
         min_productivity=0.3,
         ramp_productivity=0.5,
-        team_cap=8.0,
-        conflict_attrition=0.0,
         ceo_hours_per_week=14.0,
         ceo_max_hours_per_week=7.0,
-        orgsim_version="test",
     )
     return (ev.RunStarted, 0.0, fields | overrides)
 

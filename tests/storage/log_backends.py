@@ -20,6 +20,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
+from builders import run_fields
 from orgsim.engine import events as ev
 from orgsim.engine.events import Event, decode, encode
 from orgsim.engine.log import EventLog, replay
@@ -140,14 +141,11 @@ class StoreBackend(Backend):
 
 
 def started() -> ev.RunStarted:
-    return ev.RunStarted(
-        seq=0,
-        time=0.0,
+    fields = run_fields(
         scenario="contract",
         scenario_hash="h",
         seed=5,
         replication=1,
-        broker=False,
         horizon=40.0,
         quarter_days=30.0,
         stage_names=("build", "sell"),
@@ -156,12 +154,9 @@ def started() -> ev.RunStarted:
         drag=0.1,
         min_productivity=0.3,
         ramp_productivity=0.5,
-        team_cap=8.0,
         conflict_attrition=0.05,
-        ceo_hours_per_week=8.0,
-        ceo_max_hours_per_week=2.0,
-        orgsim_version="test",
     )
+    return ev.RunStarted(seq=0, time=0.0, **fields)
 
 
 def hired(employee: int, department: str) -> dict[str, Any]:
