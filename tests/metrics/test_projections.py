@@ -264,12 +264,12 @@ NOTHING: list[Row] = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutation testing credits a shared fixture to its first test only
 def tiny() -> list[ev.Event]:
     return build(TINY)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutation testing credits a shared fixture to its first test only
 def m(tiny: list[ev.Event]) -> dict[str, float]:
     return metrics(tiny)
 
@@ -428,7 +428,7 @@ def test_waits_are_censored_where_they_stop_being_watched(tiny: list[ev.Event]) 
     np.testing.assert_array_equal(resolved, [True, True, False, False])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutation testing credits a shared fixture to its first test only
 def queue() -> list[ev.Event]:
     return build(QUEUE)
 

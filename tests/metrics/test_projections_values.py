@@ -284,7 +284,7 @@ def test_the_logs_are_ones_the_state_accepts(name: str) -> None:
 # --------------------------------------------------------------------- delivery
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutation testing credits a shared fixture to its first test only
 def delivery() -> dict[str, float]:
     return metrics(build(DELIVERY))
 
@@ -346,7 +346,7 @@ def test_survived_without_a_company_failed(delivery: dict[str, float]) -> None:
 # -------------------------------------------------------------------- conflicts
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutation testing credits a shared fixture to its first test only
 def conflict() -> dict[str, float]:
     return metrics(build(CONFLICT))
 
@@ -524,7 +524,7 @@ def test_utilisation_at_the_instant_of_the_last_change() -> None:
 # ---------------------------------------------------------------- organisation
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutation testing credits a shared fixture to its first test only
 def org() -> dict[str, float]:
     return metrics(build(ORG))
 
@@ -632,4 +632,25 @@ def test_a_company_that_failed() -> None:
     assert m["time_to_failure"] == 20.0
     # 20 k$ spent at 1 k$ a day by 20
     assert m["cash_end"] == pytest.approx(0.0, abs=1e-12)
+    assert m["runway_min"] == 0.0
+
+
+def test_a_company_that_survived_reports_its_lowest_runway_in_months() -> None:
+    # eng's one founder costs 365 k$ a year, 1 k$ a day; 20 k$ of cash and no
+    # value shipped: 20 days of runway at 0, 10 left at the end (10), never failing.
+    # runway_min = 10 days / (365/12 days a month) = 120/365 months.
+    rows = [*FAILED[:4], ended(10.0)]
+    m = metrics(build(rows))
+    assert m["survived"] == 1.0
+    assert m["time_to_failure"] == 10.0  # censored at the end
+    assert m["runway_min"] == pytest.approx(120 / 365, rel=1e-12)
+
+
+def test_a_failed_company_has_no_runway_whatever_the_crumb_of_its_balance() -> None:
+    # 20 k$ and a nanodollar: at the failure (20) 1e-9 k$ remain by the arithmetic
+    # of the flow, a runway of 1e-9 days; a company that failed reads none
+    rows = list(FAILED)
+    rows[3] = (ev.BudgetFounded, 0.0, dict(base_budget=0.0, cash=20.0 + 1e-9, cash_share=0.5))
+    m = metrics(build(rows))
+    assert m["survived"] == 0.0
     assert m["runway_min"] == 0.0
