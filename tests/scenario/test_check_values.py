@@ -64,7 +64,7 @@ def test_no_enabled_department() -> None:
         ("departments", "at least one department must be enabled"),
         (
             "delivery.stages.0.department",
-            "'product' is not an enabled department (enabled: )",
+            "'product' is not an enabled department (enabled: none)",
         ),
     ]
 
@@ -325,5 +325,5 @@ def test_parse_scenario_reports_the_checks_with_their_paths() -> None:
     assert ("departments", "at least one department must be enabled") in found
     assert (
         "delivery.stages.0.department",
-        "'product' is not an enabled department (enabled: )",
+        "'product' is not an enabled department (enabled: none)",
     ) in found

@@ -733,7 +733,8 @@ class Scenario:
 
 
 def _unknown_department(name: str, active: tuple[str, ...]) -> str:
-    return f"'{name}' is not an enabled department (enabled: {', '.join(active)})"
+    enabled = ", ".join(active) if active else "none"
+    return f"'{name}' is not an enabled department (enabled: {enabled})"
 
 
 __all__ = [
