@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from builders import run_fields
 from conftest import watched
 from orgsim.engine import events as ev
 from orgsim.engine.run import Run, simulate
@@ -36,25 +37,11 @@ def build(rows: list[Row]) -> list[ev.Event]:
 
 def start(hours_per_week: float, max_hours_per_week: float, horizon: float = 100.0) -> list[Row]:
     """A run with two departments and a CEO giving escalations these hours."""
-    fields = dict(
+    fields = run_fields(
         scenario="desk",
-        scenario_hash="0",
-        seed=0,
-        replication=0,
-        broker=False,
         horizon=horizon,
-        quarter_days=91.0,
-        stage_names=("build",),
-        stage_departments=("eng",),
-        hiring_cost=0.0,
-        drag=0.0,
-        min_productivity=0.0,
-        ramp_productivity=1.0,
-        team_cap=8.0,
-        conflict_attrition=0.0,
         ceo_hours_per_week=hours_per_week,
         ceo_max_hours_per_week=max_hours_per_week,
-        orgsim_version="test",
     )
     dept = dict(salary=100.0, bias=0.0, attrition=0.0, overhead=0.0, teams=1, layers=1)
     return [

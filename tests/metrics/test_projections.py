@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from builders import run_fields
 from orgsim.engine import events as ev
 from orgsim.engine.log import replay
 from orgsim.errors import EventOrderError
@@ -61,30 +62,20 @@ def build(rows: list[Row]) -> list[ev.Event]:
 
 
 def run_started(horizon: float, broker: bool = True) -> Row:
-    return (
-        ev.RunStarted,
-        0.0,
-        dict(
-            scenario="tiny",
-            scenario_hash="0",
-            seed=0,
-            replication=0,
-            broker=broker,
-            horizon=horizon,
-            quarter_days=50.0,
-            stage_names=("build",),
-            stage_departments=("eng",),
-            hiring_cost=10.0,
-            drag=0.1,
-            min_productivity=0.3,
-            ramp_productivity=0.5,
-            team_cap=8.0,
-            conflict_attrition=0.5,
-            ceo_hours_per_week=14.0,
-            ceo_max_hours_per_week=7.0,
-            orgsim_version="test",
-        ),
+    fields = run_fields(
+        scenario="tiny",
+        broker=broker,
+        horizon=horizon,
+        quarter_days=50.0,
+        hiring_cost=10.0,
+        drag=0.1,
+        min_productivity=0.3,
+        ramp_productivity=0.5,
+        conflict_attrition=0.5,
+        ceo_hours_per_week=14.0,
+        ceo_max_hours_per_week=7.0,
     )
+    return (ev.RunStarted, 0.0, fields)
 
 
 def dept(name: str, salary: float) -> Row:
