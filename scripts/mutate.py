@@ -171,14 +171,16 @@ def main() -> int:
         parser.error("name a layer, or ask for --scores")
     folder = layer_folder(args.layer)
     names = list(args.pattern)
-    if not args.sample and not args.pattern:
+    if not (args.sample or args.pattern or args.live):
         (folder / SAMPLE).unlink(missing_ok=True)  # the whole layer: no longer a sample
-    if args.sample:
-        names += sample_mutants(folder, mutmut, args.sample, args.seed)
+    if args.sample:  # the drawn mutants not yet killed: a larger sample only adds work
+        todo = set(live_mutants(folder, mutmut))
+        names += [n for n in sample_mutants(folder, mutmut, args.sample, args.seed) if n in todo]
+    if args.live:
         names += live_mutants(folder, mutmut)
-        if not names:
-            print(f"every {args.layer} mutant is killed")
-            return 0
+    if (args.sample or args.live) and not names:
+        print(f"every {args.layer} mutant asked for is killed or declared equivalent")
+        return 0
     run = [str(mutmut), "run", "--max-children", str(args.max_children), *names]
     code = subprocess.run(run, cwd=folder).returncode
     if code == 0:

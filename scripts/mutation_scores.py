@@ -82,6 +82,8 @@ def main() -> int:
         drawn = set(args.sampled.read_text().split())
         status = {n: (st if n in drawn else "not checked") for n, st in status.items()}
     equiv = equivalent(args.doc)
+    if args.sampled:  # an equivalent mutant outside the sample was not drawn either
+        equiv &= drawn
     layers = {module_of(name).split(".")[1] for name in status}
     unknown = sorted(n for n in equiv - set(status) if n.split(".")[1] in layers)
     if args.survivors:
