@@ -80,3 +80,25 @@ def test_a_pending_log_in_a_read_only_folder_is_refused_by_the_callers_message(
         f"cannot open x: its write-ahead log {path}-wal holds unfinished writes, but there is "
         "no db.sqlite-shm and the folder is read-only; open it once where it can be written"
     )
+
+
+def test_a_readonly_open_asks_sqlite_to_read_its_name_as_a_uri(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The read-only name is ``file:...?mode=ro``: only as a URI is it read-only. This
+    # machine's SQLite is built with SQLITE_USE_URI and would read it as a URI anyway,
+    # so the flag orgsim passes is checked where it is passed, on sqlite3.connect.
+    path = a_store(tmp_path / "db.sqlite")
+    seen: list[tuple[str, Any]] = []
+    real = sqlite3.connect
+
+    def spy(database: Any, **kwargs: Any) -> sqlite3.Connection:
+        seen.append((str(database), kwargs.get("uri")))
+        return real(database, **kwargs)
+
+    monkeypatch.setattr("orgsim.storage.sqlite.sqlite3.connect", spy)
+    open_database(path, timeout=1.0, setup=lambda c: None, failure="f", readonly=True).close()
+    assert len(seen) == 1
+    name, uri = seen[0]
+    assert name.startswith("file:") and "mode=ro" in name
+    assert uri is True
