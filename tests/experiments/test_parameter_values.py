@@ -51,14 +51,17 @@ def test_a_stated_float_type_makes_1_and_1_0_one_level() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with the type inferred from a float field, levels [1, 1.0] are kept as two "
-    "design points of the same value (stated type = 'float' refuses them as listed twice)",
-)
 def test_an_inferred_float_type_makes_1_and_1_0_one_level() -> None:
     assert problems({"path": "conflicts.intensity", "levels": [1, 1.0]}) == [
         "parameters.0.levels.1: 1.0 is listed twice"
+    ]
+
+
+def test_a_repeat_found_once_the_type_is_inferred_is_reported_where_it_was_listed() -> None:
+    # Entry 1 is unusable and skipped, so the repeat 2.0 is the file's entry 2.
+    assert problems({"path": "conflicts.intensity", "levels": [2, {"a": 1}, 2.0]}) == [
+        "parameters.0.levels.1: expected a single value, got table {'a': 1}",
+        "parameters.0.levels.2: 2.0 is listed twice",
     ]
 
 

@@ -265,6 +265,17 @@ def _check_type_fits(
         )
 
 
+def _numbers_once(c: Check, where: str, values: list[float], at: list[int]) -> list[float]:
+    """``values`` without repeats, each repeat reported where ``at`` says it was listed."""
+    once: list[float] = []
+    for v, j in zip(values, at, strict=True):
+        if v in once:
+            c.add(f"{where}.levels.{j}", f"{v!r} is listed twice")
+        else:
+            once.append(v)
+    return once
+
+
 def _levels(
     c: Check,
     entry: Mapping[str, Any],
@@ -276,6 +287,7 @@ def _levels(
     """The listed levels that are usable, and the type (inferred when not stated)."""
     raw = entry["levels"]
     ok: list[Any] = []
+    at: list[int] = []  # where in ``raw`` each usable level stands
     if not isinstance(raw, list) or not raw:
         c.add(f"{where}.levels", expected("a non-empty array", raw))
     else:
@@ -290,17 +302,20 @@ def _levels(
                 c.add(f"{where}.levels.{j}", f"{v!r} is listed twice")
             else:
                 ok.append(float(v) if ptype == "float" else v)
-    levels = tuple(ok)
+                at.append(j)
     if "steps" in entry:
         c.add(f"{where}.steps", "steps spreads a low/high range; remove it with levels")
     if ptype is None:
-        numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in levels)
+        numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in ok)
         if numeric and leaf_kind in ("int", "float"):
             ptype = leaf_kind
         elif numeric and path == SCALE:
             ptype = "float"
         else:
             ptype = "choice"
+        if ptype == "float":  # numbers now: 1 and 1.0 are one level
+            ok = _numbers_once(c, where, [float(v) for v in ok], at)
+    levels = tuple(ok)
     if path == SCALE:
         for j, v in enumerate(levels):
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
