@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from orgsim.engine import events as ev
+from orgsim.engine.resolution import ConflictDraws
+from orgsim.engine.run import Run
+from orgsim.scenario.loading import parse_scenario
+from orgsim.scenario.schema import Scenario
+
 #: The payload of a neutral ``RunStarted``: no drag, no conflict attrition, full
 #: productivity from the first day, one stage.
 RUN_FIELDS: dict[str, Any] = dict(
@@ -42,3 +48,86 @@ def run_fields(**overrides: Any) -> dict[str, Any]:
     if unknown:
         raise KeyError(f"RunStarted has no field {sorted(unknown)}")
     return RUN_FIELDS | overrides
+
+
+#: The conflict kind the hand-run conflict tests raise.
+KIND = "cross_initiative"
+
+
+def kinds_off() -> dict[str, dict[str, Any]]:
+    """Every conflict kind disabled: a test enables the one it studies."""
+    return {k: {"enabled": False} for k in Scenario().conflicts.kinds}
+
+
+def one_stage_company(
+    staff: dict[str, dict[str, Any]], *, horizon: float, **sections: Any
+) -> Scenario:
+    """A quiet company of the departments in ``staff`` (the others disabled).
+
+    One product and no feature after the start; its one stage is a 40-day build by
+    Engineering; no conflicts, no broker. ``sections`` add top-level tables or
+    replace the ones above (``delivery``, ``conflicts``, ``broker``).
+    """
+    departments: dict[str, Any] = {n: {"enabled": False} for n in Scenario().departments}
+    departments.update(staff)
+    build = {"name": "build", "department": "engineering"}
+    base: dict[str, Any] = {
+        "horizon": horizon,
+        "departments": departments,
+        "delivery": {
+            "products": 1,
+            "initial_features": 0,
+            "feature_interarrival": {"kind": "deterministic", "mean": 1e6},
+            "stages": [build | {"effort": {"kind": "deterministic", "mean": 40.0}}],
+        },
+        "conflicts": {"intensity": 0.0, "kinds": kinds_off()},
+        "broker": {"enabled": False},
+    }
+    return parse_scenario(base | sections)
+
+
+def one_conflict_scenario(*, horizon: float = 100.0, **sections: Any) -> Scenario:
+    """The default company with only :data:`KIND` enabled, none raised by itself."""
+    kinds = kinds_off() | {KIND: {"enabled": True}}
+    base: dict[str, Any] = {
+        "horizon": horizon,
+        "conflicts": {"intensity": 0.0, "kinds": kinds},
+        "broker": {"enabled": False},
+    }
+    return parse_scenario(base | sections)
+
+
+def raise_by_hand(run: Run, *, company_side: str = "initiator", conflict: int = 0) -> None:
+    """Record conflict ``conflict`` of :data:`KIND`: Marketing against Engineering."""
+    run.record(
+        ev.ConflictRaised,
+        conflict=conflict,
+        kind=KIND,
+        initiator="marketing",
+        target="engineering",
+        severity=0.0,
+        company_side=company_side,
+    )
+
+
+def conflict_draws(**overrides: Any) -> ConflictDraws:
+    """A conflict's draws, each at its quietest, with ``overrides``.
+
+    No effort or surfacing, a lifetime that never ends, a day of negotiation that
+    always fails (a success draw of 1), a CEO who decides within the hour.
+    """
+    fields: dict[str, Any] = dict(
+        severity=0.0,
+        company_side="initiator",
+        effort=0.0,
+        surfacing=0.0,
+        lifetime=1e6,
+        negotiation_days=1.0,
+        negotiation_success=1.0,
+        negotiation_winner=1.0,
+        ceo_hours=1.0,
+        ceo_success=1.0,
+        ceo_insight=1.0,
+        ceo_winner=1.0,
+    )
+    return ConflictDraws(**(fields | overrides))

@@ -14,15 +14,17 @@ from typing import Any
 
 import pytest
 
+from builders import kinds_off, one_stage_company
 from orgsim.engine import events as ev
 from orgsim.engine.allocation import political_weight
 from orgsim.engine.budget import _issue_people, budget_disputes
 from orgsim.engine.run import Run
 from orgsim.engine.state import Dept
-from orgsim.scenario.loading import parse_scenario
-from orgsim.scenario.schema import Scenario
 
-OFF = {k: {"enabled": False} for k in Scenario().conflicts.kinds}
+TWO = {
+    "engineering": {"staff": 2, "salary": 100.0, "attrition": 0.0},
+    "qa": {"staff": 1, "salary": 100.0, "attrition": 0.0},
+}
 
 
 # ------------------------------------------------------------------ political weight
@@ -92,30 +94,12 @@ def disputes(eng_allocated: float) -> list[tuple[str, str]]:
 
     The dispute kind starts below a ratio of 0.5, always (probability 1, intensity 1).
     """
-    departments: dict[str, Any] = {n: {"enabled": False} for n in Scenario().departments}
-    departments["engineering"] = {"staff": 2, "salary": 100.0, "attrition": 0.0}
-    departments["qa"] = {"staff": 1, "salary": 100.0, "attrition": 0.0}
     kind = {"enabled": True, "threshold": 0.5, "probability": 1.0}
-    sc = parse_scenario(
-        {
-            "horizon": 300.0,
-            "departments": departments,
-            "delivery": {
-                "products": 1,
-                "initial_features": 0,
-                "feature_interarrival": {"kind": "deterministic", "mean": 1e6},
-                "stages": [
-                    {
-                        "name": "build",
-                        "department": "engineering",
-                        "effort": {"kind": "deterministic", "mean": 40.0},
-                    }
-                ],
-            },
-            "talent": {"skill_cv": 0.0, "max_hires_per_quarter": 0.0},
-            "conflicts": {"intensity": 1.0, "kinds": {**OFF, "budget_dispute": kind}},
-            "broker": {"enabled": False},
-        }
+    sc = one_stage_company(
+        TWO,
+        horizon=300.0,
+        talent={"skill_cv": 0.0, "max_hires_per_quarter": 0.0},
+        conflicts={"intensity": 1.0, "kinds": kinds_off() | {"budget_dispute": kind}},
     )
     run = Run(sc, seed=1)
     run.setup()

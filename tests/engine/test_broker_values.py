@@ -10,10 +10,9 @@ people of the default company, marketing has 55 and engineering 200.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from builders import KIND, conflict_draws, one_conflict_scenario, raise_by_hand
 from orgsim.engine import events as ev
 from orgsim.engine.broker import mediation
 from orgsim.engine.context import Proc
@@ -23,31 +22,25 @@ from orgsim.engine.run import Run, simulate
 from orgsim.scenario.loading import parse_scenario
 from orgsim.scenario.schema import Scenario
 
-OFF = {k: {"enabled": False} for k in Scenario().conflicts.kinds}
-KIND = "cross_initiative"
 QUIET = {"shift_interarrival": {"kind": "deterministic", "mean": 1e9}}
 
 
 def scenario() -> Scenario:
-    return parse_scenario(
-        {
-            "horizon": 100.0,
-            "conflicts": {"intensity": 0.0, "kinds": {**OFF, KIND: {"enabled": True}}},
-            "market": QUIET,
-            "budget": {"weight_budget_share": 0.0},
-            "broker": {
-                "enabled": True,
-                "praise_gain": 0.0,
-                "initial_credibility": 0.5,
-                "credibility_floor": 0.2,
-                "credibility_halflife": 180.0,
-                "success_base": 0.35,
-                "success_credibility": 0.55,
-                "credibility_gain": 0.08,
-                "credibility_loss": 0.15,
-                "ceo_briefing": 0.4,
-            },
-        }
+    return one_conflict_scenario(
+        market=QUIET,
+        budget={"weight_budget_share": 0.0},
+        broker={
+            "enabled": True,
+            "praise_gain": 0.0,
+            "initial_credibility": 0.5,
+            "credibility_floor": 0.2,
+            "credibility_halflife": 180.0,
+            "success_base": 0.35,
+            "success_credibility": 0.55,
+            "credibility_gain": 0.08,
+            "credibility_loss": 0.15,
+            "ceo_briefing": 0.4,
+        },
     )
 
 
@@ -58,21 +51,12 @@ def draws(
     winner: float = 1.0,
     company_side: str = "initiator",
 ) -> ConflictDraws:
-    u: dict[str, Any] = dict(ceo_hours=1.0, ceo_success=1.0, ceo_insight=1.0, ceo_winner=1.0)
-    return ConflictDraws(
-        severity=0.0,
+    return conflict_draws(
         company_side=company_side,
-        effort=0.0,
-        surfacing=0.0,
-        lifetime=1e6,
-        negotiation_days=1.0,
-        negotiation_success=1.0,
-        negotiation_winner=1.0,
         mediation_days=days,
         mediation_success=success,
         mediation_neutral=neutral,
         mediation_winner=winner,
-        **u,
     )
 
 
@@ -89,15 +73,7 @@ def mediate(
     run = Run(sc, seed=1)
     run.setup()
     kind = sc.conflicts.kinds[KIND]
-    run.record(
-        ev.ConflictRaised,
-        conflict=0,
-        kind=KIND,
-        initiator="marketing",
-        target="engineering",
-        severity=0.0,
-        company_side=d.company_side,
-    )
+    raise_by_hand(run, company_side=d.company_side)
     ended: list[float] = []
 
     def hold(ctx: Run) -> Proc:

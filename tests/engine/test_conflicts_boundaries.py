@@ -12,27 +12,18 @@ from typing import Any
 
 import numpy as np
 
+from builders import KIND, conflict_draws, kinds_off, one_conflict_scenario, raise_by_hand
 from orgsim.engine import events as ev
 from orgsim.engine.conflicts import crossed, negotiation, raise_conflict
 from orgsim.engine.context import Proc
-from orgsim.engine.resolution import ConflictDraws
 from orgsim.engine.rng import Streams
 from orgsim.engine.run import Run
-from orgsim.scenario.loading import parse_scenario
 from orgsim.scenario.schema import Scenario
-
-OFF = {k: {"enabled": False} for k in Scenario().conflicts.kinds}
-KIND = "cross_initiative"
 
 
 def scenario(**kind: Any) -> Scenario:
-    return parse_scenario(
-        {
-            "horizon": 30.0,
-            "conflicts": {"intensity": 0.0, "kinds": {**OFF, KIND: {"enabled": True, **kind}}},
-            "broker": {"enabled": False},
-        }
-    )
+    kinds = kinds_off() | {KIND: {"enabled": True, **kind}}
+    return one_conflict_scenario(horizon=30.0, conflicts={"intensity": 0.0, "kinds": kinds})
 
 
 def test_a_negotiation_draw_equal_to_its_chance_fails() -> None:
@@ -41,31 +32,11 @@ def test_a_negotiation_draw_equal_to_its_chance_fails() -> None:
     sc = scenario()
     run = Run(sc, seed=1)
     run.setup()
-    run.record(
-        ev.ConflictRaised,
-        conflict=0,
-        kind=KIND,
-        initiator="marketing",
-        target="engineering",
-        severity=0.0,
-        company_side="initiator",
-    )
+    raise_by_hand(run)
     layers = crossed(run, 0)
     chance = sc.negotiation.success**layers
     assert (layers, round(chance, 6)) == (6, 0.531441)
-    u: dict[str, Any] = dict(ceo_hours=1.0, ceo_success=1.0, ceo_insight=1.0, ceo_winner=1.0)
-    d = ConflictDraws(
-        severity=0.0,
-        company_side="initiator",
-        effort=0.0,
-        surfacing=0.0,
-        lifetime=1e6,
-        negotiation_days=1.0,
-        negotiation_success=chance,
-        negotiation_winner=0.0,
-        climb=0.0,
-        **u,
-    )
+    d = conflict_draws(negotiation_success=chance, negotiation_winner=0.0)
 
     def talks(ctx: Run) -> Proc:
         return (yield from negotiation(ctx, 0, sc.conflicts.kinds[KIND], d))

@@ -8,35 +8,16 @@ negotiation alone in a process of a set-up run, with hand-picked draws.
 
 from __future__ import annotations
 
-from typing import Any
-
-from orgsim.engine import events as ev
+from builders import KIND, conflict_draws, one_conflict_scenario, raise_by_hand
 from orgsim.engine.conflicts import crossed, negotiation
 from orgsim.engine.context import Proc
 from orgsim.engine.resolution import ConflictDraws, settle
 from orgsim.engine.run import Run
-from orgsim.scenario.loading import parse_scenario
-from orgsim.scenario.schema import Scenario
-
-OFF = {k: {"enabled": False} for k in Scenario().conflicts.kinds}
-KIND = "cross_initiative"
 
 
 def draws(success: float) -> ConflictDraws:
     """One day of negotiation per layer crossed, two of climbing; ``success`` its draw."""
-    u: dict[str, Any] = dict(ceo_hours=1.0, ceo_success=1.0, ceo_insight=1.0, ceo_winner=1.0)
-    return ConflictDraws(
-        severity=0.0,
-        company_side="initiator",
-        effort=0.0,
-        surfacing=0.0,
-        lifetime=1e6,
-        negotiation_days=1.0,
-        negotiation_success=success,
-        negotiation_winner=0.0,
-        climb=2.0,
-        **u,
-    )
+    return conflict_draws(negotiation_success=success, negotiation_winner=0.0, climb=2.0)
 
 
 def negotiate(success: float, settle_at: float | None = None) -> tuple[Run, bool, int, float]:
@@ -44,25 +25,11 @@ def negotiate(success: float, settle_at: float | None = None) -> tuple[Run, bool
 
     Returns the run, what the negotiation returned, the layers crossed, and when it did.
     """
-    sc = parse_scenario(
-        {
-            "horizon": 100.0,
-            "conflicts": {"intensity": 0.0, "kinds": {**OFF, KIND: {"enabled": True}}},
-            "broker": {"enabled": False},
-        }
-    )
+    sc = one_conflict_scenario()
     run = Run(sc, seed=1)
     run.setup()
     kind = sc.conflicts.kinds[KIND]
-    run.record(
-        ev.ConflictRaised,
-        conflict=0,
-        kind=KIND,
-        initiator="marketing",
-        target="engineering",
-        severity=0.0,
-        company_side="initiator",
-    )
+    raise_by_hand(run)
     layers = crossed(run, 0)
     ended: list[float] = []
 

@@ -12,38 +12,18 @@ from typing import Any
 
 import pytest
 
+from builders import one_stage_company
 from orgsim.engine import events as ev
 from orgsim.engine.run import Run
-from orgsim.scenario.loading import parse_scenario
 from orgsim.scenario.schema import Scenario
-
-OFF = {k: {"enabled": False} for k in Scenario().conflicts.kinds}
 
 
 def tiny(cash: float) -> Scenario:
-    departments: dict[str, Any] = {n: {"enabled": False} for n in Scenario().departments}
-    departments["engineering"] = {"staff": 2, "salary": 365.0, "attrition": 0.0}
-    return parse_scenario(
-        {
-            "horizon": 200.0,
-            "departments": departments,
-            "delivery": {
-                "products": 1,
-                "initial_features": 0,
-                "feature_interarrival": {"kind": "deterministic", "mean": 1e6},
-                "stages": [
-                    {
-                        "name": "build",
-                        "department": "engineering",
-                        "effort": {"kind": "deterministic", "mean": 40.0},
-                    }
-                ],
-            },
-            "budget": {"cash": cash, "cash_share": 1.0},
-            "talent": {"skill_cv": 0.0, "max_hires_per_quarter": 0.0, "hiring_cost": 0.0},
-            "conflicts": {"intensity": 0.0, "kinds": OFF},
-            "broker": {"enabled": False},
-        }
+    return one_stage_company(
+        {"engineering": {"staff": 2, "salary": 365.0, "attrition": 0.0}},
+        horizon=200.0,
+        budget={"cash": cash, "cash_share": 1.0},
+        talent={"skill_cv": 0.0, "max_hires_per_quarter": 0.0, "hiring_cost": 0.0},
     )
 
 

@@ -18,15 +18,12 @@ import attrs
 import numpy as np
 import pytest
 
+from builders import KIND, one_conflict_scenario, raise_by_hand
 from orgsim.engine import events as ev
 from orgsim.engine.conflicts import draws
 from orgsim.engine.resolution import settle
 from orgsim.engine.run import Run
-from orgsim.scenario.loading import parse_scenario
 from orgsim.scenario.schema import Scenario
-
-OFF = {k: {"enabled": False} for k in Scenario().conflicts.kinds}
-KIND = "cross_initiative"
 
 
 class FirstUniform:
@@ -78,24 +75,10 @@ def test_an_initiator_always_right_is_right_on_the_highest_draw() -> None:
 
 def resolved(company_side: str, side: str) -> ev.ConflictResolved:
     """Raise conflict 0 (Marketing against Engineering) and settle it for ``side``."""
-    sc = parse_scenario(
-        {
-            "horizon": 100.0,
-            "conflicts": {"intensity": 0.0, "kinds": {**OFF, KIND: {"enabled": True}}},
-            "broker": {"enabled": False},
-        }
-    )
+    sc = one_conflict_scenario()
     run = Run(sc, seed=1)
     run.setup()
-    run.record(
-        ev.ConflictRaised,
-        conflict=0,
-        kind=KIND,
-        initiator="marketing",
-        target="engineering",
-        severity=0.0,
-        company_side=company_side,
-    )
+    raise_by_hand(run, company_side=company_side)
     settle(run, 0, sc.conflicts.kinds[KIND], "ceo", side)
     (event,) = [e for e in run.log if isinstance(e, ev.ConflictResolved)]
     return event

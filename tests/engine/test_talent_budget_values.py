@@ -9,49 +9,31 @@ right after founding, at day 0, before its first budget cycle.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from builders import one_stage_company
 from orgsim.engine import events as ev
 from orgsim.engine.budget import need
 from orgsim.engine.rng import Streams
 from orgsim.engine.run import Run
 from orgsim.engine.talent import transfer
-from orgsim.scenario.loading import parse_scenario
 from orgsim.scenario.schema import Scenario
 
-OFF = {k: {"enabled": False} for k in Scenario().conflicts.kinds}
+TWO = {
+    "engineering": {"staff": 2, "salary": 100.0, "attrition": 0.0},
+    "qa": {"staff": 1, "salary": 100.0, "attrition": 0.0},
+}
 
 
 def two_departments() -> Scenario:
-    departments: dict[str, Any] = {n: {"enabled": False} for n in Scenario().departments}
-    departments["engineering"] = {"staff": 2, "salary": 100.0, "attrition": 0.0}
-    departments["qa"] = {"staff": 1, "salary": 100.0, "attrition": 0.0}
-    return parse_scenario(
-        {
-            "horizon": 300.0,
-            "departments": departments,
-            "delivery": {
-                "products": 1,
-                "initial_features": 0,
-                "feature_interarrival": {"kind": "deterministic", "mean": 1e6},
-                "stages": [
-                    {
-                        "name": "build",
-                        "department": "engineering",
-                        "effort": {"kind": "deterministic", "mean": 40.0},
-                    }
-                ],
-            },
-            "talent": {
-                "skill_cv": 0.0,
-                "max_hires_per_quarter": 0.0,
-                "ramp_days": {"kind": "lognormal", "mean": 30.0, "cv": 0.5},
-            },
-            "conflicts": {"intensity": 0.0, "kinds": OFF},
-            "broker": {"enabled": False},
-        }
+    return one_stage_company(
+        TWO,
+        horizon=300.0,
+        talent={
+            "skill_cv": 0.0,
+            "max_hires_per_quarter": 0.0,
+            "ramp_days": {"kind": "lognormal", "mean": 30.0, "cv": 0.5},
+        },
     )
 
 
