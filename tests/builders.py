@@ -6,11 +6,13 @@ its case turns on, and a new field of the event is added here once.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from orgsim.engine import events as ev
 from orgsim.engine.resolution import ConflictDraws
 from orgsim.engine.run import Run
+from orgsim.experiments.tasks import Task
 from orgsim.scenario.loading import parse_scenario
 from orgsim.scenario.schema import Scenario
 
@@ -131,3 +133,52 @@ def conflict_draws(**overrides: Any) -> ConflictDraws:
         ceo_winner=1.0,
     )
     return ConflictDraws(**(fields | overrides))
+
+
+#: The columns of orgsim's ``runs`` table in a results database, in order.
+RUN_COLUMNS = (
+    "key",
+    "experiment",
+    "scenario_hash",
+    "point",
+    "arm",
+    "replication",
+    "seed",
+    "params_json",
+    "status",
+    "metrics_json",
+    "quarterly_json",
+    "funnel_json",
+    "error",
+    "events",
+    "elapsed",
+    "created",
+)
+
+
+def add_unused_pages(path: Path, extra: int) -> None:
+    """Make a two-page SQLite file's header count ``extra`` more (zeroed) pages.
+
+    The header's page count is four bytes at offset 28, big-endian; the page size
+    two at offset 16 (https://www.sqlite.org/fileformat.html).
+    """
+    data = bytearray(path.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    pages = int.from_bytes(data[28:32], "big")
+    assert pages == 2  # page 1: the schema; page 2: the one table
+    data[28:32] = (pages + extra).to_bytes(4, "big")
+    path.write_bytes(bytes(data) + bytes(page_size * extra))
+
+
+def a_task(replication: int, scenario: Scenario, **changes: Any) -> Task:
+    """Replication ``replication`` of arm "on" at point 0 of experiment "x", seed 1."""
+    fields: dict[str, Any] = dict(
+        experiment="x",
+        scenario=scenario,
+        scenario_hash="h",
+        point=0,
+        arm="on",
+        replication=replication,
+        seed=1,
+    )
+    return Task(**(fields | changes))

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from builders import a_task
 from orgsim.experiments import cluster
 from orgsim.experiments.cluster import run_on_dask
 from orgsim.experiments.tasks import Task
@@ -26,18 +27,7 @@ SCENARIO = parse_scenario({"horizon": 30.0})
 
 
 def tasks(n: int) -> list[Task]:
-    return [
-        Task(
-            experiment="x",
-            scenario=SCENARIO,
-            scenario_hash="h",
-            point=0,
-            arm="on",
-            replication=rep,
-            seed=1,
-        )
-        for rep in range(n)
-    ]
+    return [a_task(rep, SCENARIO) for rep in range(n)]
 
 
 def fake_batch(chunk: Sequence[Task]) -> list[RunRecord]:

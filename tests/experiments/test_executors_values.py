@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from builders import a_task
 from orgsim.experiments import executors
 from orgsim.experiments.tasks import Task
 from orgsim.scenario.loading import parse_scenario
@@ -157,17 +158,7 @@ SCENARIO = parse_scenario({"horizon": 30.0})
 
 
 def chunk(rep: int) -> list[Task]:
-    return [
-        Task(
-            experiment="x",
-            scenario=SCENARIO,
-            scenario_hash="h",
-            point=0,
-            arm="on",
-            replication=rep,
-            seed=1,
-        )
-    ]
+    return [a_task(rep, SCENARIO)]
 
 
 class FakePool:

@@ -9,32 +9,13 @@ from pathlib import Path
 import attrs
 import pytest
 
+from builders import RUN_COLUMNS, add_unused_pages
 from orgsim.errors import StoreError
 from orgsim.storage.results import ResultsDB, RunRecord
 
 EXP = "compare:t:h:1"
 #: What a failed write of ResultsDB adds after its reason, with N runs stored.
 KEPT = "the {n} run(s) committed before are kept (free space, then rerun to resume)"
-
-#: The columns of orgsim's runs table.
-RUN_COLUMNS = [
-    "key",
-    "experiment",
-    "scenario_hash",
-    "point",
-    "arm",
-    "replication",
-    "seed",
-    "params_json",
-    "status",
-    "metrics_json",
-    "quarterly_json",
-    "funnel_json",
-    "error",
-    "events",
-    "elapsed",
-    "created",
-]
 
 
 def rec(replication: int = 0, **changes: object) -> RunRecord:
@@ -101,12 +82,7 @@ def test_opening_runs_the_quick_check_which_does_not_compare_indexes(tmp_path: P
 def pages_never_used(path: Path, extra: int) -> None:
     """A one-table file whose header counts ``extra`` more (zeroed) pages than it uses."""
     raw(path, "CREATE TABLE t (x)")
-    data = bytearray(path.read_bytes())
-    page_size = int.from_bytes(data[16:18], "big")
-    pages = int.from_bytes(data[28:32], "big")
-    assert pages == 2  # page 1: the schema; page 2: t
-    data[28:32] = (pages + extra).to_bytes(4, "big")
-    path.write_bytes(bytes(data) + bytes(page_size * extra))
+    add_unused_pages(path, extra)
 
 
 def test_a_damaged_file_is_refused_naming_its_first_problem_only(tmp_path: Path) -> None:

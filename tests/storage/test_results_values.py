@@ -12,6 +12,7 @@ import attrs
 import pytest
 
 import orgsim
+from builders import RUN_COLUMNS
 from orgsim.errors import StoreError
 from orgsim.storage.provenance import versions
 from orgsim.storage.results import ResultsDB, RunRecord
@@ -434,26 +435,6 @@ def test_a_failed_forget_says_how_many_runs_are_kept(readonly_db: ResultsDB) -> 
 
 
 # ------------------------------------------------------------------ a foreign layout
-
-#: The columns a results database's runs table has (orgsim's layout).
-RUN_COLUMNS = [
-    "key",
-    "experiment",
-    "scenario_hash",
-    "point",
-    "arm",
-    "replication",
-    "seed",
-    "params_json",
-    "status",
-    "metrics_json",
-    "quarterly_json",
-    "funnel_json",
-    "error",
-    "events",
-    "elapsed",
-    "created",
-]
 
 
 def _foreign(tmp_path: Path, table: str, columns: list[str]) -> Path:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from builders import add_unused_pages
 from orgsim.errors import StoreError
 from orgsim.storage.sqlite import (
     Schema,
@@ -221,12 +222,7 @@ def test_rows_missing_from_an_index_are_ten_problems_by_default(tmp_path: Path) 
 def pages_never_used(path: Path, extra: int) -> sqlite3.Connection:
     """A one-table file whose header counts ``extra`` more (zeroed) pages than it uses."""
     raw(path, "CREATE TABLE t (x)")
-    data = bytearray(path.read_bytes())
-    page_size = int.from_bytes(data[16:18], "big")
-    pages = int.from_bytes(data[28:32], "big")
-    assert pages == 2  # page 1: the schema; page 2: t
-    data[28:32] = (pages + extra).to_bytes(4, "big")
-    path.write_bytes(bytes(data) + bytes(page_size * extra))
+    add_unused_pages(path, extra)
     return connect(path)
 
 
