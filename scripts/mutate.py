@@ -115,13 +115,25 @@ def sample_mutants(folder: Path, mutmut: Path, n: int, seed: int) -> list[str]:
 
     The sample is drawn from the mutants as the last run generated them: run the
     layer once (even on a single module) after the source changes, so that the
-    draw covers the current code.
+    draw covers the current code. A sample already recorded is kept and grown:
+    the mutants it holds that still exist stay, and the others are drawn from the
+    rest, so a larger sample costs only what it adds. A smaller one is drawn from
+    the recorded one.
     """
     import random
 
     names = sorted(_statuses(folder, mutmut))
-    picked = sorted(random.Random(seed).sample(names, min(n, len(names))))
-    (folder / SAMPLE).write_text("\n".join(picked) + "\n")
+    rng = random.Random(seed)
+    recorded = folder / SAMPLE
+    held = set(recorded.read_text().split()) if recorded.exists() else set()
+    kept = sorted(held & set(names))
+    if n <= len(kept):
+        picked = rng.sample(kept, n)
+    else:
+        rest = [m for m in names if m not in held]
+        picked = kept + rng.sample(rest, min(n - len(kept), len(rest)))
+    picked.sort()
+    recorded.write_text("\n".join(picked) + "\n")
     return picked
 
 
