@@ -10,6 +10,7 @@ gamma(45, 0.5); these are the edges.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from orgsim.scenario.distributions import Dist, gamma, lognormal
 
@@ -80,3 +81,20 @@ def test_a_draw_asked_of_an_invalid_dist_uses_the_zero_parameters() -> None:
     rng = np.random.default_rng(SEED)
     assert lognormal(-5.0, 0.5).draw(rng) == 1.0
     assert gamma(-5.0, 0.5).draw(rng) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("dist", "complete"),
+    [
+        (Dist(kind="gamma", mean=2.0, cv=0.5), True),
+        (Dist(kind="uniform", low=1.0, high=3.0), True),
+        (Dist(kind="uniform"), False),  # needs low and high
+        (Dist(kind="uniform", low=3.0, high=1.0), False),  # high below low
+        (Dist(kind="exponential", mean=1.0, cv=0.5), False),  # takes no cv
+        (Dist(kind="weibull", mean=1.0), False),  # no such kind
+    ],
+)
+def test_a_dist_is_complete_when_its_kind_is_known_and_its_parameters_fit(
+    dist: Dist, complete: bool
+) -> None:
+    assert dist.complete is complete

@@ -277,11 +277,6 @@ def test_an_unexpected_failure_is_one_problem_with_the_exceptions_type_and_text(
 # ------------------------------------------------------------------ bugs found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Scenario.check reads .expected of an incomplete uniform arrival "
-    "distribution; its assert ends the walk in 'cannot read the scenario (AssertionError: )'",
-)
 def test_an_incomplete_arrival_distribution_is_a_problem_not_a_crash() -> None:
     assert found({"delivery": {"feature_interarrival": {"kind": "uniform"}}}) == [
         ("delivery.feature_interarrival.low", "uniform distribution needs 'low'"),
@@ -289,15 +284,34 @@ def test_an_incomplete_arrival_distribution_is_a_problem_not_a_crash() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Scenario.check reads .expected of an arrival distribution of unknown "
-    "kind (no mean); its assert ends the walk in 'cannot read the scenario'",
-)
 def test_an_arrival_distribution_of_unknown_kind_is_a_choice_problem_not_a_crash() -> None:
     assert found({"market": {"shift_interarrival": {"kind": "weibull"}}}) == [
         (
             "market.shift_interarrival.kind",
             "must be one of exponential, deterministic, uniform, lognormal, gamma; got 'weibull'",
         ),
+    ]
+
+
+def test_an_incomplete_conflict_or_praise_arrival_is_a_problem_not_a_crash() -> None:
+    # The same check reads the conflict kinds' and the broker's praise arrivals. A new
+    # kind starts the table afresh: the default's mean is not carried over.
+    assert found(
+        {
+            "conflicts": {"kinds": {"cross_initiative": {"interarrival": {"kind": "lognormal"}}}},
+            "broker": {"praise_gain": 0.1, "praise_interarrival": {"kind": "gamma", "mean": 3.0}},
+        }
+    ) == [
+        (
+            "conflicts.kinds.cross_initiative.interarrival.mean",
+            "lognormal distribution needs 'mean'",
+        ),
+        ("conflicts.kinds.cross_initiative.interarrival.cv", "lognormal distribution needs 'cv'"),
+        ("broker.praise_interarrival.cv", "gamma distribution needs 'cv'"),
+    ]
+
+
+def test_a_complete_arrival_of_mean_zero_is_still_refused() -> None:
+    assert found({"market": {"shift_interarrival": {"kind": "deterministic", "mean": 0.0}}}) == [
+        ("market.shift_interarrival.mean", "must be > 0 for an arrival process"),
     ]

@@ -100,6 +100,15 @@ class Dist:
         return out
 
     @property
+    def complete(self) -> bool:
+        """Whether its kind is known and it has every parameter that kind needs.
+
+        Only then has it a mean (:attr:`expected`): a scenario's checks of arrival
+        rates skip an incomplete one, whose own check says what is missing.
+        """
+        return self.kind in _NEEDS and not self.check()
+
+    @property
     def expected(self) -> float:
         """The distribution's mean (used for sizing and by documentation)."""
         if self.kind == "uniform":

@@ -683,10 +683,10 @@ class Scenario:
                     )
             if kind.initiator == kind.target:
                 out.append((f"conflicts.kinds.{kname}.target", "must differ from the initiator"))
-        if self.delivery.feature_interarrival.expected <= 0:
+        if _no_arrivals(self.delivery.feature_interarrival):
             out.append(("delivery.feature_interarrival.mean", "must be > 0 for an arrival process"))
         for kname, kind in self.conflicts.kinds.items():
-            if kind.enabled and kind.effect != "budget" and kind.interarrival.expected <= 0:
+            if kind.enabled and kind.effect != "budget" and _no_arrivals(kind.interarrival):
                 out.append(
                     (f"conflicts.kinds.{kname}.interarrival.mean", "must be > 0 for arrivals")
                 )
@@ -699,9 +699,9 @@ class Scenario:
                         f"must be >= 1: it does stage '{stage.name}'",
                     )
                 )
-        if self.market.shift_interarrival.expected <= 0:
+        if _no_arrivals(self.market.shift_interarrival):
             out.append(("market.shift_interarrival.mean", "must be > 0 for an arrival process"))
-        if self.broker.praise_gain > 0 and self.broker.praise_interarrival.expected <= 0:
+        if self.broker.praise_gain > 0 and _no_arrivals(self.broker.praise_interarrival):
             out.append(("broker.praise_interarrival.mean", "must be > 0 while praise_gain > 0"))
         if self.broker.enabled and self.broker.department not in active:
             out.append(("broker.department", _unknown_department(self.broker.department, active)))
@@ -730,6 +730,11 @@ class Scenario:
         """A short stable hash of the resolved scenario (provenance, caching)."""
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _no_arrivals(interarrival: Dist) -> bool:
+    """Whether a complete interarrival distribution has no positive mean: no arrivals."""
+    return interarrival.complete and interarrival.expected <= 0
 
 
 def _unknown_department(name: str, active: tuple[str, ...]) -> str:
