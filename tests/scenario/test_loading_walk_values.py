@@ -315,3 +315,9 @@ def test_a_complete_arrival_of_mean_zero_is_still_refused() -> None:
     assert found({"market": {"shift_interarrival": {"kind": "deterministic", "mean": 0.0}}}) == [
         ("market.shift_interarrival.mean", "must be > 0 for an arrival process"),
     ]
+
+
+def test_an_arrival_every_half_day_is_a_positive_rate() -> None:
+    # Any mean above 0 is an arrival process, however short the interval.
+    sc = parse_scenario({"market": {"shift_interarrival": {"kind": "deterministic", "mean": 0.5}}})
+    assert sc.market.shift_interarrival.expected == 0.5
