@@ -182,3 +182,14 @@ def a_task(replication: int, scenario: Scenario, **changes: Any) -> Task:
         seed=1,
     )
     return Task(**(fields | changes))
+
+
+def sweep_data(**extra: Any) -> dict[str, Any]:
+    """A valid sweep file's data: a range of ``conflicts.intensity`` on midsize, and ``extra``."""
+    data: dict[str, Any] = {
+        "base": "midsize",
+        "replications": 2,
+        "parameters": [{"path": "conflicts.intensity", "low": 0.5, "high": 2.0}],
+    }
+    data.update(extra)
+    return data

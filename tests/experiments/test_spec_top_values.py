@@ -6,18 +6,9 @@ from typing import Any
 
 import pytest
 
+from builders import sweep_data as base
 from orgsim.errors import Problem, ScenarioError
 from orgsim.experiments.sweep.spec import parse_sweep
-
-
-def base(**extra: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "base": "midsize",
-        "replications": 2,
-        "parameters": [{"path": "conflicts.intensity", "low": 0.5, "high": 2.0}],
-    }
-    data.update(extra)
-    return data
 
 
 def refusal(data: Any) -> list[Problem]:
