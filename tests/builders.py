@@ -40,6 +40,25 @@ RUN_FIELDS: dict[str, Any] = dict(
 )
 
 
+#: What a busy run turns on over :data:`RUN_FIELDS`: hiring costs, drag, ramp-up,
+#: conflict attrition, a CEO with hours to share, quarters of 50 days.
+BUSY_FIELDS: dict[str, Any] = dict(
+    quarter_days=50.0,
+    hiring_cost=10.0,
+    drag=0.1,
+    min_productivity=0.3,
+    ramp_productivity=0.5,
+    conflict_attrition=0.5,
+    ceo_hours_per_week=14.0,
+    ceo_max_hours_per_week=7.0,
+)
+
+
+def busy_run_fields(**overrides: Any) -> dict[str, Any]:
+    """A ``RunStarted`` payload with :data:`BUSY_FIELDS`, then ``overrides``."""
+    return run_fields(**(BUSY_FIELDS | overrides))
+
+
 def run_fields(**overrides: Any) -> dict[str, Any]:
     """A ``RunStarted`` payload: :data:`RUN_FIELDS` with ``overrides``.
 

@@ -15,24 +15,13 @@ from fractions import Fraction
 
 import numpy as np
 
-from builders import run_fields
+from builders import busy_run_fields
 from orgsim.engine import events as ev
 from orgsim.metrics.columns import Scan, per_quarter, scan
 
 
 def _scan_of(quarter_days: float, end: float) -> Scan:
-    fields = run_fields(
-        scenario="quarters",
-        broker=False,
-        quarter_days=quarter_days,
-        hiring_cost=10.0,
-        drag=0.1,
-        min_productivity=0.3,
-        ramp_productivity=0.5,
-        conflict_attrition=0.5,
-        ceo_hours_per_week=14.0,
-        ceo_max_hours_per_week=7.0,
-    )
+    fields = busy_run_fields(scenario="quarters", broker=False, quarter_days=quarter_days)
     return scan([ev.RunStarted(seq=0, time=0.0, **fields), ev.RunEnded(seq=1, time=end)])
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from builders import run_fields
+from builders import busy_run_fields
 from orgsim.engine import events as ev
 from orgsim.errors import EventOrderError
 from orgsim.metrics.columns import (
@@ -39,17 +39,8 @@ INF = math.inf
 
 
 def started(quarter_days: float = 50.0, hiring_cost: float = 10.0) -> Row:
-    fields = run_fields(
-        scenario="columns",
-        broker=True,
-        quarter_days=quarter_days,
-        hiring_cost=hiring_cost,
-        drag=0.1,
-        min_productivity=0.3,
-        ramp_productivity=0.5,
-        conflict_attrition=0.5,
-        ceo_hours_per_week=14.0,
-        ceo_max_hours_per_week=7.0,
+    fields = busy_run_fields(
+        scenario="columns", broker=True, quarter_days=quarter_days, hiring_cost=hiring_cost
     )
     return (ev.RunStarted, 0.0, fields)
 

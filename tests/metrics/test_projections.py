@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from builders import run_fields
+from builders import busy_run_fields
 from orgsim.engine import events as ev
 from orgsim.engine.log import replay
 from orgsim.errors import EventOrderError
@@ -62,19 +62,7 @@ def build(rows: list[Row]) -> list[ev.Event]:
 
 
 def run_started(horizon: float, broker: bool = True) -> Row:
-    fields = run_fields(
-        scenario="tiny",
-        broker=broker,
-        horizon=horizon,
-        quarter_days=50.0,
-        hiring_cost=10.0,
-        drag=0.1,
-        min_productivity=0.3,
-        ramp_productivity=0.5,
-        conflict_attrition=0.5,
-        ceo_hours_per_week=14.0,
-        ceo_max_hours_per_week=7.0,
-    )
+    fields = busy_run_fields(scenario="tiny", broker=broker, horizon=horizon)
     return (ev.RunStarted, 0.0, fields)
 
 
