@@ -609,6 +609,28 @@ def _rate(d: Dept, entry: Entry, rate: float) -> None:
             d.done.append(entry)  # finished this instant, then pushed off the front
 
 
+def _rerate(d: Dept, entries: Iterable[Entry], rate: float) -> None:
+    """Give queued items not at ``rate`` that rate from the department's ``since`` on.
+
+    :func:`_rate` over many items, the loop inlined: a change of productivity
+    re-rates every full item of a department at once.
+    """
+    if rate <= 0.0:
+        for entry in entries:
+            if entry[3].rate != rate:
+                _rate(d, entry, rate)
+        return
+    t = d.since
+    finishes = d.finishes
+    for entry in entries:
+        item = entry[3]
+        if item.rate != rate:
+            remaining = item.remaining - item.rate * (t - item.t0)
+            item.remaining, item.t0, item.rate = remaining, t, rate
+            item.finish = finish = t + remaining / rate
+            heapq.heappush(finishes, (finish, entry[2], entry))
+
+
 def _rates(s: OrgState, d: Dept) -> None:
     """Split the department's capacity over its queue and find its next instant.
 
@@ -641,18 +663,18 @@ def _rates(s: OrgState, d: Dept) -> None:
         lo, hi = max(0, min(full, old) - 1), max(full, old) + 1
     d.item_cap, d.capacity, d.full = cap, capacity, full
     d.busy = full * cap + marginal
-    # the items whose class (full, marginal, idle) may have changed, and the new ones
-    positions: Iterable[int] = range(lo, min(hi, n - 1) + 1)
-    if d.fresh:
+    # the items whose class (full, marginal, idle) may have changed, in queue order
+    stop = min(hi + 1, n)
+    _rerate(d, queue[lo : min(full, stop)], cap)
+    for pos in range(max(lo, full), stop):
+        _rerate(d, (queue[pos],), marginal if pos == full else 0.0)
+    if d.fresh:  # and the new ones
         entries = d.entries
-        extra = [bisect.bisect_left(queue, e) for e in d.fresh if e[4] in entries]
-        positions = [*positions, *extra]
+        for e in d.fresh:
+            if e[4] in entries:
+                pos = bisect.bisect_left(queue, e)
+                _rerate(d, (e,), cap if pos < full else marginal if pos == full else 0.0)
         d.fresh.clear()
-    for pos in positions:
-        rate = cap if pos < full else marginal if pos == full else 0.0
-        entry = queue[pos]
-        if entry[3].rate != rate:
-            _rate(d, entry, rate)
     if len(d.finishes) > 2 * n + 32:  # drop stale entries now and then
         d.finishes = [(e[3].finish, e[2], e) for e in queue if e[3].rate > 0.0]
         heapq.heapify(d.finishes)
