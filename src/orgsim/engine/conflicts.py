@@ -107,7 +107,7 @@ def raise_conflict(
         # the initiator takes the target's best people
         people = heapq.nsmallest(
             kind.transfer_count,
-            ((-p.skill, emp) for emp, p in ctx.state.employees.items() if p.department == target),
+            ((-p.skill, emp) for emp, p in ctx.state.departments[target].people.items()),
         )
         for _, emp in people:
             transfer(ctx, emp, target, initiator, cid)

@@ -34,7 +34,8 @@ the balance reaches zero, is exact, and the engine's company timer waits for it.
 
 For speed, handlers change the state object in place, and the state keeps a few
 derived indexes (the queue's entry index, the heaps of finishing instants and of
-attrition thresholds, the set of departments whose next instant moved);
+attrition thresholds, each department's staff, the set of departments whose next
+instant moved);
 :meth:`OrgState.snapshot` leaves those out when states are compared.
 """
 
@@ -106,6 +107,7 @@ class Dept:
     finishes: list[tuple[float, int, Entry]] = attrs.field(factory=list)  # heap
     leavers: list[tuple[float, int]] = attrs.field(factory=list)
     entries: dict[str, Entry] = attrs.field(factory=dict)
+    people: dict[int, Employee] = attrs.field(factory=dict)  # its staff, by employee
     # customer issues (the support department only; see _advance_issues)
     demand: float = 0.0  # person-days of issues a day, fixed for the run
     issues: float = 0.0  # backlog of issues at ``since``, person-days
@@ -468,7 +470,7 @@ class OrgState:
         data = attrs.asdict(self, recurse=True)
         data.pop("touched")
         for d in data["departments"].values():
-            for index in ("leavers", "entries", "finishes", "fresh"):
+            for index in ("leavers", "entries", "finishes", "fresh", "people"):
                 d.pop(index)
         return data
 
@@ -882,6 +884,7 @@ def _req_cancelled(s: OrgState, e: ev.RequisitionCancelled) -> None:
 
 def _add_person(d: Dept, p: Employee, emp: int) -> None:
     d.staff += 1
+    d.people[emp] = p
     if p.ramped:
         d.full_skill += p.skill
     else:
@@ -889,8 +892,9 @@ def _add_person(d: Dept, p: Employee, emp: int) -> None:
     heapq.heappush(d.leavers, (p.threshold, emp))
 
 
-def _remove_person(d: Dept, p: Employee) -> None:
+def _remove_person(d: Dept, p: Employee, emp: int) -> None:
     d.staff -= 1
+    del d.people[emp]
     if p.ramped:
         d.full_skill -= p.skill
     else:
@@ -925,7 +929,7 @@ def _left(s: OrgState, e: ev.EmployeeLeft) -> None:
     p = s.employees.pop(e.employee)
     d = s.departments[p.department]
     _advance(s, d, e.time)
-    _remove_person(d, p)
+    _remove_person(d, p, e.employee)
     _rates(s, d)
     _cash_flow(s, e.time, payroll=-p.salary)
 
@@ -934,7 +938,7 @@ def _transferred(s: OrgState, e: ev.EmployeeTransferred) -> None:
     p = s.employees[e.employee]
     old, new = s.departments[e.source], s.departments[e.destination]
     _touch(s, e.time, old, new)
-    _remove_person(old, p)
+    _remove_person(old, p, e.employee)
     # The resilience left is carried over; the move restarts the ramp-up.
     p.threshold = new.hazard + (p.threshold - old.hazard)
     p.department = e.destination
