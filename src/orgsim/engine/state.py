@@ -434,7 +434,7 @@ class OrgState:
         """
         d = self.departments[department]
         popped: list[tuple[float, int]] = []
-        while (top := _valid_leaver(self, d)) is not None and _leaves(d, top[0]) <= t:
+        while (top := _valid_leaver(d)) is not None and _leaves(d, top[0]) <= t:
             popped.append(heapq.heappop(d.leavers))
         for entry in popped:  # only the EmployeeLeft event takes a person away
             heapq.heappush(d.leavers, entry)
@@ -501,13 +501,13 @@ def _leaves(d: Dept, threshold: float) -> float:
     return d.since + (threshold - d.hazard) / d.hazard_rate
 
 
-def _valid_leaver(s: OrgState, d: Dept) -> tuple[float, int] | None:
+def _valid_leaver(d: Dept) -> tuple[float, int] | None:
     """The heap's lowest threshold that still belongs to someone in the department."""
     heap = d.leavers
     while heap:
         threshold, emp = heap[0]
-        person = s.employees.get(emp)
-        if person is None or person.department != d.name or person.threshold != threshold:
+        person = d.people.get(emp)
+        if person is None or person.threshold != threshold:
             heapq.heappop(heap)  # stale entry: left or moved since
             continue
         return heap[0]
@@ -639,10 +639,13 @@ def _rates(s: OrgState, d: Dept) -> None:
     Capacity is its people's skill (ramping hires at ``ramp_productivity``) times
     its productivity (dragged by its open conflicts, floored, less the broker's
     overhead); items take it in priority order, each at most the team cap.
+    (Conditional expressions stand for ``max``: they pick the same operand, faster.)
     """
-    mult = max(s.min_productivity, 1.0 - d.drag * d.severity) * (1.0 - d.overhead)
+    productivity = 1.0 - d.drag * d.severity
+    floor = s.min_productivity
+    mult = (productivity if productivity > floor else floor) * (1.0 - d.overhead)
     people = d.full_skill + s.ramp_productivity * d.ramp_skill
-    capacity = max(0.0, people) * mult
+    capacity = (people if people > 0.0 else 0.0) * mult
     spare = capacity  # what the queue gets: customer issues come first
     if d.demand > 0.0:
         if d.issues <= WORK_EPS and capacity >= d.demand:
@@ -658,19 +661,47 @@ def _rates(s: OrgState, d: Dept) -> None:
     ratio = spare / cap if cap > 0.0 else 0.0
     full = n if ratio >= n else int(ratio)
     marginal = spare - full * cap if full < n else 0.0
-    old = d.full
-    if cap != d.item_cap:
-        lo, hi = 0, max(full, old) + 1
+    d.capacity, d.busy = capacity, full * cap + marginal
+    if n:
+        _split(d, cap, full, marginal)
     else:
-        lo, hi = max(0, min(full, old) - 1), max(full, old) + 1
-    d.item_cap, d.capacity, d.full = cap, capacity, full
-    d.busy = full * cap + marginal
-    # the items whose class (full, marginal, idle) may have changed, in queue order
-    stop = min(hi + 1, n)
+        d.fresh.clear()  # queued and gone again since the last split
+    d.item_cap, d.full = cap, full
+    d.hazard_rate = d.base_hazard * (1.0 + s.conflict_attrition * d.drag * d.severity)
+    nxt = d.since if d.done else math.inf
+    if d.finishes:
+        top = _valid_finish(d)
+        if top is not None and top[0] < nxt:
+            nxt = top[0]
+    person = _valid_leaver(d)
+    if person is not None:
+        leaves = _leaves(d, person[0])
+        if leaves < nxt:
+            nxt = leaves
+    if d.demand > 0.0:
+        empty = _issues_empty(d)
+        if empty < nxt:
+            nxt = empty
+    if nxt != d.next_time:
+        d.next_time = nxt
+        s.touched.add(d.name)
+
+
+def _split(d: Dept, cap: float, full: int, marginal: float) -> None:
+    """Re-rate the queued items whose share moved: the new split is ``full`` at ``cap``.
+
+    The items whose class (full, marginal, idle) may have changed since the last
+    split (``d.full``, ``d.item_cap``), in queue order, then the new ones.
+    """
+    queue = d.queue
+    n = len(queue)
+    old = d.full
+    lo = 0 if cap != d.item_cap else max(0, min(full, old) - 1)
+    stop = min(max(full, old) + 2, n)
     _rerate(d, queue[lo : min(full, stop)], cap)
     for pos in range(max(lo, full), stop):
         _rerate(d, (queue[pos],), marginal if pos == full else 0.0)
-    if d.fresh:  # and the new ones
+    if d.fresh:
         entries = d.entries
         for e in d.fresh:
             if e[4] in entries:
@@ -680,19 +711,6 @@ def _rates(s: OrgState, d: Dept) -> None:
     if len(d.finishes) > 2 * n + 32:  # drop stale entries now and then
         d.finishes = [(e[3].finish, e[2], e) for e in queue if e[3].rate > 0.0]
         heapq.heapify(d.finishes)
-    d.hazard_rate = d.base_hazard * (1.0 + s.conflict_attrition * d.drag * d.severity)
-    nxt = d.since if d.done else math.inf
-    top = _valid_finish(d)
-    if top is not None and top[0] < nxt:
-        nxt = top[0]
-    person = _valid_leaver(s, d)
-    if person is not None:
-        nxt = min(nxt, _leaves(d, person[0]))
-    if d.demand > 0.0:
-        nxt = min(nxt, _issues_empty(d))
-    if nxt != d.next_time:
-        d.next_time = nxt
-        s.touched.add(d.name)
 
 
 def _touch(s: OrgState, t: float, *departments: Dept) -> None:
