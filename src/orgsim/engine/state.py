@@ -423,6 +423,9 @@ class OrgState:
             popped.append(heapq.heappop(heap))
         for entry in popped:
             heapq.heappush(heap, entry)
+        if not d.done and len(popped) < 2:  # the common case: one item, or none
+            return [p[2][4] for p in popped]
+        # (an item re-rated and back within an instant is in the heap twice)
         due = {e[2]: e for e in d.done}
         due.update((p[1], p[2]) for p in popped)
         return [e[4] for e in sorted(due.values())]
@@ -696,10 +699,12 @@ def _split(d: Dept, cap: float, full: int, marginal: float) -> None:
     queue = d.queue
     n = len(queue)
     old = d.full
-    lo = 0 if cap != d.item_cap else max(0, min(full, old) - 1)
-    stop = min(max(full, old) + 2, n)
-    _rerate(d, queue[lo : min(full, stop)], cap)
-    for pos in range(max(lo, full), stop):
+    # (conditional expressions for min and max: the same operands, faster)
+    low, high = (full, old) if full < old else (old, full)
+    lo = 0 if cap != d.item_cap or low < 1 else low - 1
+    stop = high + 2 if high + 2 < n else n
+    _rerate(d, queue[lo : full if full < stop else stop], cap)
+    for pos in range(lo if lo > full else full, stop):
         _rerate(d, (queue[pos],), marginal if pos == full else 0.0)
     if d.fresh:
         entries = d.entries
