@@ -614,11 +614,12 @@ def _rate(d: Dept, entry: Entry, rate: float) -> None:
             d.done.append(entry)  # finished this instant, then pushed off the front
 
 
-def _rerate(d: Dept, entries: Iterable[Entry], rate: float) -> None:
+def _rerate(d: Dept, entries: Iterable[Entry], rate: float, push: bool = True) -> None:
     """Give queued items not at ``rate`` that rate from the department's ``since`` on.
 
     :func:`_rate` over many items, the loop inlined: a change of productivity
-    re-rates every full item of a department at once.
+    re-rates every full item of a department at once. ``push=False`` leaves their
+    finishing instants out of the heap, for a caller that rebuilds it.
     """
     if rate <= 0.0:
         for entry in entries:
@@ -633,7 +634,8 @@ def _rerate(d: Dept, entries: Iterable[Entry], rate: float) -> None:
             remaining = item.remaining - item.rate * (t - item.t0)
             item.remaining, item.t0, item.rate = remaining, t, rate
             item.finish = finish = t + remaining / rate
-            heapq.heappush(finishes, (finish, entry[2], entry))
+            if push:
+                heapq.heappush(finishes, (finish, entry[2], entry))
 
 
 def _rates(s: OrgState, d: Dept) -> None:
@@ -703,7 +705,11 @@ def _split(d: Dept, cap: float, full: int, marginal: float) -> None:
     low, high = (full, old) if full < old else (old, full)
     lo = 0 if cap != d.item_cap or low < 1 else low - 1
     stop = high + 2 if high + 2 < n else n
-    _rerate(d, queue[lo : full if full < stop else stop], cap)
+    served = queue[lo : full if full < stop else stop]
+    # A change of productivity re-rates every full item, staling all their heap
+    # entries: when they are most of the queue, the heap is rebuilt once instead.
+    rebuild = lo == 0 and len(served) > 16 and 2 * len(served) > n
+    _rerate(d, served, cap, push=not rebuild)
     for pos in range(lo if lo > full else full, stop):
         _rerate(d, (queue[pos],), marginal if pos == full else 0.0)
     if d.fresh:
@@ -713,7 +719,7 @@ def _split(d: Dept, cap: float, full: int, marginal: float) -> None:
                 pos = bisect.bisect_left(queue, e)
                 _rerate(d, (e,), cap if pos < full else marginal if pos == full else 0.0)
         d.fresh.clear()
-    if len(d.finishes) > 2 * n + 32:  # drop stale entries now and then
+    if rebuild or len(d.finishes) > 2 * n + 32:  # and drop stale entries now and then
         d.finishes = [(e[3].finish, e[2], e) for e in queue if e[3].rate > 0.0]
         heapq.heapify(d.finishes)
 
