@@ -34,9 +34,9 @@ the balance reaches zero, is exact, and the engine's company timer waits for it.
 
 For speed, handlers change the state object in place, and the state keeps a few
 derived indexes (the queue's entry index, the heaps of finishing instants and of
-attrition thresholds, each department's staff, the set of departments whose next
-instant moved);
-:meth:`OrgState.snapshot` leaves those out when states are compared.
+attrition thresholds, each department's staff by number and by skill, the set of
+departments whose next instant moved); :meth:`OrgState.snapshot` leaves those out
+when states are compared.
 """
 
 from __future__ import annotations
@@ -108,6 +108,7 @@ class Dept:
     leavers: list[tuple[float, int]] = attrs.field(factory=list)
     entries: dict[str, Entry] = attrs.field(factory=dict)
     people: dict[int, Employee] = attrs.field(factory=dict)  # its staff, by employee
+    ranked: list[tuple[float, int]] = attrs.field(factory=list)  # (-skill, employee), sorted
     # customer issues (the support department only; see _advance_issues)
     demand: float = 0.0  # person-days of issues a day, fixed for the run
     issues: float = 0.0  # backlog of issues at ``since``, person-days
@@ -464,6 +465,10 @@ class OrgState:
         d = self.departments[department]
         return d.issue_area + _issue_area(d, at - d.since)[0]
 
+    def best(self, department: str, count: int) -> list[int]:
+        """A department's ``count`` most skilled people, best first (ties: lowest number)."""
+        return [emp for _, emp in self.departments[department].ranked[: max(0, count)]]
+
     def open_conflicts(self) -> Iterable[tuple[int, Conflict]]:
         """Conflicts not yet resolved or lapsed."""
         return ((k, c) for k, c in self.conflicts.items() if c.closed < 0)
@@ -473,7 +478,7 @@ class OrgState:
         data = attrs.asdict(self, recurse=True)
         data.pop("touched")
         for d in data["departments"].values():
-            for index in ("leavers", "entries", "finishes", "fresh", "people"):
+            for index in ("leavers", "entries", "finishes", "fresh", "people", "ranked"):
                 d.pop(index)
         return data
 
@@ -914,6 +919,7 @@ def _req_cancelled(s: OrgState, e: ev.RequisitionCancelled) -> None:
 def _add_person(d: Dept, p: Employee, emp: int) -> None:
     d.staff += 1
     d.people[emp] = p
+    bisect.insort(d.ranked, (-p.skill, emp))
     if p.ramped:
         d.full_skill += p.skill
     else:
@@ -924,6 +930,8 @@ def _add_person(d: Dept, p: Employee, emp: int) -> None:
 def _remove_person(d: Dept, p: Employee, emp: int) -> None:
     d.staff -= 1
     del d.people[emp]
+    ranked = d.ranked
+    del ranked[bisect.bisect_left(ranked, (-p.skill, emp))]
     if p.ramped:
         d.full_skill -= p.skill
     else:
