@@ -635,8 +635,9 @@ def _rerate(d: Dept, entries: Iterable[Entry], rate: float, push: bool = True) -
     finishes = d.finishes
     for entry in entries:
         item = entry[3]
-        if item.rate != rate:
-            remaining = item.remaining - item.rate * (t - item.t0)
+        was = item.rate
+        if was != rate:
+            remaining = item.remaining - was * (t - item.t0)
             item.remaining, item.t0, item.rate = remaining, t, rate
             item.finish = finish = t + remaining / rate
             if push:
