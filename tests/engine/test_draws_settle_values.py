@@ -26,15 +26,20 @@ from orgsim.engine.run import Run
 from orgsim.scenario.schema import Scenario
 
 
-class FirstUniform:
-    """A numpy Generator whose first ``random()`` is ``u``; everything else is seed 0's."""
+class SecondUniform:
+    """A numpy Generator whose second ``random()`` is ``u``; everything else is seed 0's.
+
+    The first is the severity's: a uniform draw is ``low + (high - low) random()``.
+    """
 
     def __init__(self, u: float) -> None:
         self.u: float | None = u
+        self.calls = 0
         self.rng = np.random.default_rng(0)
 
     def random(self, *args: Any) -> Any:
-        if self.u is not None and not args:
+        self.calls += 1
+        if self.u is not None and not args and self.calls == 2:
             u, self.u = self.u, None
             return u
         return self.rng.random(*args)
@@ -46,10 +51,10 @@ class FirstUniform:
 def company_side(initiator_right: float, u: float) -> str:
     sc = Scenario()
     kind = attrs.evolve(sc.conflicts.kinds[KIND], initiator_right=initiator_right)
-    stream = FirstUniform(u)
+    stream = SecondUniform(u)
     ctx: Any = SimpleNamespace(scenario=sc, streams={f"conflict.{KIND}": stream}, broker=False)
     side = draws(ctx, KIND, kind).company_side
-    assert stream.u is None  # the side took the first random() (severity draws with uniform())
+    assert stream.u is None  # the side took the second random(), after the severity's
     return side
 
 

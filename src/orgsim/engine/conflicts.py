@@ -14,7 +14,6 @@ escalations on the desk (:class:`~orgsim.engine.state.Desk`).
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Generator
 from typing import Any
 
@@ -105,11 +104,7 @@ def raise_conflict(
         )
     elif kind.effect == "transfer":
         # the initiator takes the target's best people
-        people = heapq.nsmallest(
-            kind.transfer_count,
-            ((-p.skill, emp) for emp, p in ctx.state.employees.items() if p.department == target),
-        )
-        for _, emp in people:
+        for emp in ctx.state.best(target, kind.transfer_count):
             transfer(ctx, emp, target, initiator, cid)
         rebalance(ctx, target)
     life = ctx.env.process(conflict_life(ctx, cid, kind, d))

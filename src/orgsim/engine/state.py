@@ -34,8 +34,9 @@ the balance reaches zero, is exact, and the engine's company timer waits for it.
 
 For speed, handlers change the state object in place, and the state keeps a few
 derived indexes (the queue's entry index, the heaps of finishing instants and of
-attrition thresholds, the set of departments whose next instant moved);
-:meth:`OrgState.snapshot` leaves those out when states are compared.
+attrition thresholds, each department's staff by number and by skill, the set of
+departments whose next instant moved); :meth:`OrgState.snapshot` leaves those out
+when states are compared.
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ class Dept:
     finishes: list[tuple[float, int, Entry]] = attrs.field(factory=list)  # heap
     leavers: list[tuple[float, int]] = attrs.field(factory=list)
     entries: dict[str, Entry] = attrs.field(factory=dict)
+    people: dict[int, Employee] = attrs.field(factory=dict)  # its staff, by employee
+    ranked: list[tuple[float, int]] = attrs.field(factory=list)  # (-skill, employee), sorted
     # customer issues (the support department only; see _advance_issues)
     demand: float = 0.0  # person-days of issues a day, fixed for the run
     issues: float = 0.0  # backlog of issues at ``since``, person-days
@@ -421,6 +424,9 @@ class OrgState:
             popped.append(heapq.heappop(heap))
         for entry in popped:
             heapq.heappush(heap, entry)
+        if not d.done and len(popped) < 2:  # the common case: one item, or none
+            return [p[2][4] for p in popped]
+        # (an item re-rated and back within an instant is in the heap twice)
         due = {e[2]: e for e in d.done}
         due.update((p[1], p[2]) for p in popped)
         return [e[4] for e in sorted(due.values())]
@@ -432,7 +438,7 @@ class OrgState:
         """
         d = self.departments[department]
         popped: list[tuple[float, int]] = []
-        while (top := _valid_leaver(self, d)) is not None and _leaves(d, top[0]) <= t:
+        while (top := _valid_leaver(d)) is not None and _leaves(d, top[0]) <= t:
             popped.append(heapq.heappop(d.leavers))
         for entry in popped:  # only the EmployeeLeft event takes a person away
             heapq.heappush(d.leavers, entry)
@@ -459,6 +465,10 @@ class OrgState:
         d = self.departments[department]
         return d.issue_area + _issue_area(d, at - d.since)[0]
 
+    def best(self, department: str, count: int) -> list[int]:
+        """A department's ``count`` most skilled people, best first (ties: lowest number)."""
+        return [emp for _, emp in self.departments[department].ranked[: max(0, count)]]
+
     def open_conflicts(self) -> Iterable[tuple[int, Conflict]]:
         """Conflicts not yet resolved or lapsed."""
         return ((k, c) for k, c in self.conflicts.items() if c.closed < 0)
@@ -468,7 +478,7 @@ class OrgState:
         data = attrs.asdict(self, recurse=True)
         data.pop("touched")
         for d in data["departments"].values():
-            for index in ("leavers", "entries", "finishes", "fresh"):
+            for index in ("leavers", "entries", "finishes", "fresh", "people", "ranked"):
                 d.pop(index)
         return data
 
@@ -499,13 +509,13 @@ def _leaves(d: Dept, threshold: float) -> float:
     return d.since + (threshold - d.hazard) / d.hazard_rate
 
 
-def _valid_leaver(s: OrgState, d: Dept) -> tuple[float, int] | None:
+def _valid_leaver(d: Dept) -> tuple[float, int] | None:
     """The heap's lowest threshold that still belongs to someone in the department."""
     heap = d.leavers
     while heap:
         threshold, emp = heap[0]
-        person = s.employees.get(emp)
-        if person is None or person.department != d.name or person.threshold != threshold:
+        person = d.people.get(emp)
+        if person is None or person.threshold != threshold:
             heapq.heappop(heap)  # stale entry: left or moved since
             continue
         return heap[0]
@@ -609,16 +619,44 @@ def _rate(d: Dept, entry: Entry, rate: float) -> None:
             d.done.append(entry)  # finished this instant, then pushed off the front
 
 
+def _rerate(d: Dept, entries: Iterable[Entry], rate: float, push: bool = True) -> None:
+    """Give queued items not at ``rate`` that rate from the department's ``since`` on.
+
+    :func:`_rate` over many items, the loop inlined: a change of productivity
+    re-rates every full item of a department at once. ``push=False`` leaves their
+    finishing instants out of the heap, for a caller that rebuilds it.
+    """
+    if rate <= 0.0:
+        for entry in entries:
+            if entry[3].rate != rate:
+                _rate(d, entry, rate)
+        return
+    t = d.since
+    finishes = d.finishes
+    for entry in entries:
+        item = entry[3]
+        was = item.rate
+        if was != rate:
+            remaining = item.remaining - was * (t - item.t0)
+            item.remaining, item.t0, item.rate = remaining, t, rate
+            item.finish = finish = t + remaining / rate
+            if push:
+                heapq.heappush(finishes, (finish, entry[2], entry))
+
+
 def _rates(s: OrgState, d: Dept) -> None:
     """Split the department's capacity over its queue and find its next instant.
 
     Capacity is its people's skill (ramping hires at ``ramp_productivity``) times
     its productivity (dragged by its open conflicts, floored, less the broker's
     overhead); items take it in priority order, each at most the team cap.
+    (Conditional expressions stand for ``max``: they pick the same operand, faster.)
     """
-    mult = max(s.min_productivity, 1.0 - d.drag * d.severity) * (1.0 - d.overhead)
+    productivity = 1.0 - d.drag * d.severity
+    floor = s.min_productivity
+    mult = (productivity if productivity > floor else floor) * (1.0 - d.overhead)
     people = d.full_skill + s.ramp_productivity * d.ramp_skill
-    capacity = max(0.0, people) * mult
+    capacity = (people if people > 0.0 else 0.0) * mult
     spare = capacity  # what the queue gets: customer issues come first
     if d.demand > 0.0:
         if d.issues <= WORK_EPS and capacity >= d.demand:
@@ -634,41 +672,62 @@ def _rates(s: OrgState, d: Dept) -> None:
     ratio = spare / cap if cap > 0.0 else 0.0
     full = n if ratio >= n else int(ratio)
     marginal = spare - full * cap if full < n else 0.0
-    old = d.full
-    if cap != d.item_cap:
-        lo, hi = 0, max(full, old) + 1
+    d.capacity, d.busy = capacity, full * cap + marginal
+    if n:
+        _split(d, cap, full, marginal)
     else:
-        lo, hi = max(0, min(full, old) - 1), max(full, old) + 1
-    d.item_cap, d.capacity, d.full = cap, capacity, full
-    d.busy = full * cap + marginal
-    # the items whose class (full, marginal, idle) may have changed, and the new ones
-    positions: Iterable[int] = range(lo, min(hi, n - 1) + 1)
-    if d.fresh:
-        entries = d.entries
-        extra = [bisect.bisect_left(queue, e) for e in d.fresh if e[4] in entries]
-        positions = [*positions, *extra]
-        d.fresh.clear()
-    for pos in positions:
-        rate = cap if pos < full else marginal if pos == full else 0.0
-        entry = queue[pos]
-        if entry[3].rate != rate:
-            _rate(d, entry, rate)
-    if len(d.finishes) > 2 * n + 32:  # drop stale entries now and then
-        d.finishes = [(e[3].finish, e[2], e) for e in queue if e[3].rate > 0.0]
-        heapq.heapify(d.finishes)
+        d.fresh.clear()  # queued and gone again since the last split
+    d.item_cap, d.full = cap, full
     d.hazard_rate = d.base_hazard * (1.0 + s.conflict_attrition * d.drag * d.severity)
     nxt = d.since if d.done else math.inf
-    top = _valid_finish(d)
-    if top is not None and top[0] < nxt:
-        nxt = top[0]
-    person = _valid_leaver(s, d)
+    if d.finishes:
+        top = _valid_finish(d)
+        if top is not None and top[0] < nxt:
+            nxt = top[0]
+    person = _valid_leaver(d)
     if person is not None:
-        nxt = min(nxt, _leaves(d, person[0]))
+        leaves = _leaves(d, person[0])
+        if leaves < nxt:
+            nxt = leaves
     if d.demand > 0.0:
-        nxt = min(nxt, _issues_empty(d))
+        empty = _issues_empty(d)
+        if empty < nxt:
+            nxt = empty
     if nxt != d.next_time:
         d.next_time = nxt
         s.touched.add(d.name)
+
+
+def _split(d: Dept, cap: float, full: int, marginal: float) -> None:
+    """Re-rate the queued items whose share moved: the new split is ``full`` at ``cap``.
+
+    The items whose class (full, marginal, idle) may have changed since the last
+    split (``d.full``, ``d.item_cap``), in queue order, then the new ones.
+    """
+    queue = d.queue
+    n = len(queue)
+    old = d.full
+    # (conditional expressions for min and max: the same operands, faster)
+    low, high = (full, old) if full < old else (old, full)
+    lo = 0 if cap != d.item_cap or low < 1 else low - 1
+    stop = high + 2 if high + 2 < n else n
+    served = queue[lo : full if full < stop else stop]
+    # A change of productivity re-rates every full item, staling all their heap
+    # entries: when they are most of the queue, the heap is rebuilt once instead.
+    rebuild = lo == 0 and len(served) > 16 and 2 * len(served) > n
+    _rerate(d, served, cap, push=not rebuild)
+    for pos in range(lo if lo > full else full, stop):
+        _rerate(d, (queue[pos],), marginal if pos == full else 0.0)
+    if d.fresh:
+        entries = d.entries
+        for e in d.fresh:
+            if e[4] in entries:
+                pos = bisect.bisect_left(queue, e)
+                _rerate(d, (e,), cap if pos < full else marginal if pos == full else 0.0)
+        d.fresh.clear()
+    if rebuild or len(d.finishes) > 2 * n + 32:  # and drop stale entries now and then
+        d.finishes = [(e[3].finish, e[2], e) for e in queue if e[3].rate > 0.0]
+        heapq.heapify(d.finishes)
 
 
 def _touch(s: OrgState, t: float, *departments: Dept) -> None:
@@ -860,6 +919,8 @@ def _req_cancelled(s: OrgState, e: ev.RequisitionCancelled) -> None:
 
 def _add_person(d: Dept, p: Employee, emp: int) -> None:
     d.staff += 1
+    d.people[emp] = p
+    bisect.insort(d.ranked, (-p.skill, emp))
     if p.ramped:
         d.full_skill += p.skill
     else:
@@ -867,8 +928,11 @@ def _add_person(d: Dept, p: Employee, emp: int) -> None:
     heapq.heappush(d.leavers, (p.threshold, emp))
 
 
-def _remove_person(d: Dept, p: Employee) -> None:
+def _remove_person(d: Dept, p: Employee, emp: int) -> None:
     d.staff -= 1
+    del d.people[emp]
+    ranked = d.ranked
+    del ranked[bisect.bisect_left(ranked, (-p.skill, emp))]
     if p.ramped:
         d.full_skill -= p.skill
     else:
@@ -903,7 +967,7 @@ def _left(s: OrgState, e: ev.EmployeeLeft) -> None:
     p = s.employees.pop(e.employee)
     d = s.departments[p.department]
     _advance(s, d, e.time)
-    _remove_person(d, p)
+    _remove_person(d, p, e.employee)
     _rates(s, d)
     _cash_flow(s, e.time, payroll=-p.salary)
 
@@ -912,7 +976,7 @@ def _transferred(s: OrgState, e: ev.EmployeeTransferred) -> None:
     p = s.employees[e.employee]
     old, new = s.departments[e.source], s.departments[e.destination]
     _touch(s, e.time, old, new)
-    _remove_person(old, p)
+    _remove_person(old, p, e.employee)
     # The resilience left is carried over; the move restarts the ramp-up.
     p.threshold = new.hazard + (p.threshold - old.hazard)
     p.department = e.destination
