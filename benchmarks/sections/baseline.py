@@ -130,10 +130,12 @@ def worktree(commit: str, path: Path) -> tuple[Path, str]:
             return path, full
         raise RuntimeError(f"{path} holds {head or 'something else'}, not {commit}; remove it")
     try:
-        git("worktree", "prune")  # a worktree deleted by hand is still registered
         git("worktree", "add", "--detach", str(path), full)
-    except subprocess.CalledProcessError as exc:
-        raise RuntimeError(f"git worktree add failed: {exc.stderr.strip()}") from None
+    except subprocess.CalledProcessError:
+        try:  # a worktree deleted by hand is still registered: --force reuses the path
+            git("worktree", "add", "--force", "--detach", str(path), full)
+        except subprocess.CalledProcessError as exc:
+            raise RuntimeError(f"git worktree add failed: {exc.stderr.strip()}") from None
     return path, full
 
 

@@ -47,12 +47,16 @@ def worst(d: dict[str, Any], key: str, names: tuple[str, ...], high: bool) -> An
     return (max if high else min)(vals.values()), vals
 
 
-def per_scenario(d: dict[str, Any], key: str, high: bool, names: tuple[str, ...]) -> Any:
+def per_scenario(
+    d: dict[str, Any], key: str, high: bool, names: tuple[str, ...], pct: bool = False
+) -> Any:
+    """The worst scenario's value, and a note of every scenario's (by initial)."""
     w = worst(d, key, names, high)
     if w is None:
         return None
     value, vals = w
-    return value, ", ".join(f"{n[0]} {fmt(v)}" for n, v in vals.items())
+    show = (lambda v: f"{v:.1%}") if pct else fmt
+    return value, ", ".join(f"{n[0]} {show(v)}" for n, v in vals.items())
 
 
 SCEN = ("startup", "midsize", "enterprise")
@@ -159,7 +163,7 @@ ROWS: list[tuple[str, str, Getter, str, Callable[[float], bool]]] = [
     (
         "log bookkeeping share of run time (worst)",
         "log",
-        lambda d: per_scenario(d, "log_share_of_run", True, SCEN),
+        lambda d: per_scenario(d, "log_share_of_run", True, SCEN, pct=True),
         "<= 25%",
         lambda v: v <= 0.25,
     ),
