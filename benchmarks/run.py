@@ -81,6 +81,7 @@ FULL = dict(
     # ~1M domain events: the enterprise over 75 years, with the cash not to fail at
     # day ~2,400 as it does (58k events in 3 years, ~15k a year later on)
     memory_run=("enterprise", ("horizon=27375", "budget.cash=1e9")),
+    memory_traced=("enterprise", ()),  # tracemalloc cross-check: ~10x slower, 58k events
     pairs=1000,
     scale_factors=(0.1, 0.3, 1, 3, 10),
     horizons=(365, 730, 1095, 1825),
@@ -107,6 +108,7 @@ QUICK = dict(
     baseline_reps_small=3,
     baseline_reps=2,
     memory_run=("enterprise", ("horizon=3650", "budget.cash=1e9")),  # ~165k events, not 1M
+    memory_traced=None,
     pairs=100,
     scale_factors=(0.1, 10),
     horizons=(365, 1095),

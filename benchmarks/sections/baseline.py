@@ -184,6 +184,9 @@ def run(cfg: dict[str, Any], res: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as cwd:
         old, new = Child(tree / "src", cwd), Child(new_src, cwd)
         try:
+            out["old_imported_from"], out["new_imported_from"] = old.path, new.path
+            if not Path(old.path).resolve().is_relative_to(tree.resolve()):
+                raise RuntimeError(f"the old process imported orgsim from {old.path}")
             for name in NAMES:
                 reps = cfg["baseline_reps_small"] if name != "enterprise" else cfg["baseline_reps"]
                 m = out[name] = side_by_side(old, new, name, reps)

@@ -6,9 +6,10 @@ reachable from ``run.log`` (its events, their fields, and the state they fold to
 ``sys.getsizeof`` of each object once, per domain event; also a list of the events
 alone, and the whole ``Run``. The growth of the process's RSS over the run (after a
 collection) is a cross-check: it also counts memory the allocator keeps. In the full
-mode a second run is traced by tracemalloc (slow: several times the run): the Python
-memory still allocated after it with the whole run kept, then the log, then the
-events, each less what remains when nothing is kept.
+mode a smaller run (the 3-year enterprise) is also traced by tracemalloc, which makes it
+several times slower: the Python memory still allocated after it with the whole run
+kept, then the log, then the events, each less what remains when nothing is kept,
+beside the getsizeof walk of the same log.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ TARGET_BYTES = 60.0
 
 
 def traced(sc: Any) -> dict[str, Any]:
-    """tracemalloc's view of one run: what is kept with the run, the log, the events."""
+    """tracemalloc's view of one run (kept whole, then its log, then its events), with the
+    getsizeof walk of the same log to compare."""
     import tracemalloc
 
     gc.collect()
@@ -44,6 +46,7 @@ def traced(sc: Any) -> dict[str, Any]:
     del run
     gc.collect()
     with_log = tracemalloc.get_traced_memory()[0]
+    walked = deep_size([log])  # its own allocations are gone when it returns
     events = list(log)
     del log
     gc.collect()
@@ -53,13 +56,13 @@ def traced(sc: Any) -> dict[str, Any]:
     nothing = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     return {
+        "domain_events": n,
         "traced_run_s": seconds,
         "run_bytes_per_event": (whole - nothing) / n,
         "log_bytes_per_event": (with_log - nothing) / n,
         "events_bytes_per_event": (with_events - nothing) / n,
         "peak_bytes_per_event": (peak - nothing) / n,
-        "run_mb": (whole - nothing) / 2**20,
-        "log_mb": (with_log - nothing) / 2**20,
+        "walked_log_bytes_per_event": walked / n,
     }
 
 
@@ -122,14 +125,16 @@ def child_main(spec_text: str) -> None:
         out[f"{k}_mb"] = v / 2**20
     del run, events
     gc.collect()
-    if spec["tracemalloc"]:
-        out["tracemalloc"] = traced(sc)
+    if spec["traced"]:  # a smaller run: tracing makes it several times slower
+        scenario, overrides = spec["traced"]
+        out["tracemalloc"] = traced(load(scenario, tuple(overrides)))
+        out["tracemalloc"]["scenario"] = f"{scenario} {' '.join(overrides)}".strip()
     print(json.dumps(out))
 
 
 def run(cfg: dict[str, Any], res: dict[str, Any]) -> None:
     scenario, overrides = cfg["memory_run"]
-    spec = {"scenario": scenario, "overrides": list(overrides), "tracemalloc": cfg["tracemalloc"]}
+    spec = {"scenario": scenario, "overrides": list(overrides), "traced": cfg["memory_traced"]}
     proc = subprocess.run(
         [sys.executable, str(RUNNER), "--memory-child", json.dumps(spec)],
         capture_output=True,
@@ -151,7 +156,7 @@ def run(cfg: dict[str, Any], res: dict[str, Any]) -> None:
     table(
         f"Memory a finished run keeps, bytes per domain event ({size}; target <= "
         f"{TARGET_BYTES:g} B/event for the log)",
-        ["run", "events", "run s", "log", "events only", "whole run", "RSS growth", "traced log"],
+        ["run", "events", "run s", "log", "events only", "whole run", "RSS growth"],
         [
             [
                 label,
@@ -161,7 +166,6 @@ def run(cfg: dict[str, Any], res: dict[str, Any]) -> None:
                 m["events_bytes_per_event"],
                 m["run_bytes_per_event"],
                 m["rss_bytes_per_event"],
-                tm.get("log_bytes_per_event"),
             ]
         ],
     )
@@ -169,14 +173,15 @@ def run(cfg: dict[str, Any], res: dict[str, Any]) -> None:
         "  log = everything reachable from run.log (its events and the state they fold to),"
         " sys.getsizeof, each object once;\n  events only = a list of the events; whole run ="
         " the Run object (environment, streams, scenario, log); RSS growth = the process's"
-        " RSS\n  over the run, after gc.collect() (includes memory the allocator keeps);"
-        " traced log = tracemalloc's count of the log (full mode only)"
+        " RSS\n  over the run, after gc.collect() (includes memory the allocator keeps)"
     )
     if tm:
         print(
-            f"  tracemalloc: log {tm['log_bytes_per_event']:.0f}, events"
+            f"  cross-check, tracemalloc on {tm['scenario']} ({tm['domain_events']:,} events):"
+            f" log {tm['log_bytes_per_event']:.0f} B/event (the getsizeof walk of the same"
+            f" log: {tm['walked_log_bytes_per_event']:.0f}),\n  events"
             f" {tm['events_bytes_per_event']:.0f}, whole run {tm['run_bytes_per_event']:.0f},"
-            f" peak during the run {tm['peak_bytes_per_event']:.0f} B/event"
+            f" peak during the run {tm['peak_bytes_per_event']:.0f}"
             f" (the traced run took {tm['traced_run_s']:.1f} s)"
         )
     res["memory"] = m
