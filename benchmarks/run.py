@@ -78,9 +78,9 @@ FULL = dict(
     mmc_reps=6,
     baseline_reps_small=9,
     baseline_reps=5,
-    # ~1M domain events: the enterprise over 75 years, with the cash not to fail at
+    # ~1M domain events: the enterprise over 80 years, with the cash not to fail at
     # day ~2,400 as it does (58k events in 3 years, ~15k a year later on)
-    memory_run=("enterprise", ("horizon=27375", "budget.cash=1e9")),
+    memory_run=("enterprise", ("horizon=29200", "budget.cash=1e9")),
     memory_traced=("enterprise", ()),  # tracemalloc cross-check: ~10x slower, 58k events
     pairs=1000,
     scale_factors=(0.1, 0.3, 1, 3, 10),
