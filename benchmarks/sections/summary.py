@@ -63,14 +63,16 @@ SCEN = ("startup", "midsize", "enterprise")
 
 
 def store_fig(key_names: tuple[str, ...], high: bool) -> Getter:
-    """A store figure: the worst over the logs it measured, under any of ``key_names``."""
+    """A store figure under any of ``key_names``: at the top of the section, or the worst
+    over the logs (sub-tables) it measured, whatever they are called."""
 
     def get(d: dict[str, Any]) -> Any:
         v = first(d, *[(k,) for k in key_names])
         if v is not None:
             return v
         for k in key_names:
-            w = per_scenario(d, k, high, ("enterprise", "midsize", "startup"))
+            names = tuple(n for n, sub in d.items() if isinstance(sub, dict) and k in sub)
+            w = per_scenario(d, k, high, names) if names else None
             if w is not None:
                 return w
         return None
@@ -287,7 +289,10 @@ def run(cfg: dict[str, Any], res: dict[str, Any]) -> None:
         if isinstance(src, dict) and "error" in src:
             note = f"error: {src['error']}"[:60]
         elif isinstance(src, dict):
-            got = get(src)
+            try:
+                got = get(src)
+            except Exception as exc:  # a section's new shape must not hide the other rows
+                got = (None, f"unreadable: {type(exc).__name__}: {exc}"[:60])
             value, note = got if isinstance(got, tuple) else (got, "")
         met = None if value is None or math.isnan(value) else bool(ok(value))
         pct = "share of run time" in figure
