@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    python benchmarks/run.py            # everything, ~20-25 minutes on 2 cores
-    python benchmarks/run.py --quick    # smaller samples, about 3 minutes
+    python benchmarks/run.py            # everything, ~17 minutes on 2 cores (pairs: ~8)
+    python benchmarks/run.py --quick    # smaller samples, about 3 minutes (quiet machine)
     python benchmarks/run.py --only engine,peers
 
 It prints one table per figure and writes every number to benchmarks/results.json
