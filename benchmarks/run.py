@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    python benchmarks/run.py            # everything, ~5-10 minutes on 2 cores
-    python benchmarks/run.py --quick    # smaller samples, under 2 minutes
+    python benchmarks/run.py            # everything, ~17 minutes on 2 cores (pairs: ~8)
+    python benchmarks/run.py --quick    # smaller samples, about 3 minutes (quiet machine)
     python benchmarks/run.py --only engine,peers
 
 It prints one table per figure and writes every number to benchmarks/results.json
@@ -28,7 +28,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sections import engine, growth, log, peers, profile, scaling, stats, store, sweep
+from sections import (
+    baseline,
+    engine,
+    growth,
+    log,
+    memory,
+    pairs,
+    peers,
+    profile,
+    scaling,
+    stats,
+    store,
+    summary,
+    sweep,
+)
 from sections.common import (
     HERE,
     environment,
@@ -39,17 +53,21 @@ from sections.common import (
     write_results,
 )
 
-# the order they run and print in
+# the order they run and print in; ``summary`` always runs last (unless skipped)
 BENCHES: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
     "engine": engine.run,
     "log": log.run,
     "peers": peers.run,
+    "baseline": baseline.run,
+    "memory": memory.run,
+    "pairs": pairs.run,
     "growth": growth.run,
     "store": store.run,
     "scaling": scaling.run,
     "sweep": sweep.run,
     "stats": stats.run,
     "profile": profile.run,
+    "summary": summary.run,
 }
 SECTIONS = tuple(BENCHES)
 
@@ -58,6 +76,13 @@ FULL = dict(
     reps_big=5,
     mmc_horizon=36500.0,
     mmc_reps=6,
+    baseline_reps_small=9,
+    baseline_reps=5,
+    # ~1M domain events: the enterprise over 80 years, with the cash not to fail at
+    # day ~2,400 as it does (58k events in 3 years, ~15k a year later on)
+    memory_run=("enterprise", ("horizon=29200", "budget.cash=1e9")),
+    memory_traced=("enterprise", ()),  # tracemalloc cross-check: ~10x slower, 58k events
+    pairs=1000,
     scale_factors=(0.1, 0.3, 1, 3, 10),
     horizons=(365, 730, 1095, 1825),
     growth_reps=5,
@@ -80,6 +105,11 @@ QUICK = dict(
     reps_big=1,
     mmc_horizon=5000.0,
     mmc_reps=2,
+    baseline_reps_small=3,
+    baseline_reps=2,
+    memory_run=("enterprise", ("horizon=3650", "budget.cash=1e9")),  # ~165k events, not 1M
+    memory_traced=None,
+    pairs=100,
     scale_factors=(0.1, 10),
     horizons=(365, 1095),
     growth_reps=1,
@@ -99,7 +129,7 @@ QUICK = dict(
 
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="smaller samples (under 2 minutes)")
+    ap.add_argument("--quick", action="store_true", help="smaller samples (about 3 minutes)")
     ap.add_argument("--only", default="", help=f"comma-separated subset of {','.join(SECTIONS)}")
     ap.add_argument("--skip", default="", help="comma-separated sections to leave out")
     ap.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster figures")
@@ -110,6 +140,7 @@ def parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("--child", help=argparse.SUPPRESS)  # growth: one size, fresh process
     ap.add_argument("--spy-child", help=argparse.SUPPRESS)  # profile: the run py-spy samples
+    ap.add_argument("--memory-child", help=argparse.SUPPRESS)  # memory: one run, fresh process
     return ap
 
 
@@ -144,11 +175,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.spy_child:
         profile.spy_child(args.spy_child)
         return 0
+    if args.memory_child:
+        memory.child_main(args.memory_child)
+        return 0
     cfg = dict(QUICK if args.quick else FULL)
     cfg["dask"] = cfg["dask"] and not args.no_dask
     cfg["profile_path"] = str(Path(args.out).with_name("profile.txt"))  # next to the JSON
+    cfg["out"] = args.out  # the summary reads the sections not run this time from it
     chosen = [s for s in args.only.split(",") if s] or list(SECTIONS)
     skip = {s for s in args.skip.split(",") if s}
+    if "summary" not in skip:
+        chosen.append("summary")  # always last: the table of every target
     unknown = [s for s in [*chosen, *skip] if s not in SECTIONS]
     if unknown:
         ap.error(f"unknown section(s) {unknown}; choose from {','.join(SECTIONS)}")
@@ -164,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     res["section_seconds"] = timings
     res["total_seconds"] = pc() - started
     out = Path(args.out)
-    if out.exists() and set(chosen) != set(SECTIONS):
+    if out.exists() and set(chosen) - skip != set(SECTIONS):
         res = merge_partial(out, res, timings)  # a partial run keeps the other sections
     write_results(out, res)
     print(f"\n{sum(timings.values()):.0f} s in all; wrote {out}")

@@ -146,7 +146,10 @@ def fmt(x: Any, digits: int = 3) -> str:
     return str(x)
 
 
-def table(title: str, header: list[str], rows: list[list[Any]]) -> None:
+def table(
+    title: str, header: list[str], rows: list[list[Any]], left: frozenset[int] = frozenset({0})
+) -> None:
+    """Print a table: numbers right-aligned, the columns in ``left`` left-aligned."""
     cells = [[fmt(c) for c in row] for row in rows]
     widths = [
         max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)
@@ -157,7 +160,7 @@ def table(title: str, header: list[str], rows: list[list[Any]]) -> None:
     for r in cells:
         print(
             "  ".join(
-                c.rjust(w) if i else c.ljust(w)
+                c.ljust(w) if i in left else c.rjust(w)
                 for i, (c, w) in enumerate(zip(r, widths, strict=True))
             )
         )

@@ -19,6 +19,8 @@ from orgsim.analysis.theory import erlang_c_wait
 from orgsim.engine import events as ev
 from sections.common import median, pc, scheduler_events, table
 
+TARGET_VS_CIW = 1.0  # issue 13: us per conflict no more than Ciw's
+
 # two-sided 95% Student t quantiles by degrees of freedom
 T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
 
@@ -188,13 +190,31 @@ def run(cfg: dict[str, Any], res: dict[str, Any]) -> None:
                 m["wait_vs_erlang_c"],
             ]
         )
-    for k, row in zip(samples, rows, strict=True):  # once simpy's figure is known
-        out[k]["time_vs_simpy"] = out[k]["us_per_customer"] / out["simpy"]["us_per_customer"]
-        row.append(out[k]["time_vs_simpy"])
+    for k, row in zip(samples, rows, strict=True):  # once simpy's and Ciw's are known
+        us = out[k]["us_per_customer"]
+        out[k]["time_vs_simpy"] = us / out["simpy"]["us_per_customer"]
+        out[k]["time_vs_ciw"] = us / out["ciw"]["us_per_customer"]
+        row += [out[k]["time_vs_simpy"], out[k]["time_vs_ciw"]]
+    out["orgsim_vs_ciw"] = out["orgsim"]["time_vs_ciw"]
+    out["target_orgsim_vs_ciw"] = TARGET_VS_CIW
     table(
         f"Peers on the same M/M/{c} queue (lambda={lam}, mean service={mean_service}, "
-        f"horizon={horizon:g}; Erlang C wait = {theory:.2f} days)",
-        ["engine", "us/customer", "customers", "mean wait", "+/-", "wait/ErlangC", "time/simpy"],
+        f"horizon={horizon:g}; Erlang C wait = {theory:.2f} days); "
+        "target: orgsim's us per conflict <= Ciw's",
+        [
+            "engine",
+            "us/conflict",
+            "conflicts",
+            "mean wait",
+            "+/-",
+            "wait/ErlangC",
+            "time/simpy",
+            "time/ciw",
+        ],
         rows,
+    )
+    print(
+        f"  orgsim / Ciw = {out['orgsim_vs_ciw']:.2f} us per conflict (target <= "
+        f"{TARGET_VS_CIW:g}); a customer of the queue is one conflict"
     )
     res["peers"] = out
