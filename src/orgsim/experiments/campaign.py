@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from orgsim.experiments.executors import LocalPool, chunk_size, run_tasks
+from orgsim.experiments.executors import LocalPool, run_tasks
 from orgsim.experiments.tasks import Task, default_jobs
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.results import ResultsDB, RunRecord
@@ -28,21 +28,6 @@ from orgsim.storage.results import ResultsDB, RunRecord
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[RunRecord], None]
-
-
-def default_batch(n: int, executor: str, jobs: int | None) -> int:
-    """Runs per chunk: several chunks a worker, each of several short runs.
-
-    ``serial`` runs one at a time (nothing to amortise, and each run is committed
-    as it finishes); ``local`` and ``dask`` use
-    :func:`~orgsim.experiments.executors.chunk_size` of the runs and the workers.
-    """
-    if executor == "serial" or n == 0:
-        return 1
-    workers = jobs or default_jobs()
-    if executor == "local" and workers == 1:
-        return 1  # in this process, one run at a time
-    return chunk_size(n, workers)
 
 
 @attrs.define
@@ -169,7 +154,8 @@ class Campaign:
             executor: ``serial``, ``local`` or ``dask``.
             jobs: Worker processes.
             scheduler: Address of a running Dask scheduler.
-            batch: Runs per chunk (default: :func:`default_batch`).
+            batch: Runs per chunk (default: sized from the runs and the workers, see
+                :func:`~orgsim.experiments.executors.plan_chunks`).
 
         Returns:
             The stored records of ``tasks``, in canonical order.
@@ -184,7 +170,7 @@ class Campaign:
                 jobs=jobs,
                 scheduler=scheduler,
                 on_records=self.commit_many,
-                batch=batch or default_batch(len(todo), executor, jobs),
+                batch=batch,
                 pool=self._local_pool(executor, jobs),
             )
             self.ran += len(todo)

@@ -4,13 +4,17 @@ Results do not depend on the executor, the number of workers or the completion
 order: each run's randomness depends only on its own (seed, replication), and
 records come back in the order of the tasks.
 
-Tasks travel in chunks (:func:`chunk_size`): several chunks a worker, so that the
+Tasks travel in chunks (:func:`plan_chunks`): several chunks a worker, so that the
 workers finish together, each of several runs when runs are short, so that the
-round trip to a worker (pickling a chunk, whose tasks share one pickled scenario,
-and its records back) is paid once for several runs. A :class:`LocalPool` keeps
-its worker processes between calls (a comparison's rounds, a tornado's two
-stages), so the fork and the workers' warm-up are paid once per experiment. The
-records of every chunk that finished at the same moment are handed over together
+round trip to a worker (pickling a chunk and its records back) is paid once for
+several runs; the chunks shrink towards the end, so the last ones are single runs
+and no worker is left with a long chunk while the others idle. A
+:class:`LocalPool` keeps its worker processes between calls (a comparison's rounds,
+a tornado's two stages), so the fork and the workers' warm-up are paid once per
+experiment; its forked workers inherit the scenarios of the first chunks, which
+then travel as a number rather than pickled with every chunk. Workers send back
+summaries only (the event log only when the experiment keeps it). The records of
+every chunk that finished at the same moment are handed over together
 (``on_records``), which the caller commits in one transaction.
 
 No worker outlives the process that started it. Each local worker asks the
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import logging
 import math
 import multiprocessing
@@ -36,10 +41,14 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+import attrs
 
 from orgsim.errors import ExperimentError
 from orgsim.experiments.cluster import run_on_dask
 from orgsim.experiments.tasks import Task, default_jobs, execute_batch
+from orgsim.scenario.schema import Scenario
 from orgsim.storage.results import RunRecord
 
 logger = logging.getLogger(__name__)
@@ -60,22 +69,53 @@ MAX_CHUNK = 16
 Records = list[RunRecord]
 
 
-def chunk_size(n: int, workers: int) -> int:
-    """Runs per chunk for ``n`` runs on ``workers`` workers.
+def chunk_size(remaining: int, workers: int) -> int:
+    """Runs in the next chunk when ``remaining`` runs are left for ``workers`` workers.
 
-    :data:`CHUNKS_PER_WORKER` chunks a worker, each of at most :data:`MAX_CHUNK`
-    runs and at least one: 16 runs on 2 workers go 2 a chunk, 1,000 go 16 a chunk,
-    8 go one a chunk.
+    :data:`CHUNKS_PER_WORKER` chunks a worker of what is left, at most
+    :data:`MAX_CHUNK` runs and at least one: 16 runs on 2 workers start with chunks
+    of 2, 1,000 with chunks of 16, 8 with single runs.
     """
-    if n <= 0 or workers <= 0:
+    if remaining <= 0 or workers <= 0:
         return 1
-    return max(1, min(MAX_CHUNK, math.ceil(n / (workers * CHUNKS_PER_WORKER))))
+    return max(1, min(MAX_CHUNK, math.ceil(remaining / (workers * CHUNKS_PER_WORKER))))
 
 
-def chunked(tasks: Sequence[Task], size: int) -> list[list[Task]]:
-    """The tasks cut in order into chunks of ``size`` (the last may be shorter)."""
-    size = max(1, size)
-    return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+def plan_chunks(n: int, workers: int) -> list[int]:
+    """The sizes of the chunks ``n`` runs travel in: :func:`chunk_size` of what is left.
+
+    The sizes shrink as the runs are handed out (guided scheduling): large chunks
+    first, to amortise the round trips, single runs last, so the workers finish
+    within about one run of each other. 16 runs on 2 workers: 2, 2, 2, 2, then
+    eight single runs.
+    """
+    sizes: list[int] = []
+    left = n
+    while left > 0:
+        size = chunk_size(left, workers)
+        sizes.append(size)
+        left -= size
+    return sizes
+
+
+def chunked(tasks: Sequence[Task], sizes: int | Sequence[int]) -> list[list[Task]]:
+    """The tasks cut in order into chunks of ``sizes`` (one size for all, or each's).
+
+    With one size the last chunk may be shorter; with a list of sizes, the chunks
+    take the tasks in turn and any tasks left over go one a chunk.
+    """
+    if isinstance(sizes, int):
+        size = max(1, sizes)
+        return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+    chunks: list[list[Task]] = []
+    at = 0
+    for size in sizes:
+        if at >= len(tasks):
+            break
+        chunks.append(list(tasks[at : at + max(1, size)]))
+        at += max(1, size)
+    chunks.extend([t] for t in tasks[at:])
+    return chunks
 
 
 def check_executor(executor: str, jobs: int | None) -> None:
@@ -108,8 +148,8 @@ def run_tasks(
         on_records: Called in the main process with the records of every chunk
             that finished at one moment (one call a chunk when chunks finish apart):
             what a caller commits in one transaction.
-        batch: Tasks per chunk; by default :func:`chunk_size` of the tasks and the
-            workers (one with ``serial`` or a single local worker).
+        batch: Tasks per chunk; by default the sizes of :func:`plan_chunks` for the
+            tasks and the workers (one with ``serial`` or a single local worker).
         pool: Local workers kept between calls (``local`` only); without it, a pool
             is started for this call and closed at its end.
 
@@ -134,9 +174,10 @@ def run_tasks(
 
     workers = jobs or default_jobs()
     in_process = executor == "serial" or (executor == "local" and workers == 1)
-    if batch is None:
-        batch = 1 if in_process else chunk_size(len(tasks), workers)
-    chunks = chunked(tasks, batch)
+    if batch is not None:
+        chunks = chunked(tasks, batch)
+    else:
+        chunks = chunked(tasks, 1 if in_process else plan_chunks(len(tasks), workers))
     if in_process:
         for chunk in chunks:
             deliver(execute_batch(chunk))
@@ -239,6 +280,42 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
         process.kill()
 
 
+#: Scenarios forked workers inherit, by number (see :class:`LocalPool`).
+_INHERITED: dict[int, Scenario] = {}
+_NUMBERS = itertools.count()
+
+
+@attrs.frozen
+class Shipped:
+    """A task sent to a forked worker without its scenario, which the worker inherited.
+
+    Pickles as the scenario's number and the task's other fields: a few hundred
+    bytes instead of the scenario's several kilobytes, and no scenario to rebuild.
+    """
+
+    scenario: int
+    task: Task
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        fields = attrs.asdict(self.task, recurse=False)
+        del fields["scenario"]
+        return (_unship, (self.scenario, fields))
+
+
+def _unship(number: int, fields: dict[str, Any]) -> Task:
+    """The task again, in the worker, with the scenario it inherited."""
+    return Task(scenario=_INHERITED[number], **fields)
+
+
+def execute_shipped(chunk: Sequence[Task | Shipped]) -> Records:
+    """Run a chunk in a local worker.
+
+    Unpickled in a worker, a :class:`Shipped` task is a whole task again; one run
+    in this process (a stand-in pool) is unwrapped here.
+    """
+    return execute_batch([t.task if isinstance(t, Shipped) else t for t in chunk])
+
+
 class LocalPool:
     """Local worker processes that outlast one :func:`run_tasks` call.
 
@@ -254,6 +331,10 @@ class LocalPool:
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
         self._pool: ProcessPoolExecutor | None = None
+        self._forked = "fork" in multiprocessing.get_all_start_methods()
+        # id of a scenario its workers inherited -> its number in _INHERITED; the
+        # scenario itself is held there, so its id is not reused while listed
+        self._inherited: dict[int, int] = {}
 
     def __enter__(self) -> LocalPool:
         return self
@@ -269,20 +350,41 @@ class LocalPool:
     def close(self) -> None:
         """Let the idle workers go (they exit once their queue is closed)."""
         pool, self._pool = self._pool, None
+        self._forget()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def kill(self) -> None:
         """Kill the workers now, whatever they are running."""
         pool, self._pool = self._pool, None
+        self._forget()
         if pool is not None:
             logger.debug("stopping the local workers early")
             _kill_workers(pool)
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _forget(self) -> None:
+        for number in self._inherited.values():
+            _INHERITED.pop(number, None)
+        self._inherited.clear()
+
+    def _ship(self, chunk: Sequence[Task]) -> list[Task | Shipped]:
+        """The chunk as sent: tasks whose scenario the workers inherited go without it."""
+        return [
+            Shipped(self._inherited[id(t.scenario)], t) if id(t.scenario) in self._inherited else t
+            for t in chunk
+        ]
+
+    def _executor(self, chunks: Sequence[Sequence[Task]]) -> ProcessPoolExecutor:
         if self._pool is None:
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            method = "fork" if self._forked else "spawn"
+            if self._forked:  # the workers, forked at the first submit, inherit these
+                for chunk in chunks:
+                    for task in chunk:
+                        if id(task.scenario) not in self._inherited:
+                            number = next(_NUMBERS)
+                            _INHERITED[number] = task.scenario
+                            self._inherited[id(task.scenario)] = number
             self._pool = ProcessPoolExecutor(
                 max_workers=self.jobs,
                 mp_context=multiprocessing.get_context(method),
@@ -304,13 +406,13 @@ class LocalPool:
         On any early exit (an interrupt, an error, the caller closing the
         generator) the workers are killed, so nothing keeps running.
         """
-        pool = self._executor()
+        pool = self._executor(chunks)
         finished = False
         order: dict[Future[Records], int] = {}
         pending: set[Future[Records]] = set()
         try:
             for i, chunk in enumerate(chunks):
-                order[pool.submit(execute_batch, chunk)] = i
+                order[pool.submit(execute_shipped, self._ship(chunk))] = i
             pending = set(order)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
