@@ -20,12 +20,14 @@ from builders import a_task
 from orgsim.experiments import executors
 from orgsim.experiments.campaign import Campaign
 from orgsim.experiments.executors import (
+    CHUNK_SECONDS,
     CHUNKS_PER_WORKER,
     MAX_CHUNK,
     LocalPool,
     Shipped,
     chunk_size,
     chunked,
+    most_per_chunk,
     plan_chunks,
     run_tasks,
 )
@@ -43,8 +45,8 @@ def tasks(n: int, scenario: Any = SCENARIO) -> list[Task]:
 # ------------------------------------------------------------------ sizes
 
 
-def test_the_constants_are_four_chunks_a_worker_of_at_most_sixteen_runs() -> None:
-    assert (CHUNKS_PER_WORKER, MAX_CHUNK) == (4, 16)
+def test_the_constants_are_four_chunks_a_worker_of_at_most_sixteen_runs_or_two_seconds() -> None:
+    assert (CHUNKS_PER_WORKER, MAX_CHUNK, CHUNK_SECONDS) == (4, 16, 2.0)
 
 
 @pytest.mark.parametrize(
@@ -93,6 +95,62 @@ def test_a_long_plan_starts_with_full_chunks() -> None:
     sizes = plan_chunks(1000, 2)
     assert sizes[:50] == [16] * 50  # 1000 - 16 x 50 = 200 left, still 25 a chunk
     assert len(sizes) < 1000 / 8  # far fewer round trips than runs
+
+
+def test_a_chunk_cap_below_sixteen_is_kept_to() -> None:
+    assert chunk_size(1000, 2, most=5) == 5
+    assert plan_chunks(20, 1, most=3) == [3, 3, 3, 3, 2, 2, 1, 1, 1, 1]
+
+
+class Estimated:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+
+def estimates(monkeypatch: pytest.MonkeyPatch, seconds: dict[float, float]) -> list[float]:
+    """Estimate a scenario's run at ``seconds[its horizon]``; the horizons asked, in order."""
+    asked: list[float] = []
+
+    def estimate_run(sc: Any) -> Estimated:
+        asked.append(sc.horizon)
+        if seconds[sc.horizon] < 0:
+            raise ValueError("no estimate")
+        return Estimated(seconds[sc.horizon])
+
+    monkeypatch.setattr(executors, "estimate_run", estimate_run)
+    return asked
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [
+        (0.013, 16),  # 2 / 0.013 = 153 runs, capped at 16
+        (0.2, 10),  # 2 / 0.2 = 10
+        (0.21, 9),  # 9.5, rounded down
+        (2.5, 1),  # 0.8: alone
+        (math.inf, 1),  # a run that may never end: alone
+        (0.0, 16),  # no time at all: the count cap
+        (-1.0, 16),  # no estimate (it raised): the count cap
+    ],
+)
+def test_a_chunk_holds_about_two_seconds_of_estimated_work(
+    monkeypatch: pytest.MonkeyPatch, seconds: float, expected: int
+) -> None:
+    estimates(monkeypatch, {30.0: seconds})
+    assert most_per_chunk(tasks(3)) == expected
+
+
+def test_the_longest_of_the_first_sixteen_scenarios_counts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    horizons = [float(h) for h in range(10, 30)]  # 20 scenarios, the 17th the longest
+    asked = estimates(monkeypatch, {h: (1.0 if h == 26.0 else 0.1) for h in horizons})
+    scenarios = [parse_scenario({"horizon": h}) for h in horizons]
+    work = [a_task(rep, sc) for sc in scenarios for rep in range(2)]  # each scenario twice
+    assert most_per_chunk(work) == 16  # 2 / 0.1 = 20, capped; the 1 s one is not seen
+    assert asked == horizons[:16]  # each scenario once, the first sixteen
+    work[0] = a_task(0, scenarios[16])
+    assert most_per_chunk(work) == 2  # now among them: 2 / 1.0
 
 
 def test_chunks_cut_the_tasks_in_order() -> None:

@@ -47,6 +47,7 @@ import attrs
 
 from orgsim.errors import ExperimentError
 from orgsim.experiments.cluster import run_on_dask
+from orgsim.experiments.limits import estimate_run
 from orgsim.experiments.tasks import Task, default_jobs, execute_batch
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.results import RunRecord
@@ -65,34 +66,62 @@ CHUNKS_PER_WORKER = 4
 #: worker killed mid-chunk loses at most this many runs, and progress moves at least
 #: once a chunk.
 MAX_CHUNK = 16
+#: Most estimated seconds of work in one chunk (:func:`most_per_chunk`): long runs
+#: go fewer to a chunk, so they are still committed every few seconds.
+CHUNK_SECONDS = 2.0
 
 Records = list[RunRecord]
 
 
-def chunk_size(remaining: int, workers: int) -> int:
+def chunk_size(remaining: int, workers: int, most: int = MAX_CHUNK) -> int:
     """Runs in the next chunk when ``remaining`` runs are left for ``workers`` workers.
 
-    :data:`CHUNKS_PER_WORKER` chunks a worker of what is left, at most
-    :data:`MAX_CHUNK` runs and at least one: 16 runs on 2 workers start with chunks
-    of 2, 1,000 with chunks of 16, 8 with single runs.
+    :data:`CHUNKS_PER_WORKER` chunks a worker of what is left, at most ``most``
+    runs and at least one: 16 runs on 2 workers start with chunks of 2, 1,000 with
+    chunks of 16, 8 with single runs.
     """
     if remaining <= 0 or workers <= 0:
         return 1
-    return max(1, min(MAX_CHUNK, math.ceil(remaining / (workers * CHUNKS_PER_WORKER))))
+    return max(1, min(most, math.ceil(remaining / (workers * CHUNKS_PER_WORKER))))
 
 
-def plan_chunks(n: int, workers: int) -> list[int]:
+def most_per_chunk(tasks: Sequence[Task]) -> int:
+    """:data:`MAX_CHUNK`, or fewer when runs are long: about :data:`CHUNK_SECONDS` a chunk.
+
+    The time of a run is the estimate of :func:`~orgsim.experiments.limits.estimate_run`
+    (good to a factor of about two), the longest of the tasks' first 16 scenarios:
+    a start-up year (~13 ms) goes 16 to a chunk, a midsize run (~0.2 s) 9, an
+    enterprise run (~2.5 s) alone.
+    """
+    longest = 0.0
+    seen: set[int] = set()
+    for task in tasks:
+        if id(task.scenario) in seen:
+            continue
+        seen.add(id(task.scenario))
+        try:
+            longest = max(longest, estimate_run(task.scenario).seconds)
+        except Exception:  # a guide only: without an estimate the count cap stands
+            logger.debug("no run-time estimate for %s", task.key, exc_info=True)
+        if len(seen) >= 16:
+            break
+    if not longest > 0:
+        return MAX_CHUNK
+    return max(1, min(MAX_CHUNK, int(CHUNK_SECONDS / longest)))
+
+
+def plan_chunks(n: int, workers: int, most: int = MAX_CHUNK) -> list[int]:
     """The sizes of the chunks ``n`` runs travel in: :func:`chunk_size` of what is left.
 
     The sizes shrink as the runs are handed out (guided scheduling): large chunks
     first, to amortise the round trips, single runs last, so the workers finish
     within about one run of each other. 16 runs on 2 workers: 2, 2, 2, 2, then
-    eight single runs.
+    eight single runs. No chunk holds more than ``most`` runs.
     """
     sizes: list[int] = []
     left = n
     while left > 0:
-        size = chunk_size(left, workers)
+        size = chunk_size(left, workers, most)
         sizes.append(size)
         left -= size
     return sizes
@@ -149,7 +178,8 @@ def run_tasks(
             that finished at one moment (one call a chunk when chunks finish apart):
             what a caller commits in one transaction.
         batch: Tasks per chunk; by default the sizes of :func:`plan_chunks` for the
-            tasks and the workers (one with ``serial`` or a single local worker).
+            tasks, the workers and :func:`most_per_chunk` (one with ``serial`` or a
+            single local worker).
         pool: Local workers kept between calls (``local`` only); without it, a pool
             is started for this call and closed at its end.
 
@@ -177,7 +207,8 @@ def run_tasks(
     if batch is not None:
         chunks = chunked(tasks, batch)
     else:
-        chunks = chunked(tasks, 1 if in_process else plan_chunks(len(tasks), workers))
+        plan = 1 if in_process else plan_chunks(len(tasks), workers, most_per_chunk(tasks))
+        chunks = chunked(tasks, plan)
     if in_process:
         for chunk in chunks:
             deliver(execute_batch(chunk))
