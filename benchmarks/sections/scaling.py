@@ -17,7 +17,8 @@ Rows marked "kept" reuse a :class:`~orgsim.experiments.executors.LocalPool` star
 (and warmed) before the timing, as a comparison's rounds and a sweep do within one
 command; "cold" rows start and stop their workers inside the timing. "batch=1" is
 the previous behaviour (one run per submission); the others use the default chunk
-size. The Dask rows run on a LocalCluster of 2 single-threaded workers started
+size (chunks shrinking to single runs, written ``2x4,1x8``: four of 2, eight
+of 1). The Dask rows run on a LocalCluster of 2 single-threaded workers started
 before the timing, except ``run_tasks(executor='dask')``, which starts its own.
 """
 
@@ -29,7 +30,13 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from orgsim.experiments.executors import LocalPool, chunk_size, chunked, run_tasks
+from orgsim.experiments.executors import (
+    LocalPool,
+    chunked,
+    most_per_chunk,
+    plan_chunks,
+    run_tasks,
+)
 from orgsim.experiments.tasks import execute_batch, execute_task
 from sections.common import loadavg, make_tasks, median, pc, table
 
@@ -125,8 +132,21 @@ def bench_local(tasks: list[Any], reps: int, ceiling: float) -> dict[str, dict[s
     return out
 
 
-def local_rows(label: str, n: int, f: dict[str, dict[str, float]]) -> list[list[Any]]:
-    size = chunk_size(n, 2)
+def describe(sizes: list[int]) -> str:
+    """A chunk plan in short: ``2x4,1x8`` for four chunks of 2 and eight of 1."""
+    parts: list[str] = []
+    for size in dict.fromkeys(sizes):
+        parts.append(f"{size}x{sizes.count(size)}")
+    return ",".join(parts)
+
+
+def default_plan(tasks: list[Any]) -> list[int]:
+    """The chunk sizes run_tasks uses by default for these tasks on 2 workers."""
+    return plan_chunks(len(tasks), 2, most_per_chunk(tasks))
+
+
+def local_rows(label: str, tasks: list[Any], f: dict[str, dict[str, float]]) -> list[list[Any]]:
+    size = describe(default_plan(tasks))
     return [
         [f"{label}: local jobs=1", f["serial"]["runs_per_s"], 1.0, 1.0, None, None, ""],
         row("  local jobs=2, cold pool, batch=1 (before)", f["cold_batch1"]),
@@ -152,8 +172,9 @@ def on_local_cluster(
     client = Client(cluster)
     start = pc() - t
     n = len(tasks)
-    size = chunk_size(n, 2)
-    chunks = chunked(tasks, size)
+    plan = default_plan(tasks)
+    size = describe(plan)
+    chunks = chunked(tasks, plan)
     try:
         client.submit(noop, -1).result()
         client.gather(client.map(execute_task, tasks[:2], pure=False))  # warm the workers
@@ -260,8 +281,8 @@ def run(cfg: dict[str, Any], res: dict[str, Any]) -> None:
             None,
             "",
         ],
-        *local_rows(f"{len(mid)} midsize 1095 d", len(mid), local_mid),
-        *local_rows(f"{len(short)} startup 365 d", len(short), local_short),
+        *local_rows(f"{len(mid)} midsize 1095 d", mid, local_mid),
+        *local_rows(f"{len(short)} startup 365 d", short, local_short),
     ]
     if cfg["dask"]:
         serial = local_short["serial"]["seconds"]

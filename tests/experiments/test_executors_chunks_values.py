@@ -45,8 +45,8 @@ def tasks(n: int, scenario: Any = SCENARIO) -> list[Task]:
 # ------------------------------------------------------------------ sizes
 
 
-def test_the_constants_are_four_chunks_a_worker_of_at_most_sixteen_runs_or_two_seconds() -> None:
-    assert (CHUNKS_PER_WORKER, MAX_CHUNK, CHUNK_SECONDS) == (4, 16, 2.0)
+def test_the_constants_are_four_chunks_a_worker_of_at_most_sixteen_runs_or_a_second() -> None:
+    assert (CHUNKS_PER_WORKER, MAX_CHUNK, CHUNK_SECONDS) == (4, 16, 1.0)
 
 
 @pytest.mark.parametrize(
@@ -124,16 +124,16 @@ def estimates(monkeypatch: pytest.MonkeyPatch, seconds: dict[float, float]) -> l
 @pytest.mark.parametrize(
     ("seconds", "expected"),
     [
-        (0.013, 16),  # 2 / 0.013 = 153 runs, capped at 16
-        (0.2, 10),  # 2 / 0.2 = 10
-        (0.21, 9),  # 9.5, rounded down
-        (2.5, 1),  # 0.8: alone
+        (0.013, 16),  # 1 / 0.013 = 76 runs, capped at 16
+        (0.1, 10),  # 1 / 0.1 = 10
+        (0.21, 4),  # 4.76, rounded down
+        (2.5, 1),  # 0.4: alone
         (math.inf, 1),  # a run that may never end: alone
         (0.0, 16),  # no time at all: the count cap
         (-1.0, 16),  # no estimate (it raised): the count cap
     ],
 )
-def test_a_chunk_holds_about_two_seconds_of_estimated_work(
+def test_a_chunk_holds_about_a_second_of_estimated_work(
     monkeypatch: pytest.MonkeyPatch, seconds: float, expected: int
 ) -> None:
     estimates(monkeypatch, {30.0: seconds})
@@ -144,13 +144,13 @@ def test_the_longest_of_the_first_sixteen_scenarios_counts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     horizons = [float(h) for h in range(10, 30)]  # 20 scenarios, the 17th the longest
-    asked = estimates(monkeypatch, {h: (1.0 if h == 26.0 else 0.1) for h in horizons})
+    asked = estimates(monkeypatch, {h: (0.5 if h == 26.0 else 0.05) for h in horizons})
     scenarios = [parse_scenario({"horizon": h}) for h in horizons]
     work = [a_task(rep, sc) for sc in scenarios for rep in range(2)]  # each scenario twice
-    assert most_per_chunk(work) == 16  # 2 / 0.1 = 20, capped; the 1 s one is not seen
+    assert most_per_chunk(work) == 16  # 1 / 0.05 = 20, capped; the 0.5 s one is not seen
     assert asked == horizons[:16]  # each scenario once, the first sixteen
     work[0] = a_task(0, scenarios[16])
-    assert most_per_chunk(work) == 2  # now among them: 2 / 1.0
+    assert most_per_chunk(work) == 2  # now among them: 1 / 0.5
 
 
 def test_chunks_cut_the_tasks_in_order() -> None:

@@ -67,8 +67,8 @@ CHUNKS_PER_WORKER = 4
 #: once a chunk.
 MAX_CHUNK = 16
 #: Most estimated seconds of work in one chunk (:func:`most_per_chunk`): long runs
-#: go fewer to a chunk, so they are still committed every few seconds.
-CHUNK_SECONDS = 2.0
+#: go fewer to a chunk, so they are still committed every second or so.
+CHUNK_SECONDS = 1.0
 
 Records = list[RunRecord]
 
@@ -90,7 +90,7 @@ def most_per_chunk(tasks: Sequence[Task]) -> int:
 
     The time of a run is the estimate of :func:`~orgsim.experiments.limits.estimate_run`
     (good to a factor of about two), the longest of the tasks' first 16 scenarios:
-    a start-up year (~13 ms) goes 16 to a chunk, a midsize run (~0.2 s) 9, an
+    a start-up year (~13 ms) goes 16 to a chunk, a midsize run (~0.2 s) 4, an
     enterprise run (~2.5 s) alone.
     """
     longest = 0.0
