@@ -24,11 +24,13 @@ def test_run_passes_the_scheduler_jobs_and_batch_to_the_executor(
     calls: list[dict[str, Any]] = []
 
     def fake_run_tasks(
-        tasks: Sequence[Task], *, on_record: Callable[[RunRecord], None], **kwargs: Any
+        tasks: Sequence[Task], *, on_records: Callable[[list[RunRecord]], None], **kwargs: Any
     ) -> None:
         calls.append({"keys": [t.key for t in tasks], **kwargs})
-        for t in tasks:  # no simulation: one stored record per task
-            on_record(RunRecord(**t.identity(), metrics={"rep": float(t.replication)}))
+        # no simulation: one stored record per task, all arriving together
+        on_records(
+            [RunRecord(**t.identity(), metrics={"rep": float(t.replication)}) for t in tasks]
+        )
 
     monkeypatch.setattr(campaign, "run_tasks", fake_run_tasks)
     tasks = [a_task(rep, SCENARIO) for rep in range(2)]
@@ -49,7 +51,9 @@ def test_run_passes_the_scheduler_jobs_and_batch_to_the_executor(
             "jobs": 2,
             "scheduler": "tcp://h:8786",
             "batch": 3,
+            "pool": None,  # kept local workers are for the local executor only
         }
     ]
     assert [r.metrics["rep"] for r in records] == [0.0, 1.0]
     assert camp.ran == 2
+    assert camp.commits == 1  # the two records arrived together: one transaction

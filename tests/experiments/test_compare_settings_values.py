@@ -46,7 +46,7 @@ def test_the_stored_settings_are_runs_seed_precision_and_executor(tmp_path: Path
     assert prov["settings"] == {"runs": 2, "seed": 7, "precision": None, "executor": "serial"}
 
 
-def test_each_round_asks_for_its_runs_with_the_jobs_given_one_run_a_task(
+def test_each_round_asks_for_its_runs_with_the_jobs_given_and_the_default_chunks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[dict[str, Any]] = []
@@ -59,5 +59,6 @@ def test_each_round_asks_for_its_runs_with_the_jobs_given_one_run_a_task(
     monkeypatch.setattr(Campaign, "run", spy)
     result = compare(parse_scenario(SHORT), runs=2, jobs=3, executor="serial", out=tmp_path)
     # no precision target: one round of 2 replications x 2 arms = 4 tasks
-    assert calls == [{"tasks": 4, "executor": "serial", "jobs": 3, "batch": 1}]
+    # no batch: the campaign sizes the chunks from the runs and the workers
+    assert calls == [{"tasks": 4, "executor": "serial", "jobs": 3}]
     assert result.runs == 2

@@ -198,6 +198,12 @@ class FakeCampaign:
     def start(cls, db: Any, **kwargs: Any) -> FakeCampaign:
         return cls()
 
+    def __enter__(self) -> FakeCampaign:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
     def run(self, tasks: Sequence[Task], **kwargs: Any) -> list[RunRecord]:
         FakeCampaign.calls.append([(t.point, t.arm, t.replication) for t in tasks])
         self.ran += len(tasks)

@@ -4,9 +4,12 @@ A comparison and a sweep differ in which tasks they make and how they analyse th
 records, not in how the runs get done. :class:`Campaign` is that common part: it
 records who asked for the experiment and how (provenance, once per invocation),
 forgets the runs that failed last time so they are retried, skips the runs already
-committed, hands the rest to an executor, commits every record the moment it
-arrives (so an interrupt loses nothing), and reads the experiment's records back
-in canonical order.
+committed, hands the rest to an executor, commits the records the moment they
+arrive, those of the chunks that finish together in one transaction (so a stop
+loses nothing that was reported committed, and Ctrl-C or SIGTERM first commits
+what had finished), and reads the experiment's records back in canonical order.
+Used as a context manager, it keeps its local worker processes from one round to
+the next.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from orgsim.experiments.executors import run_tasks
+from orgsim.experiments.executors import LocalPool, run_tasks
 from orgsim.experiments.tasks import Task, default_jobs
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.results import ResultsDB, RunRecord
@@ -25,17 +28,6 @@ from orgsim.storage.results import ResultsDB, RunRecord
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[RunRecord], None]
-
-
-def default_batch(n: int, executor: str, jobs: int | None) -> int:
-    """Runs per submitted task: enough to amortise dispatch, few enough to commit often."""
-    if executor == "serial" or n == 0:
-        return 1
-    workers = jobs or default_jobs()
-    per_worker = n / workers
-    if executor == "dask":  # ~2 ms dispatch per task: batch harder
-        return max(1, min(8, int(per_worker // 8)))
-    return max(1, min(4, int(per_worker // 16)))
 
 
 @attrs.define
@@ -52,6 +44,7 @@ class Campaign:
         progress: Called after each run is committed (for progress bars).
         retried: Failed runs forgotten at the start, to be run again.
         ran: Runs made so far by this invocation.
+        commits: Transactions that committed runs, so far.
     """
 
     db: ResultsDB
@@ -60,6 +53,24 @@ class Campaign:
     progress: Progress | None = None
     retried: int = 0
     ran: int = 0
+    commits: int = 0
+    _entered: bool = attrs.field(default=False, init=False, repr=False)
+    _pool: LocalPool | None = attrs.field(default=None, init=False, repr=False)
+
+    def __enter__(self) -> Campaign:
+        """Keep the local workers from one :meth:`run` to the next until the block ends."""
+        self._entered = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._entered = False
+        self.close()
+
+    def close(self) -> None:
+        """Let the kept local workers go."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
     @classmethod
     def start(
@@ -101,9 +112,31 @@ class Campaign:
 
     def commit(self, record: RunRecord) -> None:
         """Store one record at once, then tell the progress callback."""
-        self.db.commit(record)
+        self.commit_many([record])
+
+    def commit_many(self, records: Sequence[RunRecord]) -> None:
+        """Store records that arrived together in one transaction, then tell progress.
+
+        Progress hears of a run only once its transaction has committed, so what it
+        reported survives even a ``kill -9`` of this process.
+        """
+        if not records:
+            return
+        self.db.commit_many(records)
+        self.commits += 1
         if self.progress is not None:
-            self.progress(record)
+            for record in records:
+                self.progress(record)
+
+    def _local_pool(self, executor: str, jobs: int | None) -> LocalPool | None:
+        """The workers kept for this campaign (inside a ``with`` block, local only)."""
+        workers = jobs or default_jobs()
+        if not self._entered or executor != "local" or workers == 1:
+            return None
+        if self._pool is None or self._pool.jobs != workers:
+            self.close()
+            self._pool = LocalPool(workers)
+        return self._pool
 
     def run(
         self,
@@ -121,7 +154,8 @@ class Campaign:
             executor: ``serial``, ``local`` or ``dask``.
             jobs: Worker processes.
             scheduler: Address of a running Dask scheduler.
-            batch: Runs per submitted task (default: chosen from the executor).
+            batch: Runs per chunk (default: sized from the runs and the workers, see
+                :func:`~orgsim.experiments.executors.plan_chunks`).
 
         Returns:
             The stored records of ``tasks``, in canonical order.
@@ -135,8 +169,9 @@ class Campaign:
                 executor=executor,
                 jobs=jobs,
                 scheduler=scheduler,
-                on_record=self.commit,
-                batch=batch or default_batch(len(todo), executor, jobs),
+                on_records=self.commit_many,
+                batch=batch,
+                pool=self._local_pool(executor, jobs),
             )
             self.ran += len(todo)
         wanted = {t.key for t in tasks}

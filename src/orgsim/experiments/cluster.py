@@ -48,6 +48,7 @@ def run_on_dask(
     scheduler: str | None = None,
     jobs: int | None = None,
     timeout: float = 20.0,
+    leftover: list[RunRecord] | None = None,
 ) -> Generator[list[RunRecord], None, None]:
     """Run chunks of tasks on Dask, yielding each chunk's records as it finishes.
 
@@ -59,6 +60,9 @@ def run_on_dask(
             started here and closed at the end.
         jobs: LocalCluster size (default: all cores). Ignored with ``scheduler``.
         timeout: Seconds to wait for the scheduler to answer.
+        leftover: When given and the run stops early, receives the records of the
+            chunks that had finished but were not yielded yet (so they can be
+            committed before the exception goes on).
 
     Yields:
         The records of one chunk, in completion order.
@@ -76,7 +80,22 @@ def run_on_dask(
     if not work:
         return
     with _quiet_dask():
-        yield from _run(work, scheduler, jobs, timeout, Client, LocalCluster, as_completed)
+        yield from _run(
+            work, scheduler, jobs, timeout, Client, LocalCluster, as_completed, leftover
+        )
+
+
+def _salvage(futures: Sequence[Any], handed: set[str]) -> list[RunRecord]:
+    """The records of the chunks that finished but were not yielded (a stop came first)."""
+    records: list[RunRecord] = []
+    for future in futures:
+        if future.key in handed or not future.done():
+            continue
+        try:
+            records.extend(future.result(timeout=1.0))
+        except Exception:  # failed, cancelled, or the cluster went away: nothing to keep
+            continue
+    return records
 
 
 def _verbose() -> bool:
@@ -133,9 +152,11 @@ def _run(
     Client: Any,  # the classes, passed in to keep dask imported lazily
     LocalCluster: Any,
     as_completed: Any,
+    leftover: list[RunRecord] | None = None,
 ) -> Generator[list[RunRecord], None, None]:
     cluster = client = None
     futures = []
+    handed: set[str] = set()  # keys of the futures whose records were yielded
     finished = False
     try:
         if scheduler:
@@ -173,6 +194,7 @@ def _run(
                     + "".join(traceback.format_exception(exc))
                 )
                 records = _failed(by_key[future.key], reason)
+            handed.add(future.key)
             future.release()
             yield records
         finished = True
@@ -181,6 +203,8 @@ def _run(
         # asked to stop, and killed by their nanny after ~4 s if a run keeps them
         # busy; its warnings about that are expected here, so they stay quiet.
         with _quiet_dask(logging.WARNING if finished else logging.CRITICAL):
+            if not finished and leftover is not None:
+                leftover.extend(_salvage(futures, handed))
             pending = [f for f in futures if not f.done()]
             if pending and client is not None:
                 client.cancel(pending)

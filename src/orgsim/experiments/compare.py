@@ -220,16 +220,17 @@ def compare(
             progress=progress,
             label=f"compare {sc.name}",
         )
-        records, on, off, complete = _replicate(
-            campaign,
-            sc,
-            seed,
-            runs=runs,
-            precision=precision,
-            max_runs=max_runs,
-            executor=executor,
-            jobs=jobs,
-        )
+        with campaign:  # the local workers serve every round
+            records, on, off, complete = _replicate(
+                campaign,
+                sc,
+                seed,
+                runs=runs,
+                precision=precision,
+                max_runs=max_runs,
+                executor=executor,
+                jobs=jobs,
+            )
     failed = [r.key for r in records if r.status != "ok"]
     cap = max(max_runs, runs)
     if complete < 2:
@@ -285,7 +286,7 @@ def _replicate(
     target = runs
     while True:
         tasks = paired_tasks(campaign.experiment, scenario, seed, target)
-        records = campaign.run(tasks, executor=executor, jobs=jobs, batch=1)
+        records = campaign.run(tasks, executor=executor, jobs=jobs)
         on, off, complete = _paired_arrays(records)
         if precision is None or target >= max_runs:
             return records, on, off, complete

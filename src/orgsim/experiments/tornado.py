@@ -158,32 +158,34 @@ def tornado(
             progress=progress,
         )
 
-        def measure(chosen: Sequence[int], reps: int) -> dict[int, Estimate]:
-            tasks = [
-                Task(
-                    experiment=experiment,
-                    scenario=points[p],
-                    scenario_hash=points[p].digest(),
-                    point=p,
-                    arm=arm,
-                    replication=r,
-                    seed=seed,
-                )
-                for p in chosen
-                for r in range(reps)
-                for arm in ARMS
-            ]
-            records = campaign.run(tasks, executor=executor, jobs=jobs)
-            return {p: _effect([x for x in records if x.point == p], metric) for p in chosen}
+        with campaign:  # the local workers serve both stages
 
-        screened = measure(range(len(points)), screen)
-        swings = [
-            (u, abs(screened[2 * i + 2].mean - screened[2 * i + 1].mean))
-            for i, u in enumerate(params)
-        ]
-        order = sorted(range(len(params)), key=lambda i: -_finite(swings[i][1]))[:top]
-        chosen = [0, *(p for i in order for p in (2 * i + 1, 2 * i + 2))]
-        final = measure(chosen, runs)
+            def measure(chosen: Sequence[int], reps: int) -> dict[int, Estimate]:
+                tasks = [
+                    Task(
+                        experiment=experiment,
+                        scenario=points[p],
+                        scenario_hash=points[p].digest(),
+                        point=p,
+                        arm=arm,
+                        replication=r,
+                        seed=seed,
+                    )
+                    for p in chosen
+                    for r in range(reps)
+                    for arm in ARMS
+                ]
+                records = campaign.run(tasks, executor=executor, jobs=jobs)
+                return {p: _effect([x for x in records if x.point == p], metric) for p in chosen}
+
+            screened = measure(range(len(points)), screen)
+            swings = [
+                (u, abs(screened[2 * i + 2].mean - screened[2 * i + 1].mean))
+                for i, u in enumerate(params)
+            ]
+            order = sorted(range(len(params)), key=lambda i: -_finite(swings[i][1]))[:top]
+            chosen = [0, *(p for i in order for p in (2 * i + 1, 2 * i + 2))]
+            final = measure(chosen, runs)
     base = final[0]
     rows = [
         TornadoRow(

@@ -1,7 +1,8 @@
 """The embedded results database of experiments (comparisons and sweeps).
 
-One SQLite file per output folder. Every finished run is committed on its own, the
-moment it arrives, so an interrupted experiment keeps all the work done; each run
+One SQLite file per output folder. Finished runs are committed the moment they
+arrive, those that arrive together in one transaction (:meth:`ResultsDB.commit_many`),
+so an interrupted experiment keeps all the work done that reached it; each run
 has a unique key (experiment, point, arm, replication, seed), written with
 ``INSERT OR IGNORE``, so a resumed experiment, or a task a cluster ran twice,
 never writes a duplicate. A provenance record says who made the file, how, and
@@ -293,35 +294,62 @@ class ResultsDB:
                 committed before are kept, and the message says how many).
         """
         with self._writing(f"commit run {record.key}"), transaction(self._db):
-            cur = self._db.execute(
-                "INSERT OR IGNORE INTO runs (key, experiment, scenario_hash, point, arm,"
-                " replication, seed, params_json, status, metrics_json, quarterly_json,"
-                " funnel_json, error, events, elapsed, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.key,
-                    record.experiment,
-                    record.scenario_hash,
-                    record.point,
-                    record.arm,
-                    record.replication,
-                    record.seed,
-                    json.dumps(json_safe(record.params), sort_keys=True),
-                    record.status,
-                    json.dumps(json_safe(record.metrics)),
-                    json.dumps(json_safe(record.quarterly)),
-                    json.dumps(record.funnel),
-                    record.error,
-                    record.events,
-                    record.elapsed,
-                    utc_now(),
-                ),
+            return self._insert(record)
+
+    def commit_many(self, records: Sequence[RunRecord]) -> int:
+        """Store several runs in one transaction: all of them, or none.
+
+        One transaction for a batch of finished runs costs about what one run's
+        costs, which matters when runs take milliseconds. The batch is atomic: a
+        run counts as committed only once its whole batch is, so a killed process
+        keeps every batch whose commit returned and nothing of the one in flight.
+
+        Returns:
+            How many of the runs were new (the others were stored before).
+
+        Raises:
+            StoreError: The write failed (nothing of this batch is stored; the runs
+                committed before are kept, and the message says how many).
+        """
+        if not records:
+            return 0
+        what = f"commit run {records[0].key}" + (
+            f" and {len(records) - 1} more" if len(records) > 1 else ""
+        )
+        with self._writing(what), transaction(self._db):
+            return sum(self._insert(r) for r in records)
+
+    def _insert(self, record: RunRecord) -> bool:
+        """Write one run inside the caller's transaction; False when it was there."""
+        cur = self._db.execute(
+            "INSERT OR IGNORE INTO runs (key, experiment, scenario_hash, point, arm,"
+            " replication, seed, params_json, status, metrics_json, quarterly_json,"
+            " funnel_json, error, events, elapsed, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.key,
+                record.experiment,
+                record.scenario_hash,
+                record.point,
+                record.arm,
+                record.replication,
+                record.seed,
+                json.dumps(json_safe(record.params), sort_keys=True),
+                record.status,
+                json.dumps(json_safe(record.metrics)),
+                json.dumps(json_safe(record.quarterly)),
+                json.dumps(record.funnel),
+                record.error,
+                record.events,
+                record.elapsed,
+                utc_now(),
+            ),
+        )
+        if cur.rowcount and record.log is not None:
+            self._db.execute(
+                "INSERT OR IGNORE INTO logs VALUES (?, ?)",
+                (record.key, json.dumps(record.log)),
             )
-            if cur.rowcount and record.log is not None:
-                self._db.execute(
-                    "INSERT OR IGNORE INTO logs VALUES (?, ?)",
-                    (record.key, json.dumps(record.log)),
-                )
         return bool(cur.rowcount)
 
     def keys(self, experiment: str, status: str | None = "ok") -> set[str]:

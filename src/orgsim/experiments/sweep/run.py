@@ -7,7 +7,7 @@ point and the metrics of interest. :func:`load_sweep` checks all of it in one pa
 like a scenario file, and builds every design point's scenario through
 :func:`orgsim.scenario.loading.parse_scenario`, so a bad level is refused before a run
 starts. :func:`sweep` runs the points on an executor (serial, local processes, a
-Dask cluster), commits every run to the results database the moment it arrives,
+Dask cluster), commits the runs to the results database the moment they arrive,
 resumes where an interrupted sweep stopped, and aggregates in canonical order: per
 point, each arm's mean with a 95% CI and the broker's paired effect with its CI;
 Sobol or Morris sensitivity indices for those designs, the delta measure for grids
@@ -215,9 +215,10 @@ def sweep(
         )
         if campaign.retried:
             logger.info("retrying %d failed run(s)", campaign.retried)
-        records = campaign.run(
-            tasks, executor=executor, jobs=jobs, scheduler=scheduler, batch=batch
-        )
+        with campaign:
+            records = campaign.run(
+                tasks, executor=executor, jobs=jobs, scheduler=scheduler, batch=batch
+            )
     results = aggregate(spec, points, records)
     rows = table_rows(spec, results)
     _export(records, rows, out_dir)
