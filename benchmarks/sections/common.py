@@ -243,4 +243,5 @@ def merge_partial(out: Path, res: dict[str, Any], timings: dict[str, float]) -> 
 
 
 def write_results(out: Path, res: dict[str, Any]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)  # a fresh --out folder: measured, not lost
     out.write_text(json.dumps(res, indent=2, default=float) + "\n")

@@ -144,8 +144,10 @@ def memory_fig(d: dict[str, Any]) -> Any:
     if "log_bytes_per_event" not in d:
         return None
     size = "" if d.get("million_event_run") else " (not a 1M run)"
+    columns = d.get("columns_bytes_per_event")
+    of_which = f"; its events (columns) {fmt(columns)}" if columns is not None else ""
     return d["log_bytes_per_event"], (
-        f"{d['domain_events']:,} ev{size}; whole run {fmt(d['run_bytes_per_event'])}"
+        f"{d['domain_events']:,} ev{size}{of_which}; whole run {fmt(d['run_bytes_per_event'])}"
     )
 
 
