@@ -55,6 +55,7 @@ __all__ = [
     "digest_of",
     "encode_run",
     "fields_text",
+    "join_table",
     "pack",
     "parse_fields",
     "row_numbers",
@@ -218,8 +219,7 @@ def encode_run(columns: Columns) -> tuple[bytes, bytes, list[StoredTable], str]:
         parts = _table_arrays(table)
         for raw, _ in parts:
             h.update(raw)
-        shuffled = b"".join(_shuffle(raw, size) for raw, size in parts)
-        blob = pack(shuffled)
+        blob = pack(b"".join(_shuffle(raw, size) for raw, size in parts))
         tables.append(StoredTable(lay.name, version, len(table), fields_text(lay), blob))
     strings = pack(json.dumps(values, ensure_ascii=False).encode())
     return pack(codes), strings, tables, h.hexdigest()
@@ -258,6 +258,16 @@ def split_table(raw: bytes, rows: int, kinds: Sequence[str]) -> list[bytes]:
     if at != len(raw):
         raise CodecError(f"a table's buffer holds {len(raw) - at} bytes after its columns")
     return out
+
+
+def join_table(arrays: Sequence[bytes], kinds: Sequence[str]) -> bytes:
+    """A table's raw little-endian arrays as stored (shuffled): :func:`split_table` undone."""
+    sizes = [8]
+    for kind in kinds:
+        if kind in RAGGED:
+            sizes.append(4)
+        sizes.append(_ITEMSIZE[TYPECODES[kind]])
+    return b"".join(_shuffle(raw, size) for raw, size in zip(arrays, sizes, strict=True))
 
 
 def digest_of(
