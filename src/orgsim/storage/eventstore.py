@@ -255,7 +255,8 @@ class EventStore:
         # read as it is and migrated to write), or a new file, or refused untouched
         # (another database is never taken over).
         found = tables(conn)
-        self._json_rows = "events" in found
+        self._json_rows = "events" in found  # runs of JSON rows may be here
+        self._only_json = False  # a version-2 store read as it is: no columnar tables
         if self.readonly and not (found >= _COLUMNAR or found >= _OLD):
             raise StoreError(
                 f"{self.path!r} is an SQLite database but not an orgsim event store "
@@ -278,7 +279,8 @@ class EventStore:
                 )
             if version == _JSON_ROWS:
                 if self.readonly:
-                    return  # read as it is: every run is JSON rows
+                    self._only_json = True  # read as it is: every run is JSON rows
+                    return
                 self._migrate(conn)
                 return
             if found >= _COLUMNAR:
@@ -586,9 +588,7 @@ class EventStore:
             ).fetchone()
             if head is None:
                 raise self._unknown(run_id)
-            index = self._conn.execute(
-                "SELECT tables, codes, strings FROM run_logs WHERE run_id = ?", (run_id,)
-            ).fetchone()
+            index = self._index(run_id, "tables, codes, strings")
             if index is None and self._json_rows:
                 self._require(run_id)
                 return None
@@ -629,6 +629,15 @@ class EventStore:
             )
         wanted = [row for row in listed if not names or row[1] in names]
         return _Stored(codes, strings, [_StoredTable(*row) for row in wanted])
+
+    def _index(self, run_id: int, columns: str) -> tuple[Any, ...] | None:
+        """The run's ``run_logs`` row (None: it has none, or the store has no such table)."""
+        if self._only_json:
+            return None
+        row: tuple[Any, ...] | None = self._conn.execute(
+            f"SELECT {columns} FROM run_logs WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        return row
 
     def _blobs(self, run_id: int, codes: Sequence[int]) -> dict[int, Any]:
         """The stored buffers of some tables of a run, by code."""
@@ -734,9 +743,7 @@ class EventStore:
         """
         info = self.run(run_id)
         with self._errors(f"read the events of run {run_id}"):
-            index = self._conn.execute(
-                "SELECT codes, strings FROM run_logs WHERE run_id = ?", (run_id,)
-            ).fetchone()
+            index = self._index(run_id, "codes, strings")
             if index is None and self._json_rows:
                 return self._verify_json(info)
             listed = self._conn.execute(
