@@ -627,8 +627,12 @@ class EventStore:
                 f"{len(codes)} positions and {len(listed)} tables remain, with "
                 f"{sum(r for _, r in saved)} rows",
             )
-        wanted = [row for row in listed if not names or row[1] in names]
-        return _Stored(codes, strings, [_StoredTable(*row) for row in wanted])
+        wanted = [_StoredTable(*row) for row in listed if not names or row[1] in names]
+        if wanted:  # every buffer the read needs, in one query
+            blobs = self._blobs(run_id, [t.code for t in wanted], every=len(wanted) == n_tables)
+            for t in wanted:
+                t.blob = blobs.get(t.code)
+        return _Stored(codes, strings, wanted)
 
     def _index(self, run_id: int, columns: str) -> tuple[Any, ...] | None:
         """The run's ``run_logs`` row (None: it has none, or the store has no such table)."""
@@ -639,10 +643,10 @@ class EventStore:
         ).fetchone()
         return row
 
-    def _blobs(self, run_id: int, codes: Sequence[int]) -> dict[int, Any]:
-        """The stored buffers of some tables of a run, by code."""
+    def _blobs(self, run_id: int, codes: Sequence[int], *, every: bool) -> dict[int, Any]:
+        """The stored buffers of some tables of a run (``every``: all of them), by code."""
         with self._errors(f"read the events of run {run_id}"):
-            if len(codes) > 100:
+            if every or len(codes) > 100:
                 rows = self._conn.execute(
                     "SELECT code, data FROM run_columns WHERE run_id = ?", (run_id,)
                 ).fetchall()
@@ -845,6 +849,7 @@ class _StoredTable:
             lay = layout(self.cls)
             if fields_text(lay) == fields:
                 self.layout = lay
+        self.blob: Any = None  # the stored buffer, fetched with the others of the read
         self._arrays: list[bytes] | None = None
 
     @property
@@ -855,10 +860,9 @@ class _StoredTable:
     def arrays(self, store: EventStore, run_id: int) -> list[bytes]:
         """The table's arrays, raw little-endian (``[time, *columns]``)."""
         if self._arrays is None:
-            blob = store._blobs(run_id, [self.code]).get(self.code)
             try:
                 kinds = parse_fields(self.fields)[1]
-                self._arrays = split_table(unpack(blob), self.rows, kinds)
+                self._arrays = split_table(unpack(self.blob), self.rows, kinds)
             except CodecError as exc:
                 raise store._damaged(
                     run_id, f"the columns of {self.name} do not read ({exc})"
