@@ -59,7 +59,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from orgsim.engine.columnar import Columns, Layout, layout
+from orgsim.engine.columnar import Columns, Layout, Strings, layout
 from orgsim.engine.events import (
     EVENT_TYPES,
     MODEL_CHANGED,
@@ -885,8 +885,6 @@ class _StoredTable:
         self, store: EventStore, run_id: int, strings: list[str]
     ) -> Callable[[int, int], Event]:
         """A function that builds row ``row`` as the event at position ``seq``."""
-        from orgsim.engine.columnar import Strings
-
         pool = Strings(strings)
         if self.layout is not None:
             return build_table(self.layout, self.arrays(store, run_id), pool).event
