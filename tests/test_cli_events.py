@@ -19,6 +19,7 @@ from orgsim.cli import main
 from orgsim.errors import StoreError
 from orgsim.experiments.runner import run_scenario
 from orgsim.storage.eventstore import EventStore
+from stored_columns import set_time
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +83,7 @@ def test_verify_detects_tampering(stored, tmp_path, capsys) -> None:
     copy = tmp_path / "copy.sqlite"
     with sqlite3.connect(db) as src, sqlite3.connect(copy) as dst:
         src.backup(dst)
-    with sqlite3.connect(copy) as con:
-        con.execute("UPDATE events SET time = time + 1 WHERE seq = 100")
+    set_time(copy, 1, 100, 1.0, shift=True)  # an event a day later, rewritten cleanly
     assert main(["events", str(copy), "--run", "1", "--verify"]) == 1
     assert "MISMATCH" in capsys.readouterr().out
 

@@ -5,7 +5,7 @@ The in-memory :class:`~orgsim.engine.log.EventLog` and the SQLite
 here gives the contract (test_log_contract.py) the same few operations.
 
 A backend's *stored form* is what outlives the process: for the store, the SQLite
-rows (read back by reopening the file); for the in-memory log, its encoded rows
+file (its columns, read back by reopening it); for the in-memory log, its encoded rows
 as JSON, the form the results database keeps (``RunRecord.log``) and decodes.
 The in-memory log has no query API, so its adapter filters the sequence in plain
 Python, as its readers do.
@@ -125,7 +125,7 @@ class StoreBackend(Backend):
         conn = sqlite3.connect(self.path, isolation_level=None)
         try:
             conn.execute(
-                "UPDATE events SET version = ? WHERE run_id = ? AND type = ?",
+                "UPDATE run_columns SET version = ? WHERE run_id = ? AND type = ?",
                 (version, self.run_id, name),
             )
         finally:
@@ -197,8 +197,12 @@ def tiny_log() -> list[Event]:
     return [started(), *(cls(seq=i, time=t, **f) for i, (cls, t, f) in enumerate(rows, 1))]
 
 
-#: log_digest(tiny_log()): a change to the row format or to the events shows here.
+#: log_digest(tiny_log()), over the JSON rows: a change to the events shows here.
 TINY_DIGEST = "94512d202adcabede5b77955deebd4e17e72bb8a6a27f9cc86248144f25b6047"
+
+#: The canonical columnar digest of tiny_log() (``EventLog.digest()``, the stored
+#: digest): a change to the events or to the canonical form shows here.
+TINY_COLUMNS_DIGEST = "e9cbb45bf6686bf0566d8daad76b0038f1c68e5cfb43bb256bac9034796d5114"
 
 
 def seqs(events: Sequence[Event]) -> list[int]:

@@ -2,7 +2,7 @@
 
 Each kind of damage a file meets in the wild (truncated, emptied, overwritten with
 random bytes, one page overwritten, one byte of a stored payload altered, a stretch
-of a payload garbled into invalid UTF-8) is applied to a copy of a real event
+of a stored buffer garbled) is applied to a copy of a real event
 store and a real results database. Every read then ends as a user should see it:
 one line on stderr, exit 2, naming the file (and the run where one is at fault),
 never a traceback or an "internal error"; nothing is written to the damaged file.
@@ -54,13 +54,13 @@ def overwrite_page(data: bytes, needle: bytes) -> bytes:
 
 
 def alter_payload_byte(data: bytes, needle: bytes) -> bytes:
-    """One byte of the stored JSON changed: it no longer parses."""
+    """One byte of a stored buffer changed (a run's columns, or a JSON value)."""
     at = data.index(needle)
     return data[:at] + b"#" + data[at + 1 :]
 
 
 def garble_payload(data: bytes, needle: bytes) -> bytes:
-    """Invalid UTF-8 in the middle of the stored text."""
+    """Eight bytes garbled in the middle of a stored value (invalid UTF-8 in a text)."""
     at = data.index(needle) + len(needle) // 2
     return data[:at] + b"\xff\xfe" * 4 + data[at + 8 :]
 
@@ -81,20 +81,23 @@ def damaged_copy(src: Path, dst: Path, damage: Damage, needle: bytes) -> Path:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
-    """Three short runs in one store, and the longest stored payload of run 2."""
+    """Three runs in one store, and bytes from the end of run 2's largest stored buffer.
+
+    Run 2 is long enough (a midsize year) that its largest table's buffer spills
+    over several pages: the tail of it lies on an overflow page that holds nothing
+    of another run.
+    """
     path = tmp_path_factory.mktemp("store") / "events.sqlite"
-    for seed in (1, 2, 3):
-        run_scenario("startup", seed=seed, overrides=["horizon=100"], db=path)
+    run_scenario("startup", seed=1, overrides=["horizon=100"], db=path)
+    run_scenario("midsize", seed=2, overrides=["horizon=400"], db=path)
+    run_scenario("startup", seed=3, overrides=["horizon=100"], db=path)
     with sqlite3.connect(path) as con:
-        # From the middle of the run: its page holds no row of another run.
         (data,) = con.execute(
-            "SELECT data FROM events WHERE run_id = 2 AND seq BETWEEN"
-            " (SELECT max(seq) / 4 FROM events WHERE run_id = 2) AND"
-            " (SELECT 3 * max(seq) / 4 FROM events WHERE run_id = 2)"
-            " ORDER BY length(data) DESC LIMIT 1"
+            "SELECT data FROM run_columns WHERE run_id = 2 ORDER BY length(data) DESC LIMIT 1"
         ).fetchone()
     con.close()
-    return path, data.encode()
+    assert len(data) > 2 * PAGE
+    return path, data[-200:-100]
 
 
 RUN_READS = (
@@ -154,13 +157,13 @@ def test_the_library_raises_store_errors_for_damage(store, tmp_path, damage) -> 
 
 
 def test_a_missing_row_is_damage(store, tmp_path) -> None:
-    """Rows deleted behind orgsim's back: the run no longer has the events it recorded."""
+    """A table deleted behind orgsim's back: the run no longer has the events it recorded."""
     path = damaged_copy(store[0], tmp_path / "d.sqlite", lambda d, n: d, b"")
     with sqlite3.connect(path) as con:
-        (n,) = con.execute("SELECT count(*) FROM events WHERE run_id = 2").fetchone()
-        con.execute("DELETE FROM events WHERE run_id = 2 AND seq = 7")
+        (n,) = con.execute("SELECT count(*) FROM run_columns WHERE run_id = 2").fetchone()
+        con.execute("DELETE FROM run_columns WHERE run_id = 2 AND code = 7")
     con.close()
-    match = rf"run 2: it was saved with {n} events .* but {n - 1} remain"
+    match = rf"run 2: it was saved with \d+ events in {n} tables, but \d+ positions and {n - 1} "
     with EventStore(path, readonly=True) as es, pytest.raises(StoreError, match=match):
         es.events(2, types=["RunStarted"])
 
@@ -214,7 +217,7 @@ def test_compare_over_a_damaged_results_database(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.sqlite"]
 
 
-@pytest.mark.parametrize("column, value", [("time", "abc"), ("seq", "x"), ("version", 1.5)])
+@pytest.mark.parametrize("column, value", [("rows", "abc"), ("code", "x"), ("version", 1.5)])
 def test_a_stored_number_that_is_not_a_number_is_damage(
     tmp_path: Path, column: str, value: object
 ) -> None:
@@ -222,7 +225,9 @@ def test_a_stored_number_that_is_not_a_number_is_damage(
     with EventStore(db) as store:
         run_id = store.save(simulate(parse_scenario({"horizon": 40.0}), seed=1).log)
     con = sqlite3.connect(db)
-    con.execute(f"UPDATE events SET {column} = ? WHERE run_id = ? AND seq = 5", (value, run_id))
+    con.execute(
+        f"UPDATE run_columns SET {column} = ? WHERE run_id = ? AND code = 5", (value, run_id)
+    )
     con.commit()
     con.close()
     with EventStore(db, readonly=True) as store, pytest.raises(StoreError, match="damaged"):

@@ -6,17 +6,20 @@ file under ``tmp_path`` and checks what the store, or the raw SQLite rows, hold.
 
 from __future__ import annotations
 
-import hashlib
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
-from log_backends import TINY_DIGEST, seqs, tiny_log
+from log_backends import TINY_COLUMNS_DIGEST, seqs, tiny_log
+from stored_columns import rewrite_digest, set_field, set_time
 
-from orgsim.engine.events import MODEL_CHANGED, encode
+from orgsim.engine.columnar import layout
+from orgsim.engine.events import EVENT_TYPES, MODEL_CHANGED
 from orgsim.errors import EventOrderError, StoreError
 from orgsim.scenario.schema import Scenario
+from orgsim.storage.columns_codec import fields_text, pack, unpack
 from orgsim.storage.eventstore import EventStore
 
 
@@ -35,18 +38,6 @@ def saved(tmp_path: Path) -> Path:
     with EventStore(path) as store:
         assert store.save(tiny_log()) == 1
     return path
-
-
-def rewrite_digest(path: Path, run_id: int = 1) -> None:
-    """Store the digest of the rows as they are now (an alteration that hides itself)."""
-    h = hashlib.sha256()
-    for seq, time, name, version, data in raw(
-        path,
-        "SELECT seq, time, type, version, data FROM events WHERE run_id = ? ORDER BY seq",
-        run_id,
-    ):
-        h.update(f"{seq}|{time!r}|{name}|{version}|{data}\n".encode())
-    raw(path, "UPDATE runs SET digest = ? WHERE run_id = ?", h.hexdigest(), run_id)
 
 
 def damaged(path: Path, what: str) -> str:
@@ -131,13 +122,13 @@ def test_a_meta_table_without_the_version_is_refused(tmp_path: Path) -> None:
     assert str(caught.value) == f"{str(path)!r} has a meta table but no store schema version"
 
 
-def test_a_store_of_schema_v3_is_refused_as_newer(tmp_path: Path) -> None:
+def test_a_store_of_schema_v4_is_refused_as_newer(tmp_path: Path) -> None:
     path = saved(tmp_path)
-    raw(path, "UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    raw(path, "UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     with pytest.raises(StoreError) as caught:
         EventStore(path, readonly=True)
     assert str(caught.value) == (
-        f"event store {str(path)!r} has schema v3, newer than this orgsim reads (v2); "
+        f"event store {str(path)!r} has schema v4, newer than this orgsim reads (v3); "
         "upgrade orgsim"
     )
 
@@ -156,7 +147,22 @@ def test_a_store_of_schema_v1_is_refused_with_the_model_change(tmp_path: Path) -
 # ------------------------------------------------------------------ saving
 
 
-def test_a_saved_run_is_one_runs_row_and_fourteen_event_rows(tmp_path: Path) -> None:
+#: tiny_log()'s tables in order of first appearance: (type, schema version, rows).
+TINY_TABLES = [
+    ("RunStarted", 3, 1),
+    ("DepartmentFormed", 3, 2),
+    ("EmployeeHired", 2, 3),
+    ("QuarterStarted", 1, 1),
+    ("ConflictRaised", 1, 2),
+    ("ConflictDetected", 1, 1),
+    ("NegotiationStarted", 1, 1),
+    ("EmployeeLeft", 1, 1),
+    ("ConflictResolved", 1, 1),
+    ("RunEnded", 1, 1),
+]
+
+
+def test_a_saved_run_is_one_runs_row_a_log_row_and_a_row_per_event_type(tmp_path: Path) -> None:
     path = saved(tmp_path)
     # RunStarted of tiny_log: scenario "contract", hash "h", seed 5, replication 1,
     # no broker, orgsim "test"; no scenario or metadata given.
@@ -164,13 +170,32 @@ def test_a_saved_run_is_one_runs_row_and_fourteen_event_rows(tmp_path: Path) -> 
         path,
         "SELECT run_id, scenario, scenario_hash, seed, replication, broker, events, digest, "
         "orgsim_version, scenario_json, metadata_json FROM runs",
-    ) == [(1, "contract", "h", 5, 1, 0, 14, TINY_DIGEST, "test", None, "{}")]
-    rows = raw(path, "SELECT run_id, seq, time, type, version, data FROM events ORDER BY seq")
-    assert rows == [(1, *encode(e)) for e in tiny_log()]
+    ) == [(1, "contract", "h", 5, 1, 0, 14, TINY_COLUMNS_DIGEST, "test", None, "{}")]
+    ((run_id, n_tables, codes, strings),) = raw(path, "SELECT * FROM run_logs")
+    assert (run_id, n_tables) == (1, 10)
+    # seq 0 RunStarted, 1-2 DepartmentFormed, 3-4 hires, 5 quarter, 6 hire, 7-8 raised, ...
+    assert list(unpack(codes)) == [0, 1, 1, 2, 2, 3, 2, 4, 4, 5, 6, 7, 8, 9]
+    assert json.loads(unpack(strings)) == [
+        *("contract", "h", "build", "sell", "eng", "sales", "test"),
+        *("poaching", "initiator", "surfaced", "negotiation"),
+    ]
+    rows = raw(path, "SELECT run_id, code, type, version, rows, fields FROM run_columns")
+    assert rows == [
+        (1, code, name, version, n, fields_text(layout(EVENT_TYPES[name])))
+        for code, (name, version, n) in enumerate(TINY_TABLES)
+    ]
+    assert [(n, v) for n, v, _ in TINY_TABLES] == [
+        (n, EVENT_TYPES[n].schema_version) for n, _, _ in TINY_TABLES
+    ]
     with EventStore(path, readonly=True) as store:
         assert store.events(1) == tiny_log()
         info = store.run(1)
-        assert (info.run_id, info.events, info.digest, info.broker) == (1, 14, TINY_DIGEST, False)
+        assert (info.run_id, info.events, info.digest, info.broker) == (
+            1,
+            14,
+            TINY_COLUMNS_DIGEST,
+            False,
+        )
         assert store.runs() == [info]
         assert store.scenario(1) is None
 
@@ -290,40 +315,80 @@ def test_a_saved_scenario_that_is_not_json_is_damage(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ damaged rows
 
 
-def test_a_time_that_is_not_a_number_is_named_with_the_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("column", "value", "shown"),
+    [
+        ("version", "abc", "code 2, version 'abc', rows 3"),
+        ("rows", 2.5, "code 2, version 2, rows 2.5"),
+        ("code", "x", "code 'x', version 2, rows 3"),
+    ],
+)
+def test_a_table_number_that_is_not_a_number_is_named_with_the_table(
+    tmp_path: Path, column: str, value: object, shown: str
+) -> None:
     path = saved(tmp_path)
-    raw(path, "UPDATE events SET time = 'abc' WHERE run_id = 1 AND seq = 3")
+    raw(path, f"UPDATE run_columns SET {column} = ? WHERE run_id = 1 AND code = 2", value)
     with EventStore(path, readonly=True) as store, pytest.raises(StoreError) as caught:
         store.events(1)
-    # seq 3 is EmployeeHired, event schema v2.
+    # code 2 is EmployeeHired, event schema v2, three rows.
     assert str(caught.value) == damaged(
         path,
-        "event 'EmployeeHired' has a seq, time or schema version that is not a number "
-        "(seq 3, time 'abc', version 2)",
+        "the table of 'EmployeeHired' has a code, schema version or number of rows "
+        f"that is not a number ({shown})",
     )
 
 
-def test_a_payload_that_is_not_json_is_named_by_seq_and_type(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (b"\x00\x11", "a buffer of 2 bytes is shorter than its frame"),
+        ("text", "a buffer is stored as str, not bytes"),
+        (pack(b"\x00" * 8), "a table's buffer ends after 8 bytes, short of 16"),
+        (pack(b"\x00" * 17), "a table's buffer holds 1 bytes after its columns"),
+        (pack(b"\x00" * 70)[:-1] + b"?", "a buffer does not match its checksum"),
+    ],
+    ids=["short", "text", "too-few", "too-many", "checksum"],
+)
+def test_a_buffer_that_does_not_read_is_named_by_its_type(
+    tmp_path: Path, data: object, why: str
+) -> None:
     path = saved(tmp_path)
-    raw(path, "UPDATE events SET data = '{bad' WHERE run_id = 1 AND seq = 3")
+    # code 7 is EmployeeLeft: one row, its time (8 bytes) and employee (8 bytes).
+    raw(path, "UPDATE run_columns SET data = ? WHERE run_id = 1 AND code = 7", data)
+    with EventStore(path, readonly=True) as store:
+        with pytest.raises(StoreError) as caught:
+            store.events(1)
+        assert str(caught.value) == damaged(
+            path, f"the columns of EmployeeLeft do not read ({why})"
+        )
+        assert store.verify(1) is False
+        assert seqs(store.events(1, types="ConflictRaised")) == [7, 8]  # the rest reads
+
+
+def test_an_index_that_does_not_read_is_damage(tmp_path: Path) -> None:
+    path = saved(tmp_path)
+    raw(path, "UPDATE run_logs SET strings = ? WHERE run_id = 1", pack(b'{"a": 1}'))
+    with EventStore(path, readonly=True) as store, pytest.raises(StoreError) as caught:
+        store.events(1)
+    assert str(caught.value) == damaged(path, "its string table is not a list of strings")
+    raw(path, "UPDATE run_logs SET codes = X'01' WHERE run_id = 1")
     with EventStore(path, readonly=True) as store, pytest.raises(StoreError) as caught:
         store.events(1)
     assert str(caught.value) == damaged(
         path,
-        "the payload of event seq 3 (EmployeeHired) is not valid JSON: Expecting property "
-        "name enclosed in double quotes: line 1 column 2 (char 1)",
+        "its index of positions does not read (a buffer of 1 bytes is shorter than its frame)",
     )
 
 
-def test_a_payload_that_does_not_fit_its_type_is_named_by_seq_and_type(tmp_path: Path) -> None:
+def test_stored_fields_that_are_not_the_types_are_damage(tmp_path: Path) -> None:
     path = saved(tmp_path)
-    raw(path, """UPDATE events SET data = '{"x":1}' WHERE run_id = 1 AND seq = 13""")
+    raw(path, "UPDATE run_columns SET fields = 'worker:q' WHERE run_id = 1 AND code = 7")
     with EventStore(path, readonly=True) as store, pytest.raises(StoreError) as caught:
         store.events(1)
     assert str(caught.value) == damaged(
         path,
-        "the payload of event seq 13 (RunEnded) does not fit: "
-        "RunEnded.__init__() got an unexpected keyword argument 'x'",
+        "the table of EmployeeLeft has fields 'worker:q', not those of EmployeeLeft v1 "
+        "('employee:q')",
     )
 
 
@@ -331,7 +396,7 @@ def test_verify_is_true_when_intact_and_false_after_one_row_changes(tmp_path: Pa
     path = saved(tmp_path)
     with EventStore(path, readonly=True) as store:
         assert store.verify(1) is True
-    raw(path, "UPDATE events SET time = 2.75 WHERE run_id = 1 AND seq = 6")
+    set_time(path, 1, 6, 2.75)
     with EventStore(path, readonly=True) as store:
         assert store.verify(1) is False
         assert store.events(1, types="EmployeeHired", start=2.6)[0].time == 2.75
@@ -340,7 +405,7 @@ def test_verify_is_true_when_intact_and_false_after_one_row_changes(tmp_path: Pa
 def test_an_altered_id_that_breaks_the_fold_is_damage(tmp_path: Path) -> None:
     path = saved(tmp_path)
     # seq 11: EmployeeLeft of employee 0 becomes of employee 99, never hired.
-    raw(path, """UPDATE events SET data = '{"employee":99}' WHERE run_id = 1 AND seq = 11""")
+    set_field(path, 1, 11, "employee", 99)
     with EventStore(path, readonly=True) as store, pytest.raises(StoreError) as caught:
         store.replay(1)
     assert str(caught.value) == damaged(
@@ -351,8 +416,8 @@ def test_an_altered_id_that_breaks_the_fold_is_damage(tmp_path: Path) -> None:
 def test_an_out_of_order_log_whose_digest_matches_names_file_and_run(tmp_path: Path) -> None:
     path = saved(tmp_path)
     # seq 6 moved from 2.5 to 11.0, after seq 7's 10.0; the digest rewritten to match.
-    raw(path, "UPDATE events SET time = 11.0 WHERE run_id = 1 AND seq = 6")
-    rewrite_digest(path)
+    set_time(path, 1, 6, 11.0)
+    rewrite_digest(path, 1)
     with EventStore(path, readonly=True) as store:
         assert store.verify(1) is True
         with pytest.raises(EventOrderError) as caught:
@@ -363,34 +428,57 @@ def test_an_out_of_order_log_whose_digest_matches_names_file_and_run(tmp_path: P
     )
 
 
-def test_a_run_with_every_event_row_deleted_is_damage(tmp_path: Path) -> None:
+def test_a_run_with_every_table_deleted_is_damage(tmp_path: Path) -> None:
     path = saved(tmp_path)
-    raw(path, "DELETE FROM events WHERE run_id = 1")
+    raw(path, "DELETE FROM run_columns WHERE run_id = 1")
     with EventStore(path, readonly=True) as store, pytest.raises(StoreError) as caught:
         store.events(1)
     assert str(caught.value) == damaged(
-        path, "it was saved with 14 events (seq 0 to 13) but 0 remain (seq None to None)"
+        path,
+        "it was saved with 14 events in 10 tables, but 14 positions and 0 tables remain, "
+        "with 0 rows",
     )
 
 
-def test_a_run_with_renumbered_rows_is_damage(tmp_path: Path) -> None:
+def test_a_run_with_renumbered_tables_is_damage(tmp_path: Path) -> None:
     path = saved(tmp_path)
-    # Two steps, so no row ever takes a seq another still holds: 0-13 -> 1000-1013 -> 1-14.
-    raw(path, "UPDATE events SET seq = seq + 1000 WHERE run_id = 1")
-    raw(path, "UPDATE events SET seq = seq - 999 WHERE run_id = 1")
+    # Two steps, so no row ever takes a code another still holds: 0-9 -> 1000-1009 -> 1-10.
+    raw(path, "UPDATE run_columns SET code = code + 1000 WHERE run_id = 1")
+    raw(path, "UPDATE run_columns SET code = code - 999 WHERE run_id = 1")
     with EventStore(path, readonly=True) as store, pytest.raises(StoreError) as caught:
-        store.events(1)
+        store.events(1, types="RunEnded")
     assert str(caught.value) == damaged(
-        path, "it was saved with 14 events (seq 0 to 13) but 14 remain (seq 1 to 14)"
+        path,
+        "it was saved with 14 events in 10 tables, but 14 positions and 10 tables remain, "
+        "with 14 rows",
     )
+
+
+def test_a_run_whose_log_row_is_gone_is_damage(tmp_path: Path) -> None:
+    path = saved(tmp_path)
+    raw(path, "DELETE FROM run_logs WHERE run_id = 1")
+    with EventStore(path, readonly=True) as store:
+        with pytest.raises(StoreError) as caught:
+            store.log(1)
+        assert str(caught.value) == damaged(
+            path, "it was saved with 14 events, but its log is gone"
+        )
+        assert store.verify(1) is False
 
 
 def test_a_run_recorded_with_no_events_and_holding_none_is_consistent(tmp_path: Path) -> None:
     path = saved(tmp_path)
-    raw(path, "DELETE FROM events WHERE run_id = 1")
+    raw(path, "DELETE FROM run_columns WHERE run_id = 1")
+    raw(
+        path,
+        "UPDATE run_logs SET tables = 0, codes = ?, strings = ? WHERE run_id = 1",
+        pack(b""),
+        pack(b"[]"),
+    )
     raw(path, "UPDATE runs SET events = 0 WHERE run_id = 1")
     with EventStore(path, readonly=True) as store:
         assert store.events(1) == []
+        assert len(store.log(1)) == 0
 
 
 # ------------------------------------------------------------------ integrity
@@ -427,8 +515,8 @@ KEPT = "; nothing of this run was written; the 1 run(s) stored before are kept"
             f"cannot save a run: table runs has no column named created{KEPT}",
         ),
         (
-            "ALTER TABLE events RENAME TO old_events",
-            f"cannot save a run: no such table: events{KEPT}",
+            "ALTER TABLE run_columns RENAME TO old_columns",
+            f"cannot save a run: no such table: run_columns{KEPT}",
         ),
         # run_id is not among the inserted columns: only the final UPDATE of the row fails.
         (
@@ -453,24 +541,32 @@ def test_a_save_into_an_altered_file_names_what_is_missing(
     ("alteration", "method", "expected"),
     [
         ("DROP TABLE runs", "events", "cannot read run 1: no such table: runs"),
-        ("DROP TABLE events", "events", "cannot read run 1: no such table: events"),
+        ("DROP TABLE run_columns", "events", "cannot read run 1: no such table: run_columns"),
+        ("DROP TABLE run_logs", "events", "cannot read run 1: no such table: run_logs"),
         (
-            "ALTER TABLE events RENAME COLUMN data TO payload",
+            "ALTER TABLE run_columns RENAME COLUMN data TO payload",
             "events",
             "cannot read the events of run 1: no such column: data",
         ),
         (
-            "ALTER TABLE events RENAME COLUMN data TO payload",
+            "ALTER TABLE run_columns RENAME COLUMN data TO payload",
             "verify",
             "cannot read the events of run 1: no such column: data",
         ),
         (
-            "ALTER TABLE events RENAME COLUMN run_id TO run",
+            "ALTER TABLE run_columns RENAME COLUMN run_id TO run",
             "verify",
             "cannot read the events of run 1: no such column: run_id",
         ),
     ],
-    ids=["events-no-runs", "events-no-events", "events-no-data", "verify-no-data", "verify-no-run"],
+    ids=[
+        "events-no-runs",
+        "events-no-columns",
+        "events-no-logs",
+        "events-no-data",
+        "verify-no-data",
+        "verify-no-run",
+    ],
 )
 def test_a_read_of_an_altered_file_names_what_is_missing(
     tmp_path: Path, alteration: str, method: str, expected: str

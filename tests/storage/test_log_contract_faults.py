@@ -20,7 +20,7 @@ from test_log_contract import LogContract
 
 from orgsim.engine import events as ev
 from orgsim.engine.events import Event, decode
-from orgsim.engine.log import log_digest
+from orgsim.engine.log import replay
 from orgsim.engine.run import Run
 from orgsim.engine.state import OrgState, fold
 from orgsim.errors import EventOrderError, SchemaVersionError
@@ -126,7 +126,7 @@ class DigestWithoutPayload(Fault):
     )
 
     def digest(self) -> str:
-        return log_digest([ev.RunEnded(seq=e.seq, time=e.time) for e in self.log])
+        return replay([ev.RunEnded(seq=e.seq, time=e.time) for e in self.log]).digest()
 
 
 class IgnoresStoredVersions(Fault):
