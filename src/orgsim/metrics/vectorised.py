@@ -42,7 +42,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from orgsim.engine import events as ev
-from orgsim.engine.columnar import Frame
+from orgsim.engine.columnar import Columns, Frame, layout
 from orgsim.engine.state import DAYS_PER_WEEK, Desk, OrgState, fold
 from orgsim.metrics import columns as col
 
@@ -81,9 +81,24 @@ def seqsum(values: FloatArray) -> float:
 
 
 def index_of(keys: IntArray, wanted: IntArray) -> IntArray:
-    """Row of each wanted key among distinct ``keys``; -1 where there is none."""
+    """Row of each wanted key among ``keys``; -1 where there is none.
+
+    Raises:
+        NotColumnar: a key repeats (the fold would key a dict twice).
+    """
     if not keys.size:
         return np.full(wanted.shape, -1, np.int64)
+    low, high = int(keys.min()), int(keys.max())
+    if low >= 0 and high < 4 * (keys.size + wanted.size) + 1024:  # identifiers: a table
+        table = np.full(high + 1, -1, np.int64)
+        rows = np.arange(keys.size)
+        table[keys] = rows
+        if not np.array_equal(table[keys], rows):
+            raise NotColumnar("an identifier repeats")
+        inside = (wanted >= 0) & (wanted <= high)
+        return np.where(inside, table[np.clip(wanted, 0, high)], -1)
+    if not distinct(keys):
+        raise NotColumnar("an identifier repeats")
     order = np.argsort(keys, kind="stable")
     pos = np.minimum(np.searchsorted(keys, wanted, sorter=order), keys.size - 1)
     idx = order[pos]
@@ -159,6 +174,23 @@ def _ones(n: int) -> IntArray:
 # --------------------------------------------------------------------- view
 
 
+def _grouping(log: Framed) -> tuple[Columns, IntArray, IntArray] | None:
+    """Every position of an ``EventLog``'s columns grouped by type, in one stable sort.
+
+    ``log.frame(cls)`` finds one type's positions with a pass over the log's type
+    codes; the projections read some thirty types, so one sort of the codes (a
+    radix sort: they are bytes) serves them all. ``None`` for any other log.
+    """
+    columns = getattr(log, "columns", None)
+    if not isinstance(columns, Columns):
+        return None
+    log.frame(ev.RunStarted)  # moves the pending events into the columns
+    codes = np.frombuffer(columns.codes, np.uint8)
+    order = np.argsort(codes, kind="stable").astype(np.int64)
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=len(columns.tables)))))
+    return columns, order, bounds
+
+
 class View:
     """The columns of one log that the projections share, each computed once on demand."""
 
@@ -166,6 +198,7 @@ class View:
         self.log = log
         self.size = len(log)
         self._frames: dict[type[ev.Event], Frame] = {}
+        self._group = _grouping(log)
         start = self.frame(ev.RunStarted)
         if self.size == 0 or len(start) != 1 or int(start.seq[0]) != 0:
             raise NotColumnar("the log does not start with its one RunStarted")
@@ -179,10 +212,22 @@ class View:
         self.quarters = max(0, math.ceil(round(self.end / self.quarter_days, 9)))
 
     def frame(self, cls: type[ev.Event]) -> Frame:
+        """One event type's rows (as ``log.frame`` gives them, every type's seq found at once)."""
         got = self._frames.get(cls)
         if got is None:
-            got = self._frames[cls] = self.log.frame(cls)
+            got = self._frames[cls] = self._make(cls)
         return got
+
+    def _make(self, cls: type[ev.Event]) -> Frame:
+        group = self._group
+        if group is None:
+            return self.log.frame(cls)
+        columns, order, bounds = group
+        code = columns.by_class.get(cls)
+        if code is None:
+            return Frame(layout(cls), None, np.empty(0, np.int64), columns.strings)
+        table = columns.tables[code]
+        return Frame(table.layout, table, order[bounds[code] : bounds[code + 1]], columns.strings)
 
     # ---------------------------------------------------------- departments
 
@@ -202,8 +247,6 @@ class View:
     def lead(self) -> FloatArray:
         """Days from planning to shipping, per shipped feature."""
         fp, fs = self.frame(ev.FeaturePlanned), self.frame(ev.FeatureShipped)
-        if not distinct(fp["feature"]):
-            raise NotColumnar("a feature planned twice")
         idx = index_of(fp["feature"], fs["feature"])
         if np.any(idx < 0) or np.any(fp.seq[np.maximum(idx, 0)] > fs.seq):
             raise NotColumnar("a feature shipped before it was planned")
@@ -212,8 +255,9 @@ class View:
     @cached_property
     def wip(self) -> tuple[FloatArray, IntArray]:
         fp, fs = self.frame(ev.FeaturePlanned), self.frame(ev.FeatureShipped)
-        times = np.concatenate([fp.time, fs.time])
-        deltas = np.concatenate([_ones(len(fp)), -_ones(len(fs))])
+        order = by_seq(fp.seq, fs.seq)  # so that the steps' stable sort finds them sorted
+        times = np.concatenate([fp.time, fs.time])[order]
+        deltas = np.concatenate([_ones(len(fp)), -_ones(len(fs))])[order]
         return col.steps(times, deltas, self.end)
 
     def realign_waits(self) -> tuple[FloatArray, BoolArray]:
@@ -237,8 +281,7 @@ class View:
     @cached_property
     def raised(self) -> Frame:
         cr = self.frame(ev.ConflictRaised)
-        if not distinct(cr["conflict"]):
-            raise NotColumnar("a conflict raised twice")
+        index_of(cr["conflict"], np.zeros(0, np.int64))  # checks: distinct
         return cr
 
     def raised_row(self, f: Frame) -> IntArray:
@@ -292,8 +335,9 @@ class View:
         self.closing  # noqa: B018  (the checks of the closes)
         cr = self.raised
         res, lap = self.frame(ev.ConflictResolved), self.frame(ev.ConflictLapsed)
-        times = np.concatenate([cr.time, res.time, lap.time])
-        deltas = np.concatenate([_ones(len(cr)), -_ones(len(res) + len(lap))])
+        order = by_seq(cr.seq, res.seq, lap.seq)
+        times = np.concatenate([cr.time, res.time, lap.time])[order]
+        deltas = np.concatenate([_ones(len(cr)), -_ones(len(res) + len(lap))])[order]
         return col.steps(times, deltas, self.end)
 
     def mediation_waits(self) -> tuple[FloatArray, BoolArray]:
@@ -471,8 +515,7 @@ class View:
     @cached_property
     def hires(self) -> Frame:
         eh = self.frame(ev.EmployeeHired)
-        if not distinct(eh["employee"]):
-            raise NotColumnar("an employee hired twice")
+        index_of(eh["employee"], np.zeros(0, np.int64))  # checks: distinct
         return eh
 
     @cached_property
@@ -488,25 +531,25 @@ class View:
 
     @cached_property
     def leaver_department(self) -> IntArray:
-        """The department each leaver was in: their hiring's or last transfer's."""
+        """The department each leaver was in: their hiring's, or their last transfer's."""
         eh, el, et = self.hires, self.frame(ev.EmployeeLeft), self.frame(ev.EmployeeTransferred)
-        self.leaver_hire  # noqa: B018  (the checks of the leavers)
-        emp = np.concatenate([eh["employee"], et["employee"]])
-        seq = np.concatenate([eh.seq, et.seq])
-        dept = np.concatenate([eh["department"], et["destination"]])
-        if not el.seq.size:
-            return np.zeros(0, np.int32)
-        low = min(int(emp.min()), int(el["employee"].min()))
+        dept = eh["department"][self.leaver_hire]
+        if not len(et) or not len(el):
+            return dept
+        # the last transfer of the same person before the leaving, if any
+        low = min(int(et["employee"].min()), int(el["employee"].min()))
         span = self.size + 1
-        key = (emp - low) * span + seq
+        key = (et["employee"] - low) * span + et.seq
         order = np.argsort(key, kind="stable")
         want = (el["employee"] - low) * span + el.seq
-        pos = np.searchsorted(key[order], want) - 1  # the last assignment before
-        return dept[order[pos]]
+        pos = np.searchsorted(key[order], want) - 1
+        row = order[np.maximum(pos, 0)]
+        moved = (pos >= 0) & (et["employee"][row] == el["employee"])
+        return np.where(moved, et["destination"][row], dept)
 
     @cached_property
     def headcount_changes(self) -> tuple[FloatArray, IntArray, IntArray]:
-        """Every change of headcount: time, department code, +1/-1 (grouped by type)."""
+        """Every change of a department's headcount: time, department code, +1/-1."""
         eh, el, et = self.hires, self.frame(ev.EmployeeLeft), self.frame(ev.EmployeeTransferred)
         times = np.concatenate([eh.time, el.time, et.time, et.time])
         depts = np.concatenate(
@@ -517,9 +560,18 @@ class View:
 
     @cached_property
     def headcount(self) -> tuple[FloatArray, IntArray]:
-        """The company's headcount steps (the same step function as the fold's)."""
-        times, _, deltas = self.headcount_changes
-        return col.steps(times, deltas, self.end)
+        """The company's headcount steps (the same step function as the fold's).
+
+        A transfer is a change of 0 at its instant (-1 and +1 there, collapsed into
+        one step by :func:`~orgsim.metrics.columns.steps` as the fold's are), and
+        the changes go in log order, so that the steps' stable sort finds them sorted.
+        """
+        eh, el, et = self.hires, self.frame(ev.EmployeeLeft), self.frame(ev.EmployeeTransferred)
+        self.leaver_department  # noqa: B018  (the checks of the leavers)
+        order = by_seq(eh.seq, el.seq, et.seq)
+        times = np.concatenate([eh.time, el.time, et.time])[order]
+        deltas = np.concatenate([_ones(len(eh)), -_ones(len(el)), np.zeros(len(et), np.int64)])
+        return col.steps(times, deltas[order], self.end)
 
     def department_levels(self, at: FloatArray) -> dict[str, IntArray]:
         """Each department's headcount at each time of ``at``, counting that instant."""
@@ -539,10 +591,10 @@ class View:
         """Each department's headcount at the end (the sum of its changes)."""
         _, depts, deltas = self.headcount_changes
         codes, names = self.departments
-        return {
-            name: int(deltas[depts == code].sum())
-            for code, name in zip(codes.tolist(), names, strict=True)
-        }
+        if not depts.size:
+            return dict.fromkeys(names, 0)
+        sums = np.bincount(depts, weights=deltas, minlength=int(codes.max(initial=0)) + 1)
+        return {name: int(sums[code]) for code, name in zip(codes.tolist(), names, strict=True)}
 
     def poached(self) -> int:
         """Transfers out of the target of a conflict raised before them."""
@@ -557,8 +609,6 @@ class View:
     def vacancy_days(self) -> float:
         """Requisition-days open: closed ones in order of closing, then the open ones."""
         ro, rc, eh = self.frame(ev.RequisitionOpened), self.frame(ev.RequisitionCancelled), self.hires
-        if not distinct(ro["requisition"]):
-            raise NotColumnar("a requisition opened twice")
         on_req = eh["requisition"] >= 0
         req = np.concatenate([rc["requisition"], eh["requisition"][on_req]])
         seq = np.concatenate([rc.seq, eh.seq[on_req]])
@@ -663,28 +713,32 @@ class View:
         fs, xw = self.frame(ev.FeatureShipped), self.frame(ev.ExtraWorkCompleted)
         qs = self.frame(ev.QuarterStarted)
         frames = (bf, cf, eh, el, fs, xw, qs)
-        order = by_seq(*(f.seq for f in frames))
-        kind = np.concatenate([np.full(len(f), i, np.int8) for i, f in enumerate(frames)])[order]
+        seqs = np.concatenate([f.seq for f in frames])
+        order = np.argsort(seqs, kind="stable")
+        at = np.empty_like(order)  # where each frame's rows go in log order
+        at[order] = np.arange(order.size)
+        starts = np.cumsum([0] + [len(f) for f in frames])
+        place = {f.layout.cls: at[starts[i] : starts[i + 1]] for i, f in enumerate(frames)}
         t = np.concatenate([f.time for f in frames])[order]
-        zeros = [np.zeros(len(f)) for f in frames]
-        hiring = np.where(eh["requisition"] >= 0, self.hiring_cost, 0.0)
-        payroll_change = np.concatenate(
-            [zeros[0], zeros[1], eh["salary"], -eh["salary"][self.leaver_hire]] + zeros[4:]
-        )[order]
-        founding = kind == 0
-        # the share of value that comes in as cash: the latest founding's, else 0
-        share_set = np.concatenate([bf["cash_share"]] + zeros[1:])[order]
-        last_found = np.maximum.accumulate(np.where(founding, np.arange(t.size), -1))
-        share = np.where(last_found >= 0, share_set[np.maximum(last_found, 0)], 0.0)
-        value = np.concatenate(zeros[:4] + [fs["value"], xw["value"], zeros[6]])[order]
-        lump = np.concatenate(
-            [bf["cash"], zeros[1], -hiring, zeros[3], zeros[4], zeros[5], zeros[6]]
-        )[order]
-        lump = np.where((kind == 4) | (kind == 5), share * value, lump)
-        broker_set = np.concatenate(zeros[:6] + [qs["broker_cost"] / self.quarter_days])[order]
-        last_quarter = np.maximum.accumulate(np.where(kind == 6, np.arange(t.size), -1))
-        broker = np.where(last_quarter >= 0, broker_set[np.maximum(last_quarter, 0)], 0.0)
-        payroll = np.cumsum(np.concatenate(([0.0], payroll_change)))[1:]
+        seq = seqs[order]
+
+        def share_at(f: Frame) -> FloatArray:  # the latest founding's share, else 0
+            i = np.searchsorted(bf.seq, f.seq) - 1
+            return np.where(i >= 0, bf["cash_share"][np.maximum(i, 0)], 0.0) if len(bf) else 0.0
+
+        lump = np.zeros(t.size)
+        lump[place[ev.BudgetFounded]] = bf["cash"]
+        lump[place[ev.EmployeeHired]] = -np.where(eh["requisition"] >= 0, self.hiring_cost, 0.0)
+        lump[place[ev.FeatureShipped]] = share_at(fs) * fs["value"]
+        lump[place[ev.ExtraWorkCompleted]] = share_at(xw) * xw["value"]
+        payroll_change = np.zeros(t.size + 1)
+        payroll_change[1 + place[ev.EmployeeHired]] = eh["salary"]
+        payroll_change[1 + place[ev.EmployeeLeft]] = -eh["salary"][self.leaver_hire]
+        payroll = np.cumsum(payroll_change)[1:]
+        # the broker's daily cost, from the latest QuarterStarted at or before
+        q = np.searchsorted(qs.seq, seq, side="right") - 1
+        daily = qs["broker_cost"] / self.quarter_days
+        broker = np.where(q >= 0, daily[np.maximum(q, 0)], 0.0) if len(qs) else np.zeros(t.size)
         burn = payroll / col.DAYS_PER_YEAR + broker
         burn_before = np.concatenate(([0.0], burn[:-1]))
         since = np.concatenate(([0.0], t[:-1]))
@@ -694,17 +748,18 @@ class View:
         steps[2::2] = lump
         balance = np.cumsum(steps)
         before, after = balance[1::2], balance[2::2]
+        founding = place[ev.BudgetFounded]
         cash = float(balance[-1])
         last_burn = float(burn[-1]) if t.size else 0.0
         last_since = float(t[-1]) if t.size else 0.0
         end_cash = cash - last_burn * (self.end - last_since)
         if not len(bf):
             return end_cash, math.inf, math.inf
-        founded_at = int(np.flatnonzero(founding)[0])
-        watched = np.arange(t.size) >= founded_at
-        watch_before = watched & (np.arange(t.size) > founded_at)
-        levels = np.concatenate([before[watch_before], after[watched], [end_cash]])
-        burns = np.concatenate([burn_before[watch_before], burn[watched], [last_burn]])
+        founded_at = int(founding[0])
+        # watched from the first founding on: its balance after, then before and after each flow
+        w = founded_at
+        levels = np.concatenate([before[w + 1 :], after[w:], [end_cash]])
+        burns = np.concatenate([burn_before[w + 1 :], burn[w:], [last_burn]])
         with np.errstate(divide="ignore", invalid="ignore"):
             runways = np.where(burns > 0.0, np.maximum(0.0, levels) / burns, math.inf)
         return end_cash, float(np.min(levels)), float(np.min(runways))
@@ -754,9 +809,7 @@ def metrics(
     out["throughput"] = col.share(shipped, end / qd)
     out["wip_mean"] = col.share(col.integral(s.wip), end)
     out["wip_end"] = float(len(s.frame(ev.FeaturePlanned)) - shipped)
-    support = s.frame(ev.SupportFounded)
-    backlog_area = issue_area(log, s, state, refold)
-    out["support_backlog"] = col.share(backlog_area, end) if len(support) else 0.0
+    out["support_backlog"] = 0.0  # its place; the value once every check has passed
     out["market_shifts"] = float(len(s.frame(ev.MarketShifted)))
     out["misaligned_value_lost"] = seqsum(fs["misaligned"])
     out["realign_time_p50"] = col.km_quantile(col.kaplan_meier(*s.realign_waits()), 0.5)
@@ -815,7 +868,10 @@ def metrics(
     out["budget_hhi"] = col.mean(hhi)
     out["budget_alignment"] = col.mean(alignment)
 
-    # economics
+    # economics (and Support's backlog, read off the state only for a log the checks let by)
+    support = s.frame(ev.SupportFounded)
+    backlog_area = issue_area(log, s, state, refold)
+    out["support_backlog"] = col.share(backlog_area, end) if len(support) else 0.0
     salary_cost = s.salary_days() / col.DAYS_PER_YEAR
     hiring_cost = hires * s.hiring_cost
     qs = s.frame(ev.QuarterStarted)
