@@ -37,6 +37,7 @@ def best(f: Callable[[], Any], repeat: int) -> float:
 
 
 def main() -> None:
+    """Print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--years", type=float, nargs="*", default=[1.0, 3.0])
@@ -52,9 +53,7 @@ def main() -> None:
             log.frame(ev.RunStarted)  # move the pending batch into the columns
             n = len(log)
             got, ref = vectorised.metrics(log), reference_metrics(log)
-            assert all(
-                got[k] == ref[k] or (math.isnan(got[k]) and math.isnan(ref[k])) for k in ref
-            )
+            assert all(got[k] == ref[k] or (math.isnan(got[k]) and math.isnan(ref[k])) for k in ref)
             col_m = best(lambda: vectorised.metrics(log), args.repeat)  # noqa: B023
             ref_m = best(lambda: reference_metrics(log), max(1, args.repeat // 3))  # noqa: B023
 
@@ -71,9 +70,9 @@ def main() -> None:
             col_a = best(col_all, args.repeat)
             ref_a = best(ref_all, max(1, args.repeat // 3))
             print(
-                f"{name:<12}{years:>6g}{n:>9}  {n / col_m / 1e6:>9.1f} M/s{n / ref_m / 1e3:>7.0f} k/s"
-                f"{ref_m / col_m:>6.0f}x  {n / col_a / 1e6:>11.1f} M/s{n / ref_a / 1e3:>7.0f} k/s"
-                f"{ref_a / col_a:>6.0f}x",
+                f"{name:<12}{years:>6g}{n:>9}  {n / col_m / 1e6:>9.1f} M/s"
+                f"{n / ref_m / 1e3:>7.0f} k/s{ref_m / col_m:>6.0f}x  {n / col_a / 1e6:>11.1f} M/s"
+                f"{n / ref_a / 1e3:>7.0f} k/s{ref_a / col_a:>6.0f}x",
                 flush=True,
             )
 

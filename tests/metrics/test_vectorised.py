@@ -215,7 +215,9 @@ def _odd_logs() -> dict[str, list[ev.Event]]:
         "unknown leaver": _with(base, ev.EmployeeLeft, employee=10**6),
         "conflict raised twice": _with(base, ev.ConflictRaised, **ev.payload(raised)),
         "hired twice": _with(base, ev.EmployeeHired, **ev.payload(hired)),
-        "no RunStarted first": [type(e)(**(_fields(e) | {"seq": i})) for i, e in enumerate(base[1:])],
+        "no RunStarted first": [
+            type(e)(**(_fields(e) | {"seq": i})) for i, e in enumerate(base[1:])
+        ],
     }  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""Columnar projections: every metric, quarterly series and funnel count, in numpy over a log's columns.
+"""Columnar projections: every metric, quarterly series and funnel count, numpy over columns.
 
 :func:`metrics`, :func:`quarterly` and :func:`conflict_funnel` read only
 ``log.frame(EventType)`` columns (:class:`~orgsim.engine.columnar.Frame`) and
@@ -63,7 +63,9 @@ class NotColumnar(Exception):
 class Framed(Protocol):
     """What the columnar projections read: a log's frames, its length, its events."""
 
-    def frame(self, cls: type[ev.Event]) -> Frame: ...
+    def frame(self, cls: type[ev.Event]) -> Frame:
+        """One event type's rows as numpy columns."""
+        ...
 
     def __len__(self) -> int: ...
 
@@ -254,6 +256,7 @@ class View:
 
     @cached_property
     def wip(self) -> tuple[FloatArray, IntArray]:
+        """Features planned and not shipped, as the fold's step function."""
         fp, fs = self.frame(ev.FeaturePlanned), self.frame(ev.FeatureShipped)
         order = by_seq(fp.seq, fs.seq)  # so that the steps' stable sort finds them sorted
         times = np.concatenate([fp.time, fs.time])[order]
@@ -280,6 +283,7 @@ class View:
 
     @cached_property
     def raised(self) -> Frame:
+        """The ``ConflictRaised`` rows (each conflict raised once)."""
         cr = self.frame(ev.ConflictRaised)
         index_of(cr["conflict"], np.zeros(0, np.int64))  # checks: distinct
         return cr
@@ -318,20 +322,24 @@ class View:
         return close, resolved
 
     def closed_or_end(self) -> FloatArray:
+        """When each raised conflict closed, or the end for one still open."""
         close = self.closing[0]
         return np.where(np.isnan(close), self.end, close)
 
     def detect_waits(self) -> tuple[FloatArray, BoolArray]:
+        """:meth:`orgsim.metrics.columns.Scan.detect_waits`, from the columns."""
         detected = self.detection[0]
         seen = ~np.isnan(detected)
         stop = np.where(seen, detected, self.closed_or_end())
         return stop - self.raised.time, seen
 
     def resolve_waits(self) -> tuple[FloatArray, BoolArray]:
+        """:meth:`orgsim.metrics.columns.Scan.resolve_waits`, from the columns."""
         return self.closed_or_end() - self.raised.time, self.closing[1]
 
     @cached_property
     def open_conflicts(self) -> tuple[FloatArray, IntArray]:
+        """Conflicts open, as the fold's step function (changes in log order)."""
         self.closing  # noqa: B018  (the checks of the closes)
         cr = self.raised
         res, lap = self.frame(ev.ConflictResolved), self.frame(ev.ConflictLapsed)
@@ -351,7 +359,9 @@ class View:
         mq, ms = self.frame(ev.MediationQueued), self.frame(ev.MediationStarted)
         res, lap = self.frame(ev.ConflictResolved), self.frame(ev.ConflictLapsed)
         nq, ns = len(mq), len(ms)
-        conflict = np.concatenate([mq["conflict"], ms["conflict"], res["conflict"], lap["conflict"]])
+        conflict = np.concatenate(
+            [mq["conflict"], ms["conflict"], res["conflict"], lap["conflict"]]
+        )
         seq = np.concatenate([mq.seq, ms.seq, res.seq, lap.seq])
         time = np.concatenate([mq.time, ms.time, res.time, lap.time])
         kind = np.concatenate(
@@ -455,7 +465,9 @@ class View:
             rate = np.where(change, new, rate)
             finish = np.where(change, ends, finish)
 
-        first = np.where(cap_from <= arrival, cap, np.where(marginal_from <= arrival, marginal, 0.0))
+        first = np.where(
+            cap_from <= arrival, cap, np.where(marginal_from <= arrival, marginal, 0.0)
+        )
         rerate(np.ones(ne, bool), esc.time, first)
         if marginal > 0.0:
             later = (arrival < marginal_from) & (marginal_from < removal)
@@ -507,6 +519,7 @@ class View:
         return times, values, floor, halflife
 
     def credibility_at(self, at: FloatArray) -> FloatArray:
+        """The broker's credibility at each time of ``at`` (nan without a broker)."""
         times, values, floor, halflife = self.credibility
         return credibility_at(times, values, floor, halflife, at)
 
@@ -514,6 +527,7 @@ class View:
 
     @cached_property
     def hires(self) -> Frame:
+        """The ``EmployeeHired`` rows (each person hired once)."""
         eh = self.frame(ev.EmployeeHired)
         index_of(eh["employee"], np.zeros(0, np.int64))  # checks: distinct
         return eh
@@ -608,7 +622,11 @@ class View:
 
     def vacancy_days(self) -> float:
         """Requisition-days open: closed ones in order of closing, then the open ones."""
-        ro, rc, eh = self.frame(ev.RequisitionOpened), self.frame(ev.RequisitionCancelled), self.hires
+        ro, rc, eh = (
+            self.frame(ev.RequisitionOpened),
+            self.frame(ev.RequisitionCancelled),
+            self.hires,
+        )
         on_req = eh["requisition"] >= 0
         req = np.concatenate([rc["requisition"], eh["requisition"][on_req]])
         seq = np.concatenate([rc.seq, eh.seq[on_req]])
@@ -723,8 +741,10 @@ class View:
         seq = seqs[order]
 
         def share_at(f: Frame) -> FloatArray:  # the latest founding's share, else 0
+            if not len(bf):
+                return np.zeros(len(f))
             i = np.searchsorted(bf.seq, f.seq) - 1
-            return np.where(i >= 0, bf["cash_share"][np.maximum(i, 0)], 0.0) if len(bf) else 0.0
+            return np.where(i >= 0, bf["cash_share"][np.maximum(i, 0)], 0.0)
 
         lump = np.zeros(t.size)
         lump[place[ev.BudgetFounded]] = bf["cash"]
