@@ -7,10 +7,17 @@ the log (horizon, quarter length, hiring cost, the CEO's hours a week,
 salaries, the broker's credibility decay) is in the log's own ``RunStarted``,
 ``DepartmentFormed``, ``EmployeeHired`` and ``BrokerAppointed`` events.
 
-One pass over the log gathers columns (:class:`~orgsim.metrics.columns.Scan`, a dict
-of handlers keyed by event type); the metrics are then numpy reductions over those
-columns: percentiles, Kaplan–Meier quantiles of waits, and integrals of step
-functions for time averages and costs.
+Two paths compute the same values. Over an ``EventLog`` (anything with ``frame``)
+the projections read the log's columns, numpy over each event type's frame
+(:mod:`orgsim.metrics.vectorised`), with no Python per event. For any other
+sequence of events, and for a log the columns do not take, the reference fold:
+one pass over the events gathers columns (:class:`~orgsim.metrics.columns.Scan`, a
+dict of handlers keyed by event type), and the metrics are numpy reductions over
+those columns: percentiles, Kaplan–Meier quantiles of waits, and integrals of
+step functions for time averages and costs (:func:`reference_metrics`,
+:func:`reference_quarterly`, :func:`reference_conflict_funnel`). The columnar path
+does the fold's arithmetic in the fold's order, so the two agree bit for bit
+(``tests/metrics/test_vectorised.py``).
 
 Conventions:
 
