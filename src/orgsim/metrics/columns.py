@@ -4,7 +4,9 @@
 the projections need as plain columns (times, deltas, durations); the helpers below
 turn them into step functions, integrals, levels at instants, means, percentiles,
 Kaplan–Meier quantiles and shares. :mod:`orgsim.metrics.projections` builds every
-metric from these.
+metric from these: the reference fold, for any sequence of events. An ``EventLog``'s
+projections read its columns instead (:mod:`orgsim.metrics.vectorised`, which calls
+the numeric helpers here on the same arrays, so both give the same values).
 
 Waits (raised to detected, raised to resolved, queued to mediated) are *censored*
 durations: a conflict that closes, or is still waiting at the end of the window,

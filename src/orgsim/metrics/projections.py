@@ -7,10 +7,17 @@ the log (horizon, quarter length, hiring cost, the CEO's hours a week,
 salaries, the broker's credibility decay) is in the log's own ``RunStarted``,
 ``DepartmentFormed``, ``EmployeeHired`` and ``BrokerAppointed`` events.
 
-One pass over the log gathers columns (:class:`~orgsim.metrics.columns.Scan`, a dict
-of handlers keyed by event type); the metrics are then numpy reductions over those
-columns: percentiles, Kaplan–Meier quantiles of waits, and integrals of step
-functions for time averages and costs.
+Two paths compute the same values. Over an ``EventLog`` (anything with ``frame``)
+the projections read the log's columns, numpy over each event type's frame
+(:mod:`orgsim.metrics.vectorised`), with no Python per event. For any other
+sequence of events, and for a log the columns do not take, the reference fold:
+one pass over the events gathers columns (:class:`~orgsim.metrics.columns.Scan`, a
+dict of handlers keyed by event type), and the metrics are numpy reductions over
+those columns: percentiles, Kaplan–Meier quantiles of waits, and integrals of
+step functions for time averages and costs (:func:`reference_metrics`,
+:func:`reference_quarterly`, :func:`reference_conflict_funnel`). The columnar path
+does the fold's arithmetic in the fold's order, so the two agree bit for bit
+(``tests/metrics/test_vectorised.py``).
 
 Conventions:
 
@@ -106,6 +113,7 @@ import numpy as np
 from orgsim.engine import events as ev
 from orgsim.engine.state import DAYS_PER_WEEK, OrgState, fold
 from orgsim.metrics import columns as col
+from orgsim.metrics import vectorised
 from orgsim.metrics.catalogue import UTILISATION
 
 __all__ = [
@@ -114,15 +122,58 @@ __all__ = [
     "metrics",
     "open_conflicts_series",
     "quarterly",
+    "reference_conflict_funnel",
+    "reference_metrics",
+    "reference_quarterly",
     "wip_series",
 ]
 
 
 # ---------------------------------------------------------------- public API
+#
+# Each projection has two paths that give the same values: over a log's columns
+# (orgsim.metrics.vectorised, numpy, for anything with ``frame``: an EventLog) and
+# the reference fold below (one Python pass over the events, for any sequence of
+# them). A log whose shape only the fold takes (vectorised.NotColumnar) goes to it.
+
+
+def _framed(events: Sequence[ev.Event]) -> bool:
+    return callable(getattr(events, "frame", None))
+
+
+def _fold(events: Sequence[ev.Event]) -> OrgState:
+    return fold(events)  # looked up when called, so a test can watch the folds
 
 
 def metrics(events: Sequence[ev.Event], state: OrgState | None = None) -> dict[str, float]:
     """Every metric of one run, computed from its event log alone.
+
+    Over the log's columns when it has them (an ``EventLog``), else by the
+    reference fold (:func:`reference_metrics`); both give the same values.
+
+    Args:
+        events: A run's log (or a prefix of it), starting with ``RunStarted``.
+        state: The state the log folds to, when the caller has it (see
+            :func:`reference_metrics`).
+
+    Returns:
+        The metrics of :data:`METRICS`, in that order, then ``headcount_end.<dept>``.
+
+    Raises:
+        EventOrderError: the log does not start with ``RunStarted``.
+    """
+    if _framed(events):
+        try:
+            return vectorised.metrics(events, state, refold=_fold)  # type: ignore[arg-type]
+        except vectorised.NotColumnar:
+            pass
+    return reference_metrics(events, state)
+
+
+def reference_metrics(
+    events: Sequence[ev.Event], state: OrgState | None = None
+) -> dict[str, float]:
+    """Every metric of one run by the reference fold: one Python pass over the events.
 
     Args:
         events: A run's log (or a prefix of it), starting with ``RunStarted``.
@@ -279,6 +330,20 @@ def department_utilisation(state: OrgState) -> dict[str, float]:
 
 
 def quarterly(events: Sequence[ev.Event]) -> dict[str, col.FloatArray]:
+    """Per-quarter time series of one run (see :func:`reference_quarterly`).
+
+    Over the log's columns when it has them (an ``EventLog``), else by the
+    reference fold; both give the same values.
+    """
+    if _framed(events):
+        try:
+            return vectorised.quarterly(events)  # type: ignore[arg-type]
+        except vectorised.NotColumnar:
+            pass
+    return reference_quarterly(events)
+
+
+def reference_quarterly(events: Sequence[ev.Event]) -> dict[str, col.FloatArray]:
     """Per-quarter time series of one run, for charts and trend tables.
 
     Quarter ``q`` covers ``[q·qd, (q+1)·qd)`` for ``q = 0 .. Q-1`` with
@@ -332,25 +397,53 @@ def quarterly(events: Sequence[ev.Event]) -> dict[str, col.FloatArray]:
 def wip_series(events: Sequence[ev.Event]) -> tuple[col.FloatArray, col.IntArray]:
     """Features planned and not yet shipped, as a step function of time.
 
+    Over the log's columns when it has them, else by the reference fold.
+
     Returns:
         ``(times, counts)``: ``counts[i]`` holds on ``[times[i], times[i+1])``;
         ``times`` runs from 0 to the end ``T``, the last count repeating the level
         at ``T``. Its time average over ``[0, T]`` is ``metrics()["wip_mean"]``.
     """
+    if _framed(events):
+        try:
+            return vectorised.wip_series(events)  # type: ignore[arg-type]
+        except vectorised.NotColumnar:
+            pass
     return col.scan(events).wip()
 
 
 def open_conflicts_series(events: Sequence[ev.Event]) -> tuple[col.FloatArray, col.IntArray]:
     """Conflicts raised and neither resolved nor lapsed, as a step function of time.
 
+    Over the log's columns when it has them, else by the reference fold.
+
     Returns:
         ``(times, counts)`` in the form of :func:`wip_series`; its time average is
         ``metrics()["open_conflicts_mean"]``.
     """
+    if _framed(events):
+        try:
+            return vectorised.open_conflicts_series(events)  # type: ignore[arg-type]
+        except vectorised.NotColumnar:
+            pass
     return col.scan(events).open_conflicts()
 
 
 def conflict_funnel(events: Sequence[ev.Event]) -> dict[str, int]:
+    """How many conflicts reached each step (see :func:`reference_conflict_funnel`).
+
+    Over the log's columns when it has them (an ``EventLog``), else by the
+    reference fold; both give the same counts.
+    """
+    if _framed(events):
+        try:
+            return vectorised.conflict_funnel(events)  # type: ignore[arg-type]
+        except vectorised.NotColumnar:
+            pass
+    return reference_conflict_funnel(events)
+
+
+def reference_conflict_funnel(events: Sequence[ev.Event]) -> dict[str, int]:
     """How many conflicts reached each step: raised, detected, resolved, ...
 
     ``escalated`` counts escalations to the CEO; ``open`` is raised minus resolved
