@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from log_backends import TINY_COLUMNS_DIGEST, seqs, tiny_log
-from stored_columns import rewrite_digest, set_field, set_time
 
 from orgsim.engine.columnar import layout
 from orgsim.engine.events import EVENT_TYPES, MODEL_CHANGED
@@ -21,6 +20,7 @@ from orgsim.errors import EventOrderError, StoreError
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.columns_codec import fields_text, pack, unpack
 from orgsim.storage.eventstore import EventStore
+from stored_columns import rewrite_digest, set_field, set_time
 
 
 def raw(path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:

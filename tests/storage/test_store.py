@@ -12,7 +12,6 @@ from typing import Any
 import attrs
 import pytest
 from log_backends import seqs, tiny_log
-from stored_columns import set_field, set_time
 
 from orgsim.engine.columnar import canonical_digest
 from orgsim.engine.events import (
@@ -31,6 +30,7 @@ from orgsim.errors import EventOrderError, SchemaVersionError, StoreError
 from orgsim.scenario.schema import Scenario
 from orgsim.storage import eventstore as store_mod
 from orgsim.storage.eventstore import STORE_SCHEMA_VERSION, EventStore, RunInfo
+from stored_columns import set_field, set_time
 
 HORIZON = 300.0
 TIMES = (-1.0, 0.0, 0.5, 1.0, 45.25, 91.0, 150.0, 299.5, HORIZON, 1e9)
