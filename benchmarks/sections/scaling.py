@@ -269,6 +269,7 @@ def run(cfg: dict[str, Any], res: dict[str, Any]) -> None:
         "efficiency": local_mid["kept"]["efficiency"],
         "target_efficiency": TARGET_EFFICIENCY,
         "efficiency_vs_machine_ceiling": local_mid["kept"]["vs_ceiling"],
+        "overhead_ms_per_task": local_mid["kept"]["overhead_ms_per_task"],
         "loadavg_1min": loadavg(),
     }
     rows: list[list[Any]] = [
@@ -287,6 +288,8 @@ def run(cfg: dict[str, Any], res: dict[str, Any]) -> None:
     if cfg["dask"]:
         serial = local_short["serial"]["seconds"]
         out["dask"], dask = bench_dask(cfg, short, serial, best, short_reps)
+        if "batched" in out["dask"]:
+            out["dask_efficiency"] = out["dask"]["batched"]["efficiency"]
         rows += dask
     table(
         f"Scaling on {os.cpu_count()} cores (2 workers; load average {loadavg():.2f})",

@@ -191,14 +191,14 @@ ROWS: list[tuple[str, str, Getter, str, Callable[[float], bool]]] = [
     (
         "event store write, events/s",
         "store",
-        store_fig(("write_events_per_s",), high=False),
+        store_fig(("write_eps",), high=False),
         ">= 1M/s",
         lambda v: v >= 1e6,
     ),
     (
         "event store read, events/s",
         "store",
-        store_fig(("read_events_per_s",), high=False),
+        store_fig(("read_eps",), high=False),
         ">= 2M/s",
         lambda v: v >= 2e6,
     ),
@@ -213,11 +213,7 @@ ROWS: list[tuple[str, str, Getter, str, Callable[[float], bool]]] = [
         "projections over stored logs, events/s",
         "store",
         store_fig(
-            (
-                "projection_events_per_s",
-                "projections_events_per_s",
-                "projection_metrics_events_per_s",
-            ),
+            ("projection_eps",),
             high=False,
         ),
         ">= 20M/s",

@@ -103,7 +103,9 @@ SECONDS_PER_EVENT = 35e-6
 SECONDS_PER_EVENT_STAFF = 2.5e-9
 """Extra time per event per person of the company."""
 BYTES_PER_EVENT = 250
-"""Memory of one event in a run's log (measured: ~230 bytes held, ~245 at peak)."""
+"""Memory of one event in a run's log, with a margin (measured on a 988k-event enterprise
+run, ``benchmarks/run.py --only memory``: ~152 bytes held, of which the columnar events
+~44 and the state they fold to the rest; ~190 at peak and in RSS growth)."""
 EVENTS_PER_CONFLICT = 7.5
 """Events of one conflict's life over both arms: raised, detected, queued or negotiated,
 extra work added and done, ... resolved, escalated, the CEO's desk released (measured
