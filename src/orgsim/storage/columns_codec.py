@@ -13,9 +13,10 @@ log's :class:`~orgsim.engine.columnar.Columns` itself:
 Before compression each array is *byte-shuffled* (all first bytes of its values,
 then all second bytes, ...: an id or a time differs from its neighbours in its low
 bytes only, so the shuffled stream has long runs), and each buffer is compressed
-with zstd (level 1, through pyarrow) when that makes it smaller. Every stored buffer
-is framed as ``codec (uint8) | raw size (uint32) | crc32 of the stored bytes
-(uint32) | bytes``, so a changed byte is found before anything is decoded.
+with zstd (level 1, through pyarrow; zlib level 1 where pyarrow, the ``parquet``
+extra, is not installed) when that makes it smaller. Every stored buffer is framed
+as ``codec (uint8) | raw size (uint32) | crc32 of the stored bytes (uint32) |
+bytes``, so a changed byte is found before anything is decoded.
 
 The digest of a stored run is the canonical columnar digest, and it is computed
 from the unshuffled stored bytes alone (:func:`digest_of`): the same bytes
@@ -65,7 +66,7 @@ __all__ = [
 
 #: The frame before every stored buffer: codec, raw size, crc32 of what follows.
 FRAME = struct.Struct("<BII")
-RAW, ZSTD = 0, 1
+RAW, ZSTD, ZLIB = 0, 1, 2
 #: The zstd level: 1 compresses a run at several million events/s to ~15 bytes/event;
 #: higher levels gain under 2% (benchmarks/sections/store.py measured the choice).
 ZSTD_LEVEL = 1
@@ -79,22 +80,33 @@ class CodecError(ValueError):
 
 
 def _zstd() -> Any:
-    """The zstd codec of pyarrow (imported on first use: pyarrow is slow to import)."""
+    """The zstd codec of pyarrow (imported on first use: pyarrow is slow to import).
+
+    None when pyarrow is not installed (it is the ``parquet`` extra): the store then
+    compresses with zlib, slower to write but readable anywhere.
+    """
     global _codec  # a memo of an immutable codec object, not state
     if _codec is None:
-        import pyarrow as pa
-
-        _codec = pa.Codec("zstd", compression_level=ZSTD_LEVEL)
-    return _codec
+        try:
+            import pyarrow as pa
+        except ImportError:
+            _codec = False
+        else:
+            _codec = pa.Codec("zstd", compression_level=ZSTD_LEVEL)
+    return _codec or None
 
 
 def pack(raw: bytes) -> bytes:
     """A buffer as stored: framed, and compressed when compression makes it smaller."""
     codec, body = RAW, raw
     if len(raw) > 64:
-        packed = _zstd().compress(raw, asbytes=True)
+        zstd = _zstd()
+        if zstd is not None:
+            kind, packed = ZSTD, zstd.compress(raw, asbytes=True)
+        else:
+            kind, packed = ZLIB, zlib.compress(raw, 1)
         if len(packed) < len(raw):
-            codec, body = ZSTD, packed
+            codec, body = kind, packed
     return FRAME.pack(codec, len(raw), zlib.crc32(body)) + body
 
 
@@ -116,9 +128,20 @@ def unpack(blob: object) -> bytes:
     if codec == RAW:
         raw = body
     elif codec == ZSTD:
+        zstd = _zstd()
+        if zstd is None:
+            raise CodecError(
+                "a buffer is compressed with zstd, which needs pyarrow: "
+                "pip install 'orgsim[parquet]'"
+            )
         try:
-            raw = _zstd().decompress(body, decompressed_size=size, asbytes=True)
+            raw = zstd.decompress(body, decompressed_size=size, asbytes=True)
         except (OSError, ValueError) as exc:
+            raise CodecError(f"a buffer does not decompress ({exc})") from None
+    elif codec == ZLIB:
+        try:
+            raw = zlib.decompress(body)
+        except zlib.error as exc:
             raise CodecError(f"a buffer does not decompress ({exc})") from None
     else:
         raise CodecError(f"a buffer has unknown codec {codec}")
