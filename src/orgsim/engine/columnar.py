@@ -134,6 +134,7 @@ class Table:
         "_codes",
         "_put",
         "_starts",
+        "_strings",
         "columns",
         "layout",
         "lengths",
@@ -149,8 +150,9 @@ class Table:
         ]
         self._starts: dict[int, tuple[int, list[int]]] = {}  # ragged offsets, by rows seen
         self._codes = strings.codes  # a string's code; the log gives new ones first
+        self._strings = strings
         self._put = {i: self._putter(i, strings) for i, k in enumerate(lay.kinds) if k in RAGGED}
-        self._build: Callable[[int, int], Event] = self._builder(strings)
+        self._build: Callable[[int, int], Event] | None = None  # made on first read
 
     def __len__(self) -> int:
         return len(self.time)
@@ -247,7 +249,18 @@ class Table:
 
     def event(self, seq: int, row: int) -> Event:
         """Row ``row`` as a frozen event at position ``seq`` of its log."""
-        return self._build(seq, row)
+        return self.builder()(seq, row)
+
+    def builder(self) -> Callable[[int, int], Event]:
+        """The function that builds a row as its event, made on first use.
+
+        Made lazily: a store reads a run's tables without building any event, and
+        making a reader per field is most of a small table's cost.
+        """
+        build = self._build
+        if build is None:
+            build = self._build = self._builder(self._strings)
+        return build
 
 
 #: Events a log holds as objects before it moves them into its columns. Moving a
@@ -359,10 +372,10 @@ class Columns:
         done = len(self.codes)
         if seq >= done:
             return self.pending[seq - done]
-        return self.tables[self.codes[seq]]._build(seq, self.rows[seq])
+        return self.tables[self.codes[seq]].builder()(seq, self.rows[seq])
 
     def __iter__(self) -> Iterator[Event]:
-        builds = [t._build for t in self.tables]
+        builds = [t.builder() for t in self.tables]
         rows = self.rows
         for seq, code in enumerate(self.codes):
             yield builds[code](seq, rows[seq])
