@@ -482,19 +482,19 @@ def canonical_digest(columns: Columns) -> str:
     for s in columns.strings.values:
         h.update(s.encode() + b"\n")
     h.update(b"codes\n")
-    h.update(_le(columns.codes))
+    h.update(little_endian(columns.codes))
     for table in columns.tables:
         lay = table.layout
         h.update(f"{lay.name}|{lay.cls.schema_version}|{len(table)}\n".encode())
-        h.update(_le(table.time))
+        h.update(little_endian(table.time))
         for col, lengths in zip(table.columns, table.lengths, strict=True):
             if lengths is not None:
-                h.update(_le(lengths))
-            h.update(_le(col))
+                h.update(little_endian(lengths))
+            h.update(little_endian(col))
     return h.hexdigest()
 
 
-def _le(col: array[Any]) -> bytes:
+def little_endian(col: array[Any]) -> bytes:
     """An array's bytes in little-endian order (the canonical and the stored order)."""
     if sys.byteorder == "little" or col.itemsize == 1:
         return col.tobytes()

@@ -19,7 +19,7 @@ times in a sweep) and needs nothing a survival library adds.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -692,3 +692,25 @@ def km_quantile(curve: tuple[FloatArray, FloatArray], q: float) -> float:
     times, survival = curve
     hit = np.flatnonzero(survival <= 1.0 - q + KM_TOLERANCE)
     return float(times[hit[0]]) if hit.size else NAN
+
+
+def budget_shares(
+    quarters: Iterable[tuple[int, FloatArray, Any, Sequence[str]]],
+    departments: Iterable[str],
+    n: int,
+) -> dict[str, FloatArray]:
+    """Each department's share of each quarter's allocated budget (NaN: no budget that quarter).
+
+    ``quarters`` holds ``(quarter, allocated, _, names)``: the amounts allocated that
+    quarter and the departments they went to. A department a funded quarter left out
+    has share 0 in it; a quarter outside ``[0, n)`` or with nothing allocated is skipped.
+    """
+    shares = {d: np.full(n, NAN) for d in departments}
+    for q, allocated, _, names in quarters:
+        total = float(allocated.sum())
+        if 0 <= q < n and total > 0:
+            for d in shares:
+                shares[d][q] = 0.0
+            for d, a in zip(names, allocated, strict=True):
+                shares[d][q] = a / total
+    return shares

@@ -106,7 +106,8 @@ Definitions of the metrics that are more than a count:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -115,6 +116,8 @@ from orgsim.engine.state import DAYS_PER_WEEK, OrgState, fold
 from orgsim.metrics import columns as col
 from orgsim.metrics import vectorised
 from orgsim.metrics.catalogue import UTILISATION
+
+T = TypeVar("T")
 
 __all__ = [
     "conflict_funnel",
@@ -137,8 +140,14 @@ __all__ = [
 # them). A log whose shape only the fold takes (vectorised.NotColumnar) goes to it.
 
 
-def _framed(events: Sequence[ev.Event]) -> bool:
-    return callable(getattr(events, "frame", None))
+def _either(events: Sequence[ev.Event], columnar: Callable[[], T], reference: Callable[[], T]) -> T:
+    """The columnar path for a log that has columns and whose shape it takes, else the fold."""
+    if callable(getattr(events, "frame", None)):
+        try:
+            return columnar()
+        except vectorised.NotColumnar:
+            pass
+    return reference()
 
 
 def _fold(events: Sequence[ev.Event]) -> OrgState:
@@ -162,12 +171,11 @@ def metrics(events: Sequence[ev.Event], state: OrgState | None = None) -> dict[s
     Raises:
         EventOrderError: the log does not start with ``RunStarted``.
     """
-    if _framed(events):
-        try:
-            return vectorised.metrics(events, state, refold=_fold)  # type: ignore[arg-type]
-        except vectorised.NotColumnar:
-            pass
-    return reference_metrics(events, state)
+    return _either(
+        events,
+        lambda: vectorised.metrics(events, state, refold=_fold),  # type: ignore[arg-type]
+        lambda: reference_metrics(events, state),
+    )
 
 
 def reference_metrics(
@@ -335,12 +343,11 @@ def quarterly(events: Sequence[ev.Event]) -> dict[str, col.FloatArray]:
     Over the log's columns when it has them (an ``EventLog``), else by the
     reference fold; both give the same values.
     """
-    if _framed(events):
-        try:
-            return vectorised.quarterly(events)  # type: ignore[arg-type]
-        except vectorised.NotColumnar:
-            pass
-    return reference_quarterly(events)
+    return _either(
+        events,
+        lambda: vectorised.quarterly(events),  # type: ignore[arg-type]
+        lambda: reference_quarterly(events),
+    )
 
 
 def reference_quarterly(events: Sequence[ev.Event]) -> dict[str, col.FloatArray]:
@@ -379,15 +386,7 @@ def reference_quarterly(events: Sequence[ev.Event]) -> dict[str, col.FloatArray]
     out["headcount"] = col.level_at(s.headcount(), ends).astype(float)
     for d in s.salary:
         out[f"headcount.{d}"] = col.level_at(s.headcount(d), ends).astype(float)
-    shares = {d: np.full(n, col.NAN) for d in s.salary}
-    for q, allocated, _, names in s.budget_quarters():
-        total = float(allocated.sum())
-        if 0 <= q < n and total > 0:
-            for d in shares:
-                shares[d][q] = 0.0
-            for d, a in zip(names, allocated, strict=True):
-                shares[d][q] = a / total
-    for d, values in shares.items():
+    for d, values in col.budget_shares(s.budget_quarters(), s.salary, n).items():
         out[f"budget_share.{d}"] = values
     out["credibility"] = s.credibility_at(ends)
     out["quarter_end"] = ends
@@ -404,12 +403,11 @@ def wip_series(events: Sequence[ev.Event]) -> tuple[col.FloatArray, col.IntArray
         ``times`` runs from 0 to the end ``T``, the last count repeating the level
         at ``T``. Its time average over ``[0, T]`` is ``metrics()["wip_mean"]``.
     """
-    if _framed(events):
-        try:
-            return vectorised.wip_series(events)  # type: ignore[arg-type]
-        except vectorised.NotColumnar:
-            pass
-    return col.scan(events).wip()
+    return _either(
+        events,
+        lambda: vectorised.wip_series(events),  # type: ignore[arg-type]
+        lambda: col.scan(events).wip(),
+    )
 
 
 def open_conflicts_series(events: Sequence[ev.Event]) -> tuple[col.FloatArray, col.IntArray]:
@@ -421,12 +419,11 @@ def open_conflicts_series(events: Sequence[ev.Event]) -> tuple[col.FloatArray, c
         ``(times, counts)`` in the form of :func:`wip_series`; its time average is
         ``metrics()["open_conflicts_mean"]``.
     """
-    if _framed(events):
-        try:
-            return vectorised.open_conflicts_series(events)  # type: ignore[arg-type]
-        except vectorised.NotColumnar:
-            pass
-    return col.scan(events).open_conflicts()
+    return _either(
+        events,
+        lambda: vectorised.open_conflicts_series(events),  # type: ignore[arg-type]
+        lambda: col.scan(events).open_conflicts(),
+    )
 
 
 def conflict_funnel(events: Sequence[ev.Event]) -> dict[str, int]:
@@ -435,12 +432,11 @@ def conflict_funnel(events: Sequence[ev.Event]) -> dict[str, int]:
     Over the log's columns when it has them (an ``EventLog``), else by the
     reference fold; both give the same counts.
     """
-    if _framed(events):
-        try:
-            return vectorised.conflict_funnel(events)  # type: ignore[arg-type]
-        except vectorised.NotColumnar:
-            pass
-    return reference_conflict_funnel(events)
+    return _either(
+        events,
+        lambda: vectorised.conflict_funnel(events),  # type: ignore[arg-type]
+        lambda: reference_conflict_funnel(events),
+    )
 
 
 def reference_conflict_funnel(events: Sequence[ev.Event]) -> dict[str, int]:

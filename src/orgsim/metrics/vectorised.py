@@ -946,16 +946,7 @@ def quarterly(log: Framed) -> dict[str, FloatArray]:
     out["headcount"] = col.level_at(s.headcount, ends).astype(float)
     for d, level in s.department_levels(ends).items():
         out[f"headcount.{d}"] = level.astype(float)
-    names = s.departments[1]
-    shares = {d: np.full(n, NAN) for d in names}
-    for q, allocated, _, depts in s.budget_quarters:
-        total = float(allocated.sum())
-        if 0 <= q < n and total > 0:
-            for d in shares:
-                shares[d][q] = 0.0
-            for d, a in zip(depts, allocated, strict=True):
-                shares[d][q] = a / total
-    for d, values in shares.items():
+    for d, values in col.budget_shares(s.budget_quarters, s.departments[1], n).items():
         out[f"budget_share.{d}"] = values
     out["credibility"] = s.credibility_at(ends)
     out["quarter_end"] = ends

@@ -43,7 +43,16 @@ from typing import Any
 import attrs
 import numpy as np
 
-from orgsim.engine.columnar import DIGEST_FORMAT, RAGGED, TYPECODES, Columns, Layout, Strings, Table
+from orgsim.engine.columnar import (
+    DIGEST_FORMAT,
+    RAGGED,
+    TYPECODES,
+    Columns,
+    Layout,
+    Strings,
+    Table,
+    little_endian,
+)
 from orgsim.engine.log import EventLog
 from orgsim.engine.state import OrgState, fold
 
@@ -150,14 +159,6 @@ def unpack(blob: object) -> bytes:
     return bytes(raw)
 
 
-def _le(col: array[Any]) -> bytes:
-    if sys.byteorder == "little" or col.itemsize == 1:
-        return col.tobytes()
-    swapped = array(col.typecode, col)
-    swapped.byteswap()
-    return swapped.tobytes()
-
-
 def _shuffle(raw: bytes, itemsize: int) -> bytes:
     if itemsize == 1 or not raw:
         return raw
@@ -206,11 +207,11 @@ class StoredTable:
 
 def _table_arrays(table: Table) -> list[tuple[bytes, int]]:
     """A table's arrays in stored order, as little-endian bytes with their item sizes."""
-    out = [(_le(table.time), 8)]
+    out = [(little_endian(table.time), 8)]
     for col, lengths in zip(table.columns, table.lengths, strict=True):
         if lengths is not None:
-            out.append((_le(lengths), 4))
-        out.append((_le(col), col.itemsize))
+            out.append((little_endian(lengths), 4))
+        out.append((little_endian(col), col.itemsize))
     return out
 
 
