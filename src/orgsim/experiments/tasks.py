@@ -44,6 +44,14 @@ class Task:
     seed: int
     params: dict[str, Any] = attrs.field(factory=dict)
     keep_events: bool = False
+    #: Whether the run has the broker; None: the arm says (``on`` has it). An
+    #: explore lever names its arm and carries its own setting.
+    broker: bool | None = None
+
+    @property
+    def with_broker(self) -> bool:
+        """Whether this run has the broker."""
+        return self.arm == "on" if self.broker is None else self.broker
 
     @property
     def key(self) -> str:
@@ -69,7 +77,7 @@ def execute_task(task: Task) -> RunRecord:
     started = time.perf_counter()
     try:
         run = simulate(
-            task.scenario, seed=task.seed, replication=task.replication, broker=task.arm == "on"
+            task.scenario, seed=task.seed, replication=task.replication, broker=task.with_broker
         )
         log = run.log
         return RunRecord(
