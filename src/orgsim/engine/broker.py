@@ -33,12 +33,13 @@ def credibility(ctx: RunContext) -> float:
 
 
 def takes_on(ctx: RunContext) -> bool:
-    """Whether a detected conflict goes to mediation: the broker exists and has room.
+    """Whether a detected conflict goes to mediation: the broker mediates and has room.
 
-    A ``queue_limit`` of 0 means an unbounded queue.
+    A ``queue_limit`` of 0 means an unbounded queue. A broker whose ``conflicts``
+    channel is off mediates nothing: the conflict is negotiated as without it.
     """
     limit = ctx.scenario.broker.queue_limit
-    return ctx.broker and (limit == 0 or ctx.state.mediation_waiting < limit)
+    return ctx.acts("conflicts") and (limit == 0 or ctx.state.mediation_waiting < limit)
 
 
 def mediation(
@@ -76,8 +77,9 @@ def mediation(
         return True
     # The CEO gets the broker's neutral read of the failed mediation: a shorter
     # decision, more often in the company's interest, as far as the broker is
-    # believed ("Ideally, the CEO wants your unbiased opinion").
-    ctx.record(ev.MediationFailed, conflict=cid, briefing=b.ceo_briefing * cred)
+    # believed ("Ideally, the CEO wants your unbiased opinion"): the ``ceo`` channel.
+    briefing = b.ceo_briefing * cred if ctx.acts("ceo") else 0.0
+    ctx.record(ev.MediationFailed, conflict=cid, briefing=briefing)
     ctx.record(ev.CredibilityChanged, credibility=cred * (1.0 - b.credibility_loss))
     return False
 
@@ -89,11 +91,12 @@ def praising(ctx: RunContext) -> Proc:
     own, chosen uniformly (in name order, so file order changes nothing), gets the
     word; each act gains ``praise_gain`` of the gap to full credibility, from the
     level credibility has decayed to: ``c + g (1 - c)``. Its draws come from the
-    ``broker.praise`` stream; with a gain of 0 the broker does not do it at all.
+    ``broker.praise`` stream; with a gain of 0, or the ``praise`` channel off, the
+    broker does not do it at all.
     """
     b = ctx.scenario.broker
     others = tuple(n for n in ctx.scenario.active_departments if n != b.department)
-    if not ctx.broker or b.praise_gain <= 0.0 or not others:
+    if not ctx.acts("praise") or b.praise_gain <= 0.0 or not others:
         return
     rng = ctx.streams["broker.praise"]
     while True:

@@ -5,9 +5,10 @@ the value shipped, less the broker's salaries) is split by the CEO by political
 weight (:func:`~orgsim.engine.allocation.water_fill`). Each head requests its true
 need (:func:`need`: Support's covers its customer issues) inflated by its bias;
 the broker's neutral read, as far as it is believed, damps both the bias and the
-pull of power. Departments then rebalance their requisitions, and an underfunded
-one may dispute the best-funded one's share (:func:`budget_disputes`), a conflict
-like any other.
+pull of power (the broker's ``budget`` channel; its salaries are its ``cost``
+channel: :data:`~orgsim.engine.context.CHANNELS`). Departments then rebalance their
+requisitions, and an underfunded one may dispute the best-funded one's share
+(:func:`budget_disputes`), a conflict like any other.
 """
 
 from __future__ import annotations
@@ -55,11 +56,11 @@ def budget_cycle(ctx: RunContext) -> Proc:
     b = sc.broker
     while True:
         quarter = state.quarter + 1
-        broker_cost = state.broker_salary * ctx.quarter_share if ctx.broker else 0.0
+        broker_cost = state.broker_salary * ctx.quarter_share if ctx.acts("cost") else 0.0
         shipped = state.value_shipped - state.value_at_quarter
         available = max(0.0, state.base_budget + sc.budget.reinvest_share * shipped - broker_cost)
         ctx.record(ev.QuarterStarted, quarter=quarter, available=available, broker_cost=broker_cost)
-        neutral = b.budget_neutrality * credibility(ctx) if ctx.broker else 0.0
+        neutral = b.budget_neutrality * credibility(ctx) if ctx.acts("budget") else 0.0
         gamma = sc.budget.power_exponent * (1.0 - neutral)
         weight = political_weight(state.departments, sc.budget.weight_budget_share)
         needs, requests, pull = {}, {}, {}

@@ -7,7 +7,8 @@ records it and its immediate effect (extra work for the target, or the target's 
 people poached), and starts its :func:`conflict_life` and its :func:`lapse` (and,
 for a move that risks customers' privacy, its :func:`privacy_risk`). Without
 the broker a detected conflict is negotiated bilaterally, where power tends to win;
-with it, it is mediated (:func:`~orgsim.engine.broker.mediation`). What fails
+with it, it is detected sooner and mediated (:func:`~orgsim.engine.broker.mediation`;
+both the broker's ``conflicts`` channel, :data:`~orgsim.engine.context.CHANNELS`). What fails
 escalates to the CEO, whose attention is a few hours a week shared among the
 escalations on the desk (:class:`~orgsim.engine.state.Desk`).
 """
@@ -64,7 +65,7 @@ def draws(ctx: RunContext, kname: str, kind: ConflictKind) -> ConflictDraws:
         ceo_winner=rng.random(),
         climb=sc.negotiation.climb.draw(rng),
     )
-    if ctx.broker:
+    if ctx.broker:  # whatever its channels: the broker's streams draw alike
         brng = ctx.streams[f"broker.{kname}"]
         base.update(
             detection=sc.broker.detection.draw(brng),
@@ -173,7 +174,7 @@ def _life(ctx: RunContext, cid: int, kind: ConflictKind, d: ConflictDraws) -> Pr
     surfacing = d.surfacing * crossed(ctx, cid)
     detection = d.detection * ctx.state.coverage
     delay, channel = surfacing, "surfaced"
-    if ctx.broker and detection < surfacing:
+    if ctx.acts("conflicts") and detection < surfacing:
         delay, channel = detection, "broker"
     yield ctx.env.timeout(delay)
     if is_closed(ctx, cid):

@@ -10,12 +10,18 @@ level), and the little bookkeeping the processes keep between events.
 
 The context sits below every mechanism module, so mechanisms can call one another
 without any of them importing the module that assembles a run.
+
+It also names the broker's *channels* (:data:`CHANNELS`): the mechanisms through
+which the broker acts, each of which a run may switch off while the broker stays
+in office (:meth:`RunContext.acts`), so an attribution
+(:mod:`orgsim.experiments.attribution`) can say how much of the broker's effect
+each one brings, on the same random numbers.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from typing import Any, TypeVar
 
 import simpy
@@ -25,6 +31,7 @@ from orgsim.engine.events import CompanyFailed, Event
 from orgsim.engine.log import EventLog
 from orgsim.engine.rng import Streams
 from orgsim.engine.state import OrgState, cash_at
+from orgsim.errors import ExperimentError
 from orgsim.scenario.distributions import lognormal
 from orgsim.scenario.schema import Scenario
 from orgsim.scenario.structure import Shape, shape
@@ -33,6 +40,77 @@ Proc = Generator[simpy.Event, Any, None]
 """A SimPy process: yields events, returns nothing."""
 
 E = TypeVar("E", bound=Event)
+
+CHANNELS: tuple[str, ...] = ("cost", "conflicts", "ceo", "budget", "market", "praise")
+"""The broker's channels: every way the broker changes a run, in a fixed order.
+
+Each names mechanisms of the model that act only with the broker; a run with the
+broker and some channels off keeps the broker in office (its draws, its mediators,
+its credibility) but those mechanisms do nothing. With every channel off the run
+is the run without the broker on every metric but the broker's own (the draws of
+the broker come from its own streams). The seed is
+``seed/vp-product-management.txt`` (quoted in :data:`CHANNEL_MECHANISMS`).
+"""
+
+CHANNEL_MECHANISMS: dict[str, str] = {
+    "cost": (
+        "the VP PM's and hired mediators' salaries (QuarterStarted.broker_cost, out of the "
+        "budget and the cash) and Product's capacity spent watching across functions "
+        "(DepartmentFormed.overhead): 'At start-ups, cash burn is much more important "
+        "than job title'"
+    ),
+    "conflicts": (
+        "line PMs detect conflicts before they surface (ConflictDetected channel broker) "
+        "and the broker mediates them, neutrally as far as Product is small, instead of "
+        "bilateral negotiation: 'You and your PMs spot inconsistencies ... You "
+        "thoughtfully facilitate executive-level conflicts'"
+    ),
+    "ceo": (
+        "a failed mediation reaches the CEO with the broker's neutral read, which saves "
+        "CEO hours and closes part of the CEO's blind spot (MediationFailed.briefing): "
+        "'Ideally, the CEO ... wants your unbiased opinion'"
+    ),
+    "budget": (
+        "the broker's neutral read in the budget cycle damps the heads' bias and the "
+        "pull of power (Broker.budget_neutrality): 'implied neutrality in the great "
+        "budgetary and reorganization battles'"
+    ),
+    "market": (
+        "the broker notices a market shift and re-prioritises the roadmap before it shows "
+        "in the loudest department's numbers (RoadmapRealigned channel broker): 'Are you "
+        "missing key segments ... Your try to keep strategy relevant'"
+    ),
+    "praise": (
+        "public praise and private issue-raising build credibility between mediations "
+        "(BrokerPraised): 'praise in public, and privately raise issues with department "
+        "heads'"
+    ),
+}
+"""What each channel switches, which event shows it, and the seed passage behind it."""
+
+
+def check_channels(channels: object) -> frozenset[str]:
+    """The broker's active channels from a caller's choice (None: all of them).
+
+    Raises:
+        ExperimentError: Not a collection of channel names, or a name that is not
+            one of :data:`CHANNELS` (every unknown name at once).
+    """
+    if channels is None:
+        return frozenset(CHANNELS)
+    if isinstance(channels, str) or not isinstance(channels, Iterable):
+        raise ExperimentError(
+            f"channels must be a collection of channel names ({', '.join(CHANNELS)}), "
+            f"got {channels!r}"
+        )
+    channels = tuple(channels)
+    unknown = [c for c in channels if c not in CHANNELS]
+    if unknown:
+        raise ExperimentError(
+            f"channels: unknown channel(s) {', '.join(repr(c) for c in unknown)}; "
+            f"the channels are {', '.join(CHANNELS)}"
+        )
+    return frozenset(str(c) for c in channels)
 
 
 class RunContext:
@@ -47,6 +125,8 @@ class RunContext:
         log: The event log; :meth:`record` appends through it.
         state: The live state the log folds to (read it; change it only by ``record``).
         broker: Whether this arm has the broker.
+        channels: The broker's channels that act in this run (:data:`CHANNELS`;
+            all of them unless an attribution switched some off).
         mediators: The broker's mediators, a resource of as many slots as the VP PM
             and the Directors (:attr:`~orgsim.scenario.structure.Shape.mediators`).
         shape: The organisation's structure at founding: teams, layers, interfaces,
@@ -67,7 +147,13 @@ class RunContext:
             out at the burn that holds (``inf``: not before the horizon).
     """
 
-    def __init__(self, scenario: Scenario, seed: int, replication: int = 0) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        replication: int = 0,
+        channels: frozenset[str] | None = None,
+    ) -> None:
         self.scenario = sc = scenario
         self.seed = seed
         self.replication = replication
@@ -77,6 +163,7 @@ class RunContext:
         self.state: OrgState = self.log.state
         self._append = self.log.record
         self.broker = sc.broker.enabled
+        self.channels = frozenset(CHANNELS) if channels is None else channels
         self.shape: Shape = shape(sc)
         self.mediators = simpy.Resource(env, capacity=self.shape.mediators)
         self.stage_departments = tuple(s.department for s in sc.delivery.stages)
@@ -91,6 +178,10 @@ class RunContext:
         self.desk_timer = math.inf
         self.decisions: dict[int, Callable[[], None]] = {}
         self.cash_timer = math.inf
+
+    def acts(self, channel: str) -> bool:
+        """Whether the broker is in office and acts through ``channel`` in this run."""
+        return self.broker and channel in self.channels
 
     def record(self, cls: type[E], **fields: Any) -> E:
         """Record an event now, then reset the timers of departments (and desk) it moved."""

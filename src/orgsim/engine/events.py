@@ -165,6 +165,21 @@ class BrokerAppointed(Event):
     credibility_halflife: float
 
 
+@event
+@attrs.frozen(kw_only=True)
+class BrokerChannelsLimited(Event):
+    """The broker acts through these channels only (an attribution's coalition).
+
+    Recorded just after ``BrokerAppointed`` when a run switches some of the
+    broker's channels off (:data:`~orgsim.engine.context.CHANNELS`; none of it in
+    a run with every channel on, so such runs are logged as before). ``channels``
+    are the active ones, in the channels' order; a log that holds none of these
+    had all of them.
+    """
+
+    channels: tuple[str, ...]
+
+
 # ------------------------------------------------------------------------ talent
 
 

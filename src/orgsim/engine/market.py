@@ -23,7 +23,8 @@ nothing.
 
 Draws: the shifts and the loudest department's notice from ``market.<product>``,
 the same in both arms; the broker's notice and re-prioritisation time from
-``broker.market.<product>``, drawn only with the broker.
+``broker.market.<product>``, drawn only with the broker (and drawn alike when its
+``market`` channel is off, which starts no re-prioritisation).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def market_drift(ctx: RunContext, product: int) -> Proc:
         ctx.env.process(loudest_department(ctx, product, epoch, notice))
         if brng is not None:
             seen, days = mk.broker_notice.draw(brng), mk.realign_days.draw(brng)
-            ctx.env.process(broker_realignment(ctx, product, epoch, seen, days))
+            if ctx.acts("market"):
+                ctx.env.process(broker_realignment(ctx, product, epoch, seen, days))
 
 
 def _follows(ctx: RunContext, product: int, epoch: int) -> bool:

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Iterable
 
 from orgsim._version import __version__
 from orgsim.engine import events as ev
 from orgsim.engine.broker import praising
 from orgsim.engine.budget import budget_cycle
 from orgsim.engine.conflicts import conflict_arrivals
-from orgsim.engine.context import RunContext
+from orgsim.engine.context import CHANNELS, RunContext, check_channels
 from orgsim.engine.delivery import plan_feature, roadmap, work_due
 from orgsim.engine.log import EventLog
 from orgsim.engine.market import market_drift
@@ -42,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 #: The department whose founding headcount sizes the customer base.
 SALES = "sales"
+
+ALL_CHANNELS = frozenset(CHANNELS)
 
 
 class Run(RunContext):
@@ -107,7 +110,7 @@ class Run(RunContext):
                 salary=d.salary,
                 bias=d.bias,
                 attrition=d.attrition,
-                overhead=b.pm_overhead if self.broker and name == b.department else 0.0,
+                overhead=b.pm_overhead if self.acts("cost") and name == b.department else 0.0,
                 teams=self.shape.teams[name],
                 layers=self.shape.layers[name],
             )
@@ -126,6 +129,9 @@ class Run(RunContext):
                 credibility_floor=b.credibility_floor,
                 credibility_halflife=b.credibility_halflife,
             )
+            if self.channels != ALL_CHANNELS:
+                active = tuple(c for c in CHANNELS if c in self.channels)
+                self.record(ev.BrokerChannelsLimited, channels=active)
         for name in sc.active_departments:
             rng = self.streams[f"staff.{name}"]
             for _ in range(sc.departments[name].staff):
@@ -181,7 +187,7 @@ class Run(RunContext):
                 env.process(conflict_arrivals(self, kname, kind))
         for product in range(sc.delivery.products):
             env.process(market_drift(self, product))
-        if self.broker:
+        if self.acts("praise"):
             env.process(praising(self))
 
 
@@ -190,6 +196,7 @@ def simulate(
     seed: int | None = None,
     replication: int = 0,
     broker: bool | None = None,
+    channels: Iterable[str] | None = None,
 ) -> Run:
     """Run one replication of a scenario and return the finished run.
 
@@ -198,12 +205,20 @@ def simulate(
         seed: Root seed; defaults to the scenario's ``seed``.
         replication: Replication number (a separate set of streams per number).
         broker: Override ``scenario.broker.enabled`` (the arm of a comparison).
+        channels: The broker's channels that act (:data:`~orgsim.engine.context.CHANNELS`);
+            None: all of them, the run as it always was. With fewer, the broker is
+            in office but the others do nothing, and the log says which act
+            (``BrokerChannelsLimited``). Ignored without the broker.
 
     Returns:
         The run, whose ``log`` holds every event and ``state`` the final state.
+
+    Raises:
+        ExperimentError: ``channels`` names something that is not a channel.
     """
     if broker is not None and broker != scenario.broker.enabled:
         scenario = scenario.with_broker(broker)
-    run = Run(scenario, scenario.seed if seed is None else seed, replication)
+    active = check_channels(channels)
+    run = Run(scenario, scenario.seed if seed is None else seed, replication, active)
     run.execute()
     return run

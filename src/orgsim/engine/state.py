@@ -364,6 +364,7 @@ class OrgState:
     credibility_time: float = 0.0
     credibility_floor: float = 0.0
     credibility_halflife: float = math.inf
+    channels: tuple[str, ...] | None = None  # the broker's active channels; None: all
     market_epoch: dict[int, int] = attrs.field(factory=dict)  # product -> shifts so far
     roadmap_epoch: dict[int, int] = attrs.field(factory=dict)  # product -> shifts followed
     realigning: int = 0  # mediators busy re-prioritising roadmaps
@@ -898,6 +899,10 @@ def _broker_appointed(s: OrgState, e: ev.BrokerAppointed) -> None:
     s.credibility_halflife = e.credibility_halflife
 
 
+def _channels_limited(s: OrgState, e: ev.BrokerChannelsLimited) -> None:
+    s.channels = e.channels
+
+
 def _budget_founded(s: OrgState, e: ev.BudgetFounded) -> None:
     s.base_budget = e.base_budget
     s.cash_share = e.cash_share
@@ -1217,6 +1222,7 @@ HANDLERS: dict[type[ev.Event], Handler] = {
     ev.SupportFounded: _support_founded,
     ev.SupportBacklogCleared: _backlog_cleared,
     ev.BrokerAppointed: _broker_appointed,
+    ev.BrokerChannelsLimited: _channels_limited,
     ev.BudgetFounded: _budget_founded,
     ev.RequisitionOpened: _req_opened,
     ev.RequisitionCancelled: _req_cancelled,
