@@ -416,3 +416,25 @@ def refuse_max_runs(max_runs: object, runs: int) -> int:
             "must be at least the first batch; raise --max-runs or lower --runs"
         )
     return max_runs
+
+
+def check_attribution(
+    sc: Scenario,
+    *,
+    runs: int,
+    channels: int,
+    jobs: int | None = None,
+    allow_large: bool = False,
+) -> Estimate:
+    """Estimate an attribution and refuse it past the limits.
+
+    It runs every coalition of ``channels`` channels and the arm without the
+    broker, ``runs`` replications each: ``(2**channels + 1) x runs`` runs.
+    """
+    found = estimate(
+        "this attribution",
+        estimate_run(sc),
+        runs=(2**channels + 1) * runs,
+        workers=jobs or 1,
+    )
+    return check(found, allow_large=allow_large, name=sc.name)

@@ -47,6 +47,9 @@ class Task:
     #: Whether the run has the broker; None: the arm says (``on`` has it). An
     #: explore lever names its arm and carries its own setting.
     broker: bool | None = None
+    #: The broker's channels that act (:data:`~orgsim.engine.context.CHANNELS`);
+    #: None: all of them. An attribution's coalition switches the others off.
+    channels: tuple[str, ...] | None = None
 
     @property
     def with_broker(self) -> bool:
@@ -77,7 +80,11 @@ def execute_task(task: Task) -> RunRecord:
     started = time.perf_counter()
     try:
         run = simulate(
-            task.scenario, seed=task.seed, replication=task.replication, broker=task.with_broker
+            task.scenario,
+            seed=task.seed,
+            replication=task.replication,
+            broker=task.with_broker,
+            channels=task.channels,
         )
         log = run.log
         return RunRecord(
