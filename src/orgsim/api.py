@@ -23,7 +23,9 @@ import attrs
 import numpy as np
 
 from orgsim.errors import OrgsimError
+from orgsim.experiments import attribution
 from orgsim.experiments import compare as comparison
+from orgsim.experiments.attribution import AttributionResult, ExplainedComparison
 from orgsim.experiments.compare import ComparisonResult
 from orgsim.experiments.sweep import run as sweeping
 from orgsim.experiments.sweep.run import SweepResult
@@ -33,6 +35,7 @@ from orgsim.experiments.tornado import tornado as tornado_analysis
 from orgsim.metrics.catalogue import HEADLINE, UNITS
 from orgsim.reporting.charts import compare as compare_charts
 from orgsim.reporting.charts import sweep as sweep_charts
+from orgsim.reporting.charts.attribution import waterfall
 from orgsim.reporting.charts.compare import Chart
 from orgsim.reporting.charts.tornado import tornado_chart
 from orgsim.reporting.documents import dumps, sweep_json, tornado_json
@@ -62,6 +65,8 @@ def compare(
     progress: Callable[[RunRecord], None] | None = None,
     command: Sequence[str] | None = None,
     allow_large: bool = False,
+    explain: bool = False,
+    explain_runs: int | None = None,
 ) -> ComparisonResult:
     """Compare a scenario with and without the broker over paired replications.
 
@@ -88,10 +93,22 @@ def compare(
         command: Command line recorded in the provenance (default: ``sys.argv``).
         allow_large: Confirm a comparison past the limits of
             :mod:`orgsim.experiments.limits`.
+        explain: Also attribute the paired net-value difference to the broker's
+            channels (:func:`orgsim.experiments.attribution.attribute`, in the same
+            results database), and draw its waterfall.
+        explain_runs: Replications of the attribution (at least 2; default
+            :data:`~orgsim.experiments.attribution.DEFAULT_RUNS`); each makes a run
+            per coalition of channels and one without the broker.
 
     Returns:
-        The comparison, with the charts written.
+        The comparison, with the charts written; with ``explain``, an
+        :class:`~orgsim.experiments.attribution.ExplainedComparison` whose
+        ``attribution`` holds the attribution.
     """
+    if explain:  # refused before anything runs, as the comparison's own limits are
+        explain_runs = attribution.plan(
+            scenario, runs=explain_runs, overrides=overrides, jobs=jobs, allow_large=allow_large
+        )
     result = comparison.compare(
         scenario,
         runs=runs,
@@ -106,9 +123,36 @@ def compare(
         command=command,
         allow_large=allow_large,
     )
+    if explain:
+        found = attribution.attribute(
+            result.scenario,
+            runs=explain_runs or attribution.DEFAULT_RUNS,
+            seed=result.seed,
+            executor=executor,
+            jobs=jobs,
+            out=result.out,
+            progress=progress,
+            command=command,
+            allow_large=allow_large,
+        )
+        result = _explained(result, found, charts)
     if not charts:
         return result
     return attrs.evolve(result, charts=_comparison_charts(result))
+
+
+def _explained(
+    result: ComparisonResult, found: AttributionResult, charts: bool
+) -> ExplainedComparison:
+    """The comparison with its attribution, and the attribution's waterfall drawn."""
+    if charts and _can_draw():
+        try:
+            found = attrs.evolve(found, charts=[waterfall(found, result.out)])
+        except OSError as exc:
+            raise OrgsimError(
+                f"cannot write charts to {result.out}: {exc}; every run is kept in {found.db}"
+            ) from None
+    return ExplainedComparison(**attrs.asdict(result, recurse=False), attribution=found)
 
 
 def sweep(

@@ -25,12 +25,13 @@ from orgsim import api
 from orgsim._version import __version__
 from orgsim.engine.events import payload
 from orgsim.errors import ExperimentError, OrgsimError, StoreError, printable
-from orgsim.experiments import limits, runner
+from orgsim.experiments import attribution, limits, runner
 from orgsim.experiments.patterns import SCENARIOS, check_patterns
 from orgsim.experiments.sweep.design import sweep_runs
 from orgsim.experiments.sweep.spec import load_sweep
 from orgsim.experiments.tornado import tornado_runs
 from orgsim.reporting import terminal
+from orgsim.reporting.attribution import attribution_json, print_attribution
 from orgsim.reporting.documents import (
     comparison_json,
     dumps,
@@ -151,6 +152,18 @@ def _add_compare(sub: Any) -> None:
     )
     comp.add_argument("--no-charts", action="store_true", help="skip the charts")
     comp.add_argument("--json", action="store_true", help="print the table as JSON")
+    comp.add_argument(
+        "--explain",
+        action="store_true",
+        help="attribute the net-value difference to the broker's channels (Shapley values; "
+        "65 runs per replication)",
+    )
+    comp.add_argument(
+        "--explain-runs",
+        type=int,
+        default=None,
+        help=f"replications of --explain (>= 2; default {attribution.DEFAULT_RUNS}); implies it",
+    )
     _add_allow_large(comp)
 
 
@@ -336,7 +349,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    with _sigterm_interrupts(), terminal.progress_bar(args.runs * 2, enabled=not args.json) as tick:
+    explain = args.explain or args.explain_runs is not None
+    total = args.runs * 2
+    if explain:
+        total += attribution.attribution_runs(args.explain_runs or attribution.DEFAULT_RUNS)
+    with _sigterm_interrupts(), terminal.progress_bar(total, enabled=not args.json) as tick:
         result = api.compare(
             args.scenario,
             runs=args.runs,
@@ -351,12 +368,22 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             progress=tick,
             command=args.command_line,
             allow_large=args.allow_large,
+            explain=explain,
+            explain_runs=args.explain_runs,
         )
+    explained = getattr(result, "attribution", None)
     if args.json:
-        sys.stdout.write(dumps(comparison_json(result)))
+        doc = comparison_json(result)
+        if explained is not None:
+            doc["attribution"] = attribution_json(explained)
+        sys.stdout.write(dumps(doc))
     else:
         terminal.print_comparison(result)
+        if explained is not None:
+            print_attribution(explained)
     status = _failures(result.failed, result.db)
+    if explained is not None:
+        status = max(status, _failures(explained.failed, explained.db))
     check = result.precision
     if check is None or check.met:
         return status

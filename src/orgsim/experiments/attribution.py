@@ -77,6 +77,7 @@ __all__ = [
     "attribution_runs",
     "check_runs",
     "coalition",
+    "plan",
     "shapley",
     "shapley_matrix",
 ]
@@ -283,6 +284,30 @@ def check_runs(runs: object, option: str = "--explain-runs") -> int:
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 2:
         raise ExperimentError(f"{option} must be an integer >= 2, got {runs!r}")
     return runs
+
+
+def plan(
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    runs: object = None,
+    overrides: Sequence[str] = (),
+    jobs: int | None = None,
+    allow_large: bool = False,
+) -> int:
+    """Check an attribution's settings and size before anything runs; its replications.
+
+    What a comparison with ``--explain`` calls first, so that a bad
+    ``--explain-runs`` or an attribution past the limits is refused before the
+    comparison's runs are made.
+
+    Raises:
+        ExperimentError: ``runs`` is not an integer >= 2 (None: :data:`DEFAULT_RUNS`),
+            or the attribution is past the limits without ``allow_large``.
+    """
+    count = check_runs(DEFAULT_RUNS if runs is None else runs)
+    sc = resolve(scenario, overrides)
+    check_attribution(sc, runs=count, channels=len(CHANNELS), jobs=jobs, allow_large=allow_large)
+    return count
 
 
 def attribution_runs(runs: int, channels: int = len(CHANNELS)) -> int:
