@@ -11,10 +11,12 @@ import json
 import re
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pytest
 from rich.console import Console
 
+from orgsim.analysis.stats import mean_ci
 from orgsim.engine.context import CHANNELS
 from orgsim.errors import ExperimentError
 from orgsim.experiments import compare as comparison
@@ -152,7 +154,16 @@ def test_the_table_and_the_document(result: AttributionResult) -> None:
     text = console.export_text()
     for channel in CHANNELS:
         assert re.search(rf"^\s*{channel}\s", text, re.MULTILINE), channel
-    assert "Shapley values add up to the total" in text
+    assert "Shapley values add up to the total (efficiency, with v(∅) = 0" in text
+    assert "0, every replication" in text
+    # were a broker draw shared with another stream, the report would say so
+    shared = result.values.copy()
+    shared[0, 0] = 5.0
+    console = Console(record=True, width=120)
+    print_attribution(attrs.evolve(result, values=shared, empty=mean_ci(shared[0])), console)
+    text = console.export_text()
+    assert "v(∅) = +$2k ±" in text
+    assert "is not 0: Shapley values add up to the total less it" in text
     doc = attribution_json(result)
     json.dumps(doc, allow_nan=False)  # plain JSON: NaN as null
     assert doc["channels"]["cost"]["shapley"]["mean"] == result.rows[0].shapley.mean

@@ -69,7 +69,9 @@ def attribution_table(result: AttributionResult) -> Table:
         "",
     )
     table.add_row("interaction", _money(result.interaction), "", "", "")
-    table.add_row("v(∅) (no channel − off)", _money(result.empty), "", "", "")
+    exact = bool((result.values[0] == 0.0).all())
+    empty = "0, every replication" if exact else _money(result.empty)
+    table.add_row("v(∅) (no channel − off)", empty, "", "", "")
     return table
 
 
@@ -96,10 +98,16 @@ def print_attribution(result: AttributionResult, console: Console | None = None)
         f"{k} channels and of the run without it, common random numbers"
     )
     console.print(attribution_table(result))
+    if (result.values[0] == 0.0).all():
+        adds = "Shapley values add up to the total (efficiency, with v(∅) = 0"
+    else:  # a broker draw shared with another stream: say so rather than hide it
+        adds = (
+            f"v(∅) = {_money(result.empty)} is not 0: Shapley values add up to the total "
+            "less it (efficiency"
+        )
     console.print(
-        f"Shapley values add up to the total (efficiency, v(∅) = "
-        f"{format_number(result.empty.mean, 'k$')}; largest gap over replications "
-        f"{result.efficiency_gap:.1e} k$). alone: the channel on by itself; switched "
+        f"{adds}; largest gap over replications {result.efficiency_gap:.1e} k$). "
+        "alone: the channel on by itself; switched "
         "off: what the full broker loses without it; interaction: the total less the "
         "sum of the switched-off effects."
     )
