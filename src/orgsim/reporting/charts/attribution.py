@@ -87,11 +87,14 @@ def _money(value: float) -> str:
     return format_number(value, "k$", signed=True)
 
 
-def _money_axis(axis: Any) -> None:
-    """Tick labels in dollars (the values are k$): $200k, $1.5M."""
-    from matplotlib.ticker import FuncFormatter
+def _money_axis(axis: Any, ticks: int = 6) -> None:
+    """At most ``ticks`` tick labels in dollars (the values are k$): $0, $200k, $1.5M."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: format_number(v, "k$")))
+    axis.set_major_locator(MaxNLocator(nbins=ticks))
+    axis.set_major_formatter(
+        FuncFormatter(lambda v, _pos: "$0" if v == 0 else format_number(v, "k$"))
+    )
 
 
 def _waterfall(ax: Axes, steps: list[dict[str, Any]], total: dict[str, float]) -> None:
@@ -157,4 +160,4 @@ def _accounting(ax: Axes, terms: list[dict[str, Any]], total: dict[str, float]) 
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("part of Δ net value, broker on − off")
     ax.set_title("by account: where the money shows up")
-    _money_axis(ax.xaxis)
+    _money_axis(ax.xaxis, ticks=4)
