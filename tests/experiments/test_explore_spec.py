@@ -241,8 +241,11 @@ def test_a_table_path_lists_its_fields() -> None:
             "a lever is a policy the company chooses; its size is an uncertainty "
             "(put scale in [[uncertainties]] or [overrides])",
         ),
-        ({"a": {}, "b": 3}, "levers.b", 'expected a table of settings ("broker.mediators" = 1), '
-         "got integer 3"),
+        (
+            {"a": {}, "b": 3},
+            "levers.b",
+            'expected a table of settings ("broker.mediators" = 1), got integer 3',
+        ),
         (
             {"a": {}, "b": {"broker": {"mediators": -1}}},
             "levers.b.broker.mediators",
@@ -268,16 +271,28 @@ def test_reference_and_focus_must_be_two_levers() -> None:
     ("changes", "path", "message"),
     [
         ({"threshold": 1.5}, "threshold", "PRIM's density threshold is a share in (0, 1], got 1.5"),
-        ({"metric": "credibility_end"}, "metric", "'credibility_end' exists only with a "
-         "broker: a lever without one has none"),
-        ({"metrics": ["value_shipped", "value_shipped"]}, "metrics.1", "'value_shipped' is "
-         "listed twice"),
+        (
+            {"metric": "credibility_end"},
+            "metric",
+            "'credibility_end' exists only with a broker: a lever without one has none",
+        ),
+        (
+            {"metrics": ["value_shipped", "value_shipped"]},
+            "metrics.1",
+            "'value_shipped' is listed twice",
+        ),
         ({"design": "grid"}, "design", "must be one of lhs, sobol; got 'grid'"),
         ({"points": 1}, "points", "must be >= 2, got 1"),
-        ({"base": None}, "base", "missing: name the base scenario (a file relative to this "
-         "one, or midsize)"),
-        ({"uncertainties": []}, "uncertainties", "none: explore needs at least one "
-         "[[uncertainties]] entry"),
+        (
+            {"base": None},
+            "base",
+            "missing: name the base scenario (a file relative to this one, or midsize)",
+        ),
+        (
+            {"uncertainties": []},
+            "uncertainties",
+            "none: explore needs at least one [[uncertainties]] entry",
+        ),
     ],
 )
 def test_bad_top_level_settings(changes: dict[str, Any], path: str, message: str) -> None:
@@ -299,9 +314,7 @@ def test_an_ensemble_too_large_is_refused_before_it_is_built() -> None:
 def test_the_estimate_takes_the_largest_run_of_the_ranges() -> None:
     small = check_explore(parse_explore(GOOD))
     big = check_explore(
-        parse_explore(
-            with_(uncertainties=[{"path": "scale", "low": 0.5, "high": 8.0}])
-        )
+        parse_explore(with_(uncertainties=[{"path": "scale", "low": 0.5, "high": 8.0}]))
     )
     assert small.points == 4 and small.runs == 16
     assert big.run.events > 2 * small.run.events  # eight times the company at its high end

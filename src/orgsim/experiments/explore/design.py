@@ -38,8 +38,8 @@ __all__ = [
     "design_points",
     "point_scenarios",
     "point_seed",
-    "unit_sample",
     "uncertainty_columns",
+    "unit_sample",
 ]
 
 logger = logging.getLogger(__name__)

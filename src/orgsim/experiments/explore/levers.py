@@ -88,7 +88,7 @@ def parse_levers(c: Check, raw: Any, tree: Mapping[str, Any] | None) -> list[Lev
         c.add(
             "levers",
             f"{len(raw)} lever(s): explore compares policies, give at least two "
-            "(e.g. [levers.no-broker] with \"broker.enabled\" = false, and [levers.vp])",
+            '(e.g. [levers.no-broker] with "broker.enabled" = false, and [levers.vp])',
         )
     known = sorted(leaves(tree)) if tree is not None else []
     out: list[Lever] = []

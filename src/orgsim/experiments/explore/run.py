@@ -381,7 +381,11 @@ def point_rows(
         for name in spec.lever_names:
             for metric in spec.metrics:
                 row[f"{name}.{metric}"] = _mean(by_metric[metric][name][p.index])
-            row[f"{name}.effect"] = _mean(outcomes[name][p.index] - ref[p.index])
+            summary = analysis.levers.get(name)
+            if summary is not None:
+                row[f"{name}.effect"] = float(summary.effect_by_point[p.index])
+            else:  # the reference itself: 0 wherever it ran
+                row[f"{name}.effect"] = _mean(outcomes[name][p.index] - ref[p.index])
             row[f"{name}.regret"] = float(regret_at[name][p.index])
         rows.append(row)
     return rows

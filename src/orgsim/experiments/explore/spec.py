@@ -551,7 +551,9 @@ def _check_extremes(
                 except ScenarioError as exc:
                     under = f" under lever '{lever.name}'" if lever.name else ""
                     for p in exc.problems:
-                        c.add(f"uncertainties.{i}.{where}", f"{u.path} = {value!r}{under} gives {p}")
+                        c.add(
+                            f"uncertainties.{i}.{where}", f"{u.path} = {value!r}{under} gives {p}"
+                        )
                     break
 
 

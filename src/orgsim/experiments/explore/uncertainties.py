@@ -1,4 +1,4 @@
-"""One uncertainty of an explore file: its range, its distribution, and reading ``[[uncertainties]]``.
+"""One uncertainty of an explore file: its range and distribution, read from ``[[uncertainties]]``.
 
 An uncertainty is a number the company cannot pin down: a behavioural constant
 (``conflicts.drag``), whose range defaults to its documented plausible range
@@ -274,7 +274,9 @@ def _uncertainty(
             break
     integer = _is_integer(path, doc, leaves)
     low, high = _range(c, entry, where, path, doc, integer)
-    distribution = c.choice(entry, "distribution", f"{where}.distribution", "uniform", DISTRIBUTIONS)
+    distribution = c.choice(
+        entry, "distribution", f"{where}.distribution", "uniform", DISTRIBUTIONS
+    )
     shape = _shape(c, entry, where, distribution, low, high, integer)
     if len(c.problems) > n_before or low is None or high is None:
         return None
@@ -361,7 +363,10 @@ def _shape(
     """The distribution's own parameters (``mode``; ``mean`` and ``sd``), checked."""
     for key, owner in _SHAPE_KEYS.items():
         if key in entry and distribution != owner:
-            c.add(f"{where}.{key}", f"only a {owner} distribution takes {key} (this is {distribution})")
+            c.add(
+                f"{where}.{key}",
+                f"only a {owner} distribution takes {key} (this is {distribution})",
+            )
     shape: dict[str, float | None] = {"mode": None, "mean": None, "sd": None}
     if distribution == "log-uniform" and low is not None and (low - (0.5 if integer else 0)) <= 0:
         c.add(f"{where}.low", f"a log-uniform range needs low > 0, got {low!r}")
@@ -380,4 +385,3 @@ def _shape(
     if sd is not None and sd <= 0:
         c.add(f"{where}.sd", f"must be > 0, got {sd!r}")
     return shape
-
