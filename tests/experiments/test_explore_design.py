@@ -15,8 +15,8 @@ from orgsim.experiments.explore.design import (
     design_points,
     point_scenarios,
     point_seed,
-    unit_sample,
     uncertainty_columns,
+    unit_sample,
 )
 from orgsim.experiments.explore.spec import parse_explore, point_scenario
 from orgsim.experiments.explore.uncertainties import Uncertainty
@@ -152,8 +152,14 @@ def test_every_lever_at_a_point_shares_its_seed_and_replications() -> None:
     assert len(set(seeds.values())) == 8  # luck differs across points
     assert point_seed(spec, 3) == seeds[3]
     keys = [(t.point, t.arm, t.replication) for t in tasks]
-    assert keys[:6] == [(0, "off", 0), (0, "off", 1), (0, "off", 2), (0, "vp", 0), (0, "vp", 1),
-                        (0, "vp", 2)]
+    assert keys[:6] == [
+        (0, "off", 0),
+        (0, "off", 1),
+        (0, "off", 2),
+        (0, "vp", 0),
+        (0, "vp", 1),
+        (0, "vp", 2),
+    ]
     assert len({t.key for t in tasks}) == len(tasks)
 
 

@@ -88,7 +88,8 @@ def test_points_csv_has_one_row_per_point_with_means_effects_and_regret(serial: 
     assert "vp.effect" in head and "vp.regret" in head and "no-broker.regret" in head
     for i, row in enumerate(rows):
         means = {
-            lever: float(np.mean(serial.outcomes[lever][i])) for lever in ("no-broker", "vp", "vp-3")
+            lever: float(np.mean(serial.outcomes[lever][i]))
+            for lever in ("no-broker", "vp", "vp-3")
         }
         assert float(row["vp.net_value"]) == pytest.approx(means["vp"], rel=1e-12)
         assert float(row["vp.effect"]) == pytest.approx(means["vp"] - means["no-broker"], rel=1e-9)
@@ -103,7 +104,12 @@ def test_summary_json_holds_the_counts_analysis_and_points(serial: Any) -> None:
     doc = json.loads((serial.out / "summary.json").read_text())
     assert doc["experiment"] == serial.spec.experiment
     assert doc["counts"] == {
-        "points": 5, "levers": 3, "replications": 2, "runs": 30, "failed": 0, "ran": 30
+        "points": 5,
+        "levers": 3,
+        "replications": 2,
+        "runs": 30,
+        "failed": 0,
+        "ran": 30,
     }
     assert doc["failed"] == []
     assert doc["analysis"]["levers"]["vp"]["p_beats"]["share"] == pytest.approx(

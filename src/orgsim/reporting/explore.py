@@ -28,6 +28,10 @@ __all__ = ["explore_json", "print_explore"]
 
 TOP_FEATURES = 5
 """Uncertainties shown by their feature score (the rest are in summary.json)."""
+SIGNIFICANT_QP = 0.05
+"""A PRIM limit with a larger quasi-p-value could be chance (Bryant and Lempert 2010)."""
+REPORT_WIDTH = 110
+"""Columns of the report when it is not printed to a terminal (a file, a pipe)."""
 TOP_LEAVES = 3
 """CART leaves shown (the most paying first)."""
 
@@ -39,11 +43,15 @@ def explore_json(result: ExploreResult) -> dict[str, Any]:
 
 def print_explore(result: ExploreResult, console: Console | None = None) -> None:
     """Print the explore's answers (see the module docstring)."""
-    console = console or Console()
+    if console is None:
+        console = Console()
+        if not console.is_terminal:  # piped or captured: rich would assume 80 columns
+            console = Console(width=REPORT_WIDTH)
     spec, analysis = result.spec, result.analysis
     unit = UNITS.get(spec.metric, "")
     console.print(
-        f"[bold]explore {spec.name}[/bold] — base {spec.base}: {spec.size()} points × "
+        f"[bold]explore {spec.name}[/bold] — base {_base(spec.base, spec.scenario.name)}: "
+        f"{spec.size()} points × "
         f"{len(spec.levers)} levers × {spec.replications} replications = "
         f"{spec.runs():,} runs ({result.ran:,} made now) in {format_duration(result.elapsed)}"
     )
@@ -65,6 +73,11 @@ def print_explore(result: ExploreResult, console: Console | None = None) -> None
     console.print(tail)
 
 
+def _base(written: str, name: str) -> str:
+    """The base as its scenario's name, with the file it came from when it differs."""
+    return name if written in (name, "") else f"{name} ({written})"
+
+
 def _money(value: float, unit: str, signed: bool = False) -> str:
     return format_number(value, unit, signed=signed)
 
@@ -78,25 +91,25 @@ def _levers_table(analysis: EnsembleAnalysis, unit: str) -> tuple[str, Table]:
     level = f"{analysis.level:.0%}"
     title = (
         f"(1) each lever against {analysis.reference} over the points "
-        f"(effect = lever − {analysis.reference}, [{level} CI]; quantiles over the points)"
+        f"(P(beats) [{level} CI]; effect = lever − {analysis.reference}: mean ± {level} CI "
+        "half-width, and its quantiles over the points; * the focus lever)"
     )
     table = Table(show_edge=False, header_style="bold")
-    table.add_column("lever")
-    table.add_column("P(beats)", justify="right")
-    table.add_column("mean effect", justify="right")
+    table.add_column("lever", no_wrap=True)
+    table.add_column("P(beats)", justify="right", no_wrap=True)
+    table.add_column("mean effect", justify="right", no_wrap=True)
     for q in ("5%", "median", "95%"):
         table.add_column(q, justify="right")
     for name, s in analysis.levers.items():
-        table.add_row(name + (" (focus)" if name == analysis.focus else ""), *_lever_cells(s, unit))
+        table.add_row(name + (" *" if name == analysis.focus else ""), *_lever_cells(s, unit))
     return title, table
 
 
 def _lever_cells(s: LeverSummary, unit: str) -> list[str]:
     p, e = s.p_beats, s.effect
-    beats = f"{_share(p.share)} [{_share(p.low)}, {_share(p.high)}]"
-    effect = (
-        f"{_money(e.mean, unit, True)} [{_money(e.low, unit, True)}, {_money(e.high, unit, True)}]"
-    )
+    beats = f"{_share(p.share)} [{_share(p.low).rstrip('%')}–{_share(p.high)}]"
+    # a Student-t interval is symmetric: the mean and its half-width say it all
+    effect = f"{_money(e.mean, unit, True)} ± {_money((e.high - e.low) / 2, unit)}"
     qs = [s.quantiles.get(q, math.nan) for q in (5, 50, 95)]
     return [beats, effect, *(_money(v, unit, True) for v in qs)]
 
@@ -107,7 +120,7 @@ def _regret_table(analysis: EnsembleAnalysis, unit: str) -> tuple[str, Table]:
     dropped = f"; {r.dropped} point(s) without every lever left out" if r.dropped else ""
     title = f"(2) regret: how far each lever falls short of the best one at a point{dropped}"
     table = Table(show_edge=False, header_style="bold")
-    table.add_column("lever")
+    table.add_column("lever", no_wrap=True)
     for head in ("max", "p90", "mean"):
         table.add_column(head, justify="right")
     table.add_column("")
@@ -149,6 +162,11 @@ def prim_lines(analysis: EnsembleAnalysis) -> list[str]:
         qp = f" (qp {box.qp:.2g})" if math.isfinite(box.qp) else ""
         lines.append(f"    {box.name} in {_interval(box.low, box.high)}{qp}")
     lines.append(f"    ({prim.why})")
+    if all(not box.qp < SIGNIFICANT_QP for box in prim.limits):
+        lines.append(
+            f"    no limit has a quasi-p-value below {SIGNIFICANT_QP}: the box may be luck, "
+            "lean on P(beats) instead"
+        )
     return lines
 
 
