@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 import sys
 from typing import Any
 
@@ -378,3 +379,13 @@ def test_a_failed_import_is_an_experiment_error(
     x = uniform(40, 0)
     with pytest.raises(ExperimentError, match=r"needs .*pip install 'orgsim\[explore\]'"):
         call(x, planted(x))
+
+
+def test_importing_the_analysis_imports_no_optional_package() -> None:
+    code = (
+        "import sys, orgsim.analysis.discovery, orgsim.analysis.levers; "
+        "print(sorted(m for m in ('ema_workbench', 'sklearn', 'pandas', 'statsmodels', 'SALib') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

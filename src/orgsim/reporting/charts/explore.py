@@ -463,6 +463,11 @@ def pairs_chart(
     """
     order = list(scores.names) if isinstance(scores, FeatureScores) else list(scores)
     names = [nm for nm in order if nm in x][: max(1, top)]
+    what = (
+        f"the {len(names)} most influential uncertainties"
+        if isinstance(scores, FeatureScores)
+        else ", ".join(param_label(nm) for nm in names)
+    )
     pays_raw = np.asarray(y_pays, dtype=np.float64)
     keep = np.isfinite(pays_raw)
     pays = pays_raw[keep] > 0.5
@@ -497,8 +502,7 @@ def pairs_chart(
                     ax.set_ylabel("scenarios" if j == 0 else "")
         _pairs_legend(fig, prim is not None and bool(boxes))
         fig.suptitle(
-            f"Where {focus} pays, over the {k} most influential uncertainties\n"
-            f"{int(pays.sum())} of {int(pays.size)} scenarios pay"
+            f"Where {focus} pays, over {what}\n{int(pays.sum())} of {int(pays.size)} scenarios pay"
         )
         paths = common.save(fig, out_dir, name)
     return Chart(
