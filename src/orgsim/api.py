@@ -2,10 +2,11 @@
 
 :mod:`orgsim.experiments` runs, analyses and exports tables; it knows nothing of
 charts or report documents, which live a layer up in :mod:`orgsim.reporting`.
-The functions here put the two together, as ``orgsim compare`` and ``orgsim sweep``
-(and ``orgsim.compare`` / ``orgsim.sweep``) give them: the experiment first, then
-its charts (when asked for and matplotlib is installed), then the result with
-them. A sweep also writes its ``summary.json``.
+The functions here put the two together, as ``orgsim compare``, ``orgsim sweep`` and
+``orgsim explore`` (and ``orgsim.compare`` / ``orgsim.sweep`` / ``orgsim.api.explore``)
+give them: the experiment first, then its charts (when asked for and matplotlib is
+installed), then the result with them. A sweep and an explore also write their
+``summary.json``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from orgsim.experiments import attribution
 from orgsim.experiments import compare as comparison
 from orgsim.experiments.attribution import AttributionResult, ExplainedComparison
 from orgsim.experiments.compare import ComparisonResult
+from orgsim.experiments.explore import run as exploring
+from orgsim.experiments.explore.run import ExploreResult, write_summary
+from orgsim.experiments.explore.spec import ExploreSpec
 from orgsim.experiments.sweep import run as sweeping
 from orgsim.experiments.sweep.run import SweepResult
 from orgsim.experiments.sweep.spec import SweepSpec
@@ -34,6 +38,7 @@ from orgsim.experiments.tornado import TornadoResult
 from orgsim.experiments.tornado import tornado as tornado_analysis
 from orgsim.metrics.catalogue import HEADLINE, UNITS
 from orgsim.reporting.charts import compare as compare_charts
+from orgsim.reporting.charts import explore as explore_charts
 from orgsim.reporting.charts import sweep as sweep_charts
 from orgsim.reporting.charts.attribution import waterfall
 from orgsim.reporting.charts.compare import Chart
@@ -44,7 +49,7 @@ from orgsim.storage.results import RunRecord
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SERIES", "compare", "sweep", "tornado"]
+__all__ = ["SERIES", "compare", "explore", "sweep", "tornado"]
 
 SERIES = ("value_shipped", "open_conflicts", "wip", "headcount", "headcount.*", "budget_share.*")
 """The quarterly series a comparison charts (``.*``: one line per department)."""
@@ -224,6 +229,74 @@ def sweep(
     return result
 
 
+def explore(
+    file_or_spec: ExploreSpec | Mapping[str, Any] | str | os.PathLike[str],
+    *,
+    executor: str = "local",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    charts: bool = True,
+    batch: int | None = None,
+    progress: Callable[[RunRecord], None] | None = None,
+    command: Sequence[str] | None = None,
+    allow_large: bool = False,
+) -> ExploreResult:
+    """Run an explore file's ensemble (uncertainties x levers), analyse it, chart it.
+
+    Runs :func:`orgsim.experiments.explore.run.explore` (results database, the
+    per-point and per-run tables, the analysis, ``summary.json``), then draws the
+    explore charts into ``out`` and writes ``summary.json`` again with them and
+    the whole call's time.
+
+    Args:
+        file_or_spec: An explore file, a bundled explore file's name, plain
+            explore data, or an :class:`~orgsim.experiments.explore.spec.ExploreSpec`.
+        executor: ``serial``, ``local`` (processes on this machine) or ``dask``.
+        jobs: Worker processes (``local``), or the LocalCluster size (``dask``
+            without ``scheduler``). Default: all cores.
+        scheduler: Address of a running Dask scheduler (``tcp://host:8786``).
+        out: Output folder (default ``out/explore-<name>``).
+        resume: Continue an ensemble whose database is already in ``out``:
+            committed runs are skipped, failed ones retried.
+        charts: Whether to draw the charts.
+        batch: Runs per submitted task (default: chosen from the executor).
+        progress: Called after each run is committed.
+        command: Command line recorded in the provenance (default ``sys.argv``).
+        allow_large: Confirm an ensemble past the limits of
+            :mod:`orgsim.experiments.limits` (points, runs, estimated time and
+            memory).
+
+    Returns:
+        The result, with its analysis and charts; every run is in
+        ``out/results.sqlite``.
+
+    Raises:
+        ScenarioError: The explore file is invalid.
+        ExperimentError: Bad settings, an ensemble past the limits, ``out`` holds
+            this ensemble already and ``resume`` is false (or another experiment),
+            or the ``explore`` extra is missing.
+    """
+    started = time.perf_counter()
+    result = exploring.explore(
+        file_or_spec,
+        executor=executor,
+        jobs=jobs,
+        scheduler=scheduler,
+        out=out,
+        resume=resume,
+        batch=batch,
+        progress=progress,
+        command=command,
+        allow_large=allow_large,
+    )
+    written = _explore_charts(result) if charts else []
+    result = attrs.evolve(result, charts=written, elapsed=time.perf_counter() - started)
+    write_summary(result)
+    return result
+
+
 def tornado(
     scenario: Scenario,
     *,
@@ -316,4 +389,16 @@ def _sweep_charts(result: SweepResult) -> list[Chart]:
     except OSError as exc:
         raise OrgsimError(
             f"cannot write charts to {out}: {exc}; every run is kept in {result.db}"
+        ) from None
+
+
+def _explore_charts(result: ExploreResult) -> list[Chart]:
+    """The explore charts of the analysis (lever effects, regret, PRIM, features)."""
+    if not _can_draw():
+        return []
+    try:
+        return list(explore_charts.explore_charts(result.analysis, result.x, result.out))
+    except OSError as exc:
+        raise OrgsimError(
+            f"cannot write charts to {result.out}: {exc}; every run is kept in {result.db}"
         ) from None

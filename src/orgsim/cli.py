@@ -3,8 +3,8 @@
 Each sub-command parses its options, makes one library call, and prints. Every
 error orgsim raises on purpose (:class:`~orgsim.errors.OrgsimError`) becomes one
 readable line on stderr and exit status 2; an interrupt exits 130 (Ctrl-C) or
-143 (SIGTERM to ``compare`` or ``sweep``) after whatever was already committed has
-been kept.
+143 (SIGTERM to ``compare``, ``sweep`` or ``explore``) after whatever was already
+committed has been kept.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from orgsim._version import __version__
 from orgsim.engine.events import payload
 from orgsim.errors import ExperimentError, OrgsimError, StoreError, printable
 from orgsim.experiments import attribution, limits, runner
+from orgsim.experiments.explore.spec import load_explore
 from orgsim.experiments.patterns import SCENARIOS, check_patterns
 from orgsim.experiments.sweep.design import sweep_runs
 from orgsim.experiments.sweep.spec import load_sweep
@@ -40,6 +41,7 @@ from orgsim.reporting.documents import (
     sweep_json,
     tornado_json,
 )
+from orgsim.reporting.explore import explore_json, print_explore
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.files import bundled_scenarios
 from orgsim.scenario.loading import load_scenario
@@ -95,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(sub)
     _add_compare(sub)
     _add_sweep(sub)
+    _add_explore(sub)
     _add_tornado(sub)
     _add_patterns(sub)
     validate = sub.add_parser("validate", help="check a scenario file")
@@ -242,6 +245,40 @@ def _add_sweep(sub: Any) -> None:
     sweep.add_argument("--no-charts", action="store_true", help="skip the charts")
     sweep.add_argument("--json", action="store_true", help="print the result as JSON")
     _add_allow_large(sweep)
+
+
+def _add_explore(sub: Any) -> None:
+    """The ``explore`` sub-command's options."""
+    exp = sub.add_parser(
+        "explore",
+        help="policies (levers) across the uncertainties: how likely each pays, regret, "
+        "where the broker pays (PRIM, CART), what drives it",
+    )
+    exp.add_argument(
+        "file", help="explore TOML file, or a bundled one's name (when-does-the-broker-pay)"
+    )
+    exp.add_argument(
+        "--executor",
+        choices=("serial", "local", "dask"),
+        default=None,
+        help="where to run (default: local processes; dask with --scheduler)",
+    )
+    exp.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDR",
+        help="a running Dask scheduler, tcp://host:8786 (default with dask: a LocalCluster)",
+    )
+    exp.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    exp.add_argument("--out", default=None, help="output folder (default: out/explore-<name>)")
+    exp.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an ensemble in --out, skipping committed runs",
+    )
+    exp.add_argument("--no-charts", action="store_true", help="skip the charts")
+    exp.add_argument("--json", action="store_true", help="print summary.json")
+    _add_allow_large(exp)
 
 
 def _day(text: str) -> float:
@@ -501,6 +538,32 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return _failures(result.failed, result.db, retry="rerun with --resume to retry them")
 
 
+def _cmd_explore(args: argparse.Namespace) -> int:
+    executor = args.executor or ("dask" if args.scheduler else "local")
+    if args.scheduler and executor != "dask":
+        raise ExperimentError("--scheduler needs --executor dask")
+    spec = load_explore(args.file)
+    total = spec.runs()  # counted, not built: the ensemble is checked in api.explore
+    with _sigterm_interrupts(), terminal.progress_bar(total, enabled=not args.json) as tick:
+        result = api.explore(
+            spec,
+            executor=executor,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            out=args.out,
+            resume=args.resume,
+            charts=not args.no_charts,
+            progress=tick,
+            command=args.command_line,
+            allow_large=args.allow_large,
+        )
+    if args.json:
+        sys.stdout.write(dumps(explore_json(result)))
+    else:
+        print_explore(result)
+    return _failures(result.failed, result.db, retry="rerun with --resume to retry them")
+
+
 def _failures(failed: Sequence[str], db: Path, retry: str = "rerun to retry them") -> int:
     """Name the runs that raised (one line on stderr) and give the exit status."""
     if not failed:
@@ -610,6 +673,7 @@ _COMMANDS = {
     "run": _cmd_run,
     "compare": _cmd_compare,
     "sweep": _cmd_sweep,
+    "explore": _cmd_explore,
     "tornado": _cmd_tornado,
     "patterns": _cmd_patterns,
     "validate": _cmd_validate,

@@ -58,6 +58,8 @@ import math
 import attrs
 
 from orgsim.errors import ExperimentError, ScenarioError
+from orgsim.experiments.explore.levers import Lever
+from orgsim.experiments.explore.spec import ExploreSpec, point_scenario
 from orgsim.experiments.sweep.design import design_size, sweep_runs
 from orgsim.experiments.sweep.parameter import SCALE
 from orgsim.experiments.sweep.spec import SweepSpec, point_tree
@@ -78,6 +80,7 @@ __all__ = [
     "RunEstimate",
     "check",
     "check_compare",
+    "check_explore",
     "check_run",
     "check_sweep",
     "estimate",
@@ -388,6 +391,53 @@ def check_sweep(spec: SweepSpec, *, jobs: int | None = None, allow_large: bool =
         workers=jobs or 1,
     )
     return check(found, allow_large=allow_large, name=f"sweep {spec.name}")
+
+
+def check_explore(
+    spec: ExploreSpec, *, jobs: int | None = None, allow_large: bool = False
+) -> Estimate:
+    """Count an ensemble and estimate its runs, before any point is built.
+
+    The points are counted from the spec (:meth:`ExploreSpec.size`). Under each
+    lever a run is estimated over the base, then scaled by each uncertainty's
+    largest effect at either end of its range (an upper guide, as in
+    :func:`check_sweep`: uncertainties that grow a run together, like ``scale``
+    and conflict intensity, multiply); the largest lever's is taken, and every
+    run of the ensemble counted as large as that one.
+    """
+    run: RunEstimate | None = None
+    for lever in spec.levers:
+        base = _explore_at(spec, lever, {}) or estimate_run(lever.scenario)
+        events = seconds = 1.0
+        for u in spec.uncertainties:
+            at_ends = [
+                e for _, value in u.extremes() if (e := _explore_at(spec, lever, {u.path: value}))
+            ]
+            if at_ends and base.events > 0 and base.seconds > 0:
+                events *= max(1.0, max(e.events for e in at_ends) / base.events)
+                seconds *= max(1.0, max(e.seconds for e in at_ends) / base.seconds)
+        found = RunEstimate(
+            events=base.events * events,
+            seconds=base.seconds * seconds,
+            memory=base.memory * events,
+            record=base.record,
+        )
+        if run is None or found.seconds > run.seconds or not math.isfinite(found.events):
+            run = found
+    assert run is not None, "a checked spec has levers"
+    found_all = estimate(
+        "this ensemble", run, runs=spec.runs(), points=spec.size(), workers=jobs or 1
+    )
+    return check(found_all, allow_large=allow_large, name=f"explore {spec.name}")
+
+
+def _explore_at(spec: ExploreSpec, lever: Lever, values: dict[str, object]) -> RunEstimate | None:
+    """The estimate of one run under ``lever`` with ``values`` (None if it is invalid)."""
+    chosen = [u for u in spec.uncertainties if u.path in values]
+    try:
+        return estimate_run(point_scenario(lever, chosen, values, spec.scale))
+    except ScenarioError:
+        return None
 
 
 _MOST_LEVELS = 20

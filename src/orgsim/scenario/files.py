@@ -1,4 +1,4 @@
-"""Input files: reading TOML with FILE:LINE:COL errors, and the scenarios and sweeps we ship.
+"""Input files: TOML with FILE:LINE:COL errors; the scenarios, sweeps and explore files we ship.
 
 Scenario and sweep files are read the same way, so a syntax error in either points
 at the same ``FILE:LINE:COL`` an editor can jump to, and a bare name
@@ -19,8 +19,10 @@ from typing import Any
 from orgsim.errors import Problem, ScenarioError
 
 __all__ = [
+    "bundled_explores",
     "bundled_scenarios",
     "bundled_sweeps",
+    "locate_explore",
     "locate_scenario",
     "locate_sweep",
     "read_toml",
@@ -121,6 +123,11 @@ def bundled_sweeps() -> dict[str, Path]:
     return _bundled("scenarios", "sweeps")
 
 
+def bundled_explores() -> dict[str, Path]:
+    """Explore files shipped inside the package, by name, sorted by name."""
+    return _bundled("scenarios", "explore")
+
+
 def locate_scenario(path: str | os.PathLike[str]) -> Path:
     """The file to read: ``path`` itself, or the bundled scenario of that name.
 
@@ -169,4 +176,24 @@ def locate_sweep(path: str | os.PathLike[str]) -> Path:
         file = bundled[os.fspath(path)]
     if not file.exists():
         raise ScenarioError([Problem("", f"no such sweep file: {file}")])
+    return file
+
+
+def locate_explore(path: str | os.PathLike[str]) -> Path:
+    """The explore file to read: ``path`` itself, or the bundled explore file of that name.
+
+    Raises:
+        ScenarioError: No such file, nor (for a bare name) a bundled explore file.
+    """
+    file = Path(path)
+    if not file.suffix and not file.exists():
+        bundled = bundled_explores()
+        if os.fspath(path) not in bundled:
+            known = ", ".join(bundled) or "none"
+            raise ScenarioError(
+                [Problem("", f"no such explore file: {file} (bundled explore files: {known})")]
+            )
+        file = bundled[os.fspath(path)]
+    if not file.exists():
+        raise ScenarioError([Problem("", f"no such explore file: {file}")])
     return file

@@ -1,0 +1,1 @@
+"""Exploratory modelling: policies (levers) across everything we are unsure of (uncertainties)."""
