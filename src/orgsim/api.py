@@ -62,6 +62,8 @@ def compare(
     progress: Callable[[RunRecord], None] | None = None,
     command: Sequence[str] | None = None,
     allow_large: bool = False,
+    correction: str = "holm",
+    ci: str = "t",
 ) -> ComparisonResult:
     """Compare a scenario with and without the broker over paired replications.
 
@@ -88,6 +90,9 @@ def compare(
         command: Command line recorded in the provenance (default: ``sys.argv``).
         allow_large: Confirm a comparison past the limits of
             :mod:`orgsim.experiments.limits`.
+        correction: Multiple-comparison correction over the metrics: ``holm``
+            (default), ``bh`` or ``none`` (docs/statistics.md).
+        ci: ``t`` (default) or ``bootstrap`` (BCa) confidence intervals.
 
     Returns:
         The comparison, with the charts written.
@@ -105,6 +110,8 @@ def compare(
         progress=progress,
         command=command,
         allow_large=allow_large,
+        correction=correction,
+        ci=ci,
     )
     if not charts:
         return result

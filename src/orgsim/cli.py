@@ -149,6 +149,15 @@ def _add_compare(sub: Any) -> None:
         default=None,
         help="cap on replications with --precision, >= --runs (default: 1000 or --runs)",
     )
+    comp.add_argument(
+        "--correction",
+        choices=("holm", "bh", "none"),
+        default="holm",
+        help="multiple-comparison correction over the metrics (default: %(default)s)",
+    )
+    comp.add_argument(
+        "--ci", choices=("t", "bootstrap"), default="t", help="CI method (default: %(default)s)"
+    )
     comp.add_argument("--no-charts", action="store_true", help="skip the charts")
     comp.add_argument("--json", action="store_true", help="print the table as JSON")
     _add_allow_large(comp)
@@ -351,6 +360,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             progress=tick,
             command=args.command_line,
             allow_large=args.allow_large,
+            correction=args.correction,
+            ci=args.ci,
         )
     if args.json:
         sys.stdout.write(dumps(comparison_json(result)))
