@@ -17,6 +17,7 @@ import pytest
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 
+from conftest import CLI, OneLineError
 from orgsim.analysis.stats import (
     BOOTSTRAP_RESAMPLES,
     compare_table,
@@ -27,7 +28,6 @@ from orgsim.analysis.stats import (
 from orgsim.errors import ExperimentError
 from orgsim.experiments.compare import compare
 from orgsim.storage.results import ResultsDB
-from conftest import CLI, OneLineError
 
 SMALL = 999  # resamples in the tests: enough for the checks, a few ms each
 

@@ -43,7 +43,7 @@ def arm(m: float) -> np.ndarray:
 
 
 def test_the_closed_form_p_values_used_below() -> None:
-    assert P4 == pytest.approx(0.020204, abs=1e-6) and P1 == pytest.approx(0.225403, abs=1e-6)
+    assert (round(P4, 6), round(P1, 6)) == (0.020204, 0.225403)
     assert paired_p_value(arm(4.0) - OFF) == pytest.approx(P4, rel=1e-9)
     assert paired_p_value(arm(1.0) - OFF) == pytest.approx(P1, rel=1e-9)
     assert paired_p_value(arm(0.0) - OFF) == 1.0
