@@ -72,6 +72,8 @@ def compare(
     allow_large: bool = False,
     explain: bool = False,
     explain_runs: int | None = None,
+    correction: str = "holm",
+    ci: str = "t",
 ) -> ComparisonResult:
     """Compare a scenario with and without the broker over paired replications.
 
@@ -104,6 +106,9 @@ def compare(
         explain_runs: Replications of the attribution (at least 2; default
             :data:`~orgsim.experiments.attribution.DEFAULT_RUNS`); each makes a run
             per coalition of channels and one without the broker.
+        correction: Multiple-comparison correction over the metrics: ``holm``
+            (default), ``bh`` or ``none`` (docs/statistics.md).
+        ci: ``t`` (default) or ``bootstrap`` (BCa) confidence intervals.
 
     Returns:
         The comparison, with the charts written; with ``explain``, an
@@ -127,6 +132,8 @@ def compare(
         progress=progress,
         command=command,
         allow_large=allow_large,
+        correction=correction,
+        ci=ci,
     )
     if explain:
         found = attribution.attribute(

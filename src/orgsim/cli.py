@@ -153,6 +153,15 @@ def _add_compare(sub: Any) -> None:
         default=None,
         help="cap on replications with --precision, >= --runs (default: 1000 or --runs)",
     )
+    comp.add_argument(
+        "--correction",
+        choices=("holm", "bh", "none"),
+        default="holm",
+        help="multiple-comparison correction over the metrics (default: %(default)s)",
+    )
+    comp.add_argument(
+        "--ci", choices=("t", "bootstrap"), default="t", help="CI method (default: %(default)s)"
+    )
     comp.add_argument("--no-charts", action="store_true", help="skip the charts")
     comp.add_argument("--json", action="store_true", help="print the table as JSON")
     comp.add_argument(
@@ -407,6 +416,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             allow_large=args.allow_large,
             explain=explain,
             explain_runs=args.explain_runs,
+            correction=args.correction,
+            ci=args.ci,
         )
     explained = getattr(result, "attribution", None)
     if args.json:

@@ -325,6 +325,8 @@ def test_a_paired_row_holds_arm_means_the_difference_its_share_and_the_return() 
         "net_value.rel",
         "net_value.rel_low",
         "net_value.rel_high",
+        "net_value.p",  # the paired t-test's p-value, then BH over the points
+        "net_value.p_bh",
         "net_value.significant",
     ]
     assert list(row)[:4] == ["point", "conflicts.intensity", "runs", "failed"]

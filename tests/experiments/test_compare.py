@@ -605,9 +605,10 @@ def test_cli_broker_only_metrics_in_json_and_table(
         if line.startswith("│")
     }
     for label in ("Detected by broker share", "Mediation wait (median) (days)", "Credibility end"):
-        on, off, diff, rel, wins = (cell.strip() for cell in rows[label])
+        # the last cell is the Holm-adjusted p-value: none without a paired test
+        on, off, diff, rel, wins, p = (cell.strip() for cell in rows[label])
         assert on != "–" and "±" in on, label
-        assert (off, diff, rel, wins) == ("–", "–", "–", "–"), label
+        assert (off, diff, rel, wins, p) == ("–", "–", "–", "–", "–"), label
 
 
 # ------------------------------------------------------------------ bad input

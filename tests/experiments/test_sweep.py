@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scipy import stats as sps
+from statsmodels.stats.multitest import multipletests
 
 from orgsim import api
 from orgsim.analysis.stats import paired
@@ -407,19 +409,26 @@ def test_the_table_holds_paired_effects_of_the_stored_runs(small_result: Any) ->
     result = small_result
     assert len(result.records) == 24 and result.failed == [] and result.ran == 24
     assert [row["point"] for row in result.table] == [0, 1, 2, 3]
+    alone = []
     for row, pr in zip(result.table, result.points, strict=True):
         runs = [r for r in result.records if r.point == pr.point]
         on = [r.metrics["value_shipped"] for r in runs if r.arm == "on"]
         off = [r.metrics["value_shipped"] for r in runs if r.arm == "off"]
         c = paired(on, off)
+        alone.append(c)
         assert row["value_shipped.on"] == pytest.approx(np.mean(on))
         assert row["value_shipped.off"] == pytest.approx(np.mean(off))
         assert row["value_shipped.diff"] == pytest.approx(c.diff.mean)
         assert row["value_shipped.diff_low"] == pytest.approx(c.diff.low)
         assert row["value_shipped.rel"] == pytest.approx(c.relative)
-        assert row["value_shipped.significant"] == c.significant
+        assert row["value_shipped.p"] == pytest.approx(sps.ttest_rel(on, off).pvalue)
         assert row["runs"] == 3
         assert {row["conflicts.intensity"], row["broker.mediators"]} == set(pr.params.values())
+    # significance is Benjamini-Hochberg's over the four points, not each point's own
+    _, bh, _, _ = multipletests([c.p_value for c in alone], method="fdr_bh")
+    for row, c, p_bh in zip(result.table, alone, bh, strict=True):
+        assert row["value_shipped.p_bh"] == pytest.approx(p_bh)
+        assert row["value_shipped.significant"] == (c.significant and p_bh < 0.05)
     # records come back in canonical order whatever the completion order
     keys = [(r.point, r.arm, r.replication) for r in result.records]
     assert keys == sorted(keys)

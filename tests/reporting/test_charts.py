@@ -114,6 +114,13 @@ def test_forest_plot(tmp_path: Path) -> None:
         assert r["label"] == label(r["metric"])
     assert chart.data["skipped"] == ["ceo_hours"]  # off mean is 0: relative is NaN
     assert chart.data["level"] == 0.95
+    # the subtitle names the correction and its family: the metrics with a paired test
+    tested = sum(1 for c in table.values() if c.p_value == c.p_value)
+    assert table["value_shipped"].family == tested == 4
+    assert chart.data["significance"] == "paired t-test p < 0.05 after Holm over 4 metrics"
+    none = compare_table(on, off, better, correction="none")
+    none = forest_plot(none, UNITS, tmp_path, name="forest-none")
+    assert none.data["significance"] == "paired t-test p < 0.05, not corrected for multiplicity"
     assert [r["outcome"] for r in rows[:2]] == ["better", "worse"]
     assert rows[0]["unit"] == "k$" and rows[0]["text"].endswith(" k$")
 

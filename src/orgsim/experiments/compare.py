@@ -9,8 +9,13 @@ exports the runs as tables. With ``precision`` it keeps adding replications unti
 the headline metrics' CI half-widths are within that share of their means, or the
 cap is reached: :attr:`ComparisonResult.precision` says which it was, and by how
 much each headline metric missed. Metrics that exist with the broker only (the
-catalogue's ``broker_only``) are compared as the broker arm alone. The charts are
-drawn a layer up (:func:`orgsim.api.compare`).
+catalogue's ``broker_only``) are compared as the broker arm alone. The metrics are
+one family of tests: their paired t-test p-values are adjusted together (Holm by
+default, ``correction``) before a difference is called significant; the CIs are
+Student t or, with ``ci="bootstrap"``, BCa bootstrap intervals seeded by the root
+seed (docs/statistics.md). Both are analysis choices, not part of the experiment:
+rerunning with another re-analyses the stored runs. The charts are drawn a layer up
+(:func:`orgsim.api.compare`).
 """
 
 from __future__ import annotations
@@ -25,7 +30,13 @@ from typing import Any
 import attrs
 import numpy as np
 
-from orgsim.analysis.stats import Comparison, compare_table, relative_half_width
+from orgsim.analysis.stats import (
+    CI_METHODS,
+    CORRECTIONS,
+    Comparison,
+    compare_table,
+    relative_half_width,
+)
 from orgsim.errors import ExperimentError
 from orgsim.experiments.campaign import Campaign
 from orgsim.experiments.executors import check_executor
@@ -119,6 +130,9 @@ class ComparisonResult:
             them).
         precision: With a precision target, whether it was met within the cap and
             the precision each headline metric achieved; None without one.
+        correction: The multiple-comparison correction over the table's metrics
+            (``holm``, ``bh`` or ``none``).
+        ci: How the CIs were made (``t`` or ``bootstrap``).
     """
 
     scenario: Scenario
@@ -133,6 +147,13 @@ class ComparisonResult:
     failed: list[str]
     charts: list[Any] = attrs.field(factory=list)
     precision: PrecisionCheck | None = None
+    correction: str = "holm"
+    ci: str = "t"
+
+    @property
+    def family(self) -> int:
+        """How many metrics were tested together (those with a paired test)."""
+        return max((c.family for c in self.table.values()), default=0)
 
     @property
     def headline(self) -> dict[str, Comparison]:
@@ -165,6 +186,8 @@ def compare(
     progress: Callable[[RunRecord], None] | None = None,
     command: Sequence[str] | None = None,
     allow_large: bool = False,
+    correction: str = "holm",
+    ci: str = "t",
 ) -> ComparisonResult:
     """Compare a scenario with and without the broker over paired replications.
 
@@ -186,6 +209,11 @@ def compare(
         command: Command line recorded in the provenance (default: ``sys.argv``).
         allow_large: Run a comparison past the limits of
             :mod:`orgsim.experiments.limits` (runs, estimated time and memory).
+        correction: Multiple-comparison correction over the table's metrics:
+            ``holm`` (default; family-wise error), ``bh`` (false discovery rate) or
+            ``none`` (each metric at 5% on its own).
+        ci: ``t`` (default) or ``bootstrap`` (BCa, 9999 resamples of the
+            replications, seeded by ``seed``) for every CI of the table.
 
     Returns:
         The comparison; every run is also committed to ``out/results.sqlite``.
@@ -199,6 +227,7 @@ def compare(
     max_runs = refuse_max_runs(max(1000, runs) if max_runs is None else max_runs, runs)
     if precision is not None and not 0 < precision < 1:
         raise ExperimentError(f"--precision must be between 0 and 1, got {precision}")
+    check_statistics(correction, ci)
     check_executor(executor, jobs)
     sc = resolve(scenario, overrides)
     seed = check_seed(sc.seed if seed is None else seed)
@@ -254,7 +283,13 @@ def compare(
         seed=seed,
         runs=complete,
         table=compare_table(
-            on, off, better={k: BETTER.get(k, "") for k in on}, broker_only=BROKER_ONLY
+            on,
+            off,
+            better={k: BETTER.get(k, "") for k in on},
+            broker_only=BROKER_ONLY,
+            correction=correction,
+            ci=ci,
+            seed=seed,
         ),
         on=on,
         off=off,
@@ -263,7 +298,24 @@ def compare(
         db=db_path,
         failed=failed,
         precision=check,
+        correction=correction,
+        ci=ci,
     )
+
+
+def check_statistics(correction: str, ci: str) -> None:
+    """Refuse an unknown correction or CI method, both in one message.
+
+    Raises:
+        ExperimentError: Naming each bad option and its value.
+    """
+    problems = []
+    if correction not in CORRECTIONS:
+        problems.append(f"--correction must be one of {', '.join(CORRECTIONS)}, got {correction!r}")
+    if ci not in CI_METHODS:
+        problems.append(f"--ci must be one of {', '.join(CI_METHODS)}, got {ci!r}")
+    if problems:
+        raise ExperimentError("; ".join(problems))
 
 
 def _replicate(

@@ -15,7 +15,7 @@ import json
 import math
 from typing import Any
 
-from orgsim.analysis.stats import Estimate
+from orgsim.analysis.stats import BOOTSTRAP_RESAMPLES, Estimate
 from orgsim.experiments.compare import ComparisonResult, PrecisionCheck
 from orgsim.experiments.patterns import PatternCheck
 from orgsim.experiments.runner import RunResult
@@ -77,6 +77,9 @@ def comparison_json(result: ComparisonResult) -> dict[str, Any]:
     A metric that exists with the broker only (``"broker_only": true``) has its
     broker arm's estimate under ``on`` and nulls for ``off``, ``diff`` and the
     effects, as the table shows it. ``precision`` is null without a target.
+    ``statistics`` says how it was judged: the CI method, the correction and the
+    family's size; per metric, ``p_value`` is the paired t-test's and
+    ``p_adjusted`` the one adjusted over the family, which ``significant`` reads.
     """
     rows = {}
     for name, c in result.table.items():
@@ -88,6 +91,8 @@ def comparison_json(result: ComparisonResult) -> dict[str, Any]:
             "relative": _num(c.relative),
             "win_rate": _num(c.win_rate),
             "crn_variance_ratio": _num(c.crn_variance_ratio),
+            "p_value": _num(c.p_value),
+            "p_adjusted": _num(c.p_adjusted),
             "significant": c.significant,
             "verdict": c.verdict,
         }
@@ -99,6 +104,14 @@ def comparison_json(result: ComparisonResult) -> dict[str, Any]:
         "charts": [str(p) for chart in result.charts for p in chart.paths],
         "broker_roi": _num(result.broker_roi()),
         "precision": _precision(result.precision),
+        "statistics": {
+            "ci": result.ci,
+            "n_resamples": BOOTSTRAP_RESAMPLES if result.ci == "bootstrap" else None,
+            "level": next((c.level for c in result.table.values()), 0.95),
+            "correction": result.correction,
+            "family": result.family,
+            "test": "paired t-test",
+        },
         "metrics": rows,
     }
 

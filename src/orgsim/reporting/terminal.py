@@ -16,7 +16,13 @@ from rich.columns import Columns
 from rich.console import Console
 from rich.table import Table
 
-from orgsim.analysis.stats import Comparison, Estimate
+from orgsim.analysis.stats import (
+    BOOTSTRAP_RESAMPLES,
+    CORRECTION_NAMES,
+    Comparison,
+    Estimate,
+    format_p,
+)
 from orgsim.experiments.sweep.aggregate import broker_return
 from orgsim.metrics.catalogue import GROUP_TITLES, GROUPS, METRICS, Metric, metric
 from orgsim.metrics.format import INLINE_UNITS, format_level, format_number
@@ -116,6 +122,7 @@ def print_comparison(result: ComparisonResult, console: Console | None = None) -
         "broker on vs off, common random numbers"
     )
     console.print(_comparison_table(result))
+    console.print(statistics_note(result))
     console.print("[bold]Verdict[/bold] (headline metrics, paired 95% CIs):")
     for name, c in result.headline.items():
         console.print(f"  {metric(name).label}: {c.verdict}")
@@ -137,15 +144,52 @@ def print_comparison(result: ComparisonResult, console: Console | None = None) -
     console.print(f"Results: {result.db}; charts and tables in {result.out}/")
 
 
+def statistics_note(result: ComparisonResult) -> str:
+    """What the table's CIs are and what its colours and p column mean.
+
+    ``Significance (colour): Holm-adjusted p < 0.05 over 38 metrics ...``: the
+    correction and the family it ran over, and that the CIs are not adjusted.
+    """
+    level = next((c.level for c in result.table.values()), 0.95)
+    alpha = f"{1.0 - level:.2g}"
+    if result.ci == "bootstrap":
+        cis = (
+            f"{level:.0%} BCa bootstrap CIs ({BOOTSTRAP_RESAMPLES} resamples of the "
+            f"replications, seeded by {result.seed})"
+        )
+    else:
+        cis = f"{level:.0%} Student-t CIs"
+    if result.correction == "none":
+        judged = f"paired t-test p < {alpha} per metric, not corrected for multiplicity"
+    else:
+        name = CORRECTION_NAMES[result.correction]
+        judged = (
+            f"paired t-test p adjusted by {name} over {result.family} metrics "
+            f"(those with a paired test), p < {alpha}"
+        )
+    return (
+        f"Significance (colour, p column): {judged}. ± and the verdicts' intervals are "
+        f"unadjusted {cis}, each metric on its own, so a CI may exclude 0 while the "
+        "adjusted p does not."
+    )
+
+
 def _comparison_table(result: ComparisonResult) -> Table:
-    """Every metric, grouped as the catalogue groups them, on, off and difference."""
+    """Every metric, grouped as the catalogue groups them, on, off and difference.
+
+    The last column is the p-value the colour reads: adjusted over the table's
+    metrics by the result's correction (the raw one with ``none``).
+    """
+    p_head = {"holm": "p (Holm)", "bh": "p (BH)"}.get(result.correction, "p")
+    ci = "95% CI" if result.ci == "t" else "95% boot. CI"
     table = Table(show_lines=False, header_style="bold")
     table.add_column("metric", style="cyan")
-    table.add_column("with broker (95% CI)", justify="right")
-    table.add_column("without (95% CI)", justify="right")
-    table.add_column("difference (95% CI)", justify="right")
+    table.add_column(f"with broker ({ci})", justify="right")
+    table.add_column(f"without ({ci})", justify="right")
+    table.add_column(f"difference ({ci})", justify="right")
     table.add_column("relative", justify="right")
     table.add_column("broker wins", justify="right")
+    table.add_column(p_head, justify="right")
     ordered = sorted(
         result.table.items(), key=lambda kv: GROUPS.index(metric(kv[0]).group)
     )  # stable: keeps the metric order within each group
@@ -153,23 +197,27 @@ def _comparison_table(result: ComparisonResult) -> Table:
     for name, c in ordered:
         group = metric(name).group
         if group != last_group:
-            table.add_row(f"[bold]{GROUP_TITLES[group]}[/bold]", "", "", "", "", "")
+            table.add_row(f"[bold]{GROUP_TITLES[group]}[/bold]", "", "", "", "", "", "")
             last_group = group
         table.add_row(*_comparison_row(name, c))
     return table
 
 
 def _with_ci(e: Estimate, unit: str, signed: bool = False) -> str:
-    """A cell: ``mean ±half-width``, the mean alone, or ``–``.
+    """A cell: ``mean ±half-width``, ``mean [low, high]``, the mean alone, or ``–``.
 
     ``–`` when there is no value (the arm without a broker, for a metric that
     exists with the broker only); the mean alone when there is no spread estimate.
+    A bootstrap interval need not be symmetric, so it shows both bounds.
     """
     if math.isnan(e.mean):
         return "–"
     mean = format_number(e.mean, unit, signed=signed)
     if math.isnan(e.half_width):
         return mean
+    if e.method == "bootstrap":
+        low, high = (format_number(v, unit, signed=signed) for v in (e.low, e.high))
+        return f"{mean} [{low}, {high}]"
     return f"{mean} ±{format_number(e.half_width, unit)}"
 
 
@@ -193,6 +241,7 @@ def _comparison_row(name: str, c: Comparison) -> list[str]:
         f"[{style}]{diff}[/{style}]" if style else diff,
         format_number(c.relative, "share", signed=True),
         wins,
+        format_p(c.p_adjusted),
     ]
 
 
@@ -324,8 +373,9 @@ def print_sweep(result: SweepResult, console: Any = None, max_rows: int = 40) ->
         console.print(f"… {len(result.points) - max_rows} more points in {result.out}/points.csv")
     if spec.paired:
         console.print(
-            "Δ: broker effect, with − without, % of the without-broker mean [95% CI]; "
-            "* the CI excludes 0"
+            "Δ: broker effect, with − without, % of the without-broker mean [95% CI, "
+            f"unadjusted]; * paired t-test p < 0.05 after Benjamini–Hochberg over the "
+            f"{len(result.points)} points, per metric (false discovery rate 5%)"
             + ("; return: net value gained per k$ of broker cost [95% CI]" if any(returns) else "")
         )
     if result.sensitivity is not None:

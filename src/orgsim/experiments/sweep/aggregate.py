@@ -2,6 +2,14 @@
 
 Per point, each arm's mean with a 95% CI and the broker's paired effect with its
 CI; the rows of the points table; the outputs the sensitivity analysis reads.
+
+A sweep tests the broker's effect on each metric at every design point: many tests,
+read as a map of where the effect is. Per metric, the points' paired t-test
+p-values are adjusted together by Benjamini–Hochberg (:data:`SWEEP_CORRECTION`), so
+that of the points marked significant about 5% at most are expected to be false
+(the false discovery rate); the CIs are not adjusted. Holm, which the verdict table
+of a single comparison uses, would guard against any false mark at all and leave a
+map of a hundred points nearly blank (docs/statistics.md).
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from orgsim.analysis.stats import Comparison, Estimate, compare_table, mean_ci
+from orgsim.analysis.stats import Comparison, Estimate, adjust_family, compare_table, mean_ci
 from orgsim.experiments.samples import metric_names, paired_samples
 from orgsim.experiments.sweep.design import Point
 from orgsim.experiments.sweep.spec import SweepSpec
@@ -22,6 +30,10 @@ from orgsim.metrics.catalogue import BETTER, BROKER_ONLY, HEADLINE
 from orgsim.storage.results import RunRecord
 
 logger = logging.getLogger(__name__)
+
+#: How a sweep's significance marks are corrected: Benjamini–Hochberg over the
+#: design points, per metric.
+SWEEP_CORRECTION = "bh"
 
 # ------------------------------------------------------------------ aggregation
 
@@ -39,7 +51,8 @@ class PointResult:
         replications: The complete replications, in order.
         samples: Arm to metric to values, one per complete replication.
         arms: Arm to metric to mean with 95% CI (over the complete replications).
-        effect: Metric to paired comparison on − off (paired sweeps only).
+        effect: Metric to paired comparison on − off (paired sweeps only), its
+            significance adjusted by Benjamini–Hochberg over the design points.
     """
 
     point: int
@@ -56,7 +69,11 @@ class PointResult:
 def aggregate(
     spec: SweepSpec, points: Sequence[Point], records: Sequence[RunRecord]
 ) -> list[PointResult]:
-    """Per point: each arm's means with CIs and the paired effect, in canonical order."""
+    """Per point: each arm's means with CIs and the paired effect, in canonical order.
+
+    The effects' significance is adjusted per metric over the points
+    (:func:`adjust_effects`).
+    """
     by_point: dict[int, list[RunRecord]] = {p.index: [] for p in points}
     for r in records:
         if r.point in by_point:
@@ -69,8 +86,13 @@ def aggregate(
         samples, reps = paired_samples(rows, arms, names)
         effect: dict[str, Comparison] = {}
         if spec.paired and "on" in samples and "off" in samples:
+            # the family is a metric's design points, not a point's metrics: adjusted below
             effect = compare_table(
-                samples["on"], samples["off"], better=BETTER, broker_only=BROKER_ONLY
+                samples["on"],
+                samples["off"],
+                better=BETTER,
+                broker_only=BROKER_ONLY,
+                correction="none",
             )
             # Without NaNs, each arm's estimate is the comparison's (same replications);
             # with them (a metric undefined in one arm) the arm keeps its own values.
@@ -98,7 +120,28 @@ def aggregate(
                 effect=effect,
             )
         )
-    return out
+    return adjust_effects(out)
+
+
+def adjust_effects(
+    results: Sequence[PointResult], correction: str = SWEEP_CORRECTION
+) -> list[PointResult]:
+    """The points with each metric's effects adjusted as one family over the points.
+
+    Per metric, the family is the points where the effect has a paired test
+    (:func:`~orgsim.analysis.stats.adjust_family`); the arms' estimates are left
+    as they are.
+    """
+    names = list(dict.fromkeys(m for pr in results for m in pr.effect))
+    effects: list[dict[str, Comparison]] = [dict(pr.effect) for pr in results]
+    for m in names:
+        family = {i: pr.effect[m] for i, pr in enumerate(results) if m in pr.effect}
+        for i, c in adjust_family(family, correction, "design points").items():
+            effects[i][m] = c
+    return [
+        attrs.evolve(pr, effect=e) if pr.effect else pr
+        for pr, e in zip(results, effects, strict=True)
+    ]
 
 
 def table_rows(spec: SweepSpec, results: Sequence[PointResult]) -> list[dict[str, Any]]:
@@ -107,7 +150,9 @@ def table_rows(spec: SweepSpec, results: Sequence[PointResult]) -> list[dict[str
     Metrics of interest come first, then the remaining headline metrics. Paired
     sweeps give ``m.on``, ``m.off``, ``m.diff`` with ``m.diff_low``/``m.diff_high``,
     the relative effect ``m.rel`` (share of the without-broker mean) with its CI,
-    and ``m.significant``; unpaired sweeps ``m.mean``, ``m.low``, ``m.high``.
+    the paired t-test's ``m.p`` and its Benjamini–Hochberg adjustment over the
+    points ``m.p_bh``, and ``m.significant`` (``m.p_bh`` below 0.05); unpaired
+    sweeps ``m.mean``, ``m.low``, ``m.high``.
     """
     names = list(spec.metrics) + [m for m in HEADLINE if m not in spec.metrics]
     rows = []
@@ -128,6 +173,8 @@ def table_rows(spec: SweepSpec, results: Sequence[PointResult]) -> list[dict[str
                         f"{m}.rel": c.relative,
                         f"{m}.rel_low": c.relative_low,
                         f"{m}.rel_high": c.relative_high,
+                        f"{m}.p": c.p_value,
+                        f"{m}.p_bh": c.p_adjusted,
                         f"{m}.significant": c.significant,
                     }
                 )

@@ -9,13 +9,13 @@ shares (files, palette, matplotlib imported only inside the functions) from
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from orgsim.analysis.stats import Comparison
+from orgsim.analysis.stats import CORRECTION_NAMES, Comparison
 from orgsim.metrics.catalogue import label
 from orgsim.reporting.charts import common, summaries
 from orgsim.reporting.charts.common import (
@@ -69,9 +69,12 @@ def forest_plot(
 
     One row per metric, top to bottom in the order given; the marker's colour and
     shape say whether the broker is significantly better, worse, or neither (for
-    metrics without a preferred direction: higher or lower). Metrics whose relative
-    difference is undefined are left out and listed: those that exist with the
-    broker only (no paired difference), and those whose broker-off mean is 0.
+    metrics without a preferred direction: higher or lower), as the comparisons
+    judged it: by the paired t-test's p-value adjusted over their family (Holm
+    over the metrics, by default), which the subtitle names. The bars are the
+    unadjusted CIs. Metrics whose relative difference is undefined are left out
+    and listed: those that exist with the broker only (no paired difference), and
+    those whose broker-off mean is 0.
 
     Args:
         comparisons: Metric name to :class:`orgsim.analysis.stats.Comparison`.
@@ -86,20 +89,48 @@ def forest_plot(
         comparison's relative values x 100), ``outcome``, ``diff``, ``unit``,
         ``text``; ``data["skipped"]`` lists the metrics left out, and
         ``data["broker_only"]`` those of them that exist with the broker only;
-        ``data["level"]`` is the confidence level.
+        ``data["level"]`` is the confidence level, ``data["significance"]`` the
+        sentence saying how significance was judged.
     """
     rows, skipped = summaries.forest_rows(comparisons, units)
     broker_only = [m for m in skipped if comparisons[m].broker_only]
     level = next(iter(comparisons.values())).level if comparisons else 0.95
+    judged = significance_text(comparisons.values())
     with common.style():
         fig = common.figure(9.0, 1.6 + 0.42 * max(len(rows), 2))
         ax = fig.subplots()
         _draw_forest(ax, rows)
-        ax.set_title(f"Effect of the broker: paired difference with {100 * level:g}% CI")
+        ax.set_title(
+            f"Effect of the broker: paired difference with {100 * level:g}% CI (unadjusted)\n"
+            f"significant: {judged}",
+            fontsize=10,
+        )
         _forest_legend(fig, rows, skipped, broker_only)
         paths = common.save(fig, out_dir, name)
-    data = {"rows": rows, "skipped": skipped, "broker_only": broker_only, "level": level}
+    data = {
+        "rows": rows,
+        "skipped": skipped,
+        "broker_only": broker_only,
+        "level": level,
+        "significance": judged,
+    }
     return Chart(name, paths, data)
+
+
+def significance_text(comparisons: Iterable[Comparison]) -> str:
+    """How the comparisons' significance was judged, in a few words.
+
+    ``"paired t-test p < 0.05 after Holm over 38 metrics"``; without a correction
+    ``"paired t-test p < 0.05, not corrected for multiplicity"``.
+    """
+    tested = [c for c in comparisons if c.family > 0]
+    if not tested:
+        return "paired t-test p < 0.05"
+    c = tested[0]
+    alpha = f"p < {1.0 - c.level:.2g}"
+    if c.correction == "none":
+        return f"paired t-test {alpha}, not corrected for multiplicity"
+    return f"paired t-test {alpha} after {CORRECTION_NAMES[c.correction]} over {c.family} metrics"
 
 
 def _draw_forest(ax: Axes, rows: Sequence[Mapping[str, Any]]) -> None:

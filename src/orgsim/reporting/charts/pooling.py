@@ -9,6 +9,11 @@ The effect is shown relative to the without-broker mean (%), or in the metric's
 own unit when a relative figure would mislead: when the without-broker means
 change sign or come close to zero across the chart (net value often does), so that
 a few percent of nearly nothing would dominate the colour scale.
+
+A panel's cells are one family of tests: a cell is marked significant when its
+paired t-test p-value, adjusted by Benjamini–Hochberg over the panel's cells
+(false discovery rate 5%), is below 0.05, as the sweep's table marks its points
+(:mod:`orgsim.experiments.sweep.aggregate`); the CIs drawn are not adjusted.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from orgsim.analysis.stats import mean_ci, paired
+from orgsim.analysis.stats import adjust, mean_ci, paired
 from orgsim.metrics.catalogue import BETTER
 from orgsim.metrics.format import Style, format_number
 
@@ -28,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "MAX_RELATIVE",
+    "adjust_cells",
     "curve_panels",
     "effect_text",
     "levels",
@@ -49,7 +55,9 @@ def pooled(points: Sequence[PointResult], metric: str, paired_sweep: bool) -> di
     Returns:
         ``diff``, ``low``, ``high`` (absolute; for unpaired sweeps the mean and its
         CI), ``off`` (without-broker mean; NaN unpaired), ``rel``, ``rel_low``,
-        ``rel_high`` (share of ``|off|``), ``significant`` and ``n``.
+        ``rel_high`` (share of ``|off|``), ``significant`` (the cell alone: its
+        t CI excludes 0), ``p`` (the paired t-test's p-value; NaN without a test)
+        and ``n``.
     """
     nan = math.nan
     empty = {
@@ -61,6 +69,7 @@ def pooled(points: Sequence[PointResult], metric: str, paired_sweep: bool) -> di
         "rel_low": nan,
         "rel_high": nan,
         "significant": False,
+        "p": nan,
         "n": 0,
     }
     if not points:
@@ -93,11 +102,24 @@ def pooled(points: Sequence[PointResult], metric: str, paired_sweep: bool) -> di
             "rel_low": c.relative_low,
             "rel_high": c.relative_high,
             "significant": c.significant,
+            "p": c.p_value,
             "n": c.diff.n,
         }
     arm = next(iter(points[0].samples), "on")
     e = mean_ci(stack(arm))
     return {**empty, "diff": e.mean, "low": e.low, "high": e.high, "n": e.n}
+
+
+def adjust_cells(cells: Sequence[dict[str, Any]], level: float = 0.95) -> None:
+    """Mark the cells of one panel significant by Benjamini–Hochberg over them, in place.
+
+    Each cell gets ``p_bh``, its p-value adjusted over the cells that have a test,
+    and keeps ``significant`` only if its adjusted p-value is below ``1 − level``.
+    """
+    adjusted = adjust([c["p"] for c in cells], "bh")
+    for c, p in zip(cells, adjusted, strict=True):
+        c["p_bh"] = float(p)
+        c["significant"] = bool(c["significant"]) and bool(p < 1.0 - level)
 
 
 def relative_ok(cells: Sequence[Mapping[str, Any]]) -> bool:
@@ -157,6 +179,7 @@ def map_panels(
             ]
         else:
             cells = [[pooled([pr], metric, paired_sweep) for pr in points]]
+        adjust_cells([c for row in cells for c in row])
         panels[metric] = _map_panel(cells, paired_sweep, is_grid)
     return is_grid, panels
 
@@ -212,6 +235,7 @@ def curve_panels(
             for bv in by_levels
             for i, xv in enumerate(x_levels)
         }
+        adjust_cells(list(cells.values()))
         relative = paired_sweep and relative_ok(list(cells.values()))
         series = []
         for bv in by_levels:

@@ -7,6 +7,11 @@ zero; blue always means *the broker is better* (for a metric where lower is
 better, a negative difference is blue), red worse, and purple/orange are used for
 metrics without a preferred direction. :func:`sweep_charts` draws the standard
 set, the sensitivity bars of :mod:`orgsim.reporting.charts.sensitivity` included.
+
+A mark of significance (a dot, a ring, a filled marker) means the cell's paired
+t-test p-value, adjusted by Benjamini–Hochberg over the panel's cells, is below
+0.05: of the marks on a panel about 5% at most are expected to be false. The bands
+and annotations are the unadjusted 95% CIs. Each legend says so.
 """
 
 from __future__ import annotations
@@ -40,6 +45,12 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["effect_curve", "effect_map", "sweep_charts"]
 
 _CMAPS = {"higher": "RdBu", "lower": "RdBu_r", "": "PuOr"}
+
+#: What a mark of significance means, as the legends say it.
+SIGNIFICANT = (
+    "paired t-test p < 0.05 after Benjamini–Hochberg over the panel's cells (FDR 5%); "
+    "CIs unadjusted"
+)
 
 
 def _mode_text(metric: str, relative: bool, paired_sweep: bool) -> str:
@@ -85,10 +96,10 @@ def effect_map(
     """The broker's effect over two parameters, one panel per metric.
 
     A full grid over ``x`` and ``y`` is drawn as a heatmap whose cells are
-    annotated with the effect; cells whose 95% CI excludes zero carry a dot and
-    bold text. Scattered designs (LHS, Sobol, Morris) are drawn as points coloured
-    the same way, ringed in black when significant. Unpaired sweeps show the
-    metric's mean on a sequential colour map instead.
+    annotated with the effect; cells significant after Benjamini–Hochberg over the
+    panel's cells carry a dot and bold text. Scattered designs (LHS, Sobol, Morris)
+    are drawn as points coloured the same way, ringed in black when significant.
+    Unpaired sweeps show the metric's mean on a sequential colour map instead.
 
     Args:
         points: The sweep's point results.
@@ -105,8 +116,8 @@ def effect_map(
         the axis values (grid), and ``data["panels"][metric]`` holds ``relative``
         (whether values are % of the without-broker mean), ``values`` (rows = y
         levels, columns = x levels, NaN where empty; for scatter one per point),
-        ``low``, ``high``, ``significant`` (same shape) and ``text`` (the
-        annotations).
+        ``low``, ``high``, ``significant`` (same shape; BH-adjusted) and ``text``
+        (the annotations).
     """
     x_levels, y_levels = pooling.levels(points, x), pooling.levels(points, y)
     is_grid, panels = pooling.map_panels(points, x, y, metrics, paired_sweep)
@@ -155,10 +166,10 @@ def _map_legend(fig: Any, is_grid: bool, paired_sweep: bool) -> None:
 
     fig.suptitle("Broker effect (paired, with − without): blue = broker better, red = worse")
     if is_grid:
-        note = "bold with a dot: the 95% CI of the paired difference excludes 0"
+        note = f"bold with a dot: {SIGNIFICANT}"
         marker = Line2D([], [], ls="", marker="o", ms=4, color="#000000", label=note)
     else:
-        note = "ringed in black: the 95% CI of the paired difference excludes 0"
+        note = f"ringed in black: {SIGNIFICANT}"
         marker = Line2D([], [], ls="", marker="o", ms=7, mfc="#DDDDDD", mec="#000000", label=note)
     fig.legend(handles=[marker], loc="outside lower center", frameon=False)
 
@@ -267,7 +278,9 @@ def effect_curve(
     """The broker's effect against one parameter, with its 95% CI as a band.
 
     One line per level of ``by`` (Okabe-Ito colours), or one line pooled over
-    everything else when ``by`` is None; one panel per metric.
+    everything else when ``by`` is None; one panel per metric. A filled dot marks
+    a point whose effect is significant after Benjamini–Hochberg over the panel's
+    points (all series together); the band is the unadjusted 95% CI.
 
     Returns:
         The chart; ``data["panels"][metric]`` holds ``relative`` and ``series``, a
@@ -302,14 +315,18 @@ def effect_curve(
             ax.set_ylabel(_mode_text(metric, panel["relative"], paired_sweep))
             ax.set_title(label(metric))
         _curve_legend(fig, by, pooling.levels(points, by) if by else [])
-        what = "Broker effect (with − without) and 95% CI" if paired_sweep else "Mean and 95% CI"
+        what = (
+            "Broker effect (with − without), 95% CI; filled: BH-adjusted p < 0.05"
+            if paired_sweep
+            else "Mean and 95% CI"
+        )
         fig.suptitle(f"{what} against {param_label(x)}")
         paths = common.save(fig, out_dir, name)
     return Chart(name, paths, {"x": x, "by": by, "x_levels": list(x_levels), "panels": panels})
 
 
 def _draw_curves(ax: Axes, series: Sequence[Mapping[str, Any]], coloured: bool) -> None:
-    """Each series as a line in its CI band; filled dots where the CI excludes 0."""
+    """Each series as a line in its CI band; filled dots where the effect is significant."""
     for k, s in enumerate(series):
         colour = DEPT_COLOURS[k % len(DEPT_COLOURS)] if coloured else BLUE
         ax.fill_between(s["x"], s["low"], s["high"], color=colour, alpha=0.15, lw=0)
@@ -336,8 +353,8 @@ def _curve_legend(fig: Any, by: str | None, by_levels: Sequence[Any]) -> None:
         for k, bv in enumerate(by_levels)
     ]
     handles += [
-        Line2D([], [], ls="", marker="o", color="#555555", label="CI excludes 0"),
-        Line2D([], [], ls="", marker="o", mfc="white", mec="#555555", label="CI includes 0"),
+        Line2D([], [], ls="", marker="o", color="#555555", label="BH-adjusted p < 0.05"),
+        Line2D([], [], ls="", marker="o", mfc="white", mec="#555555", label="not significant"),
     ]
     fig.legend(
         handles=handles,
