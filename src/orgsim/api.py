@@ -28,6 +28,7 @@ from orgsim.experiments import attribution
 from orgsim.experiments import compare as comparison
 from orgsim.experiments.attribution import AttributionResult, ExplainedComparison
 from orgsim.experiments.compare import ComparisonResult
+from orgsim.experiments.explore import explain as explaining
 from orgsim.experiments.explore import run as exploring
 from orgsim.experiments.explore.run import ExploreResult, write_summary
 from orgsim.experiments.explore.spec import ExploreSpec
@@ -157,14 +158,45 @@ def _explained(
     result: ComparisonResult, found: AttributionResult, charts: bool
 ) -> ExplainedComparison:
     """The comparison with its attribution, and the attribution's waterfall drawn."""
-    if charts and _can_draw():
-        try:
-            found = attrs.evolve(found, charts=[waterfall(found, result.out)])
-        except OSError as exc:
-            raise OrgsimError(
-                f"cannot write charts to {result.out}: {exc}; every run is kept in {found.db}"
-            ) from None
+    if charts:
+        found = _with_waterfall(found, result.out)
     return ExplainedComparison(**attrs.asdict(result, recurse=False), attribution=found)
+
+
+def _with_waterfall(found: AttributionResult, out: Path) -> AttributionResult:
+    """The attribution with its waterfall drawn into ``out`` (when matplotlib is there)."""
+    if not _can_draw():
+        return found
+    try:
+        return attrs.evolve(found, charts=[waterfall(found, out)])
+    except OSError as exc:
+        raise OrgsimError(
+            f"cannot write charts to {out}: {exc}; every run is kept in {found.db}"
+        ) from None
+
+
+def explain_point(
+    file_or_spec: ExploreSpec | Mapping[str, Any] | str | os.PathLike[str],
+    point: int,
+    *,
+    charts: bool = True,
+    **options: Any,
+) -> AttributionResult:
+    """Where the broker's effect at one explore point comes from, with its waterfall.
+
+    Runs :func:`orgsim.experiments.explore.explain.explain_point` (the point's
+    scenario under the focus lever, or ``lever``, attributed to the broker's
+    channels in ``<out>/explain-<point>``), then draws the waterfall there.
+
+    Args:
+        file_or_spec: The explore file (a path, a bundled name, plain data or a spec).
+        point: The point's index in the design (``points.csv``'s ``point``).
+        charts: Whether to draw the waterfall.
+        options: Passed on (``lever``, ``runs``, ``executor``, ``jobs``,
+            ``scheduler``, ``out``, ``progress``, ``command``, ``allow_large``).
+    """
+    found = explaining.explain_point(file_or_spec, point, **options)
+    return _with_waterfall(found, found.out) if charts else found
 
 
 def sweep(

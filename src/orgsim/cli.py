@@ -26,7 +26,8 @@ from orgsim._version import __version__
 from orgsim.engine.events import payload
 from orgsim.errors import ExperimentError, OrgsimError, StoreError, printable
 from orgsim.experiments import attribution, limits, runner
-from orgsim.experiments.explore.spec import load_explore
+from orgsim.experiments.explore.explain import explained_scenario
+from orgsim.experiments.explore.spec import ExploreSpec, load_explore
 from orgsim.experiments.patterns import SCENARIOS, check_patterns
 from orgsim.experiments.sweep.design import sweep_runs
 from orgsim.experiments.sweep.spec import load_sweep
@@ -287,7 +288,56 @@ def _add_explore(sub: Any) -> None:
     )
     exp.add_argument("--no-charts", action="store_true", help="skip the charts")
     exp.add_argument("--json", action="store_true", help="print summary.json")
+    exp.add_argument(
+        "--explain",
+        type=_count(0),
+        default=None,
+        metavar="POINT",
+        help="instead of the ensemble, attribute the broker's effect at this point "
+        "(points.csv's 'point') to its channels (Shapley values; 65 runs per replication)",
+    )
+    exp.add_argument(
+        "--explain-lever",
+        default=None,
+        metavar="LEVER",
+        help="the lever --explain explains (default: the file's focus lever)",
+    )
+    exp.add_argument(
+        "--explain-runs",
+        type=int,
+        default=None,
+        help=f"replications of --explain (>= 2; default {attribution.DEFAULT_RUNS})",
+    )
     _add_allow_large(exp)
+
+
+def _explain_point(spec: ExploreSpec, executor: str, args: argparse.Namespace) -> int:
+    """``explore --explain POINT``: the attribution of one point, not the ensemble."""
+    scenario, _, _ = explained_scenario(spec, args.explain, args.explain_lever)
+    runs = attribution.plan(
+        scenario, runs=args.explain_runs, jobs=args.jobs, allow_large=args.allow_large
+    )
+    total = attribution.attribution_runs(runs)
+    with _sigterm_interrupts(), terminal.progress_bar(total, enabled=not args.json) as tick:
+        found = api.explain_point(
+            spec,
+            args.explain,
+            lever=args.explain_lever,
+            runs=runs,
+            executor=executor,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            out=args.out,
+            charts=not args.no_charts,
+            progress=tick,
+            command=args.command_line,
+            allow_large=args.allow_large,
+        )
+    if args.json:
+        sys.stdout.write(dumps(attribution_json(found)))
+    else:
+        print_attribution(found)
+    return _failures(found.failed, found.db)
 
 
 def _day(text: str) -> float:
@@ -554,6 +604,10 @@ def _cmd_explore(args: argparse.Namespace) -> int:
     if args.scheduler and executor != "dask":
         raise ExperimentError("--scheduler needs --executor dask")
     spec = load_explore(args.file)
+    if args.explain is not None:
+        return _explain_point(spec, executor, args)
+    if args.explain_lever is not None or args.explain_runs is not None:
+        raise ExperimentError("--explain-lever and --explain-runs need --explain POINT")
     total = spec.runs()  # counted, not built: the ensemble is checked in api.explore
     with _sigterm_interrupts(), terminal.progress_bar(total, enabled=not args.json) as tick:
         result = api.explore(
