@@ -179,10 +179,12 @@ def fail_runs(
     doomed = {(scenarios[p][lever].digest(), rep) for p, lever, rep in marks}
     real = task_module.simulate
 
-    def simulate(scenario: Scenario, *, seed: int, replication: int, broker: bool) -> Run:
+    def simulate(
+        scenario: Scenario, *, seed: int, replication: int, broker: bool, **more: Any
+    ) -> Run:
         if (scenario.digest(), replication) in doomed:
             raise RuntimeError("this run was told to fail (failure-isolation check)")
-        return real(scenario, seed=seed, replication=replication, broker=broker)
+        return real(scenario, seed=seed, replication=replication, broker=broker, **more)
 
     monkeypatch.setattr(task_module, "simulate", simulate)
 

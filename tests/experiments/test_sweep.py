@@ -102,10 +102,12 @@ def fail_runs(
     doomed = {(scenarios[p].digest(), arm == "on", rep) for p, arm, rep in marks}
     real = task_module.simulate
 
-    def simulate(scenario: Scenario, *, seed: int, replication: int, broker: bool) -> Run:
+    def simulate(
+        scenario: Scenario, *, seed: int, replication: int, broker: bool, **more: Any
+    ) -> Run:
         if (scenario.digest(), broker, replication) in doomed:
             raise RuntimeError("this run was told to fail (failure-isolation check)")
-        return real(scenario, seed=seed, replication=replication, broker=broker)
+        return real(scenario, seed=seed, replication=replication, broker=broker, **more)
 
     monkeypatch.setattr(task_module, "simulate", simulate)
 
