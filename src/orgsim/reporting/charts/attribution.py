@@ -87,16 +87,6 @@ def _money(value: float) -> str:
     return format_number(value, "k$", signed=True)
 
 
-def _money_axis(axis: Any, ticks: int = 6) -> None:
-    """At most ``ticks`` tick labels in dollars (the values are k$): $0, $200k, $1.5M."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
-
-    axis.set_major_locator(MaxNLocator(nbins=ticks))
-    axis.set_major_formatter(
-        FuncFormatter(lambda v, _pos: "$0" if v == 0 else format_number(v, "k$"))
-    )
-
-
 def _waterfall(ax: Axes, steps: list[dict[str, Any]], total: dict[str, float]) -> None:
     """One bar per channel from the running sum before it to after it; the total last."""
     n = len(steps)
@@ -126,7 +116,7 @@ def _waterfall(ax: Axes, steps: list[dict[str, Any]], total: dict[str, float]) -
     ax.grid(axis="x", visible=False)
     ax.set_ylabel("Δ net value, broker on − off")
     ax.set_title("by mechanism: each channel's Shapley value, then the total")
-    _money_axis(ax.yaxis)
+    common.money_axis(ax.yaxis)
 
 
 def _accounting(ax: Axes, terms: list[dict[str, Any]], total: dict[str, float]) -> None:
@@ -160,4 +150,4 @@ def _accounting(ax: Axes, terms: list[dict[str, Any]], total: dict[str, float]) 
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("part of Δ net value, broker on − off")
     ax.set_title("by account: where the money shows up")
-    _money_axis(ax.xaxis, ticks=4)
+    common.money_axis(ax.xaxis, ticks=4)

@@ -216,6 +216,29 @@ def compact_axis(axis: Any) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: format_number(v, style="compact")))
 
 
+def money_axis(axis: Any, ticks: int = 6) -> None:
+    """At most ``ticks`` tick labels in dollars (the values are k$): $0, $200k, $1.5M."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(nbins=ticks))
+    axis.set_major_formatter(
+        FuncFormatter(lambda v, _pos: "$0" if v == 0 else format_number(v, "k$"))
+    )
+
+
+def value_axis(axis: Any, unit: str) -> None:
+    """Ticks in dollars for an amount of k$ (a 100k tick of k$ reads as $100M), else compact."""
+    if unit == "k$":
+        money_axis(axis)
+    else:
+        compact_axis(axis)
+
+
+def value_text(value: float, unit: str) -> str:
+    """A value as its axis writes it: ``$510M`` for k$, ``20k`` otherwise."""
+    return format_number(value, "k$") if unit == "k$" else format_number(value, style="compact")
+
+
 def integer_axis(axis: Any, values: Sequence[Any]) -> None:
     """Integer ticks for a parameter that only takes integers."""
     from matplotlib.ticker import MaxNLocator

@@ -53,7 +53,8 @@ def _metric_text(analysis: EnsembleAnalysis) -> tuple[str, str]:
 
 
 def _with_unit(text: str, unit: str) -> str:
-    return f"{text} ({unit})" if unit else text
+    """An axis label with its unit; none for k$, whose ticks are written in dollars."""
+    return f"{text} ({unit})" if unit and unit != "k$" else text
 
 
 def _direction(analysis: EnsembleAnalysis) -> str:
@@ -143,7 +144,7 @@ def levers_chart(analysis: EnsembleAnalysis, out_dir: PathLike, name: str = "lev
         right.axvline(0.0, color=RED, lw=1.0, ls=":")
         right.set_xlabel(_with_unit(f"effect on {metric} vs {analysis.reference}", unit))
         right.grid(axis="y", visible=False)
-        common.compact_axis(right.xaxis)
+        common.value_axis(right.xaxis, unit)
         left.set_title(f"probability it beats {analysis.reference}", fontsize=10)
         right.set_title(
             "effect over the scenarios: bar middle half, line 5–95%,\n"
@@ -235,7 +236,7 @@ def regret_chart(analysis: EnsembleAnalysis, out_dir: PathLike, name: str = "reg
                 row["max"], y, "D", color=RED, ms=6, zorder=3, label="maximum" if y == 0 else None
             )
             ax.annotate(
-                f"max {format_number(row['max'], style='compact')}",
+                f"max {common.value_text(row['max'], unit)}",
                 (row["max"], y),
                 xytext=(6, -3),
                 textcoords="offset points",
@@ -259,10 +260,10 @@ def regret_chart(analysis: EnsembleAnalysis, out_dir: PathLike, name: str = "reg
         ax.set_xlim(
             left=-0.02 * max([row["max"] for row in rows if math.isfinite(row["max"])] + [1.0])
         )
-        common.compact_axis(ax.xaxis)
+        common.value_axis(ax.xaxis, unit)
         ax.set_xlabel(_with_unit(f"regret: best policy's {metric} minus this policy's", unit))
-        if r.kept.size:
-            ax.legend(loc="lower right", frameon=False)
+        if r.kept.size:  # below the plot: inside, it lands on some policy's maximum
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
         chosen = ", ".join(r.minimax_tied) if r.minimax_tied else "none"
         dropped = f"; {r.dropped} point(s) left out (a policy had no value)" if r.dropped else ""
         fig.suptitle(
@@ -492,6 +493,10 @@ def pairs_chart(
                     rect = _rectangle(ax, limits, xn, yn, cols)
                     if rect is not None:
                         boxes[f"{xn} | {yn}"] = rect
+                if _spans_decades(cols[xn]):
+                    ax.set_xscale("log")
+                if i != j and _spans_decades(cols[yn]):
+                    ax.set_yscale("log")
                 if i == k - 1:
                     ax.set_xlabel(param_label(xn))
                 else:
@@ -512,8 +517,22 @@ def pairs_chart(
     )
 
 
+def _spans_decades(values: np.ndarray) -> bool:
+    """Whether a positive uncertainty spans more than a decade (size, sampled log-uniform).
+
+    Such an axis is drawn on a log scale, so that the small companies, half of a
+    log-uniform sample, are not squeezed against the left edge.
+    """
+    finite = values[np.isfinite(values)]
+    return bool(finite.size) and float(finite.min()) > 0 and finite.max() > 10 * finite.min()
+
+
 def _histogram(ax: Axes, values: np.ndarray, pays: np.ndarray) -> None:
-    bins: Any = np.linspace(float(values.min()), float(values.max()), 16) if values.size else 10
+    bins: Any = 10
+    if values.size and _spans_decades(values):
+        bins = np.geomspace(float(values.min()), float(values.max()), 16)
+    elif values.size:
+        bins = np.linspace(float(values.min()), float(values.max()), 16)
     ax.hist(
         [values[~pays], values[pays]],
         bins=bins,
