@@ -286,7 +286,7 @@ def test_reference_and_focus_must_be_two_levers() -> None:
         (
             {"base": None},
             "base",
-            "missing: name the base scenario (a file relative to this one, or midsize)",
+            "missing: name the base scenario (a file relative to the explore file, or midsize)",
         ),
         (
             {"uncertainties": []},

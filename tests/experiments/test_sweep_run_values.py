@@ -9,11 +9,14 @@ from typing import Any
 import pytest
 
 from orgsim.errors import ExperimentError
+from orgsim.experiments.campaign import check_existing
 from orgsim.experiments.sweep import run as sweep_run
 from orgsim.experiments.sweep.spec import parse_sweep
 from orgsim.storage.results import ResultsDB, RunRecord
 
 EXPERIMENT = "sweep:s:abc"
+
+SWEEP: dict[str, Any] = {"file": "sweep file", "this": "this sweep"}
 
 
 def db_with(tmp_path: Path, status: str) -> ResultsDB:
@@ -38,13 +41,13 @@ def test_a_folder_with_any_run_of_this_sweep_needs_resume(tmp_path: Path, status
     # a failed run is a result too: overwriting it without --resume would mix two runs
     with db_with(tmp_path, status) as db:
         with pytest.raises(ExperimentError, match="already holds results of this sweep; use"):
-            sweep_run._check_existing(db, EXPERIMENT, tmp_path, resume=False)
-        sweep_run._check_existing(db, EXPERIMENT, tmp_path, resume=True)  # allowed
+            check_existing(db, EXPERIMENT, tmp_path, resume=False, **SWEEP)
+        check_existing(db, EXPERIMENT, tmp_path, resume=True, **SWEEP)  # allowed
 
 
 def test_an_empty_folder_needs_no_resume(tmp_path: Path) -> None:
     with ResultsDB(tmp_path / "results.sqlite") as db:
-        sweep_run._check_existing(db, EXPERIMENT, tmp_path, resume=False)
+        check_existing(db, EXPERIMENT, tmp_path, resume=False, **SWEEP)
 
 
 def spec_of(design: str) -> Any:

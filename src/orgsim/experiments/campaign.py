@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
 
+from orgsim.errors import ExperimentError
 from orgsim.experiments.executors import LocalPool, run_tasks
 from orgsim.experiments.tasks import Task, default_jobs
 from orgsim.scenario.schema import Scenario
@@ -28,6 +30,36 @@ from orgsim.storage.results import ResultsDB, RunRecord
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[RunRecord], None]
+
+
+def check_existing(
+    db: ResultsDB, experiment: str, out: Path, *, resume: bool, file: str, this: str
+) -> None:
+    """Refuse to mix experiments in one database, or to add to one without ``resume``.
+
+    Args:
+        db: The open results database in ``out``.
+        experiment: The experiment about to run.
+        out: Its output folder, for messages.
+        resume: Whether continuing the experiment was asked for.
+        file: What describes the experiment (``sweep file``), for messages.
+        this: What the experiment is (``this sweep``), for messages.
+    """
+    others = {
+        p["experiment"]
+        for p in db.provenance()
+        if p["experiment"] != experiment and db.keys(p["experiment"], status=None)
+    }
+    if others:
+        raise ExperimentError(
+            f"{out} already holds the results of another experiment ({sorted(others)[0]}); "
+            f"the {file} changed, or the folder is shared: use a new --out"
+        )
+    if not resume and db.keys(experiment, status=None):
+        raise ExperimentError(
+            f"{out} already holds results of {this}; use --resume to continue it "
+            "(committed runs are kept), or a new --out"
+        )
 
 
 @attrs.define

@@ -18,7 +18,7 @@ from typing import Any
 from orgsim.storage.results import RunRecord
 from orgsim.storage.sqlite import store_errors
 
-__all__ = ["IDENTITY_COLUMNS", "export_csv", "export_parquet", "table_rows"]
+__all__ = ["IDENTITY_COLUMNS", "export_csv", "export_parquet", "table_rows", "write_parquet"]
 
 #: The columns that say which run a row is, before its parameters and metrics.
 IDENTITY_COLUMNS = (
@@ -79,7 +79,6 @@ def export_parquet(records: Iterable[RunRecord], path: str | Path) -> Path | Non
     """Write the per-run table as Parquet; None when pyarrow is not installed."""
     try:
         import pyarrow as pa
-        import pyarrow.parquet as pq
     except ImportError:
         return None
     header, rows = table_rows(records)
@@ -87,8 +86,21 @@ def export_parquet(records: Iterable[RunRecord], path: str | Path) -> Path | Non
     table = pa.table({k: pa.array(v) for k, v in columns.items()})
     path = Path(path)
     with _writing(path, len(rows)):
-        pq.write_table(table, path, compression="zstd")
+        write_parquet(table, path)
     return path
+
+
+def write_parquet(table: Any, path: Path) -> None:
+    """Write a pyarrow table to ``path``, which is a file name and nothing else.
+
+    pyarrow reads a string or path it is given as a URI, so an output folder named
+    like one (``tcp://host:1``, made by ``--out`` as the folders ``tcp:/host:1``)
+    would be taken for a filesystem it does not know; the file is opened here.
+    """
+    import pyarrow.parquet as pq
+
+    with path.open("wb") as fh:
+        pq.write_table(table, fh, compression="zstd")
 
 
 def _writing(path: Path, runs: int) -> contextlib.AbstractContextManager[None]:

@@ -26,19 +26,11 @@ from orgsim.errors import ExperimentError
 from orgsim.experiments import attribution
 from orgsim.experiments.attribution import AttributionResult
 from orgsim.experiments.explore.design import design_points, point_seed
-from orgsim.experiments.explore.spec import ExploreSpec, load_explore, parse_explore, point_scenario
+from orgsim.experiments.explore.spec import ExploreSpec, as_explore, point_scenario
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.results import RunRecord
 
 __all__ = ["explain_point", "explained_scenario"]
-
-
-def _spec(file_or_spec: ExploreSpec | Mapping[str, Any] | str | os.PathLike[str]) -> ExploreSpec:
-    if isinstance(file_or_spec, ExploreSpec):
-        return file_or_spec
-    if isinstance(file_or_spec, Mapping):
-        return parse_explore(file_or_spec, base_dir=Path.cwd())
-    return load_explore(file_or_spec)
 
 
 def explained_scenario(
@@ -112,7 +104,7 @@ def explain_point(
         ExperimentError: No such point or lever, a lever without the broker, bad
             settings, or an attribution past the limits.
     """
-    spec = _spec(file_or_spec)
+    spec = as_explore(file_or_spec)
     scenario, seed, _ = explained_scenario(spec, point, lever)
     found = attribution.plan(scenario, runs=runs, jobs=jobs, allow_large=allow_large)
     base = Path(out) if out is not None else Path("out") / f"explore-{spec.name}"

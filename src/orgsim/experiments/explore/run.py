@@ -35,7 +35,7 @@ from orgsim.analysis import sensitivity as salib
 from orgsim.analysis.discovery import EnsembleAnalysis, SensitivityDesign, analyse_ensemble
 from orgsim.analysis.stats import Estimate, mean_ci
 from orgsim.errors import ExperimentError
-from orgsim.experiments.campaign import Campaign
+from orgsim.experiments.campaign import Campaign, check_existing
 from orgsim.experiments.executors import check_executor
 from orgsim.experiments.explore.design import (
     Point,
@@ -45,7 +45,7 @@ from orgsim.experiments.explore.design import (
     point_seed,
     uncertainty_columns,
 )
-from orgsim.experiments.explore.spec import ExploreSpec, load_explore, parse_explore
+from orgsim.experiments.explore.spec import ExploreSpec, as_explore
 from orgsim.experiments.limits import check_explore
 from orgsim.storage.export import export_csv, export_parquet
 from orgsim.storage.results import ResultsDB, RunRecord, check_out_dir, json_safe
@@ -144,33 +144,6 @@ def _estimate_dict(e: Estimate) -> dict[str, Any]:
 # ------------------------------------------------------------------ running
 
 
-def _check_existing(db: ResultsDB, experiment: str, out: Path, resume: bool) -> None:
-    """Refuse to mix experiments in one database, or to overwrite one without resume."""
-    others = {
-        p["experiment"]
-        for p in db.provenance()
-        if p["experiment"] != experiment and db.keys(p["experiment"], status=None)
-    }
-    if others:
-        raise ExperimentError(
-            f"{out} already holds the results of another experiment ({sorted(others)[0]}); "
-            "the explore file changed, or the folder is shared: use a new --out"
-        )
-    if not resume and db.keys(experiment, status=None):
-        raise ExperimentError(
-            f"{out} already holds results of this ensemble; use --resume to continue it "
-            "(committed runs are kept), or a new --out"
-        )
-
-
-def _spec(file_or_spec: ExploreSpec | Mapping[str, Any] | str | os.PathLike[str]) -> ExploreSpec:
-    if isinstance(file_or_spec, ExploreSpec):
-        return file_or_spec
-    if isinstance(file_or_spec, Mapping):
-        return parse_explore(file_or_spec, base_dir=Path.cwd())
-    return load_explore(file_or_spec)
-
-
 def explore(
     file_or_spec: ExploreSpec | Mapping[str, Any] | str | os.PathLike[str],
     *,
@@ -217,7 +190,7 @@ def explore(
     """
     started = time.perf_counter()
     check_executor(executor, jobs)
-    spec = _spec(file_or_spec)
+    spec = as_explore(file_or_spec)
     # Counted before a point is built: a billion-point ensemble is refused, not made.
     check_explore(spec, jobs=jobs, allow_large=allow_large)
     points = design_points(spec)
@@ -227,7 +200,9 @@ def explore(
     db_path = out_dir / "results.sqlite"
     settings = {"executor": executor, "jobs": jobs, "scheduler": scheduler, "resume": resume}
     with ResultsDB(db_path) as db:
-        _check_existing(db, spec.experiment, out_dir, resume)
+        check_existing(
+            db, spec.experiment, out_dir, resume=resume, file="explore file", this="this ensemble"
+        )
         campaign = Campaign.start(
             db,
             experiment=spec.experiment,

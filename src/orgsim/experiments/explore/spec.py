@@ -14,7 +14,6 @@ refuses is reported where it was written, not as failed runs.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging
@@ -25,23 +24,29 @@ from typing import Any
 
 import attrs
 
-from orgsim.errors import Problem, ScenarioError
+from orgsim.errors import ScenarioError
 from orgsim.experiments.explore.levers import Lever, parse_levers
 from orgsim.experiments.explore.uncertainties import Uncertainty, parse_uncertainties
+from orgsim.experiments.files import (
+    check_power_of_two,
+    file_name,
+    open_check,
+    read_base,
+    read_overrides,
+    sourced,
+)
 from orgsim.experiments.sweep.checks import (
     Check,
     flatten_overrides,
-    scenario_problems,
-    unknown_parameter,
 )
 from orgsim.experiments.sweep.parameter import SCALE
 from orgsim.experiments.sweep.scale import apply_scale
 from orgsim.metrics.catalogue import BETTER, BROKER_ONLY, METRIC_NAMES
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.files import locate_explore, read_toml
-from orgsim.scenario.loading import load_scenario, parse_scenario
-from orgsim.scenario.paths import MISSING, get_path, leaves, set_path
-from orgsim.scenario.problems import expected, not_one_of, unknown, unknown_key
+from orgsim.scenario.loading import parse_scenario
+from orgsim.scenario.paths import MISSING, leaves
+from orgsim.scenario.problems import expected, not_one_of, unknown
 from orgsim.scenario.schema import MAX_SEED, Scenario
 from orgsim.scenario.uncertainty import uncertain_parameters
 
@@ -289,23 +294,14 @@ def parse_explore(
             (``uncertainties.1.path: unknown parameter 'conflicts.dreg'; did you
             mean 'conflicts.drag'?``).
     """
-    try:
+    with sourced(source):
         return _parse(data, source, Path(base_dir) if base_dir is not None else None)
-    except ScenarioError as exc:
-        if source and not exc.source:
-            raise ScenarioError(exc.problems, source=source) from None
-        raise
 
 
 def _parse(data: object, source: str, base_dir: Path | None) -> ExploreSpec:
     """The whole check, in the order its problems are reported."""
-    if not isinstance(data, Mapping):
-        raise ScenarioError([Problem("", expected("a table", data))])
-    c = Check()
-    for key in data:
-        if key not in _TOP_KEYS:
-            c.add(str(key), unknown_key(str(key), _TOP_KEYS))
-    name = _name(c, data, source)
+    c, data = open_check(data, _TOP_KEYS)
+    name = file_name(c, data, source, "explore")
     description = c.string(data, "description", "description", "")
     design = c.choice(data, "design", "design", "lhs", DESIGNS)
     points = _points(c, data, design)
@@ -319,12 +315,12 @@ def _parse(data: object, source: str, base_dir: Path | None) -> ExploreSpec:
     )
     metric, metrics = _metrics(c, data)
     threshold = _threshold(c, data)
-    base, scenario = _base(c, data, base_dir)
+    base, scenario = read_base(c, data, base_dir, "explore file")
     default_seed = scenario.seed if scenario is not None else 1
     seed = c.integer(data, "seed", "seed", default_seed, ge=0, le=MAX_SEED)
 
     base_tree = unstructure(scenario) if scenario is not None else None
-    overrides, fixed_scale, tree = _overrides(c, data, base_tree)
+    overrides, fixed_scale, tree = read_overrides(c, data, base_tree)
     scenario = parse_scenario(tree) if tree is not None else None
     levers = parse_levers(c, data.get("levers", MISSING), tree)
     reference, focus = _roles(c, data)
@@ -374,26 +370,11 @@ def _fixed(raw: Any, overrides: Mapping[str, Any]) -> dict[str, str]:
     return fixed
 
 
-def _name(c: Check, data: Mapping[str, Any], source: str) -> str:
-    """The file's name (it names the output folder): the file's stem by default."""
-    default = Path(source).stem if source else "explore"
-    name = c.string(data, "name", "name", default) or default
-    if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
-        c.add("name", f"use letters, digits, '-', '_' or '.' (it names a folder); got {name!r}")
-        name = default
-    return name
-
-
 def _points(c: Check, data: Mapping[str, Any], design: str) -> int:
     """The design's size parameter: LHS points, or Saltelli's N (a power of 2)."""
     points: int = c.integer(data, "points", "points", DEFAULT_POINTS, ge=2)
-    if design == "sobol" and isinstance(points, int) and points >= 2 and points & (points - 1):
-        lower = 1 << (points.bit_length() - 1)
-        c.add(
-            "points",
-            f"a Sobol design needs a power of 2 (Saltelli's N), got {points}; "
-            f"try {lower} or {lower * 2}",
-        )
+    if design == "sobol":
+        check_power_of_two(c, points)
     return points
 
 
@@ -465,73 +446,6 @@ def _roles(c: Check, data: Mapping[str, Any]) -> tuple[str, str]:
     return reference, focus
 
 
-def _base(c: Check, data: Mapping[str, Any], base_dir: Path | None) -> tuple[str, Scenario | None]:
-    """The base scenario as written, and as read (None when it cannot be read)."""
-    raw = data.get("base", MISSING)
-    if raw is MISSING or (isinstance(raw, str) and not raw.strip()):
-        c.add("base", "missing: name the base scenario (a file relative to this one, or midsize)")
-        return "", None
-    base = c.string(data, "base", "base", "")
-    if not base:
-        return base, None
-    try:
-        if base_dir is not None and Path(base).suffix:
-            candidate = base_dir / base
-            if not candidate.exists():
-                raise ScenarioError(
-                    [Problem("", f"no such scenario file: {candidate} (relative to the file)")]
-                )
-            return base, load_scenario(candidate)
-        return base, load_scenario(base)
-    except ScenarioError as exc:
-        head = f"{exc.source}: " if exc.source else ""
-        for problem in exc.problems:
-            c.add("base", f"{head}{problem}")
-        return base, None
-
-
-def _overrides(
-    c: Check, data: Mapping[str, Any], base_tree: dict[str, Any] | None
-) -> tuple[dict[str, Any], float, dict[str, Any] | None]:
-    """The ``[overrides]`` by dotted path, the fixed scale, and the overridden tree.
-
-    As in sweeps: only paths the base has, and the result must be a valid scenario
-    (the tree is None otherwise, or when the base could not be read).
-    """
-    raw = data.get("overrides", {})
-    if not isinstance(raw, Mapping):
-        c.add("overrides", expected("a table", raw))
-        raw = {}
-    overrides = flatten_overrides(raw)
-    fixed_scale = 1.0
-    if SCALE in overrides:
-        value = c.number(overrides[SCALE], f"overrides.{SCALE}")
-        if value is not None and value <= 0:
-            c.add(f"overrides.{SCALE}", f"must be > 0, got {overrides[SCALE]!r}")
-        elif value is not None:
-            fixed_scale = value
-    if base_tree is None:
-        return overrides, fixed_scale, None
-    tree = copy.deepcopy(base_tree)
-    known = sorted(leaves(tree))
-    applied = True
-    for path, value in overrides.items():
-        if path == SCALE:
-            continue
-        try:
-            get_path(tree, path)
-            set_path(tree, path, copy.deepcopy(value))
-        except (KeyError, ValueError, IndexError, TypeError):
-            applied = False
-            c.add(f"overrides.{path}", unknown_parameter(path, [*known, SCALE]))
-    if not applied:
-        return overrides, fixed_scale, None
-    problems = scenario_problems(tree)
-    for p in problems:
-        c.add(f"overrides.{p.path}" if p.path else "overrides", p.message)
-    return overrides, fixed_scale, None if problems else tree
-
-
 def _check_extremes(
     c: Check,
     found: Sequence[tuple[int, Uncertainty]],
@@ -567,3 +481,14 @@ def load_explore(path: str | os.PathLike[str]) -> ExploreSpec:
     file = locate_explore(path)
     data = read_toml(file, what="explore")
     return parse_explore(data, source=str(file), base_dir=file.resolve().parent)
+
+
+def as_explore(
+    file_or_spec: ExploreSpec | Mapping[str, Any] | str | os.PathLike[str],
+) -> ExploreSpec:
+    """A spec as given, plain data checked (relative to the working folder), or a file read."""
+    if isinstance(file_or_spec, ExploreSpec):
+        return file_or_spec
+    if isinstance(file_or_spec, Mapping):
+        return parse_explore(file_or_spec, base_dir=Path.cwd())
+    return load_explore(file_or_spec)

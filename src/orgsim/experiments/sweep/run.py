@@ -41,7 +41,7 @@ import numpy as np
 from orgsim.analysis import sensitivity
 from orgsim.analysis.sensitivity import Sensitivity
 from orgsim.errors import ExperimentError
-from orgsim.experiments.campaign import Campaign
+from orgsim.experiments.campaign import Campaign, check_existing
 from orgsim.experiments.executors import check_executor
 from orgsim.experiments.limits import check_sweep
 from orgsim.experiments.sweep.aggregate import (
@@ -58,7 +58,7 @@ from orgsim.experiments.sweep.design import (
     point_scenarios,
 )
 from orgsim.experiments.sweep.spec import SweepSpec, load_sweep, parse_sweep
-from orgsim.storage.export import export_csv, export_parquet
+from orgsim.storage.export import export_csv, export_parquet, write_parquet
 from orgsim.storage.results import ResultsDB, RunRecord, check_out_dir
 from orgsim.storage.sqlite import store_errors
 
@@ -103,25 +103,6 @@ class SweepResult:
         import pandas as pd
 
         return pd.DataFrame(self.table)
-
-
-def _check_existing(db: ResultsDB, experiment: str, out: Path, resume: bool) -> None:
-    """Refuse to mix sweeps in one database, or to overwrite one without --resume."""
-    others = {
-        p["experiment"]
-        for p in db.provenance()
-        if p["experiment"] != experiment and db.keys(p["experiment"], status=None)
-    }
-    if others:
-        raise ExperimentError(
-            f"{out} already holds the results of another experiment ({sorted(others)[0]}); "
-            "the sweep file changed, or the folder is shared: use a new --out"
-        )
-    if not resume and db.keys(experiment, status=None):
-        raise ExperimentError(
-            f"{out} already holds results of this sweep; use --resume to continue it "
-            "(committed runs are kept), or a new --out"
-        )
 
 
 def _keep_events(value: str | int | None) -> str | int | None:
@@ -201,7 +182,9 @@ def sweep(
     db_path = out_dir / "results.sqlite"
     settings = {"executor": executor, "jobs": jobs, "scheduler": scheduler, "resume": resume}
     with ResultsDB(db_path) as db:
-        _check_existing(db, spec.experiment, out_dir, resume)
+        check_existing(
+            db, spec.experiment, out_dir, resume=resume, file="sweep file", this="this sweep"
+        )
         campaign = Campaign.start(
             db,
             experiment=spec.experiment,
@@ -274,13 +257,12 @@ def _export(records: Sequence[RunRecord], rows: Sequence[dict[str, Any]], out: P
             writer.writerow([row.get(k, "") for k in header])
     try:
         import pyarrow as pa
-        import pyarrow.parquet as pq
     except ImportError:
         return
     columns = {k: [_cell(row.get(k)) for row in rows] for k in header}
     table = pa.table({k: pa.array(v) for k, v in columns.items()})
     with store_errors(f"cannot write {out / 'points.parquet'}", kept=kept):
-        pq.write_table(table, out / "points.parquet", compression="zstd")
+        write_parquet(table, out / "points.parquet")
 
 
 def _cell(value: Any) -> Any:

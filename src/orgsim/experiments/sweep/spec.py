@@ -24,21 +24,27 @@ from typing import Any
 
 import attrs
 
-from orgsim.errors import Problem, ScenarioError
+from orgsim.errors import ScenarioError
+from orgsim.experiments.files import (
+    check_power_of_two,
+    file_name,
+    open_check,
+    read_base,
+    read_overrides,
+    sourced,
+)
 from orgsim.experiments.sweep.checks import (
     Check,
-    flatten_overrides,
     scenario_problems,
-    unknown_parameter,
 )
 from orgsim.experiments.sweep.parameter import SCALE, Parameter, parse_parameters
 from orgsim.experiments.sweep.scale import apply_scale
 from orgsim.metrics.catalogue import METRIC_NAMES
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.files import locate_sweep, read_toml
-from orgsim.scenario.loading import load_scenario, parse_scenario
-from orgsim.scenario.paths import MISSING, get_path, leaves, set_path
-from orgsim.scenario.problems import expected, unknown, unknown_key
+from orgsim.scenario.loading import parse_scenario
+from orgsim.scenario.paths import MISSING, set_path
+from orgsim.scenario.problems import expected, unknown
 from orgsim.scenario.schema import MAX_SEED, Scenario
 
 __all__ = [
@@ -200,23 +206,14 @@ def parse_sweep(
             (``parameters.1.path: unknown parameter 'conflicts.intensty'; did you
             mean 'conflicts.intensity'?``).
     """
-    try:
+    with sourced(source):
         return _parse_sweep(data, source, Path(base_dir) if base_dir is not None else None)
-    except ScenarioError as exc:
-        if source and not exc.source:
-            raise ScenarioError(exc.problems, source=source) from None
-        raise
 
 
 def _parse_sweep(data: object, source: str, base_dir: Path | None) -> SweepSpec:
     """The whole check, in the order its problems are reported."""
-    if not isinstance(data, Mapping):
-        raise ScenarioError([Problem("", expected("a table", data))])
-    c = Check()
-    for key in data:
-        if key not in _TOP_KEYS:
-            c.add(str(key), unknown_key(str(key), _TOP_KEYS))
-    name = _name(c, data, source)
+    c, data = open_check(data, _TOP_KEYS)
+    name = file_name(c, data, source, "sweep")
     description = c.string(data, "description", "description", "")
     design = c.choice(data, "design", "design", "grid", DESIGNS)
     replications = c.integer(data, "replications", "replications", 10, ge=2, why=_REPLICATIONS_WHY)
@@ -227,12 +224,12 @@ def _parse_sweep(data: object, source: str, base_dir: Path | None) -> SweepSpec:
         c.add("morris_levels", f"only used by morris designs (this one is {design})")
     points = _points(c, data, design)
     metrics = _metrics(c, data)
-    base, scenario = _base(c, data, base_dir)
+    base, scenario = read_base(c, data, base_dir, "sweep")
     default_seed = scenario.seed if scenario is not None else 1
     seed = c.integer(data, "seed", "seed", default_seed, ge=0, le=MAX_SEED)
 
     base_tree = unstructure(scenario) if scenario is not None else None
-    overrides, fixed_scale, tree = _overrides(c, data, base_tree)
+    overrides, fixed_scale, tree = read_overrides(c, data, base_tree)
     scenario = parse_scenario(tree) if tree is not None else None
     # Paths are checked against the base even when the overrides failed.
     parameters = parse_parameters(c, data.get("parameters", MISSING), base_tree, design, paired)
@@ -260,16 +257,6 @@ def _parse_sweep(data: object, source: str, base_dir: Path | None) -> SweepSpec:
     )
 
 
-def _name(c: Check, data: Mapping[str, Any], source: str) -> str:
-    """The sweep's name (it names the output folder): the file's stem by default."""
-    default = Path(source).stem if source else "sweep"
-    name = c.string(data, "name", "name", default) or default
-    if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
-        c.add("name", f"use letters, digits, '-', '_' or '.' (it names a folder); got {name!r}")
-        name = default
-    return name
-
-
 def _points(c: Check, data: Mapping[str, Any], design: str) -> int:
     """The sampled designs' size parameter; 0 for a grid, which takes every combination."""
     if design == "grid":
@@ -280,13 +267,8 @@ def _points(c: Check, data: Mapping[str, Any], design: str) -> int:
         c.add("points", f"a {design} design needs 'points'")
         return 0
     points: int = c.integer(data, "points", "points", 0, ge=2)
-    if design == "sobol" and isinstance(points, int) and points >= 2 and points & (points - 1):
-        lower = 1 << (points.bit_length() - 1)
-        c.add(
-            "points",
-            f"a Sobol design needs a power of 2 (Saltelli's N), got {points}; "
-            f"try {lower} or {lower * 2}",
-        )
+    if design == "sobol":
+        check_power_of_two(c, points)
     return points
 
 
@@ -309,86 +291,6 @@ def _metrics(c: Check, data: Mapping[str, Any]) -> tuple[str, ...]:
         else:
             good.append(m)
     return tuple(good) if good else DEFAULT_METRICS
-
-
-def _base(c: Check, data: Mapping[str, Any], base_dir: Path | None) -> tuple[str, Scenario | None]:
-    """The base scenario as written, and as read (None when it cannot be read)."""
-    if "base" not in data:
-        c.add("base", "missing: name the base scenario (a file relative to the sweep, or midsize)")
-        return "", None
-    if isinstance(data["base"], str) and not data["base"].strip():
-        c.add("base", "empty: name the base scenario (a file relative to the sweep, or midsize)")
-        return "", None
-    base = c.string(data, "base", "base", "")
-    if not base:
-        return base, None
-    try:
-        return base, _resolve_base(base, base_dir)
-    except ScenarioError as exc:
-        # Each of the base's problems under "base", prefixed with the base file
-        # (when it has one), not its whole message: that would repeat the path.
-        head = f"{exc.source}: " if exc.source else ""
-        for problem in exc.problems:
-            c.add("base", f"{head}{problem}")
-        return base, None
-
-
-def _resolve_base(base: str, base_dir: Path | None) -> Scenario:
-    """The base scenario: a file relative to the sweep file, or a bundled name."""
-    if base_dir is not None and Path(base).suffix:
-        candidate = base_dir / base
-        if not candidate.exists():
-            raise ScenarioError(
-                [Problem("", f"no such scenario file: {candidate} (relative to the sweep)")]
-            )
-        return load_scenario(candidate)
-    return load_scenario(base)
-
-
-def _overrides(
-    c: Check, data: Mapping[str, Any], base_tree: dict[str, Any] | None
-) -> tuple[dict[str, Any], float, dict[str, Any] | None]:
-    """The ``[overrides]`` by dotted path, the fixed scale, and the overridden tree.
-
-    Only paths the base scenario has can be overridden: no new keys, no typos.
-
-    Returns:
-        The overrides (``scale`` included), the scale they fix (1 by default),
-        and the base tree with them applied: None when the base could not be
-        read or the overrides do not make a valid scenario.
-    """
-    raw = data.get("overrides", {})
-    if not isinstance(raw, Mapping):
-        c.add("overrides", expected("a table", raw))
-        raw = {}
-    overrides = flatten_overrides(raw)
-    fixed_scale = 1.0
-    if SCALE in overrides:
-        value = c.number(overrides[SCALE], f"overrides.{SCALE}")
-        if value is not None and value <= 0:
-            c.add(f"overrides.{SCALE}", f"must be > 0, got {overrides[SCALE]!r}")
-        elif value is not None:
-            fixed_scale = value
-    if base_tree is None:
-        return overrides, fixed_scale, None
-    tree = copy.deepcopy(base_tree)
-    known = sorted(leaves(tree))
-    applied = True
-    for path, value in overrides.items():
-        if path == SCALE:
-            continue
-        try:
-            get_path(tree, path)
-            set_path(tree, path, copy.deepcopy(value))
-        except (KeyError, ValueError, IndexError):
-            applied = False
-            c.add(f"overrides.{path}", unknown_parameter(path, [*known, SCALE]))
-    if not applied:
-        return overrides, fixed_scale, None
-    problems = scenario_problems(tree)
-    for p in problems:
-        c.add(f"overrides.{p.path}" if p.path else "overrides", p.message)
-    return overrides, fixed_scale, None if problems else tree
 
 
 def _check_extremes(
