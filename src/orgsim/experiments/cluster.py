@@ -172,7 +172,9 @@ def _run(
                     n_workers=jobs or default_jobs(),
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    # a free port: None still binds the scheduler's HTTP server to
+                    # 8787, and warns on stderr when another cluster holds it
+                    dashboard_address=":0",
                     # Workers torn down by an interrupt log heartbeat failures at
                     # ERROR on the shared stderr; what matters of a worker's errors
                     # reaches orgsim as the task's exception. Verbose orgsim shows all.
