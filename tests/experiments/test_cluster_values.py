@@ -119,7 +119,7 @@ def test_a_local_cluster_of_jobs_workers_runs_every_chunk_and_closes() -> None:
         "n_workers": 3,
         "threads_per_worker": 1,
         "processes": True,
-        "dashboard_address": None,
+        "dashboard_address": ":0",  # a free port: None still binds 8787
         "silence_logs": logging.CRITICAL,  # orgsim is not verbose
     }
     (client,) = FakeClient.made
