@@ -572,10 +572,16 @@ def _cmd_patterns(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_sweep(args: argparse.Namespace) -> int:
-    executor = args.executor or ("dask" if args.scheduler else "local")
+def _executor(args: argparse.Namespace) -> str:
+    """A sweep's or an explore's executor: local by default, dask with --scheduler."""
+    executor: str = args.executor or ("dask" if args.scheduler else "local")
     if args.scheduler and executor != "dask":
         raise ExperimentError("--scheduler needs --executor dask")
+    return executor
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    executor = _executor(args)
     spec = load_sweep(args.file)
     total = sweep_runs(spec)  # counted, not built: the design is checked in api.sweep
     with _sigterm_interrupts(), terminal.progress_bar(total, enabled=not args.json) as tick:
@@ -600,9 +606,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_explore(args: argparse.Namespace) -> int:
-    executor = args.executor or ("dask" if args.scheduler else "local")
-    if args.scheduler and executor != "dask":
-        raise ExperimentError("--scheduler needs --executor dask")
+    executor = _executor(args)
     spec = load_explore(args.file)
     if args.explain is not None:
         return _explain_point(spec, executor, args)
