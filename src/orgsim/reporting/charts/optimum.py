@@ -138,7 +138,8 @@ def optimum_chart(
                 zorder=4,
                 label="worse than the best (CI excludes 0)",
             )
-        bottom.axhline(0.0, color="#000000", lw=0.9)
+        best_name = opt.reference_label if best.reference else format_level(best.level)
+        bottom.axhline(0.0, color="#000000", lw=0.9, label=f"0: the best ({best_name})")
         if not best.reference and math.isfinite(ref.mean):
             bottom.axhspan(
                 ref.low if math.isfinite(ref.low) else ref.mean,
