@@ -43,7 +43,6 @@ there) and is dropped; a level without any value is never the best.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -69,7 +68,7 @@ REFERENCE = "without broker"
 
 # a key mixed into the caller's seed, so the bootstrap's generator is its own stream
 _BOOTSTRAP_STREAM = 0x0B57
-# resamples drawn at a time: bounds the memory of (levels, resamples, replications)
+# resamples drawn at a time: bounds the memory of a chunk (resamples x replications)
 _CHUNK = 1000
 
 _NAN = float("nan")
@@ -252,27 +251,32 @@ def _pick(means: NDArray[np.float64], sign: float) -> NDArray[np.intp]:
 def _p_best(
     effects: NDArray[np.float64], sign: float, paired: bool, seed: int, n_resamples: int
 ) -> NDArray[np.float64]:
-    """Bootstrap share of resamples each candidate wins, the reference first."""
+    """Bootstrap share of resamples each candidate wins, the reference first.
+
+    A joint resample is drawn as the number of times each replication is picked
+    (multinomial, n picks of n equally likely replications: the same law as
+    drawing n with replacement), so the means of every level over every resample
+    are one matrix product, NaNs weighing nothing.
+    """
     n_levels, n_reps = effects.shape
     wins = np.zeros(n_levels + 1, dtype=np.int64)
     rng = np.random.default_rng([_BOOTSTRAP_STREAM, seed])
+    finite = ~np.isnan(effects)
+    values, present = np.where(finite, effects, 0.0), finite.astype(np.float64)
     # unpaired: each level is its own sample, its values resampled on their own
-    rows = [] if paired else [effects[i][~np.isnan(effects[i])] for i in range(n_levels)]
+    rows = [] if paired else [effects[i][finite[i]] for i in range(n_levels)]
     done = 0
     while done < n_resamples:
         b = min(_CHUNK, n_resamples - done)
-        if paired:
-            idx = rng.integers(0, n_reps, size=(b, n_reps))
-            draws = effects[:, idx]  # (levels, b, reps)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN draw: NaN
-                means = np.nanmean(draws, axis=2)
+        means = np.full((n_levels, b), np.nan)
+        if paired:  # the same replications for every level: the shared luck stays
+            picks = rng.multinomial(n_reps, np.full(n_reps, 1.0 / n_reps), size=b).T
+            sums, counts = values @ picks, present @ picks  # (levels, b)
+            np.divide(sums, counts, out=means, where=counts > 0)
         else:
-            means = np.full((n_levels, b), np.nan)
-            for i, values in enumerate(rows):
-                if values.size:
-                    idx = rng.integers(0, values.size, size=(b, values.size))
-                    means[i] = values[idx].mean(axis=1)
+            for i, row in enumerate(rows):
+                if row.size:
+                    means[i] = row[rng.integers(0, row.size, size=(b, row.size))].mean(axis=1)
         wins += np.bincount(_pick(means, sign), minlength=n_levels + 1)
         done += b
     return wins / n_resamples
