@@ -43,6 +43,7 @@ from orgsim.reporting.charts import explore as explore_charts
 from orgsim.reporting.charts import sweep as sweep_charts
 from orgsim.reporting.charts.attribution import waterfall
 from orgsim.reporting.charts.compare import Chart
+from orgsim.reporting.charts.optimum import optimum_chart
 from orgsim.reporting.charts.tornado import tornado_chart
 from orgsim.reporting.documents import dumps, sweep_json, tornado_json
 from orgsim.scenario.schema import Scenario
@@ -419,12 +420,15 @@ def _comparison_charts(result: ComparisonResult) -> list[Chart]:
 
 
 def _sweep_charts(result: SweepResult) -> list[Chart]:
-    """The heatmaps, effect curves and sensitivity charts of a sweep."""
+    """The heatmaps, effect curves and sensitivity charts of a sweep, and its optimum's."""
     if not _can_draw():
         return []
     out: Path = result.out
     try:
-        return sweep_charts.sweep_charts(result.spec, result.points, result.sensitivity, out)
+        charts = sweep_charts.sweep_charts(result.spec, result.points, result.sensitivity, out)
+        if result.optimum is not None:  # a paired sweep of one parameter: its best level
+            charts.append(optimum_chart(result.optimum, result.spec.names[0], out))
+        return charts
     except OSError as exc:
         raise OrgsimError(
             f"cannot write charts to {out}: {exc}; every run is kept in {result.db}"

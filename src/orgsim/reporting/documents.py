@@ -15,6 +15,7 @@ import json
 import math
 from typing import Any
 
+from orgsim.analysis.optimum import Optimum
 from orgsim.analysis.stats import BOOTSTRAP_RESAMPLES, Estimate
 from orgsim.experiments.compare import ComparisonResult, PrecisionCheck
 from orgsim.experiments.patterns import PatternCheck
@@ -23,7 +24,7 @@ from orgsim.experiments.sweep.run import SweepResult
 from orgsim.experiments.tornado import TornadoResult
 from orgsim.storage.results import json_safe
 
-__all__ = ["comparison_json", "dumps", "run_json", "sweep_json"]
+__all__ = ["comparison_json", "dumps", "optimum_json", "run_json", "sweep_json"]
 
 
 def dumps(doc: dict[str, Any]) -> str:
@@ -117,8 +118,13 @@ def comparison_json(result: ComparisonResult) -> dict[str, Any]:
 
 
 def sweep_json(result: SweepResult) -> dict[str, Any]:
-    """Plain data: spec, table, sensitivity, charts, failures (NaN as None)."""
+    """Plain data: spec, table, sensitivity, optimum, charts, failures (NaN as None).
+
+    ``optimum`` is null except for a paired sweep of one parameter
+    (:func:`optimum_json`).
+    """
     sens = None if result.sensitivity is None else result.sensitivity.to_dict()
+    opt = None if result.optimum is None else optimum_json(result.optimum, result.spec.names[0])
     return json_safe(
         {
             "name": result.spec.name,
@@ -132,9 +138,47 @@ def sweep_json(result: SweepResult) -> dict[str, Any]:
             "failed": result.failed,
             "points": result.table,
             "sensitivity": sens,
+            "optimum": opt,
             "charts": [str(c.png) for c in result.charts],
         }
     )
+
+
+def optimum_json(opt: Optimum, parameter: str) -> dict[str, Any]:
+    """A sweep's best level as plain data.
+
+    ``best`` and each of ``candidates`` (the levels in order, then the reference
+    arm, whose ``level`` is null and ``reference`` true) carry the paired
+    ``effect`` and the ``shortfall`` from the best, both with their 95% CIs, and
+    ``p_best``; ``indistinguishable`` lists the levels whose shortfall CI contains
+    0 (null for the reference), the best first.
+    """
+
+    def candidate(i: int) -> dict[str, Any]:
+        c = opt.candidates[i]
+        return {
+            "level": c.level,
+            "reference": c.reference,
+            "best": i == opt.best,
+            "effect": _estimate(c.effect),
+            "shortfall": _estimate(c.shortfall),
+            "p_best": _num(c.p_best),
+            "indistinguishable": c.indistinguishable,
+        }
+
+    return {
+        "metric": opt.metric,
+        "better": opt.better,
+        "parameter": parameter,
+        "reference": opt.reference_label,
+        "paired": opt.paired,
+        "shortfall_ci": opt.method,
+        "level": opt.level,
+        "n_resamples": opt.n_resamples,
+        "best": candidate(opt.best),
+        "indistinguishable": [c.level for c in opt.indistinguishable],
+        "candidates": [candidate(i) for i in range(len(opt.candidates))],
+    }
 
 
 def tornado_json(result: TornadoResult) -> dict[str, Any]:

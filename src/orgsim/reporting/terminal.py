@@ -29,6 +29,7 @@ from orgsim.metrics.catalogue import GROUP_TITLES, GROUPS, METRICS, Metric, metr
 from orgsim.metrics.format import INLINE_UNITS, format_level, format_number
 
 if TYPE_CHECKING:
+    from orgsim.analysis.optimum import Optimum
     from orgsim.analysis.sensitivity import Sensitivity
     from orgsim.engine.state import OrgState
     from orgsim.experiments.compare import ComparisonResult, PrecisionCheck
@@ -385,6 +386,8 @@ def print_sweep(result: SweepResult, console: Any = None, max_rows: int = 40) ->
             f"{len(result.points)} points, per metric (false discovery rate 5%)"
             + ("; return: net value gained per k$ of broker cost [95% CI]" if any(returns) else "")
         )
+    if result.optimum is not None:
+        optimum_table(result.optimum, spec.names[0], console)
     if result.sensitivity is not None:
         sensitivity_table(result.sensitivity, console)
     console.print(
@@ -424,6 +427,51 @@ def _sweep_cell(pr: PointResult, name: str, paired: bool) -> str:
     style = {"better": "green", "worse": "red"}.get(c.outcome, "")
     mark = "*" if c.significant else " "
     return f"[{style}]{text}{mark}[/{style}]" if style else text + mark
+
+
+def optimum_table(opt: Optimum, parameter: str, console: Any) -> None:
+    """The best level of a one-parameter sweep, with what missing it costs.
+
+    A line names the best level with its effect's 95% CI; then per candidate (the
+    levels, then the reference arm) its effect, its shortfall from the best (both
+    ±95% CI) and P(best). Candidates indistinguishable from the best (shortfall CI containing 0) are
+    marked ``≈``, the best ``◀ best``.
+    """
+    m = metric(opt.metric)
+    best = opt.winner
+    if best.reference:
+        line = (
+            f"no level of {parameter} beats the reference ({opt.reference_label}): "
+            f"best is the reference, P(best) {best.p_best:.0%}"
+        )
+    else:
+        line = (
+            f"best {parameter} = {format_level(best.level)}: {m.label} effect "
+            f"{_effect_text(m, best.effect)}, P(best) {best.p_best:.0%}"
+        )
+    console.print(f"[bold]Optimum of {m.label}[/bold] ({opt.better} is better) — {line}")
+    unit = m.unit if m.unit in INLINE_UNITS else ""
+    heading = f" ({m.unit})" if m.unit and not unit else ""
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column(parameter, justify="right")
+    table.add_column(f"effect{heading}", justify="right")
+    table.add_column(f"shortfall{heading}", justify="right")
+    table.add_column("P(best)", justify="right")
+    table.add_column("", justify="left")
+    for i, c in enumerate(opt.candidates):
+        name = opt.reference_label if c.reference else format_level(c.level)
+        mark = "◀ best" if i == opt.best else ("≈" if c.indistinguishable else "")
+        effect = "0 (reference)" if c.reference else _with_ci(c.effect, unit, signed=True)
+        short = "–" if i == opt.best else _with_ci(c.shortfall, unit, signed=True)
+        table.add_row(name, effect, short, f"{c.p_best:.0%}", mark)
+    console.print(table)
+    console.print(
+        f"effect: with − without broker ±95% CI; shortfall: this choice − the best, per "
+        f"replication "
+        f"({opt.method} CI{'' if opt.paired else ': crn = point, the levels are not paired'}); "
+        f"≈: shortfall CI contains 0 (unadjusted); P(best): bootstrap over replications "
+        f"({opt.n_resamples:,} resamples)"
+    )
 
 
 # ---------------------------------------------------------------- sensitivity

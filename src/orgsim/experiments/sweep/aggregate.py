@@ -1,7 +1,8 @@
 """Aggregating a sweep's runs per design point, in canonical order.
 
 Per point, each arm's mean with a 95% CI and the broker's paired effect with its
-CI; the rows of the points table; the outputs the sensitivity analysis reads.
+CI; the rows of the points table; the outputs the sensitivity analysis reads; and,
+for a paired sweep of one parameter, its best level (:func:`sweep_optimum`).
 
 A sweep tests the broker's effect on each metric at every design point: many tests,
 read as a map of where the effect is. Per metric, the points' paired t-test
@@ -22,6 +23,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from orgsim.analysis.optimum import Optimum, find_optimum
 from orgsim.analysis.stats import Comparison, Estimate, adjust_family, compare_table, mean_ci
 from orgsim.experiments.samples import metric_names, paired_samples
 from orgsim.experiments.sweep.design import Point
@@ -235,3 +237,49 @@ def sensitivity_outputs(spec: SweepSpec, results: Sequence[PointResult]) -> dict
 
 def _mean(c: Comparison | None) -> float:
     return math.nan if c is None else c.diff.mean
+
+
+def sweep_optimum(spec: SweepSpec, results: Sequence[PointResult]) -> Optimum | None:
+    """The best level of a paired one-parameter sweep for ``spec.optimum``'s metric.
+
+    Each level's row holds the per-replication paired effects (on − off) of the
+    judged metric, laid out by replication number, NaN where a replication is not
+    complete, so column *r* is replication *r* at every level: with ``crn =
+    "design"`` those share their random streams and the shortfalls are paired;
+    with ``crn = "point"`` they do not, and Welch CIs are used
+    (:func:`~orgsim.analysis.optimum.find_optimum`). Numeric levels are reported
+    in increasing order, others in design order. The bootstrap is seeded by the
+    sweep's seed.
+
+    Returns:
+        The optimum, or None when the sweep has none (unpaired, several
+        parameters, no judged metric, or a level that occurs at two points, as a
+        sampled design of an integer may give).
+    """
+    metric = spec.optimum
+    if not metric or not spec.paired or len(spec.parameters) != 1 or not results:
+        return None
+    path = spec.parameters[0].path
+    levels = [pr.params[path] for pr in results]
+    if len(set(map(repr, levels))) != len(levels):
+        logger.info("no optimum: a level of %s occurs at more than one point", path)
+        return None
+    order = list(range(len(results)))
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in levels):
+        order.sort(key=lambda i: levels[i])
+    width = max((max(pr.replications, default=-1) for pr in results), default=-1) + 1
+    effects = np.full((len(results), max(width, 1)), math.nan)
+    for row, i in enumerate(order):
+        pr = results[i]
+        if "on" in pr.samples and "off" in pr.samples and metric in pr.samples["on"]:
+            diff = pr.samples["on"][metric] - pr.samples["off"][metric]
+            effects[row, list(pr.replications)] = diff
+    return find_optimum(
+        [levels[i] for i in order],
+        effects,
+        BETTER[metric],
+        paired=spec.crn == "design",
+        seed=spec.seed,
+        reference=spec.reference,
+        metric=metric,
+    )

@@ -39,6 +39,7 @@ import attrs
 import numpy as np
 
 from orgsim.analysis import sensitivity
+from orgsim.analysis.optimum import Optimum
 from orgsim.analysis.sensitivity import Sensitivity
 from orgsim.errors import ExperimentError
 from orgsim.experiments.campaign import Campaign, check_existing
@@ -48,6 +49,7 @@ from orgsim.experiments.sweep.aggregate import (
     PointResult,
     aggregate,
     sensitivity_outputs,
+    sweep_optimum,
     table_rows,
 )
 from orgsim.experiments.sweep.design import (
@@ -84,6 +86,11 @@ class SweepResult:
         elapsed: Wall time of this call, seconds.
         charts: The charts drawn of it (none until :func:`orgsim.api.sweep` draws
             them).
+        optimum: The best level of a paired sweep of one parameter, for the
+            metric ``spec.optimum``, with its CI, each level's probability of
+            being best and its shortfall from the best
+            (:func:`~orgsim.experiments.sweep.aggregate.sweep_optimum`); None
+            for other sweeps.
     """
 
     spec: SweepSpec
@@ -97,6 +104,7 @@ class SweepResult:
     ran: int
     elapsed: float
     charts: list[Any] = attrs.field(factory=list)
+    optimum: Optimum | None = None
 
     def to_frame(self) -> Any:
         """The per-point table as a pandas DataFrame (pandas imported here)."""
@@ -216,6 +224,7 @@ def sweep(
         failed=[r.key for r in records if r.status != "ok"],
         ran=campaign.ran,
         elapsed=time.perf_counter() - started,
+        optimum=sweep_optimum(spec, results),
     )
 
 

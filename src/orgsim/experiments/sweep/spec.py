@@ -39,17 +39,18 @@ from orgsim.experiments.sweep.checks import (
 )
 from orgsim.experiments.sweep.parameter import SCALE, Parameter, parse_parameters
 from orgsim.experiments.sweep.scale import apply_scale
-from orgsim.metrics.catalogue import METRIC_NAMES
+from orgsim.metrics.catalogue import BETTER, BROKER_ONLY, METRIC_NAMES
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.files import locate_sweep, read_toml
 from orgsim.scenario.loading import parse_scenario
 from orgsim.scenario.paths import MISSING, set_path
-from orgsim.scenario.problems import expected, unknown
+from orgsim.scenario.problems import expected, unknown, unknown_key
 from orgsim.scenario.schema import MAX_SEED, Scenario
 
 __all__ = [
     "CRN",
     "DEFAULT_METRICS",
+    "DEFAULT_REFERENCE",
     "DESIGNS",
     "SweepSpec",
     "load_sweep",
@@ -62,6 +63,8 @@ logger = logging.getLogger(__name__)
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 CRN = ("design", "point")
 DEFAULT_METRICS = ("net_value", "value_shipped", "lead_time_p50", "conflicts_open_end")
+#: How the optimum's table and chart name the arm without the broker by default.
+DEFAULT_REFERENCE = "without broker"
 
 _REPLICATIONS_WHY = "a confidence interval needs at least two, as with compare --runs"
 
@@ -79,7 +82,9 @@ _TOP_KEYS = (
     "morris_levels",
     "overrides",
     "parameters",
+    "optimum",
 )
+_OPTIMUM_KEYS = ("metric", "reference")
 
 
 # ------------------------------------------------------------------ the spec
@@ -108,6 +113,11 @@ class SweepSpec:
         morris_levels: Grid levels of a Morris design.
         overrides: Fixed settings, dotted path to value (``scale`` included).
         source: Where the spec came from.
+        optimum: The metric whose best level is sought (paired sweeps of one
+            parameter: ``[optimum] metric``, default the first metric of interest
+            with a good direction); empty when the sweep has no optimum.
+        reference: How the without-broker arm is named in the optimum's table and
+            chart (``[optimum] reference``).
     """
 
     name: str
@@ -125,6 +135,8 @@ class SweepSpec:
     morris_levels: int = 4
     overrides: dict[str, Any] = attrs.field(factory=dict)
     source: str = ""
+    optimum: str = ""
+    reference: str = DEFAULT_REFERENCE
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -235,6 +247,7 @@ def _parse_sweep(data: object, source: str, base_dir: Path | None) -> SweepSpec:
     parameters = parse_parameters(c, data.get("parameters", MISSING), base_tree, design, paired)
     if tree is not None:
         _check_extremes(c, tree, parameters, fixed_scale)
+    optimum, reference = _optimum(c, data, metrics, paired)
     if c.problems:
         raise ScenarioError(c.problems)
     assert scenario is not None
@@ -254,6 +267,8 @@ def _parse_sweep(data: object, source: str, base_dir: Path | None) -> SweepSpec:
         morris_levels=morris_levels,
         overrides=overrides,
         source=source,
+        optimum=optimum,
+        reference=reference,
     )
 
 
@@ -291,6 +306,58 @@ def _metrics(c: Check, data: Mapping[str, Any]) -> tuple[str, ...]:
         else:
             good.append(m)
     return tuple(good) if good else DEFAULT_METRICS
+
+
+def _optimum(
+    c: Check, data: Mapping[str, Any], metrics: tuple[str, ...], paired: bool
+) -> tuple[str, str]:
+    """The metric whose best level is sought, and the reference arm's name.
+
+    A paired sweep of one parameter has an optimum: by default over the first
+    metric of interest with a good direction (a broker-only metric has no effect
+    to judge). ``[optimum]`` chooses the metric or names the reference, and is
+    refused on a sweep that has no optimum, so a file never asks for what it
+    does not get.
+    """
+    raw = data.get("parameters")
+    count = len(raw) if isinstance(raw, list) else None
+    judged = [m for m in metrics if BETTER.get(m) and m not in BROKER_ONLY]
+    default = judged[0] if paired and count == 1 and judged else ""
+    if "optimum" not in data:
+        return default, DEFAULT_REFERENCE
+    table = data["optimum"]
+    if not isinstance(table, Mapping):
+        c.add("optimum", expected("a table with 'metric' and/or 'reference'", table))
+        return "", DEFAULT_REFERENCE
+    for key in table:
+        if key not in _OPTIMUM_KEYS:
+            c.add(f"optimum.{key}", unknown_key(str(key), _OPTIMUM_KEYS))
+    if not paired:
+        c.add("optimum", "needs a paired sweep (paired = true): the effect is with − without")
+    if count is not None and count != 1:
+        c.add("optimum", f"needs a sweep of exactly one parameter, this one varies {count}")
+    reference = c.string(table, "reference", "optimum.reference", DEFAULT_REFERENCE)
+    if not reference.strip():
+        c.add("optimum.reference", "must not be empty")
+        reference = DEFAULT_REFERENCE
+    if "metric" not in table:
+        if paired and not judged:
+            c.add("optimum.metric", "no metric of interest has a good direction: name one")
+        return default, reference
+    if not isinstance(table["metric"], str):
+        c.add("optimum.metric", expected("a metric name", table["metric"]))
+        return "", reference
+    metric = table["metric"]
+    if metric not in METRIC_NAMES:
+        c.add("optimum.metric", unknown("metric", metric, METRIC_NAMES, see="docs/model.md"))
+        return "", reference
+    if metric in BROKER_ONLY:
+        c.add("optimum.metric", f"'{metric}' exists with the broker only: it has no effect")
+        return "", reference
+    if not BETTER.get(metric):
+        c.add("optimum.metric", f"'{metric}' has no better direction: no level is best")
+        return "", reference
+    return (metric if paired and count == 1 else ""), reference
 
 
 def _check_extremes(
