@@ -30,6 +30,7 @@ from orgsim.metrics.catalogue import HEADLINE, METRICS
 from orgsim.metrics.projections import conflict_funnel, metrics, quarterly
 from orgsim.reporting.documents import comparison_json, run_json, sweep_json
 from orgsim.scenario.files import bundled_scenarios
+from orgsim.scenario.interventions import Intervention
 from orgsim.scenario.loading import load_scenario, parse_scenario
 from orgsim.scenario.schema import Scenario
 from orgsim.scenario.uncertainty import Uncertain, uncertain_parameters
@@ -43,6 +44,7 @@ __all__ = [
     "EventOrderError",
     "EventStore",
     "ExperimentError",
+    "Intervention",
     "OrgState",
     "OrgsimError",
     "RunResult",
