@@ -131,9 +131,15 @@ def test_a_prefix_this_orgsim_does_not_reproduce_is_refused(store: Path) -> None
     text = str(caught.value)
     assert f"run {doctored}" in text and str(store) in text
     assert f"first at seq {target.seq} (EmployeeHired, with other values)" in text
-    # before the doctored event, the prefix is the simulated one: that fork is made
-    result = fork(store, [doctored], target.time)
-    assert 0 < result.forks[0].origin.prefix_events <= target.seq
+    # before the doctored event the prefix is the simulated one, but a fork with no
+    # change must be the whole stored run, and is not
+    with pytest.raises(StoreError) as caught:
+        fork(store, [doctored], target.time)
+    text = str(caught.value)
+    assert f"with no change, it differs from the stored run after day {target.time:g}" in text
+    assert f"first at seq {target.seq} (EmployeeHired, with other values)" in text
+    with EventStore(store, readonly=True) as s:
+        assert len(s.runs()) == 4  # nothing written
 
 
 def test_refusals_name_the_run_and_the_reason(store: Path) -> None:
@@ -230,3 +236,21 @@ def test_api_fork_is_the_experiment(store: Path) -> None:
     result = api.fork(store, "1", 25.0)
     assert result.forks[0].digest == result.forks[0].parent.digest
     assert [c.pairs for c in api.compare_forks(store)] == [1]
+
+
+def test_a_fork_record_that_does_not_read_is_named_as_damage(store: Path) -> None:
+    with EventStore(store) as s:
+        s.save(s.log(1), scenario=parse_scenario(s.scenario(1)), metadata={"fork": {"x": 1}})
+    damaged = r"is damaged: run 4: .*fork record does not read"
+    with EventStore(store, readonly=True) as s, pytest.raises(StoreError, match=damaged):
+        s.runs()
+    assert ForkOrigin.from_metadata({"metrics": {}}) is None
+    origin = ForkOrigin(
+        parent_run=3,
+        fork_at=12.5,
+        changes={"set": ["a=1"], "intervene": ["appoint"]},
+        prefix_digest="d",
+        prefix_events=7,
+    )
+    assert ForkOrigin.from_metadata({"fork": origin.to_dict()}) == origin
+    assert origin.describe() == "fork of run 3 at day 12.5: a=1; appoint"

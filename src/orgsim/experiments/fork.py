@@ -174,11 +174,12 @@ def fork(
     """
     check_statistics(correction, ci)
     day = check_day(at)
+    change = _change(day, sets, intervene)
     path = _existing(store_path)
     changes = {"set": list(sets), "intervene": list(intervene)}
     made: list[ForkedRun] = []
     with EventStore(path) as store:
-        plans = [_plan(store, info, day, sets, intervene) for info in _parents(store, runs)]
+        plans = [_plan(store, info, day, change) for info in _parents(store, runs)]
         _refuse(plans, store)
         for plan in plans:
             made.append(_fork_one(store, plan, day, changes, command, made))
@@ -273,7 +274,7 @@ class _Plan:
 
 
 def _plan(
-    store: EventStore, info: RunInfo, at: float, sets: Sequence[str], intervene: Sequence[str]
+    store: EventStore, info: RunInfo, at: float, interventions: tuple[Intervention, ...]
 ) -> _Plan:
     """Read one run back and check it can be forked at ``at`` (every check but the prefix)."""
     rid = info.run_id
@@ -319,22 +320,34 @@ def _plan(
             problem=f"--at {at:g} is not before run {rid}'s end at day {end:g} "
             f"(fork it at a day from 0 to before {end:g})",
         )
-    try:
-        ivs = intervention_at(at, sets=sets, intervene=intervene) if sets or intervene else None
-    except ScenarioError as exc:
-        raise ExperimentError(f"the change at day {at:g}: {exc}") from None
-    interventions = () if ivs is None else (ivs,)
     found = check_interventions(scenario, interventions)
     if found:
-        raise ExperimentError(
-            f"the change at day {at:g} does not apply to run {rid}'s scenario: "
-            + "; ".join(f"{p}: {m}" if p else m for p, m in found)
-        )
-    limited = log.frame(BrokerChannelsLimited)
-    channels = None
-    if len(limited):
-        channels = tuple(store.events(rid, types=("BrokerChannelsLimited",))[0].channels)  # type: ignore[attr-defined]
-    return _Plan(info, scenario, log, channels, interventions)
+        said = "; ".join(f"{p}: {m}" if p else m for p, m in found)
+        return _Plan(info, problem=f"the change does not apply to run {rid}'s scenario: {said}")
+    return _Plan(info, scenario, log, _channels(store, rid, log), interventions)
+
+
+def _channels(store: EventStore, run_id: int, log: EventLog) -> tuple[str, ...] | None:
+    """The broker's channels that acted in a run (None: all of them, or no broker)."""
+    if not len(log.frame(BrokerChannelsLimited)):
+        return None
+    (limited,) = store.events(run_id, types=("BrokerChannelsLimited",))
+    assert isinstance(limited, BrokerChannelsLimited)
+    return limited.channels
+
+
+def _change(at: float, sets: Sequence[str], intervene: Sequence[str]) -> tuple[Intervention, ...]:
+    """The extra intervention a fork makes at ``at`` (none: no change, the parent's run).
+
+    Raises:
+        ExperimentError: A setting or action does not read, every problem named.
+    """
+    if not sets and not intervene:
+        return ()
+    try:
+        return (intervention_at(at, sets=sets, intervene=intervene),)
+    except ScenarioError as exc:
+        raise ExperimentError(f"the change at day {at:g}: {exc}") from None
 
 
 def _refuse(plans: Sequence[_Plan], store: EventStore) -> None:
@@ -382,6 +395,14 @@ def _fork_one(
             f"orgsim {__version__}, its {n} events before day {at:g} differ from the stored "
             f"ones, first at {_event_named(parent, live, seq)} (the store holds a log this "
             "orgsim does not reproduce)" + _kept(made)
+        )
+    if not plan.interventions and live.digest() != parent.digest():
+        # no change: the whole fork must be the parent, not only its prefix
+        seq = first_difference(parent, live, max(len(parent), len(live)))
+        raise StoreError(
+            f"cannot fork run {info.run_id} of event store {store.path!r}: re-simulated "
+            f"with no change, it differs from the stored run after day {at:g}, first at "
+            f"{_event_named(parent, live, seq)}" + _kept(made)
         )
     origin = ForkOrigin(
         parent_run=info.run_id,

@@ -206,7 +206,7 @@ class ForkOrigin:
         Raises:
             ValueError: The metadata has a fork record that does not read.
         """
-        found = metadata.get(FORK_KEY)
+        found = metadata.get(FORK_KEY) if isinstance(metadata, Mapping) else None
         if found is None:
             return None
         if not isinstance(found, Mapping):
