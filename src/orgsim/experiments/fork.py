@@ -52,7 +52,9 @@ from orgsim.errors import ExperimentError, ScenarioError, StoreError
 from orgsim.experiments.compare import check_statistics
 from orgsim.metrics.catalogue import BETTER, BROKER_ONLY, METRIC_NAMES
 from orgsim.metrics.projections import department_utilisation, metrics
-from orgsim.scenario.loading import parse_scenario
+from orgsim.scenario.interventions import Intervention
+from orgsim.scenario.loading import check_interventions, parse_scenario
+from orgsim.scenario.paths import parse_override_value
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.eventstore import FORK_KEY, EventStore, ForkOrigin, RunInfo
 from orgsim.storage.provenance import versions
@@ -60,18 +62,6 @@ from orgsim.storage.provenance import versions
 logger = logging.getLogger(__name__)
 
 __all__ = ["ALL", "ForkComparison", "ForkResult", "ForkedRun", "compare_forks", "fork"]
-
-# TEMPORARY until the interventions engine lands (orgsim.scenario.interventions).
-Intervention = Any
-
-
-def intervention_at(at: float, *, sets: Sequence[str], intervene: Sequence[str]) -> Any:
-    raise ExperimentError("changes need the interventions engine")
-
-
-def check_interventions(scenario: Scenario, interventions: Sequence[Any]) -> list[tuple[str, str]]:
-    return []
-
 
 #: ``--run all``: every stored run that is not itself a fork.
 ALL = "all"
@@ -306,7 +296,8 @@ def _plan(
     try:
         scenario = parse_scenario(data, source=f"run {rid}'s stored scenario")
     except ScenarioError as exc:
-        return _Plan(info, problem=f"run {rid}'s stored scenario does not load: {exc}")
+        said = "; ".join(str(p) for p in exc.problems)
+        return _Plan(info, problem=f"run {rid}'s stored scenario does not load: {said}")
     if scenario.digest() != head.scenario_hash:
         return _Plan(
             info,
@@ -320,9 +311,10 @@ def _plan(
             problem=f"--at {at:g} is not before run {rid}'s end at day {end:g} "
             f"(fork it at a day from 0 to before {end:g})",
         )
-    found = check_interventions(scenario, interventions)
-    if found:
-        said = "; ".join(f"{p}: {m}" if p else m for p, m in found)
+    try:
+        check_interventions(scenario, interventions)
+    except ScenarioError as exc:
+        said = "; ".join(str(p) for p in exc.problems)
         return _Plan(info, problem=f"the change does not apply to run {rid}'s scenario: {said}")
     return _Plan(info, scenario, log, _channels(store, rid, log), interventions)
 
@@ -336,6 +328,10 @@ def _channels(store: EventStore, run_id: int, log: EventLog) -> tuple[str, ...] 
     return limited.channels
 
 
+#: The name a fork's intervention has in its log (``InterventionFired``).
+FORK_INTERVENTION = "fork"
+
+
 def _change(at: float, sets: Sequence[str], intervene: Sequence[str]) -> tuple[Intervention, ...]:
     """The extra intervention a fork makes at ``at`` (none: no change, the parent's run).
 
@@ -344,10 +340,63 @@ def _change(at: float, sets: Sequence[str], intervene: Sequence[str]) -> tuple[I
     """
     if not sets and not intervene:
         return ()
-    try:
-        return (intervention_at(at, sets=sets, intervene=intervene),)
-    except ScenarioError as exc:
-        raise ExperimentError(f"the change at day {at:g}: {exc}") from None
+    return (intervention_at(at, sets=sets, intervene=intervene),)
+
+
+def intervention_at(
+    at: float, *, sets: Sequence[str] = (), intervene: Sequence[str] = ()
+) -> Intervention:
+    """The intervention the command line's change describes, firing at day ``at``.
+
+    Args:
+        at: The day it fires.
+        sets: ``dotted.path=value`` parameter changes (the value read as TOML, as
+            ``--set`` reads it everywhere).
+        intervene: Actions: ``appoint`` (the broker takes office), ``mediators=+n``
+            or ``mediators=-n`` (added or removed; several add up).
+
+    Raises:
+        ExperimentError: Every setting or action that does not read, in one message.
+            Whether the change fits a run's scenario (a parameter that may change
+            mid-run, a broker to add mediators to) is the scenario's check, made
+            per run (:func:`orgsim.scenario.loading.check_interventions`).
+    """
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    for text in sets:
+        path, equals, value = str(text).partition("=")
+        if not equals or not path.strip():
+            problems.append(f"--set {text!r}: expected 'dotted.path=value'")
+        elif path.strip() in values:
+            problems.append(f"--set {text!r}: {path.strip()} is set twice")
+        else:
+            values[path.strip()] = parse_override_value(value)
+    appoint, mediators = False, 0
+    for text in intervene:
+        word, equals, value = str(text).strip().partition("=")
+        word = word.strip().lower()
+        if word == "appoint" and not equals:
+            if appoint:
+                problems.append("--intervene appoint is given twice")
+            appoint = True
+        elif word == "mediators" and equals:
+            try:
+                change = int(value.strip(), 10)
+            except ValueError:
+                change = 0
+            if not change:
+                problems.append(
+                    f"--intervene {text!r}: mediators takes a non-zero whole number, "
+                    "e.g. mediators=+2 or mediators=-1"
+                )
+            mediators += change
+        else:
+            problems.append(f"--intervene {text!r}: expected appoint, mediators=+N or mediators=-N")
+    if problems:
+        raise ExperimentError(f"the change at day {at:g}: " + "; ".join(problems))
+    return Intervention(
+        name=FORK_INTERVENTION, day=at, appoint=appoint, mediators=mediators, set=values
+    )
 
 
 def _refuse(plans: Sequence[_Plan], store: EventStore) -> None:
@@ -382,7 +431,7 @@ def _fork_one(
         seed=info.seed,
         replication=info.replication,
         channels=plan.channels,
-        **({"interventions": plan.interventions} if plan.interventions else {}),
+        interventions=plan.interventions,
     )
     elapsed = time.perf_counter() - started
     live = run.log
@@ -475,6 +524,7 @@ def _comparison(
             ci=ci,
             seed=forks[0].parent.seed,
         )
+        table = {k: attrs.evolve(c, verdict=fork_verdict(c.verdict)) for k, c in table.items()}
     return ForkComparison(
         store=path,
         at=at,
@@ -484,6 +534,16 @@ def _comparison(
         correction=correction,
         ci=ci,
     )
+
+
+def fork_verdict(verdict: str) -> str:
+    """A comparison's verdict said of the fork: ``fork better: +12%`` (not ``broker better``).
+
+    The statistics name the arm they judge the broker (a comparison's on arm);
+    here that arm is the fork, whatever its change.
+    """
+    head = "broker "
+    return "fork " + verdict[len(head) :] if verdict.startswith(head) else verdict
 
 
 def paired_metrics(
