@@ -97,3 +97,34 @@ def test_no_such_store(cli: CLI, tmp_path: Path, one_line_error: OneLineError) -
 def test_replications_need_a_store(cli: CLI, one_line_error: OneLineError) -> None:
     line = one_line_error(cli(["run", "midsize", "--replications", "2", "--db", ""]))
     assert "--replications needs an event store" in line
+
+
+def test_a_change_from_the_command_line_and_the_listing_of_forks(
+    cli: CLI, db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    argv = ["fork", str(db), "--run", "1,2", "--at", "30", "--set", "talent.time_to_hire.mean=5"]
+    assert cli([*argv, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["changes"] == {"set": ["talent.time_to_hire.mean=5"], "intervene": []}
+    assert all(f["digest"] != f["parent_digest"] for f in doc["forks"])
+    assert doc["metrics"]["hires"]["diff"]["n"] == 2
+    assert cli(["events", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "fork of" in out and "run 1 @ day 30" in out and "run 2 @ day 30" in out
+
+
+def test_a_change_the_run_cannot_take_is_one_line(
+    cli: CLI, db: Path, one_line_error: OneLineError
+) -> None:
+    # midsize has its broker from founding: there is no one to appoint
+    line = one_line_error(
+        cli(["fork", str(db), "--run", "1", "--at", "30", "--intervene", "appoint"])
+    )
+    assert (
+        "run 1's scenario: interventions.0.appoint: the broker is in office from founding" in line
+    )
+    line = one_line_error(
+        cli(["fork", str(db), "--run", "1", "--at", "3", "--set", "broker.enabled=true"])
+    )
+    assert "use --intervene appoint" in line

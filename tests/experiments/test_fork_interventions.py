@@ -121,7 +121,7 @@ def test_intervention_at_reads_the_command_line() -> None:
     with pytest.raises(ExperimentError) as caught:
         intervention_at(
             3.0,
-            sets=["nothing", "=4", "a=1", "a=2"],
+            sets=["nothing", "=4", "a=1", "a=2", "broker.enabled=true", "broker.mediators=3"],
             intervene=["appoint", "appoint", "mediators=0", "mediators=x", "hire"],
         )
     text = str(caught.value)
@@ -131,6 +131,8 @@ def test_intervention_at_reads_the_command_line() -> None:
         "--set '=4'",
         "--set 'a=2': a is set twice",
         "--intervene appoint is given twice",
+        "--set 'broker.enabled=true': use --intervene appoint",
+        "--set 'broker.mediators=3': use --intervene mediators=+N",
         "--intervene 'mediators=0': mediators takes a non-zero whole number",
         "--intervene 'mediators=x'",
         "--intervene 'hire': expected appoint, mediators=+N or mediators=-N",

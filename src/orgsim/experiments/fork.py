@@ -328,6 +328,12 @@ def _channels(store: EventStore, run_id: int, log: EventLog) -> tuple[str, ...] 
     return limited.channels
 
 
+#: Settings that are actions at a fork, and the option that says them.
+_ACTIONS = {
+    "broker.enabled": "use --intervene appoint to appoint the broker at the fork's day",
+    "broker.mediators": "use --intervene mediators=+N (or -N) to add or remove mediators",
+}
+
 #: The name a fork's intervention has in its log (``InterventionFired``).
 FORK_INTERVENTION = "fork"
 
@@ -367,6 +373,8 @@ def intervention_at(
         path, equals, value = str(text).partition("=")
         if not equals or not path.strip():
             problems.append(f"--set {text!r}: expected 'dotted.path=value'")
+        elif path.strip() in _ACTIONS:
+            problems.append(f"--set {text!r}: {_ACTIONS[path.strip()]}")
         elif path.strip() in values:
             problems.append(f"--set {text!r}: {path.strip()} is set twice")
         else:
