@@ -19,6 +19,7 @@ import attrs
 import numpy as np
 import pytest
 
+import orgsim
 import orgsim.engine.run as engine_run
 from orgsim import api
 from orgsim._version import __version__
@@ -254,3 +255,7 @@ def test_a_fork_record_that_does_not_read_is_named_as_damage(store: Path) -> Non
     )
     assert ForkOrigin.from_metadata({"fork": origin.to_dict()}) == origin
     assert origin.describe() == "fork of run 3 at day 12.5: a=1; appoint"
+
+
+def test_the_package_exports_fork() -> None:
+    assert orgsim.fork is api.fork and "fork" in orgsim.__all__
