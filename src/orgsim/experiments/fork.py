@@ -165,6 +165,8 @@ def fork(
     check_statistics(correction, ci)
     day = check_day(at)
     change = _change(day, sets, intervene)
+    runs = runs if isinstance(runs, int | str) else list(runs)
+    run_ids(runs)  # refused before the store is opened
     path = _existing(store_path)
     changes = {"set": list(sets), "intervene": list(intervene)}
     made: list[ForkedRun] = []
@@ -184,10 +186,9 @@ def check_day(at: object) -> float:
     Raises:
         ExperimentError: It is not.
     """
-    ok = isinstance(at, int | float) and not isinstance(at, bool) and math.isfinite(at)
-    if not ok or at < 0:  # type: ignore[operator]
+    if isinstance(at, bool) or not isinstance(at, int | float) or not math.isfinite(at) or at < 0:
         raise ExperimentError(f"--at must be a day (a finite number >= 0), got {at!r}")
-    return float(at)  # type: ignore[arg-type]
+    return float(at)
 
 
 def _existing(store_path: str | os.PathLike[str]) -> Path:
@@ -257,7 +258,6 @@ class _Plan:
 
     info: RunInfo
     scenario: Scenario | None = None
-    log: EventLog | None = None
     channels: tuple[str, ...] | None = None
     interventions: tuple[Intervention, ...] = ()
     problem: str = ""
@@ -316,7 +316,8 @@ def _plan(
     except ScenarioError as exc:
         said = "; ".join(str(p) for p in exc.problems)
         return _Plan(info, problem=f"the change does not apply to run {rid}'s scenario: {said}")
-    return _Plan(info, scenario, log, _channels(store, rid, log), interventions)
+    # the log is read again to fork it: many runs' logs are never held at once
+    return _Plan(info, scenario, _channels(store, rid, log), interventions)
 
 
 def _channels(store: EventStore, run_id: int, log: EventLog) -> tuple[str, ...] | None:
@@ -431,8 +432,9 @@ def _fork_one(
     made: Sequence[ForkedRun],
 ) -> ForkedRun:
     """Re-simulate one run with the change, check its prefix against the stored log, save it."""
-    info, parent = plan.info, plan.log
-    assert parent is not None and plan.scenario is not None
+    info = plan.info
+    assert plan.scenario is not None
+    parent = store.log(info.run_id)
     started = time.perf_counter()
     run = simulate(
         plan.scenario,
