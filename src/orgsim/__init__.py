@@ -10,7 +10,7 @@ analyses are asked for.
 from __future__ import annotations
 
 from orgsim._version import __version__
-from orgsim.api import compare, sweep
+from orgsim.api import compare, fork, sweep
 from orgsim.engine.log import EventLog, replay
 from orgsim.engine.run import simulate
 from orgsim.engine.state import OrgState, fold
@@ -61,6 +61,7 @@ __all__ = [
     "comparison_json",
     "conflict_funnel",
     "fold",
+    "fork",
     "load_scenario",
     "load_sweep",
     "metrics",

@@ -26,12 +26,14 @@ import numpy as np
 from orgsim.errors import OrgsimError
 from orgsim.experiments import attribution
 from orgsim.experiments import compare as comparison
+from orgsim.experiments import fork as forking
 from orgsim.experiments.attribution import AttributionResult, ExplainedComparison
 from orgsim.experiments.compare import ComparisonResult
 from orgsim.experiments.explore import explain as explaining
 from orgsim.experiments.explore import run as exploring
 from orgsim.experiments.explore.run import ExploreResult, write_summary
 from orgsim.experiments.explore.spec import ExploreSpec
+from orgsim.experiments.fork import ForkComparison
 from orgsim.experiments.sweep import run as sweeping
 from orgsim.experiments.sweep.run import SweepResult
 from orgsim.experiments.sweep.spec import SweepSpec
@@ -51,7 +53,7 @@ from orgsim.storage.results import RunRecord
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SERIES", "compare", "explore", "sweep", "tornado"]
+__all__ = ["SERIES", "compare", "compare_forks", "explore", "fork", "sweep", "tornado"]
 
 SERIES = ("value_shipped", "open_conflicts", "wip", "headcount", "headcount.*", "budget_share.*")
 """The quarterly series a comparison charts (``.*``: one line per department)."""
@@ -445,3 +447,59 @@ def _explore_charts(result: ExploreResult) -> list[Chart]:
         raise OrgsimError(
             f"cannot write charts to {result.out}: {exc}; every run is kept in {result.db}"
         ) from None
+
+
+def fork(
+    store: str | os.PathLike[str],
+    runs: int | str | Sequence[int | str],
+    at: float,
+    *,
+    sets: Sequence[str] = (),
+    intervene: Sequence[str] = (),
+    command: Sequence[str] | None = None,
+    correction: str = "holm",
+    ci: str = "t",
+) -> ForkComparison:
+    """Fork stored runs at day ``at`` with a change, and compare each fork with its parent.
+
+    Runs :func:`orgsim.experiments.fork.fork`: each run is re-simulated from its
+    stored scenario and seed with the change at ``at`` (``sets``: ``path=value``
+    parameter changes; ``intervene``: ``appoint``, ``mediators=+2``, ...), its
+    events before ``at`` checked against the stored ones (prefix digest), and the
+    fork saved in the same store with its parent run and fork day recorded.
+
+    Args:
+        store: The event store (``orgsim run --db``'s file).
+        runs: A run id, several, or ``"all"`` (every run that is not a fork).
+        at: The day of the change.
+        sets: Parameter changes at ``at``.
+        intervene: Actions at ``at``.
+        command: Command line recorded with each fork (default: ``sys.argv``).
+        correction: ``holm`` (default), ``bh`` or ``none``.
+        ci: ``t`` (default) or ``bootstrap``.
+
+    Returns:
+        The forks, with the paired comparison of every metric when there are two
+        or more.
+    """
+    return forking.fork(
+        store,
+        runs,
+        at,
+        sets=sets,
+        intervene=intervene,
+        command=command,
+        correction=correction,
+        ci=ci,
+    )
+
+
+def compare_forks(
+    store: str | os.PathLike[str], *, correction: str = "holm", ci: str = "t"
+) -> list[ForkComparison]:
+    """Every stored fork paired with its parent, one comparison per change and day.
+
+    See :func:`orgsim.experiments.fork.compare_forks`: nothing is simulated, every
+    metric is projected again from the stored logs.
+    """
+    return forking.compare_forks(store, correction=correction, ci=ci)

@@ -32,6 +32,7 @@ from orgsim.experiments.patterns import SCENARIOS, check_patterns
 from orgsim.experiments.sweep.design import sweep_runs
 from orgsim.experiments.sweep.spec import load_sweep
 from orgsim.experiments.tornado import tornado_runs
+from orgsim.metrics.catalogue import metric
 from orgsim.reporting import terminal
 from orgsim.reporting.attribution import attribution_json, print_attribution
 from orgsim.reporting.documents import (
@@ -43,6 +44,7 @@ from orgsim.reporting.documents import (
     tornado_json,
 )
 from orgsim.reporting.explore import explore_json, print_explore
+from orgsim.reporting.fork import fork_json, print_fork, print_forks
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.files import bundled_scenarios
 from orgsim.scenario.loading import load_scenario
@@ -105,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_options(validate)
     validate.add_argument("--show", action="store_true", help="print the resolved scenario")
     _add_events(sub)
+    _add_fork(sub)
     sub.add_parser("scenarios", help="list the bundled scenarios")
     return parser
 
@@ -126,6 +129,13 @@ def _add_run(sub: Any) -> None:
         help="SQLite event store to append the run to (default: %(default)s); '' to skip",
     )
     run.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    run.add_argument(
+        "--replications",
+        type=_count(1),
+        default=1,
+        help="run replications 0 .. N-1 (each stored in --db: what `orgsim fork --run all` "
+        "forks; default 1)",
+    )
     _add_allow_large(run)
 
 
@@ -430,6 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     scenario = runner.resolve(args.scenario, args.overrides)
     limits.check_run(scenario, allow_large=args.allow_large)  # hours: say so first
+    if args.replications > 1:
+        return _run_replications(scenario, args)
     result = runner.run_scenario(
         scenario,
         seed=args.seed,
@@ -441,6 +453,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
         sys.stdout.write(dumps(run_json(result)))
     else:
         terminal.print_run_summary(result)
+    return 0
+
+
+def _run_replications(scenario: Any, args: argparse.Namespace) -> int:
+    """``run --replications N``: replications 0 .. N-1, each stored, one line each."""
+    if not args.db:
+        raise ExperimentError("--replications needs an event store to keep the runs (--db)")
+    docs = []
+    for rep in range(args.replications):
+        result = runner.run_scenario(
+            scenario,
+            seed=args.seed,
+            broker=args.broker,
+            replication=rep,
+            db=args.db,
+            command=args.command_line,
+        )
+        if args.json:
+            docs.append(run_json(result))
+            continue
+        net = metric("net_value").format(result.metrics["net_value"])
+        sys.stdout.write(
+            f"replication {rep}: run {result.run_id} in {result.db}, {len(result.log):,} "
+            f"events, net value {net}, log sha256 {result.log.digest()[:12]}\n"
+        )
+    if args.json:
+        sys.stdout.write(dumps({"runs": docs}))
     return 0
 
 
@@ -729,6 +768,92 @@ def _show_events(store: EventStore, args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_fork(sub: Any) -> None:
+    """The ``fork`` sub-command's options."""
+    fk = sub.add_parser(
+        "fork",
+        help="re-run stored runs with a change at a day (counterfactual forks), and compare",
+    )
+    fk.add_argument("db", help="SQLite event store written by `orgsim run --db` (forks go in it)")
+    fk.add_argument(
+        "--run",
+        dest="runs",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run id to fork (repeatable, or 1,2,3), or 'all': every run that is not a fork",
+    )
+    fk.add_argument("--at", type=_day, default=None, help="the day of the change")
+    fk.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="change a parameter at --at, e.g. --set conflicts.drag=0.05 (repeatable)",
+    )
+    fk.add_argument(
+        "--intervene",
+        action="append",
+        default=[],
+        metavar="ACTION",
+        help="act at --at: appoint (the broker), mediators=+2, mediators=-1 (repeatable)",
+    )
+    fk.add_argument(
+        "--compare",
+        action="store_true",
+        help="make nothing: pair every stored fork with its parent and compare them",
+    )
+    fk.add_argument(
+        "--correction",
+        choices=("holm", "bh", "none"),
+        default="holm",
+        help="multiple-comparison correction over the metrics (default: %(default)s)",
+    )
+    fk.add_argument(
+        "--ci", choices=("t", "bootstrap"), default="t", help="CI method (default: %(default)s)"
+    )
+    fk.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _cmd_fork(args: argparse.Namespace) -> int:
+    if args.compare:
+        options = {"--run": args.runs, "--at": args.at, "--set": args.sets}
+        options["--intervene"] = args.intervene
+        given = [o for o, v in options.items() if v not in (None, [])]
+        if given:
+            raise ExperimentError(
+                f"--compare compares the forks already stored: drop {', '.join(given)}"
+            )
+        results = api.compare_forks(args.db, correction=args.correction, ci=args.ci)
+        if args.json:
+            sys.stdout.write(dumps({"comparisons": [fork_json(r) for r in results]}))
+        else:
+            print_forks(results)
+        return 0
+    missing = [o for o, v in (("--run", args.runs), ("--at", args.at)) if v in (None, [])]
+    if missing:
+        raise ExperimentError(
+            f"orgsim fork needs {' and '.join(missing)} (or --compare, to compare stored forks)"
+        )
+    runs = [part.strip() for given in args.runs for part in given.split(",")]
+    result = api.fork(
+        args.db,
+        runs,
+        args.at,
+        sets=args.sets,
+        intervene=args.intervene,
+        command=args.command_line,
+        correction=args.correction,
+        ci=args.ci,
+    )
+    if args.json:
+        sys.stdout.write(dumps(fork_json(result)))
+    else:
+        print_fork(result)
+    return 0
+
+
 def _cmd_scenarios(args: argparse.Namespace) -> int:
     for name, path in bundled_scenarios().items():
         sc = load_scenario(path)
@@ -748,4 +873,5 @@ _COMMANDS = {
     "validate": _cmd_validate,
     "scenarios": _cmd_scenarios,
     "events": _cmd_events,
+    "fork": _cmd_fork,
 }

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar, overload
 
-from orgsim.engine.columnar import Columns, Frame
+import numpy as np
+
+from orgsim.engine.columnar import DIGEST_FORMAT, Columns, Frame, Table, little_endian
 from orgsim.engine.events import Event, encode
 from orgsim.engine.state import OrgState, apply
 from orgsim.errors import EventOrderError
@@ -108,9 +111,107 @@ class EventLog(Sequence[Event]):
         """One event type's rows as numpy columns (what columnar projections read)."""
         return self.columns.frame(cls)
 
-    def digest(self) -> str:
-        """SHA-256 of the log's canonical columnar form (see ``columnar.canonical_digest``)."""
-        return self.columns.digest()
+    def digest(self, before: float | None = None) -> str:
+        """SHA-256 of the log's canonical columnar form (see ``columnar.canonical_digest``).
+
+        Args:
+            before: Digest only the events with a time before this one (the
+                *prefix* a fork at that day must share with its parent, see
+                :func:`prefix_digest`); the whole log when None.
+        """
+        if before is None:
+            return self.columns.digest()
+        return prefix_digest(self.columns, prefix_length(self.columns, before))
+
+    def prefix(self, before: float) -> int:
+        """How many events have a time before ``before`` (they come first: time never goes back)."""
+        return prefix_length(self.columns, before)
+
+
+def prefix_length(columns: Columns, before: float) -> int:
+    """The number of leading events of a log whose time is before ``before``.
+
+    Time never goes back along a log, so those events are its first ones, and a
+    binary search over the positions' times finds where they end.
+    """
+    columns.flush()
+    return int(np.searchsorted(position_times(columns), before, side="left"))
+
+
+def position_times(columns: Columns) -> np.ndarray:
+    """The time of every position of a (flushed) log, in log order."""
+    codes = np.frombuffer(columns.codes, np.uint8)
+    times = np.empty(len(codes), np.float64)
+    for code, table in enumerate(columns.tables):
+        times[codes == code] = np.frombuffer(table.time, np.float64)
+    return times
+
+
+def prefix_digest(columns: Columns, n: int) -> str:
+    """The canonical digest of a log's first ``n`` events, read off its columns.
+
+    Equal to ``canonical_digest`` of a log holding just those events, built
+    without building one: tables, rows and string codes are numbered in order of
+    first appearance along a log (:class:`~orgsim.engine.columnar.Columns`), so
+    the first ``n`` events' canonical form is a prefix of each part of the whole
+    log's: the strings up to the highest code they use, the first ``n`` type codes,
+    the tables up to the highest code among them, and each of those tables' first
+    rows. A live log and one read from a store (``EventStore.log``) are the same
+    columns, so this one function is what a fork checks on both sides.
+
+    Raises:
+        ValueError: ``n`` is not between 0 and the log's length.
+    """
+    columns.flush()
+    total = len(columns.codes)
+    if not 0 <= n <= total:
+        raise ValueError(f"a prefix of {n} events of a log of {total}")
+    if n == total:
+        return columns.digest()
+    codes = np.frombuffer(columns.codes, np.uint8)[:n]
+    counts = np.bincount(codes, minlength=len(columns.tables)).tolist() if n else []
+    used = len(counts) and int(codes.max()) + 1
+    parts: list[tuple[Table, int, list[tuple[array[Any], array[int] | None]]]] = []
+    strings = 0
+    for table, rows in zip(columns.tables[:used], counts[:used], strict=True):
+        cols: list[tuple[array[Any], array[int] | None]] = []
+        for kind, col, lengths in zip(
+            table.layout.kinds, table.columns, table.lengths, strict=True
+        ):
+            if lengths is None:
+                part, kept = col[:rows], None
+            else:
+                kept = lengths[:rows]
+                part = col[: sum(kept)]
+            if kind in "sS" and len(part):
+                strings = max(strings, max(part) + 1)
+            cols.append((part, kept))
+        parts.append((table, rows, cols))
+    h = hashlib.sha256(DIGEST_FORMAT)
+    for s in columns.strings.values[:strings]:
+        h.update(s.encode() + b"\n")
+    h.update(b"codes\n")
+    h.update(codes.tobytes())
+    for table, rows, cols in parts:
+        lay = table.layout
+        h.update(f"{lay.name}|{lay.cls.schema_version}|{rows}\n".encode())
+        h.update(little_endian(table.time[:rows]))
+        for part, kept in cols:
+            if kept is not None:
+                h.update(little_endian(kept))
+            h.update(little_endian(part))
+    return h.hexdigest()
+
+
+def first_difference(a: Sequence[Event], b: Sequence[Event], n: int) -> int | None:
+    """The first of the first ``n`` positions where two logs differ (None: they agree).
+
+    A log shorter than ``n`` differs at its end, named by the position past it.
+    """
+    for seq in range(n):
+        if seq >= len(a) or seq >= len(b) or a[seq] != b[seq]:
+            return seq
+    return None
 
 
 def log_digest(events: Iterable[Event]) -> str:

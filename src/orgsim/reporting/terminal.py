@@ -297,12 +297,17 @@ def precision_text(check: PrecisionCheck, runs: int) -> str:
 
 
 def print_runs(runs: Sequence[RunInfo], console: Console | None = None) -> None:
-    """The runs of an event store, one line each."""
+    """The runs of an event store, one line each (and what each fork was forked from)."""
     console = console or Console()
     table = Table(header_style="bold")
-    for col in ("run", "scenario", "seed", "rep", "broker", "events", "created", "digest"):
+    forks = any(r.fork is not None for r in runs)
+    columns = ("run", "scenario", "seed", "rep", "broker", "events", "created", "digest")
+    for col in (*columns, "fork of") if forks else columns:
         table.add_column(col, justify="right" if col in ("run", "seed", "events") else "left")
     for r in runs:
+        origin = []
+        if forks:  # run 1 @ day 400, for a fork; nothing for a run that is not one
+            origin = [f"run {r.fork.parent_run} @ day {r.fork.fork_at:g}" if r.fork else ""]
         table.add_row(
             str(r.run_id),
             r.scenario,
@@ -312,6 +317,7 @@ def print_runs(runs: Sequence[RunInfo], console: Console | None = None) -> None:
             f"{r.events:,}",
             r.created,
             r.digest[:12],
+            *origin,
         )
     console.print(table)
 

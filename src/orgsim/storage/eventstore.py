@@ -97,7 +97,7 @@ from orgsim.storage.sqlite import (
     transaction,
 )
 
-__all__ = ["STORE_SCHEMA_VERSION", "EventStore", "RunInfo"]
+__all__ = ["FORK_KEY", "STORE_SCHEMA_VERSION", "EventStore", "ForkOrigin", "RunInfo"]
 
 #: Version of the table layout below, and of the model its logs are of; bump it (and
 #: add a migration) when either changes. 2: orgsim 0.2's event-driven model, one JSON
@@ -167,6 +167,70 @@ _RUN_FIELDS = (
 _RUN_COLUMNS = ", ".join(_RUN_FIELDS)
 
 
+#: The key of a run's metadata under which a fork records where it came from.
+FORK_KEY = "fork"
+
+
+@attrs.frozen(kw_only=True)
+class ForkOrigin:
+    """Where a fork came from: the run it continues, the day it left it, and the change.
+
+    A fork is stored as a run like any other (its log starts with its parent's
+    ``RunStarted``, so its scenario, seed, replication and arm are the parent's);
+    what makes it a fork is this record in its metadata (``metadata["fork"]``).
+
+    Attributes:
+        parent_run: The run id, in the same store, of the run it was forked from.
+        fork_at: The day of the fork: the fork's events before it are the parent's.
+        changes: What changed at ``fork_at``: ``{"set": [...], "intervene": [...]}``,
+            as given (``path=value`` settings and intervention strings).
+        prefix_digest: The canonical digest of the events before ``fork_at``, which
+            the re-simulation reproduced and the parent's stored log holds.
+        prefix_events: How many events that prefix holds.
+    """
+
+    parent_run: int
+    fork_at: float
+    changes: dict[str, list[str]]
+    prefix_digest: str
+    prefix_events: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, as kept in the run's metadata."""
+        return attrs.asdict(self)
+
+    @classmethod
+    def from_metadata(cls, metadata: Mapping[str, Any]) -> ForkOrigin | None:
+        """The origin a run's metadata records (None: the run is not a fork).
+
+        Raises:
+            ValueError: The metadata has a fork record that does not read.
+        """
+        found = metadata.get(FORK_KEY) if isinstance(metadata, Mapping) else None
+        if found is None:
+            return None
+        if not isinstance(found, Mapping):
+            raise ValueError(f"its fork record is not a table: {found!r}")
+        try:
+            changes = {str(k): [str(x) for x in v] for k, v in dict(found["changes"]).items()}
+            return cls(
+                parent_run=int(found["parent_run"]),
+                fork_at=float(found["fork_at"]),
+                changes=changes,
+                prefix_digest=str(found["prefix_digest"]),
+                prefix_events=int(found["prefix_events"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"its fork record does not read ({exc!r})") from None
+
+    def describe(self) -> str:
+        """One line: ``fork of run 3 at day 400: set a=1; appoint``."""
+        said = [*self.changes.get("set", []), *self.changes.get("intervene", [])]
+        return f"fork of run {self.parent_run} at day {self.fork_at:g}: " + (
+            "; ".join(said) or "no change"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class RunInfo:
     """One stored run's provenance (a row of ``runs``, without the scenario body).
@@ -183,6 +247,8 @@ class RunInfo:
         created: When the run was saved, UTC, ISO 8601.
         orgsim_version: The orgsim that produced the log (from ``RunStarted``).
         metadata: The free-form metadata given to :meth:`EventStore.save`.
+        fork: Where the run was forked from, when it is a fork (its metadata's
+            ``fork`` record, see :class:`ForkOrigin`); None for any other run.
     """
 
     run_id: int
@@ -196,6 +262,12 @@ class RunInfo:
     created: str
     orgsim_version: str
     metadata: dict[str, Any] = attrs.field(factory=dict)
+    fork: ForkOrigin | None = None
+
+    @property
+    def parent_run(self) -> int | None:
+        """The run this one was forked from (None: it is not a fork)."""
+        return None if self.fork is None else self.fork.parent_run
 
 
 def _row_line(seq: int, time: float, name: str, version: int, data: str) -> bytes:
@@ -446,6 +518,14 @@ class EventStore:
         with self._errors("list runs"):
             rows = self._conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY run_id")
             return [_run_info(r, self.path) for r in rows]
+
+    def forks(self, parent: int | None = None) -> list[RunInfo]:
+        """The stored forks (of run ``parent`` only, when given), oldest first."""
+        return [
+            r
+            for r in self.runs()
+            if r.fork is not None and (parent is None or r.fork.parent_run == parent)
+        ]
 
     def run(self, run_id: int) -> RunInfo:
         """One stored run's provenance.
@@ -981,6 +1061,7 @@ def _run_info(row: tuple[Any, ...], path: str) -> RunInfo:
     fields["broker"] = bool(fields["broker"])
     try:
         fields["metadata"] = json.loads(fields.pop("metadata_json"))
+        fields["fork"] = ForkOrigin.from_metadata(fields["metadata"])
         return RunInfo(**fields)
     except (ValueError, TypeError) as exc:
         raise StoreError(
