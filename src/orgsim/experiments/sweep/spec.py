@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from orgsim.analysis.optimum import REFERENCE
 from orgsim.errors import ScenarioError
 from orgsim.experiments.files import (
     check_power_of_two,
@@ -64,7 +65,7 @@ DESIGNS = ("grid", "lhs", "sobol", "morris")
 CRN = ("design", "point")
 DEFAULT_METRICS = ("net_value", "value_shipped", "lead_time_p50", "conflicts_open_end")
 #: How the optimum's table and chart name the arm without the broker by default.
-DEFAULT_REFERENCE = "without broker"
+DEFAULT_REFERENCE = REFERENCE
 
 _REPLICATIONS_WHY = "a confidence interval needs at least two, as with compare --runs"
 
