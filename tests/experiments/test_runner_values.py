@@ -6,7 +6,6 @@ import math
 from pathlib import Path
 
 from orgsim.experiments.runner import run_scenario
-from orgsim.scenario.convert import unstructure
 from orgsim.scenario.loading import parse_scenario
 from orgsim.storage.eventstore import EventStore
 
@@ -27,7 +26,7 @@ def test_a_stored_run_keeps_its_scenario_and_provenance(tmp_path: Path) -> None:
     with EventStore(db, readonly=True) as store:
         info = store.run(result.run_id)
         saved = store.scenario(result.run_id)
-    assert saved == unstructure(result.scenario)  # the resolved scenario, broker off
+    assert saved == result.scenario.to_dict()  # the resolved scenario, broker off
     assert saved is not None and saved["broker"]["enabled"] is False
     assert (info.seed, info.broker, info.events) == (7, False, len(result.log))
     meta = info.metadata

@@ -11,27 +11,23 @@ the CEO's hours on escalations in a quarter, the start of a ``quarter``) and wha
 reorganisation, a hiring freeze). The engine (:mod:`orgsim.engine.interventions`)
 records each firing as a domain event and its effects as events after it.
 
-This module is the vocabulary and the checks that need only the intervention and
-the scenario's shape; whether a ``set`` value is valid for its parameter is
-checked by the scenario reader (:mod:`orgsim.scenario.loading`), with the same
-walk as the file itself, and which parameters may change mid-run is
-:func:`fixed_reason`'s rule.
+This module is the vocabulary and the checks that need only the intervention
+(those against the scenario are :class:`~orgsim.scenario.schema.Scenario`'s);
+whether a ``set`` value is valid for its parameter is checked by the scenario
+reader (:mod:`orgsim.scenario.loading`), with the same walk as the file itself,
+and which parameters may change mid-run is :func:`fixed_reason`'s rule.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
-
-if TYPE_CHECKING:  # the schema imports this module; this keeps the import one-way
-    from orgsim.scenario.schema import Scenario
 
 __all__ = [
     "CONDITIONS",
     "TRIGGERS",
     "Intervention",
-    "check_intervention",
     "fixed_reason",
 ]
 
@@ -135,49 +131,13 @@ class Intervention:
         return out
 
 
-def check_intervention(sc: Scenario, index: int, iv: Intervention) -> list[tuple[str, str]]:
-    """Problems of one intervention against its scenario (paths under ``interventions.<i>``).
-
-    The ``set`` values are checked against their parameters by the reader; this
-    checks that each names a parameter that may change mid-run, and that the
-    actions fit the company: one appointment, of a broker not in office from
-    founding, into a department that exists.
-    """
-    out: list[tuple[str, str]] = []
-    if iv.appoint:
-        if sc.broker.enabled:
-            out.append(
-                (
-                    "appoint",
-                    "the broker is in office from founding (broker.enabled = true): "
-                    "set broker.enabled = false to appoint one during the run",
-                )
-            )
-        elif sc.broker.department not in sc.active_departments:
-            out.append(("appoint", f"broker.department {sc.broker.department!r} is not enabled"))
-        others = [i for i, other in enumerate(sc.interventions) if other.enabled and other.appoint]
-        if others and others[0] != index:
-            out.append(("appoint", f"interventions.{others[0]} already appoints the broker"))
-    if iv.mediators and not (sc.broker.enabled or any(o.appoint for o in sc.interventions)):
-        out.append(
-            ("mediators", "no broker is ever in office (broker.enabled = false, no appointment)")
-        )
-    if iv.ceo_hours is not None and iv.quarter is None and sc.horizon < sc.budget.quarter_days:
-        out.append(("ceo_hours", "the horizon ends before the first quarter does"))
-    for path in iv.set:
-        reason = fixed_reason(path)
-        if reason:
-            out.append((f"set.{path}", reason))
-    return out
-
-
 #: Parameters that cannot change mid-run, by the first parts of their path, and why.
 _FIXED: tuple[tuple[tuple[str, ...], str], ...] = (
     (("name",), "names the run"),
     (("description",), "describes the run"),
     (("seed",), "seeds the run's random streams"),
     (("horizon",), "is where the run stops"),
-    (("interventions",), "interventions cannot change interventions"),
+    (("interventions",), "is the list of interventions itself"),
     (("structure",), "sets the organisation's shape at founding"),
     (("support",), "sets the customer demand at founding"),
     (("growth", "enabled"), "says at founding whether the company grows"),
@@ -188,8 +148,11 @@ _FIXED: tuple[tuple[tuple[str, ...], str], ...] = (
     (("budget", "cash"), "is the founding cash"),
     (("budget", "headroom"), "sets the founding budget"),
     (("budget", "cash_share"), "is recorded at founding (BudgetFounded)"),
-    (("broker", "enabled"), "use appoint = true to appoint the broker"),
-    (("broker", "mediators"), "use mediators = +n / -n to add or remove mediators"),
+    (("broker", "enabled"), "is what appoint = true does: use it to appoint the broker"),
+    (
+        ("broker", "mediators"),
+        "is what mediators = +n / -n does: use it to add or remove mediators",
+    ),
     (("broker", "department"), "is where the PM organisation is"),
     (("broker", "pm_overhead"), "is recorded when the broker takes office"),
     (("broker", "initial_credibility"), "is recorded when the broker takes office"),

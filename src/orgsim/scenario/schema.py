@@ -29,7 +29,7 @@ from orgsim.scenario.distributions import (
     lognormal,
     uniform,
 )
-from orgsim.scenario.interventions import Intervention, check_intervention
+from orgsim.scenario.interventions import Intervention, fixed_reason
 
 MAX_SEED = 2**63 - 1
 """The largest root seed: runs are stored with their seed, and SQLite's INTEGER is 64-bit signed."""
@@ -718,7 +718,7 @@ class Scenario:
             if iv.enabled:
                 out.extend(
                     (f"interventions.{i}.{p}".rstrip("."), m)
-                    for p, m in check_intervention(self, i, iv)
+                    for p, m in _check_intervention(self, i, iv)
                 )
         return out
 
@@ -776,6 +776,42 @@ class Scenario:
         """A short stable hash of the resolved scenario (provenance, caching)."""
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _check_intervention(sc: Scenario, index: int, iv: Intervention) -> list[tuple[str, str]]:
+    """Problems of one intervention against its scenario (paths under ``interventions.<i>``).
+
+    The ``set`` values are checked against their parameters by the reader; this
+    checks that each names a parameter that may change mid-run, and that the
+    actions fit the company: one appointment, of a broker not in office from
+    founding, into a department that exists.
+    """
+    out: list[tuple[str, str]] = []
+    if iv.appoint:
+        if sc.broker.enabled:
+            out.append(
+                (
+                    "appoint",
+                    "the broker is in office from founding (broker.enabled = true): "
+                    "set broker.enabled = false to appoint one during the run",
+                )
+            )
+        elif sc.broker.department not in sc.active_departments:
+            out.append(("appoint", f"broker.department {sc.broker.department!r} is not enabled"))
+        others = [i for i, other in enumerate(sc.interventions) if other.enabled and other.appoint]
+        if others and others[0] != index:
+            out.append(("appoint", f"interventions.{others[0]} already appoints the broker"))
+    if iv.mediators and not (sc.broker.enabled or any(o.appoint for o in sc.interventions)):
+        out.append(
+            ("mediators", "no broker is ever in office (broker.enabled = false, no appointment)")
+        )
+    if iv.ceo_hours is not None and iv.quarter is None and sc.horizon < sc.budget.quarter_days:
+        out.append(("ceo_hours", "the horizon ends before the first quarter does"))
+    for path in iv.set:
+        reason = fixed_reason(path)
+        if reason:
+            out.append((f"set.{path}", reason))
+    return out
 
 
 def _default_of(field: attrs.Attribute[Any]) -> Any:
