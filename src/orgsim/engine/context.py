@@ -145,6 +145,8 @@ class RunContext:
             it records the decision and wakes the conflict's process).
         cash_timer: The instant the company timer is set for: when the cash runs
             out at the burn that holds (``inf``: not before the horizon).
+        paces: The renewal processes whose rate follows the live structure, in the
+            order they started (:mod:`orgsim.engine.pacing`).
     """
 
     def __init__(
@@ -178,6 +180,19 @@ class RunContext:
         self.desk_timer = math.inf
         self.decisions: dict[int, Callable[[], None]] = {}
         self.cash_timer = math.inf
+        self.paces: list[Any] = []  # the paced renewal processes (engine.pacing.Pace)
+
+    def resize_mediators(self, n: int) -> None:
+        """Give the broker ``n`` mediators from now on.
+
+        More: waiting mediation requests are admitted at once, in their order.
+        Fewer: mediators in a mediation finish it, and no new one starts until
+        fewer than ``n`` are busy (SimPy's resource admits a request only below
+        its capacity).
+        """
+        res = self.mediators
+        res._capacity = max(1, n)  # simpy.Resource keeps its capacity here
+        res._trigger_put(None)
 
     def acts(self, channel: str) -> bool:
         """Whether the broker is in office and acts through ``channel`` in this run."""
