@@ -60,12 +60,25 @@ def reinvest(ctx: RunContext, quarter: int) -> None:
     """Move the base budget by a share of the last quarter's operating surplus.
 
     Recorded at the start of every quarter but the first (the founding budget has
-    no quarter behind it); the base never goes below zero.
+    no quarter behind it); the base never goes below the payroll
+    (:func:`payroll_floor`).
     """
     state = ctx.state
     surplus = cash_at(state, ctx.env.now) - state.cash_at_quarter
-    base = max(0.0, state.base_budget + ctx.scenario.growth.reinvest_share * surplus)
+    moved = state.base_budget + ctx.scenario.growth.reinvest_share * surplus
+    base = max(moved, payroll_floor(ctx))
     ctx.record(ev.BudgetReinvested, quarter=quarter, surplus=surplus, base_budget=base)
+
+
+def payroll_floor(ctx: RunContext) -> float:
+    """The least base budget: what the company pays its people a quarter, at the headroom.
+
+    orgsim has no lay-offs, so a budget below the payroll is one nobody could
+    spend: a loss moves the budget down only as far as the people it pays, and the
+    rest of the loss is the cash's to bear (a company that keeps losing runs out
+    of it and fails, "cash burn is much more important than job title").
+    """
+    return ctx.state.payroll * ctx.quarter_share * ctx.scenario.budget.headroom
 
 
 def funded(ctx: RunContext, name: str) -> float:
@@ -196,6 +209,7 @@ def live_interfaces(ctx: RunContext, a: str, b: str) -> float:
     tb = deps[b].teams if b in deps else 0
     return interfaces(ctx.scenario.delivery.products, ta, tb)
 
+
 __all__ = [
     "SALES",
     "follow_customers",
@@ -204,6 +218,7 @@ __all__ = [
     "headcount_changed",
     "live_interfaces",
     "live_line_pms",
+    "payroll_floor",
     "quarter_started",
     "reinvest",
     "reorganise",

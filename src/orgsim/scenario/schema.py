@@ -648,8 +648,7 @@ class Growth:
     enabled: bool = param(False, "whether the company grows from what it ships")
     reinvest_share: float = param(
         0.5,
-        "share of last quarter's operating surplus (or deficit) added to the base budget "
-        "(assumed)",
+        "share of last quarter's operating surplus (or deficit) added to the base budget (assumed)",
         ge=0.0,
         le=1.0,
     )

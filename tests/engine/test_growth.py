@@ -1,0 +1,271 @@
+"""Growth: the budget follows the business, the headcount the budget, the structure the headcount.
+
+Hand-computed cases of each rule (orgsim.engine.growth) on a tiny company, then
+the bundled scale-up checked for conservation and for what it does under the
+default dynamics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import pytest
+
+from orgsim.engine import events as ev
+from orgsim.engine.run import Run, simulate
+from orgsim.engine.state import fold
+from orgsim.engine.talent import hire
+from orgsim.scenario.loading import load_scenario, parse_scenario
+from orgsim.errors import ScenarioError
+from orgsim.scenario.schema import Growth, Scenario
+from orgsim.scenario.structure import layers, teams
+
+OFF = {k: {"enabled": False} for k in Scenario().conflicts.kinds}
+
+
+def det(mean: float) -> dict[str, Any]:
+    return {"kind": "deterministic", "mean": mean}
+
+
+def of(log: Any, cls: type) -> list[Any]:
+    return [e for e in log if isinstance(e, cls)]
+
+
+def tiny(value: float = 500.0, growth: bool = True, staff: int = 2) -> Scenario:
+    """Engineers at 365 k$ a year (1 k$ a day each), one 40 person-day feature worth ``value``.
+
+    No conflicts, attrition, hiring or broker; the feature ships at day 40 / 2 = 20,
+    on time, and all its value is cash.
+    """
+    departments: dict[str, Any] = {n: {"enabled": False} for n in Scenario().departments}
+    departments["engineering"] = {"staff": staff, "salary": 365.0, "attrition": 0.0}
+    return parse_scenario(
+        {
+            "horizon": 200.0,
+            "departments": departments,
+            "delivery": {
+                "products": 1,
+                "initial_features": 1,
+                "feature_interarrival": det(1e6),
+                "due_in": det(1000.0),
+                "value": det(value),
+                "team_cap": 100.0,
+                "stages": [{"name": "build", "department": "engineering", "effort": det(40.0)}],
+            },
+            "budget": {"cash": 1000.0, "cash_share": 1.0},
+            "talent": {"skill_cv": 0.0, "max_hires_per_quarter": 0.0},
+            "conflicts": {"intensity": 0.0, "kinds": OFF},
+            "broker": {"enabled": False},
+            "growth": {"enabled": growth},
+        }
+    )
+
+
+# ------------------------------------------------------------------ the section
+
+
+def test_growth_is_off_by_default_and_leaves_the_hash_alone() -> None:
+    sc = Scenario()
+    assert sc.growth == Growth() and not sc.growth.enabled
+    grown = parse_scenario({"growth": {"enabled": True}})
+    assert grown.digest() != sc.digest()
+    # the default section is left out of the hash: every old scenario hashes as before
+    data = sc.to_dict()
+    assert "growth" in data
+    del data["growth"]
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    assert sc.digest() == hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def test_a_bad_reinvest_share_is_refused_with_its_path() -> None:
+    with pytest.raises(ScenarioError, match=r"growth\.reinvest_share"):
+        parse_scenario({"growth": {"reinvest_share": 1.5}})
+
+
+# ------------------------------------------------------- value into the budget
+
+
+def test_one_quarters_surplus_moves_the_next_base_budget() -> None:
+    """Payroll 730 k$ a year: base 730 x 0.25 x 1.04 = 189.8 a quarter.
+
+    Quarter 1: the feature brought 500, payroll took 2 x 91.25 = 182.5, so the
+    surplus is 317.5 and the base 189.8 + 0.5 x 317.5 = 348.55. Quarter 2: nothing
+    shipped, surplus -182.5, base 348.55 - 91.25 = 257.3 (above the payroll floor).
+    """
+    run = simulate(tiny(500.0))
+    moves = of(run.log, ev.BudgetReinvested)
+    assert [m.quarter for m in moves] == [1, 2]
+    assert moves[0].surplus == pytest.approx(317.5, abs=1e-9)
+    assert moves[0].base_budget == pytest.approx(348.55, abs=1e-9)
+    assert moves[1].surplus == pytest.approx(-182.5, abs=1e-9)
+    assert moves[1].base_budget == pytest.approx(257.3, abs=1e-9)
+    quarters = of(run.log, ev.QuarterStarted)
+    assert [q.available for q in quarters] == pytest.approx([189.8, 348.55, 257.3])
+
+
+def test_a_loss_moves_the_budget_down_only_to_the_payroll() -> None:
+    """Value 30: surplus 30 - 182.5 = -152.5, 189.8 - 76.25 = 113.55 < the floor 189.8."""
+    moves = of(simulate(tiny(30.0)).log, ev.BudgetReinvested)
+    assert moves[0].surplus == pytest.approx(-152.5, abs=1e-9)
+    assert moves[0].base_budget == pytest.approx(189.8, abs=1e-9)
+
+
+def test_the_heads_ask_for_their_share_of_the_funded_growth() -> None:
+    """Quarter 1 funds 2 x 348.55 / 189.8 = 3.67 engineers; max_growth caps it at 2.5.
+
+    Need 2.5 x 365 x 0.25 = 228.125 (without growth: 2 x 91.25 = 182.5).
+    """
+    needs = [a.need for a in of(simulate(tiny(500.0)).log, ev.BudgetAllocated)]
+    assert needs[1] == pytest.approx(228.125)
+    fixed = [a.need for a in of(simulate(tiny(500.0, growth=False)).log, ev.BudgetAllocated)]
+    assert fixed[1] == pytest.approx(182.5)
+
+
+def test_without_growth_no_growth_event_is_recorded() -> None:
+    log = simulate(tiny(500.0, growth=False)).log
+    growth_events = (
+        ev.BudgetReinvested,
+        ev.DepartmentReshaped,
+        ev.PmOrganisationChanged,
+        ev.SupportDemandChanged,
+    )
+    assert not [e for e in log if isinstance(e, growth_events)]
+
+
+# ------------------------------------------------------- structure follows size
+
+
+def _one_more(staff: int, growth: bool) -> Run:
+    run = Run(tiny(growth=growth, staff=staff), 1)
+    run.found()
+    run.record(ev.RequisitionOpened, requisition=0, department="engineering")
+    hire(run, "engineering", requisition=0, ramped=False, rng=run.streams["test"])
+    return run
+
+
+def test_crossing_a_team_boundary_reshapes_the_department() -> None:
+    """Span 7: 7 engineers are one team in one layer; the 8th makes 2 teams, 2 layers."""
+    run = _one_more(7, growth=True)
+    shapes = of(run.log, ev.DepartmentReshaped)
+    assert [(e.department, e.teams, e.layers) for e in shapes] == [("engineering", 2, 2)]
+    d = run.state.departments["engineering"]
+    assert (d.teams, d.layers) == (2, 2)
+    assert d.drag == pytest.approx(run.scenario.conflicts.drag / 2)
+    # no Product: no Directors, the one line PM covers both engineering teams
+    (org,) = of(run.log, ev.PmOrganisationChanged)
+    assert (org.directors, org.line_pms, org.coverage) == (0, 1, 2.0)
+    assert (org.mediators, org.broker_salary) == (0, 0.0)  # no broker in office
+    assert fold(run.log).snapshot() == run.state.snapshot()
+
+
+def test_a_hire_within_a_team_reshapes_nothing() -> None:
+    assert not of(_one_more(5, growth=True).log, ev.DepartmentReshaped)
+    assert not of(_one_more(7, growth=False).log, ev.DepartmentReshaped)
+
+
+# ------------------------------------------------------------- the scale-up
+
+
+@pytest.fixture(scope="module")
+def scaleup() -> dict[bool, Run]:
+    sc = load_scenario("scaleup")
+    return {arm: simulate(sc, seed=1, broker=arm) for arm in (False, True)}
+
+
+def payroll_path(log: Any) -> list[tuple[float, float, type]]:
+    """The payroll (k$ a year) after every hire or leaver, counted from the events."""
+    pay: dict[int, float] = {}
+    out = []
+    for e in log:
+        if isinstance(e, ev.EmployeeHired):
+            pay[e.employee] = e.salary
+        elif isinstance(e, ev.EmployeeLeft):
+            pay.pop(e.employee)
+        else:
+            continue
+        out.append((e.time, sum(pay.values()), type(e)))
+    return out
+
+
+@pytest.mark.parametrize("arm", [False, True], ids=["no-broker", "broker"])
+def test_scaleup_payroll_stays_within_every_quarters_budget(
+    scaleup: dict[bool, Run], arm: bool
+) -> None:
+    """At every quarter's start the payroll is within the budget allocated (no slack needed).
+
+    The base budget never falls below the payroll at the founding headroom (1.04),
+    and the departments' allocations add up to the budget available; within the
+    quarter, hires fill only funded requisitions, so the payroll stays within the
+    quarter's budget plus that headroom.
+    """
+    run = scaleup[arm]
+    log = run.log
+    qs = run.quarter_share
+    quarters = of(log, ev.QuarterStarted)
+    path = payroll_path(log)
+    for q in quarters:
+        allocated = sum(a.allocated for a in of(log, ev.BudgetAllocated) if a.quarter == q.quarter)
+        assert allocated == pytest.approx(q.available)
+        before = [p for t, p, _ in path if t <= q.time]
+        payroll = before[-1] if before else 0.0
+        assert payroll * qs <= q.available + 1e-9 + (q.broker_cost if arm else 0.0), q
+    for q, nxt in zip(quarters, [*quarters[1:], None], strict=True):
+        end = nxt.time if nxt is not None else float("inf")
+        inside = [p for t, p, _ in path if q.time <= t < end]
+        if inside:
+            assert max(inside) * qs <= (q.available + q.broker_cost) * 1.04 + 1e-9
+
+
+def test_scaleup_folds_to_its_live_state(scaleup: dict[bool, Run]) -> None:
+    for run in scaleup.values():
+        assert fold(run.log).snapshot() == run.state.snapshot()
+
+
+def test_scaleup_under_the_defaults_does_not_scale(scaleup: dict[bool, Run]) -> None:
+    """What the default dynamics give (docs/model.md, Growth): the start-up loses money.
+
+    Its value shipped falls short of its payroll (its 3-person QA and Product are
+    the bottleneck and the weakest claimants on the budget), so the base budget
+    stays on the payroll floor, nobody is hired beyond replacements, and the cash
+    runs out within its second or third year, as the fixed-budget start-up's does.
+    """
+    for run in scaleup.values():
+        sizes = [p for _, p, _ in payroll_path(run.log)]
+        assert of(run.log, ev.CompanyFailed)
+        assert run.state.time < 3 * 365
+        heads = [n for n in _headcounts(run.log)]
+        assert max(heads) <= 50 and sizes
+
+
+def _headcounts(log: Any) -> list[int]:
+    n, out = 0, []
+    for e in log:
+        if isinstance(e, ev.EmployeeHired):
+            n += 1
+        elif isinstance(e, ev.EmployeeLeft):
+            n -= 1
+        out.append(n)
+    return out
+
+
+def test_a_profitable_scaleup_grows_and_reshapes_exactly() -> None:
+    """With features worth far more (a what-if, not a default), the mechanism compounds.
+
+    The budget grows from the surplus, the headcount follows within the labour
+    market's pace, departments reshape and the PM organisation follows; the log
+    folds to the live state and conflict arrivals and roadmaps kept their draws.
+    """
+    sc = load_scenario("scaleup", overrides=["delivery.value.mean=5000", "horizon=1095"])
+    run = simulate(sc, seed=1, broker=False)
+    log = run.log
+    heads = _headcounts(log)
+    assert heads[-1] > 2 * 45
+    assert of(log, ev.DepartmentReshaped) and of(log, ev.PmOrganisationChanged)
+    assert of(log, ev.SupportDemandChanged)
+    bases = [m.base_budget for m in of(log, ev.BudgetReinvested)]
+    assert bases[-1] > 3 * bases[0]
+    assert fold(log).snapshot() == run.state.snapshot()
+    for d in run.state.departments.values():
+        assert (d.teams, d.layers) == (teams(d.staff, 7.0), layers(d.staff, 7.0))
