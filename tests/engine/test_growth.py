@@ -17,8 +17,8 @@ from orgsim.engine import events as ev
 from orgsim.engine.run import Run, simulate
 from orgsim.engine.state import fold
 from orgsim.engine.talent import hire
-from orgsim.scenario.loading import load_scenario, parse_scenario
 from orgsim.errors import ScenarioError
+from orgsim.scenario.loading import load_scenario, parse_scenario
 from orgsim.scenario.schema import Growth, Scenario
 from orgsim.scenario.structure import layers, teams
 
