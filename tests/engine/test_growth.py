@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from orgsim.engine import events as ev
+from orgsim.engine.context import Proc, RunContext
 from orgsim.engine.run import Run, simulate
 from orgsim.engine.state import fold
 from orgsim.engine.talent import hire
@@ -113,14 +114,26 @@ def test_a_loss_moves_the_budget_down_only_to_the_payroll() -> None:
 
 
 def test_the_heads_ask_for_their_share_of_the_funded_growth() -> None:
-    """Quarter 1 funds 2 x 348.55 / 189.8 = 3.67 engineers; max_growth caps it at 2.5.
+    """Quarter 1 funds 2 x 348.55 / 189.8 = 3.67 engineers.
 
-    Need 2.5 x 365 x 0.25 = 228.125 (without growth: 2 x 91.25 = 182.5).
+    At most max(2 x 1.25, 2 + 1) = 3 (one more person: 25% of two is not one):
+    need 3 x 365 x 0.25 = 273.75 (without growth: 2 x 91.25 = 182.5).
     """
     needs = [a.need for a in of(simulate(tiny(500.0)).log, ev.BudgetAllocated)]
-    assert needs[1] == pytest.approx(228.125)
+    assert needs[1] == pytest.approx(273.75)
     fixed = [a.need for a in of(simulate(tiny(500.0, growth=False)).log, ev.BudgetAllocated)]
     assert fixed[1] == pytest.approx(182.5)
+
+
+def test_max_growth_caps_what_a_larger_department_asks_for() -> None:
+    """Eight engineers: base 2,920 x 0.25 x 1.04 = 759.2; the feature (worth 2,000)
+    ships at day 5, so quarter 1's surplus is 2,000 - 730 = 1,270 and its base
+    759.2 + 635 = 1,394.2, funding 8 x 1,394.2 / 759.2 = 14.69 engineers; the cap
+    max(8 x 1.25, 9) = 10 binds: need 10 x 91.25 = 912.5.
+    """
+    log = simulate(tiny(2000.0, staff=8)).log
+    assert of(log, ev.BudgetReinvested)[0].base_budget == pytest.approx(1394.2)
+    assert of(log, ev.BudgetAllocated)[1].need == pytest.approx(912.5)
 
 
 def test_without_growth_no_growth_event_is_recorded() -> None:
@@ -269,3 +282,50 @@ def test_a_profitable_scaleup_grows_and_reshapes_exactly() -> None:
     assert fold(log).snapshot() == run.state.snapshot()
     for d in run.state.departments.values():
         assert (d.teams, d.layers) == (teams(d.staff, 7.0), layers(d.staff, 7.0))
+
+
+def test_a_growing_pm_organisation_gives_the_broker_its_directors_as_mediators() -> None:
+    """With a broker in office and broker.mediators = 0: the VP PM plus the live Directors."""
+    sc = load_scenario(
+        "scaleup",
+        overrides=["delivery.value.mean=5000", "horizon=1460", "broker.enabled=true"],
+    )
+    run = simulate(sc, seed=2)
+    orgs = of(run.log, ev.PmOrganisationChanged)
+    assert orgs and all(o.mediators == 1 + o.directors for o in orgs)
+    assert all(o.broker_salary == sc.broker.salary for o in orgs)  # no hired mediators
+    assert max(o.directors for o in orgs) >= 1
+    assert run.mediators.capacity == run.state.mediators == orgs[-1].mediators
+    assert fold(run.log).snapshot() == run.state.snapshot()
+
+
+def test_resizing_the_mediators_admits_the_waiting_and_lets_the_busy_finish() -> None:
+    """One mediator, three requests at day 0 for 10 days each.
+
+    At day 5 the pool grows to 3: both waiting start at 5 and end at 15. At day 12
+    it shrinks to 1: the two busy finish, and a fourth request made at 13 starts
+    only when fewer than one is busy, at 15.
+    """
+    ctx = RunContext(tiny(), 1)  # no Product, no Directors: the VP PM alone
+    env = ctx.env
+    starts: list[float] = []
+
+    def mediation(at: float) -> Proc:
+        yield env.timeout(at)
+        with ctx.mediators.request() as slot:
+            yield slot
+            starts.append(env.now)
+            yield env.timeout(10.0)
+
+    def resize() -> Proc:
+        yield env.timeout(5.0)
+        ctx.resize_mediators(3)
+        yield env.timeout(7.0)
+        ctx.resize_mediators(1)
+
+    assert ctx.mediators.capacity == 1
+    for at in (0.0, 0.0, 0.0, 13.0):
+        env.process(mediation(at))
+    env.process(resize())
+    env.run()
+    assert starts == [0.0, 5.0, 5.0, 15.0]

@@ -36,8 +36,10 @@ def need(ctx: RunContext, name: str) -> float:
     floor = max(float(d.staff + d.open_reqs), planned)
     if sc.growth.enabled:
         # the head's share of what the grown budget funds, at most max_growth more
+        # (or one more person, for a department too small for the share to be one)
         have = float(d.staff + d.open_reqs)
-        floor = max(floor, min(funded(ctx, name), have * (1.0 + sc.budget.max_growth)))
+        most = max(have * (1.0 + sc.budget.max_growth), have + 1.0)
+        floor = max(floor, min(funded(ctx, name), most))
     desired = floor
     if name in ctx.workload:
         backlog_people = ctx.state.backlog(name, ctx.env.now) / sc.budget.workload_horizon

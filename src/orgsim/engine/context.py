@@ -192,7 +192,8 @@ class RunContext:
         """
         res = self.mediators
         res._capacity = max(1, n)  # simpy.Resource keeps its capacity here
-        res._trigger_put(None)
+        while res.put_queue and len(res.users) < res.capacity:
+            res._trigger_put(None)  # admits the first waiting request (one per call)
 
     def acts(self, channel: str) -> bool:
         """Whether the broker is in office and acts through ``channel`` in this run."""

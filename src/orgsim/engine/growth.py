@@ -14,7 +14,10 @@ a start-up. With it, four mechanisms compound, none of them a growth rate typed 
   of the headcount the quarter's budget funds: its people and open requisitions
   scaled by what the budget available to departments buys over what the company
   already pays for (with the founding headroom kept as slack), at most
-  ``budget.max_growth`` more a quarter. Hiring is then paced by the labour market
+  ``budget.max_growth`` more a quarter, or one person more for a department too
+  small for that share to be a whole person (a 3-person Product asking for 3.75
+  would, with its bias, be funded 3.9 people and never hire a fourth; the hiring
+  quota has the same at-least-one rule). Hiring is then paced by the labour market
   as for any requisition: ``talent.max_hires_per_quarter`` of a department's staff
   opened a quarter, ``talent.time_to_hire`` to fill, ``talent.ramp_days`` to ramp.
 * **Customers follow Sales** (:func:`follow_customers`). Support's customers are

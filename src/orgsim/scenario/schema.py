@@ -752,7 +752,11 @@ class Scenario:
         return unstructure(self)
 
     def digest(self) -> str:
-        """A short stable hash of the resolved scenario (provenance, caching)."""
+        """A short stable hash of the resolved scenario (provenance, caching).
+
+        A ``growth`` section left at its default is not hashed, so every scenario
+        that does not grow keeps the hash (and the logs) it had before growth.
+        """
         data = self.to_dict()
         if self.growth == Growth():  # a scenario that never grows hashes as it always did
             del data["growth"]
