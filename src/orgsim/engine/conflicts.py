@@ -52,6 +52,8 @@ def conflict_arrivals(ctx: RunContext, kname: str, kind: ConflictKind) -> Proc:
 
     def rate() -> float:
         k = live()
+        if not k.enabled:  # switched off since (an intervention): nothing arrives
+            return 0.0
         return ctx.scenario.conflicts.intensity * live_interfaces(ctx, k.initiator, k.target)
 
     def draw() -> float:
