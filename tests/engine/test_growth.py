@@ -11,6 +11,7 @@ import hashlib
 import json
 from typing import Any
 
+import attrs
 import pytest
 
 from orgsim.engine import events as ev
@@ -19,6 +20,7 @@ from orgsim.engine.run import Run, simulate
 from orgsim.engine.state import fold
 from orgsim.engine.talent import hire
 from orgsim.errors import ScenarioError
+from orgsim.scenario.grounding import grounding_of
 from orgsim.scenario.loading import load_scenario, parse_scenario
 from orgsim.scenario.schema import Growth, Scenario
 from orgsim.scenario.structure import layers, teams
@@ -329,3 +331,31 @@ def test_resizing_the_mediators_admits_the_waiting_and_lets_the_busy_finish() ->
     env.process(resize())
     env.run()
     assert starts == [0.0, 5.0, 5.0, 15.0]
+
+
+def _behaviour(obj: Any) -> Any:
+    """A scenario tree without its structural inputs (and its name)."""
+    if attrs.has(type(obj)):
+        out = {}
+        for f in attrs.fields(type(obj)):
+            g = grounding_of(type(obj), f.name)
+            if f.name in ("name", "description") or (g is not None and g.structural):
+                continue
+            out[f.name] = _behaviour(getattr(obj, f.name))
+        return out
+    if isinstance(obj, dict):
+        return {k: _behaviour(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_behaviour(v) for v in obj]
+    return obj
+
+
+def test_scaleup_is_the_startup_with_growth_on_and_no_broker() -> None:
+    """Only structure, ``growth.enabled`` and ``broker.enabled`` differ: no constant tuned."""
+    start, up = load_scenario("startup"), load_scenario("scaleup")
+    assert up.growth.enabled and not up.broker.enabled
+    assert 6 * 365 <= up.horizon <= 8 * 365
+    assert sum(d.staff for d in up.departments.values()) == 45
+    same = attrs.evolve(up, growth=Growth(), broker=attrs.evolve(up.broker, enabled=True))
+    assert _behaviour(same) == _behaviour(start)
+    assert same.departments == start.departments and same.delivery == start.delivery
