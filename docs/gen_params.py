@@ -123,6 +123,15 @@ def cell(text: str) -> str:
 # ------------------------------------------------------------------ walking
 
 
+def fields(cls: type) -> list[attrs.Attribute[Any]]:
+    """The parameter fields of a class: not a schedule of changes (``interventions``).
+
+    Interventions are when and what a company changes during the run, documented in
+    model.md's own section, not parameters with a default and a range.
+    """
+    return [f for f in attrs.fields(cls) if not f.metadata.get("schedule")]
+
+
 def hints(cls: type) -> dict[str, Any]:
     """Resolved type hints of an attrs class (annotations are strings here)."""
     return typing.get_type_hints(cls)
@@ -157,7 +166,7 @@ def grounding_cells(cls: type, name: str) -> tuple[str, str]:
 def leaf_rows(cls: type, obj: Any, prefix: str) -> Iterator[tuple[str, ...]]:
     """``(path, default, range, plausible, source, meaning)`` for each scalar or distribution."""
     types = hints(cls)
-    for f in attrs.fields(cls):
+    for f in fields(cls):
         hint = types[f.name]
         if is_section(hint) or container(hint)[0] is not None:
             continue
@@ -211,7 +220,7 @@ def section(name: str, cls: type, obj: Any, prefix: str, doc: str) -> list[str]:
         out += [doc[0].upper() + doc[1:] + ".", ""]
     rows = list(leaf_rows(cls, obj, prefix))
     types = hints(cls)
-    for f in attrs.fields(cls):
+    for f in fields(cls):
         kind, _ = container(types[f.name])
         if kind is not None:
             what = "table of entries" if kind is dict else "list"
@@ -227,7 +236,7 @@ def section(name: str, cls: type, obj: Any, prefix: str, doc: str) -> list[str]:
             )
     if rows:
         out += [*table(rows, HEADER), ""]
-    for f in attrs.fields(cls):
+    for f in fields(cls):
         hint = types[f.name]
         kind, item = container(hint)
         if kind is None:
@@ -288,7 +297,7 @@ def render() -> str:
     ]
     out += section("", Scenario, sc, "", "")
     types = hints(Scenario)
-    for f in attrs.fields(Scenario):
+    for f in fields(Scenario):
         hint = types[f.name]
         if is_section(hint):
             out += section(f.name, hint, getattr(sc, f.name), f"{f.name}.", f.metadata["doc"])
@@ -324,7 +333,8 @@ def _schema_classes() -> list[type]:
         if cls in seen:
             continue
         seen.append(cls)
-        for hint in hints(cls).values():
+        types = hints(cls)
+        for hint in (types[f.name] for f in fields(cls)):
             item = container(hint)[1] if container(hint)[0] is not None else hint
             if is_section(item):
                 todo.append(item)
@@ -345,7 +355,7 @@ def sources() -> list[str]:
         "[docs/sources.md](sources.md).",
         "",
     ]
-    kinds = [grounding_of(cls, f.name) for cls in _schema_classes() for f in attrs.fields(cls)]
+    kinds = [grounding_of(cls, f.name) for cls in _schema_classes() for f in fields(cls)]
     numbers = [g for g in kinds if g is not None]
     behavioural = [g for g in numbers if not g.structural]
     cited = [g for g in behavioural if g.source != ASSUMED]

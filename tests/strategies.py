@@ -18,6 +18,7 @@ import attrs
 from hypothesis import strategies as st
 
 from orgsim.scenario.distributions import KINDS, Dist
+from orgsim.scenario.interventions import Intervention
 from orgsim.scenario.schema import (
     Broker,
     ConflictKind,
@@ -133,7 +134,11 @@ def _valid_for(owner: type, name: str, hint: Any, meta: dict[str, Any]) -> st.Se
         return valid_dist()
     if hint == float | None:
         return st.none() | _valid_float(meta)
+    if hint == int | None:
+        return st.none() | _valid_int(meta)
     origin = typing.get_origin(hint)
+    if origin is dict and typing.get_args(hint)[1] is Any:  # an intervention's ``set``
+        return st.fixed_dictionaries({"budget.power_exponent": st.floats(0.0, 5.0)})
     if origin is dict:
         (item,) = typing.get_args(hint)[1:]
         existing = getattr(owner(), name)  # the default entries
@@ -144,6 +149,17 @@ def _valid_for(owner: type, name: str, hint: Any, meta: dict[str, Any]) -> st.Se
         return st.lists(valid_table(Stage, name_required=True), min_size=1, max_size=4).filter(
             lambda stages: len({s["name"] for s in stages}) == len(stages)
         )
+    if origin is list and typing.get_args(hint)[0] is Intervention:
+        # a parameter change at a day or a headcount: valid whatever else the
+        # scenario says (an appointment needs the broker off at founding)
+        trigger = st.one_of(
+            st.fixed_dictionaries({"day": st.floats(0.0, 5000.0)}),
+            st.fixed_dictionaries({"headcount": st.integers(1, 10_000)}),
+        )
+        change = st.fixed_dictionaries(
+            {"set": st.fixed_dictionaries({"budget.power_exponent": st.floats(0.0, 5.0)})}
+        )
+        return st.lists(st.tuples(trigger, change).map(lambda p: {**p[0], **p[1]}), max_size=2)
     if isinstance(hint, type) and attrs.has(hint):
         return valid_table(hint)
     raise TypeError(f"no strategy for {owner.__name__}.{name}: {hint!r}")

@@ -52,7 +52,8 @@ def company_side(initiator_right: float, u: float) -> str:
     sc = Scenario()
     kind = attrs.evolve(sc.conflicts.kinds[KIND], initiator_right=initiator_right)
     stream = SecondUniform(u)
-    ctx: Any = SimpleNamespace(scenario=sc, streams={f"conflict.{KIND}": stream}, broker=False)
+    streams = {f"conflict.{KIND}": stream, f"broker.{KIND}": np.random.default_rng(0)}
+    ctx: Any = SimpleNamespace(scenario=sc, streams=streams, broker=False)
     side = draws(ctx, KIND, kind).company_side
     assert stream.u is None  # the side took the second random(), after the severity's
     return side

@@ -321,9 +321,9 @@ def test_resizing_the_mediators_admits_the_waiting_and_lets_the_busy_finish() ->
 
     def resize() -> Proc:
         yield env.timeout(5.0)
-        ctx.resize_mediators(3)
+        ctx.mediators.resize(3)
         yield env.timeout(7.0)
-        ctx.resize_mediators(1)
+        ctx.mediators.resize(1)
 
     assert ctx.mediators.capacity == 1
     for at in (0.0, 0.0, 0.0, 13.0):

@@ -95,6 +95,8 @@ def parameter_paths(cls: type, prefix: str = "") -> list[str]:
     hints = typing.get_type_hints(cls)
     out: list[str] = []
     for field in attrs.fields(cls):
+        if field.metadata.get("schedule"):
+            continue  # interventions: documented in their own section
         hint = hints[field.name]
         path = f"{prefix}{field.name}"
         origin = typing.get_origin(hint)

@@ -22,9 +22,35 @@ from typing import Any
 import simpy
 
 from orgsim.engine import events as ev
-from orgsim.engine.context import Proc, RunContext
+from orgsim.engine.context import CHANNELS, Proc, RunContext
 from orgsim.engine.resolution import ConflictDraws, is_closed, power_winner, settle
 from orgsim.scenario.schema import ConflictKind
+from orgsim.scenario.structure import Shape
+
+
+def take_office(ctx: RunContext, shp: Shape) -> None:
+    """Record the broker's appointment with the PM organisation of ``shp``.
+
+    At founding (the founding shape) or mid-run (the shape of the company that
+    day); a run whose broker acts through some channels only says which.
+    """
+    b = ctx.scenario.broker
+    ctx.record(
+        ev.BrokerAppointed,
+        mediators=shp.mediators,
+        directors=shp.directors,
+        hired=shp.hired_mediators,
+        line_pms=shp.line_pms,
+        coverage=shp.coverage,
+        neutrality=shp.neutrality,
+        salary=b.salary,
+        credibility=b.initial_credibility,
+        credibility_floor=b.credibility_floor,
+        credibility_halflife=b.credibility_halflife,
+    )
+    if ctx.channels != frozenset(CHANNELS):
+        active = tuple(c for c in CHANNELS if c in ctx.channels)
+        ctx.record(ev.BrokerChannelsLimited, channels=active)
 
 
 def credibility(ctx: RunContext) -> float:
@@ -100,7 +126,8 @@ def praising(ctx: RunContext) -> Proc:
         return
     rng = ctx.streams["broker.praise"]
     while True:
-        yield ctx.env.timeout(b.praise_interarrival.draw(rng))
+        yield ctx.env.timeout(ctx.scenario.broker.praise_interarrival.draw(rng))
+        b = ctx.scenario.broker  # as it is now: an intervention may have changed it
         department = others[int(rng.integers(len(others)))]
         cred = credibility(ctx)
         ctx.record(

@@ -85,15 +85,17 @@ def draws(ctx: RunContext, kname: str, kind: ConflictKind) -> ConflictDraws:
         ceo_winner=rng.random(),
         climb=sc.negotiation.climb.draw(rng),
     )
-    if ctx.broker:  # whatever its channels: the broker's streams draw alike
-        brng = ctx.streams[f"broker.{kname}"]
-        base.update(
-            detection=sc.broker.detection.draw(brng),
-            mediation_days=sc.broker.mediation.draw(brng),
-            mediation_success=brng.random(),
-            mediation_neutral=brng.random(),
-            mediation_winner=brng.random(),
-        )
+    # The broker's own stream draws alike with or without a broker, whatever its
+    # channels: no other stream sees the difference, and a conflict raised before
+    # an appointment mid-run has what a mediation needs when it reaches one.
+    brng = ctx.streams[f"broker.{kname}"]
+    base.update(
+        detection=sc.broker.detection.draw(brng),
+        mediation_days=sc.broker.mediation.draw(brng),
+        mediation_success=brng.random(),
+        mediation_neutral=brng.random(),
+        mediation_winner=brng.random(),
+    )
     return ConflictDraws(**base)
 
 

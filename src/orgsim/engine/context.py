@@ -113,6 +113,23 @@ def check_channels(channels: object) -> frozenset[str]:
     return frozenset(str(c) for c in channels)
 
 
+class MediatorPool(simpy.Resource):
+    """The broker's mediators: a SimPy resource whose number of slots can change mid-run.
+
+    More mediators admit waiting requests at once, in their order; fewer take no
+    mediation away from a mediator in it (influence, not command: a mediation under
+    way is finished), but no new one starts until fewer are busy than there are
+    mediators.
+    """
+
+    def resize(self, capacity: int) -> None:
+        """Set the number of mediators (at least one: the VP PM)."""
+        grow = capacity - int(self._capacity)
+        self._capacity = max(1, capacity)
+        for _ in range(max(0, grow)):
+            self._trigger_put(None)  # admits one waiting request per slot added
+
+
 class RunContext:
     """One replication's environment, streams, log, state and department timers.
 
@@ -128,7 +145,8 @@ class RunContext:
         channels: The broker's channels that act in this run (:data:`CHANNELS`;
             all of them unless an attribution switched some off).
         mediators: The broker's mediators, a resource of as many slots as the VP PM
-            and the Directors (:attr:`~orgsim.scenario.structure.Shape.mediators`).
+            and the Directors (:attr:`~orgsim.scenario.structure.Shape.mediators`),
+            resized when an intervention adds or removes mediators.
         shape: The organisation's structure at founding: teams, layers, interfaces,
             the PM organisation (:mod:`orgsim.scenario.structure`).
         stage_departments: The department of each delivery stage, in order.
@@ -147,6 +165,9 @@ class RunContext:
             out at the burn that holds (``inf``: not before the horizon).
         paces: The renewal processes whose rate follows the live structure, in the
             order they started (:mod:`orgsim.engine.pacing`).
+        watchers: Per event type, what checks the conditions of the interventions
+            that event can change (:mod:`orgsim.engine.interventions`); empty
+            without conditional interventions, so a run without them pays nothing.
     """
 
     def __init__(
@@ -167,7 +188,7 @@ class RunContext:
         self.broker = sc.broker.enabled
         self.channels = frozenset(CHANNELS) if channels is None else channels
         self.shape: Shape = shape(sc)
-        self.mediators = simpy.Resource(env, capacity=self.shape.mediators)
+        self.mediators = MediatorPool(env, capacity=self.shape.mediators)
         self.stage_departments = tuple(s.department for s in sc.delivery.stages)
         self.workload = set(self.stage_departments) | {
             k.target for k in sc.conflicts.kinds.values() if k.enabled and k.effect == "extra_work"
@@ -181,19 +202,7 @@ class RunContext:
         self.decisions: dict[int, Callable[[], None]] = {}
         self.cash_timer = math.inf
         self.paces: list[Any] = []  # the paced renewal processes (engine.pacing.Pace)
-
-    def resize_mediators(self, n: int) -> None:
-        """Give the broker ``n`` mediators from now on.
-
-        More: waiting mediation requests are admitted at once, in their order.
-        Fewer: mediators in a mediation finish it, and no new one starts until
-        fewer than ``n`` are busy (SimPy's resource admits a request only below
-        its capacity).
-        """
-        res = self.mediators
-        res._capacity = max(1, n)  # simpy.Resource keeps its capacity here
-        while res.put_queue and len(res.users) < res.capacity:
-            res._trigger_put(None)  # admits the first waiting request (one per call)
+        self.watchers: dict[type[Event], list[Callable[[], None]]] = {}
 
     def acts(self, channel: str) -> bool:
         """Whether the broker is in office and acts through ``channel`` in this run."""
@@ -215,6 +224,9 @@ class RunContext:
             self.set_desk_timer()
         if state.cash_out != self.cash_timer:
             self.set_cash_timer()
+        if self.watchers:  # interventions whose condition this kind of event can change
+            for watch in self.watchers.get(cls, ()):
+                watch()
         return event
 
     def set_cash_timer(self) -> None:

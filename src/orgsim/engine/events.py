@@ -180,6 +180,74 @@ class BrokerChannelsLimited(Event):
     channels: tuple[str, ...]
 
 
+# ----------------------------------------------------------------- interventions
+
+
+@event
+@attrs.frozen(kw_only=True)
+class InterventionFired(Event):
+    """A scenario's intervention fired: what it does follows as events of their own.
+
+    ``intervention`` is its position among the run's interventions (the scenario's,
+    then any a fork added), ``name`` what the scenario calls it, ``trigger`` what
+    made it fire in words (``day 400``, ``headcount 300 >= 300``), ``firing`` how
+    many times it has fired, this one included.
+    """
+
+    intervention: int
+    name: str
+    trigger: str
+    firing: int
+
+
+@event
+@attrs.frozen(kw_only=True)
+class ParameterChanged(Event):
+    """A parameter changed mid-run (an intervention's ``set``): decisions from now on use it.
+
+    ``value`` is the new value as JSON text (a number, a string, a distribution's
+    table), ``path`` its dotted path in the scenario.
+    """
+
+    path: str
+    value: str
+
+
+@event
+@attrs.frozen(kw_only=True)
+class MediatorsChanged(Event):
+    """The broker's mediators changed mid-run: ``mediators`` in all, ``hired`` beyond the PM org.
+
+    Mediators in a mediation when their number falls finish it; no new one starts
+    until fewer are busy than there are mediators.
+    """
+
+    mediators: int
+    hired: int
+
+
+@event
+@attrs.frozen(kw_only=True)
+class OverheadChanged(Event):
+    """A department's share of capacity spent on coordination changed (the broker took office)."""
+
+    department: str
+    overhead: float
+
+
+@event
+@attrs.frozen(kw_only=True)
+class BrokerCostCharged(Event):
+    """The broker's pay from now to the end of the quarter, paid from cash at once (k$).
+
+    A broker (or a hired mediator) who takes office mid-quarter is paid for the rest
+    of it here; the next budget cycle budgets the pay as every cycle does
+    (``QuarterStarted.broker_cost``).
+    """
+
+    cost: float
+
+
 # ------------------------------------------------------------------------ talent
 
 

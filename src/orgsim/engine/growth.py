@@ -32,7 +32,9 @@ a start-up. With it, four mechanisms compound, none of them a growth rate typed 
   (``PmOrganisationChanged``): Directors and line PMs from Product's headcount,
   coverage from the other departments' teams, neutrality from Product's share,
   and, while a broker is in office with ``broker.mediators = 0``, the VP PM plus
-  the Directors as mediators (the mediator pool is resized). Conflict arrivals
+  the Directors as mediators (the mediator pool is resized), plus or minus what
+  an intervention added or removed; mediators beyond the VP PM and the Directors
+  are paid as hired ones. Conflict arrivals
   follow the live interfaces and the roadmaps the live line PMs, exactly
   (:mod:`orgsim.engine.pacing`).
 
@@ -160,9 +162,13 @@ def reorganise(ctx: RunContext) -> bool:
         b.neutrality_loss,
     )
     office = ctx.broker
-    mediators = org.mediators if office else state.mediators
-    neutrality = org.neutrality if office else state.neutrality
-    salary = b.salary * (1 + org.hired_mediators) if office else state.broker_salary
+    mediators, neutrality, salary = state.mediators, state.neutrality, state.broker_salary
+    if office:
+        neutrality = org.neutrality
+        if b.mediators == 0:  # the VP PM and the Directors, and what interventions added
+            mediators = max(1, state.mediators + org.directors - state.directors)
+        hired = max(0, mediators - 1 - org.directors)
+        salary = state.broker_pay * (1 + hired)
     new = (org.directors, org.line_pms, org.coverage, neutrality, mediators, salary)
     old = (
         state.directors,
@@ -184,7 +190,7 @@ def reorganise(ctx: RunContext) -> bool:
         broker_salary=salary,
     )
     if office and mediators != ctx.mediators.capacity:
-        ctx.resize_mediators(mediators)
+        ctx.mediators.resize(mediators)
     return True
 
 
@@ -201,8 +207,15 @@ def quarter_started(ctx: RunContext, quarter: int) -> None:
 
 
 def live_line_pms(ctx: RunContext) -> int:
-    """The line PMs writing the roadmaps now (the founding count until growth moves it)."""
-    return ctx.state.line_pms or ctx.shape.line_pms
+    """The line PMs writing the roadmaps now: the founding count, unless the company grows.
+
+    Without growth the structure is the founding one for the whole run (a broker
+    appointed mid-run reads the PM organisation of the day, but the roadmaps keep
+    the founding pace, as they always did).
+    """
+    if ctx.scenario.growth.enabled and ctx.state.line_pms > 0:
+        return ctx.state.line_pms
+    return ctx.shape.line_pms
 
 
 def live_interfaces(ctx: RunContext, a: str, b: str) -> float:

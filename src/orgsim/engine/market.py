@@ -23,8 +23,9 @@ nothing.
 
 Draws: the shifts and the loudest department's notice from ``market.<product>``,
 the same in both arms; the broker's notice and re-prioritisation time from
-``broker.market.<product>``, drawn only with the broker (and drawn alike when its
-``market`` channel is off, which starts no re-prioritisation).
+``broker.market.<product>``, drawn alike with or without a broker and whatever its
+channels (a broker appointed mid-run, or one whose ``market`` channel is off, uses
+them or not; no other stream sees the difference).
 """
 
 from __future__ import annotations
@@ -35,19 +36,20 @@ from orgsim.engine.context import Proc, RunContext
 
 def market_drift(ctx: RunContext, product: int) -> Proc:
     """A product's market shifts to a new segment now and then, and is noticed."""
-    mk = ctx.scenario.market
     rng = ctx.streams[f"market.{product}"]
-    brng = ctx.streams[f"broker.market.{product}"] if ctx.broker else None
+    brng = ctx.streams[f"broker.market.{product}"]
     while True:
-        yield ctx.env.timeout(mk.shift_interarrival.draw(rng))
+        yield ctx.env.timeout(ctx.scenario.market.shift_interarrival.draw(rng))
+        mk = ctx.scenario.market  # as it is now: an intervention may have changed it
         epoch = ctx.state.market_epoch.get(product, 0) + 1
         ctx.record(ev.MarketShifted, product=product, epoch=epoch)
         notice = mk.notice.draw(rng)
         ctx.env.process(loudest_department(ctx, product, epoch, notice))
-        if brng is not None:
-            seen, days = mk.broker_notice.draw(brng), mk.realign_days.draw(brng)
-            if ctx.acts("market"):
-                ctx.env.process(broker_realignment(ctx, product, epoch, seen, days))
+        # drawn alike with or without a broker (its own stream): one appointed
+        # mid-run notices the shifts after she took office
+        seen, days = mk.broker_notice.draw(brng), mk.realign_days.draw(brng)
+        if ctx.acts("market"):
+            ctx.env.process(broker_realignment(ctx, product, epoch, seen, days))
 
 
 def _follows(ctx: RunContext, product: int, epoch: int) -> bool:

@@ -25,26 +25,27 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from orgsim._version import __version__
 from orgsim.engine import events as ev
-from orgsim.engine.broker import praising
+from orgsim.engine.broker import praising, take_office
 from orgsim.engine.budget import budget_cycle
 from orgsim.engine.conflicts import conflict_arrivals
-from orgsim.engine.context import CHANNELS, RunContext, check_channels
+from orgsim.engine.context import RunContext, check_channels
 from orgsim.engine.delivery import plan_feature, roadmap, work_due
+from orgsim.engine.interventions import arm
 from orgsim.engine.log import EventLog
 from orgsim.engine.market import market_drift
 from orgsim.engine.talent import hire
+from orgsim.scenario.interventions import Intervention
+from orgsim.scenario.loading import check_interventions
 from orgsim.scenario.schema import Scenario
 
 logger = logging.getLogger(__name__)
 
 #: The department whose founding headcount sizes the customer base.
 SALES = "sales"
-
-ALL_CHANNELS = frozenset(CHANNELS)
 
 
 class Run(RunContext):
@@ -72,10 +73,14 @@ class Run(RunContext):
         logger.debug("run %s/%s ended with %d events", self.seed, self.replication, len(self.log))
         return self.log
 
+    #: Interventions beyond the scenario's own (a fork's), armed after them.
+    extra: tuple[Intervention, ...] = ()
+
     def setup(self) -> None:
-        """Record the founding facts and start every process."""
+        """Record the founding facts, start every process, arm the interventions."""
         self.found()
         self.start()
+        arm(self, (*self.scenario.interventions, *self.extra))
 
     def found(self) -> None:
         """Record the run, its departments, the broker, the founding staff and budget."""
@@ -115,23 +120,7 @@ class Run(RunContext):
                 layers=self.shape.layers[name],
             )
         if self.broker:
-            shp = self.shape
-            self.record(
-                ev.BrokerAppointed,
-                mediators=shp.mediators,
-                directors=shp.directors,
-                hired=shp.hired_mediators,
-                line_pms=shp.line_pms,
-                coverage=shp.coverage,
-                neutrality=shp.neutrality,
-                salary=b.salary,
-                credibility=b.initial_credibility,
-                credibility_floor=b.credibility_floor,
-                credibility_halflife=b.credibility_halflife,
-            )
-            if self.channels != ALL_CHANNELS:
-                active = tuple(c for c in CHANNELS if c in self.channels)
-                self.record(ev.BrokerChannelsLimited, channels=active)
+            take_office(self, self.shape)
         for name in sc.active_departments:
             rng = self.streams[f"staff.{name}"]
             for _ in range(sc.departments[name].staff):
@@ -197,6 +186,7 @@ def simulate(
     replication: int = 0,
     broker: bool | None = None,
     channels: Iterable[str] | None = None,
+    interventions: Sequence[Intervention] = (),
 ) -> Run:
     """Run one replication of a scenario and return the finished run.
 
@@ -209,16 +199,25 @@ def simulate(
             None: all of them, the run as it always was. With fewer, the broker is
             in office but the others do nothing, and the log says which act
             (``BrokerChannelsLimited``). Ignored without the broker.
+        interventions: Interventions beyond the scenario's own, armed after them
+            (a fork's change at its day). They are not part of the scenario, so the
+            run's ``RunStarted`` is the scenario's and the log before they fire is
+            the scenario's own, byte for byte.
 
     Returns:
         The run, whose ``log`` holds every event and ``state`` the final state.
 
     Raises:
         ExperimentError: ``channels`` names something that is not a channel.
+        ScenarioError: An extra intervention is not valid for the scenario.
     """
-    if broker is not None and broker != scenario.broker.enabled:
+    if broker is not None:
         scenario = scenario.with_broker(broker)
     active = check_channels(channels)
+    extra = tuple(interventions)
+    if extra:
+        check_interventions(scenario, extra)
     run = Run(scenario, scenario.seed if seed is None else seed, replication, active)
+    run.extra = extra
     run.execute()
     return run

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import json
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -393,9 +394,17 @@ class OrgState:
     cash_founded: bool = False
     cash_out: float = math.inf
     failed: bool = False
+    # interventions (see orgsim.engine.interventions)
+    firings: dict[int, int] = attrs.field(factory=dict)  # intervention -> times fired
+    parameters: dict[str, str] = attrs.field(factory=dict)  # changed mid-run: path -> JSON
+    broker_pay: float = 0.0  # k$ a year: the VP PM's, and each hired mediator's
+    directors: int = 0  # the PM organisation's Directors, mediators with the VP PM
+    quarter_since: float = 0.0  # when the current budget quarter started
+    open_count: int = 0  # conflicts raised and not yet resolved or lapsed
+    ceo_hours_mark: float = 0.0  # the desk's hours worked when the quarter started
+    ceo_quarter_hours: float = 0.0  # CEO hours on escalations in the quarter before
     touched: set[str] = attrs.field(factory=set)  # departments whose next_time moved
     cash_at_quarter: float = 0.0  # k$: the balance when the current quarter started
-    directors: int = 0  # the PM organisation's Directors, as growth re-derives them
 
     # ------------------------------------------------------------------ queries
 
@@ -890,7 +899,10 @@ def _backlog_cleared(s: OrgState, e: ev.SupportBacklogCleared) -> None:
 
 
 def _broker_appointed(s: OrgState, e: ev.BrokerAppointed) -> None:
+    s.broker = True
     s.mediators = e.mediators
+    s.directors = e.directors
+    s.broker_pay = e.salary
     s.broker_salary = e.salary * (1 + e.hired)
     s.line_pms = e.line_pms
     s.coverage = e.coverage
@@ -899,6 +911,48 @@ def _broker_appointed(s: OrgState, e: ev.BrokerAppointed) -> None:
     s.credibility_time = e.time
     s.credibility_floor = e.credibility_floor
     s.credibility_halflife = e.credibility_halflife
+
+
+def _intervention_fired(s: OrgState, e: ev.InterventionFired) -> None:
+    s.firings[e.intervention] = e.firing
+
+
+#: Department fields a mid-run change reaches in the state: the rest of the
+#: parameters are read by the processes when they decide, not kept here.
+_DEPARTMENT_PARAMETERS = ("bias", "attrition")
+
+
+def _parameter_changed(s: OrgState, e: ev.ParameterChanged) -> None:
+    s.parameters[e.path] = e.value
+    parts = e.path.split(".")
+    if len(parts) == 3 and parts[0] == "departments" and parts[2] in _DEPARTMENT_PARAMETERS:
+        d = s.departments.get(parts[1])
+        if d is None:
+            return  # a department not in the company: nothing of it runs
+        value = float(json.loads(e.value))
+        if parts[2] == "bias":
+            d.bias = value
+            return
+        _advance(s, d, e.time)
+        d.attrition = value
+        d.base_hazard = -math.log1p(-value) / 365.0
+        _rates(s, d)
+
+
+def _mediators_changed(s: OrgState, e: ev.MediatorsChanged) -> None:
+    s.mediators = e.mediators
+    s.broker_salary = s.broker_pay * (1 + e.hired)
+
+
+def _overhead_changed(s: OrgState, e: ev.OverheadChanged) -> None:
+    d = s.departments[e.department]
+    _advance(s, d, e.time)
+    d.overhead = e.overhead
+    _rates(s, d)
+
+
+def _broker_cost_charged(s: OrgState, e: ev.BrokerCostCharged) -> None:
+    _cash_flow(s, e.time, -e.cost)
 
 
 def _channels_limited(s: OrgState, e: ev.BrokerChannelsLimited) -> None:
@@ -1080,6 +1134,9 @@ def _work_descoped(s: OrgState, e: ev.ExtraWorkDescoped) -> None:
 
 def _quarter(s: OrgState, e: ev.QuarterStarted) -> None:
     s.quarter = e.quarter
+    s.quarter_since = e.time
+    worked = s.desk.worked_at(e.time)
+    s.ceo_quarter_hours, s.ceo_hours_mark = worked - s.ceo_hours_mark, worked
     s.available = e.available
     s.value_at_quarter = s.value_shipped
     s.cash_at_quarter = cash_at(s, e.time)
@@ -1113,6 +1170,7 @@ def _raised(s: OrgState, e: ev.ConflictRaised) -> None:
     for d in sides:
         d.severity += e.severity
     _retime(s, *sides)
+    s.open_count += 1
 
 
 #: The state's count of the conflicts in each status that waits on a forum.
@@ -1194,6 +1252,7 @@ def _close(s: OrgState, conflict: int, status: str, time: float) -> None:
     c = s.conflicts[conflict]
     _move(s, c, status)
     c.closed = time
+    s.open_count -= 1
     sides = _sides(s, c)
     _touch(s, time, *sides)
     for d in sides:
@@ -1287,6 +1346,11 @@ HANDLERS: dict[type[ev.Event], Handler] = {
     ev.MediationQueued: _status,
     ev.MediationStarted: _status,
     ev.BrokerPraised: _credibility,
+    ev.InterventionFired: _intervention_fired,
+    ev.ParameterChanged: _parameter_changed,
+    ev.MediatorsChanged: _mediators_changed,
+    ev.OverheadChanged: _overhead_changed,
+    ev.BrokerCostCharged: _broker_cost_charged,
     ev.BudgetReinvested: _reinvested,
     ev.DepartmentReshaped: _reshaped,
     ev.PmOrganisationChanged: _pm_changed,

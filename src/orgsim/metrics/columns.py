@@ -173,6 +173,7 @@ class Scan:
         self.quarter: int | None = None  # of the latest QuarterStarted
         self.quarter_time: list[float] = []
         self.broker_cost: list[float] = []
+        self.broker_charged = 0.0  # k$: pay from a mid-quarter appointment to its quarter's end
         self.budget: dict[int, list[ev.BudgetAllocated | ev.BudgetTransferred]] = {}
         # customer issues and privacy incidents
         self.support: ev.SupportFounded | None = None
@@ -296,6 +297,10 @@ class Scan:
         self.quarter_time.append(e.time)
         self.broker_cost.append(e.broker_cost)
         self.cash.flow(e.time, broker=e.broker_cost / self.run.quarter_days)
+
+    def broker_cost_charged(self, e: ev.BrokerCostCharged) -> None:
+        self.broker_charged += e.cost
+        self.cash.flow(e.time, -e.cost)
 
     def budget_allocated(self, e: ev.BudgetAllocated) -> None:
         self.budget.setdefault(e.quarter, []).append(e)
@@ -552,6 +557,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[Scan, Any], None]] = {
     ev.RoadmapRealigned: Scan.roadmap_realigned,
     ev.BrokerPraised: Scan.broker_praised,
     ev.QuarterStarted: Scan.quarter_started,
+    ev.BrokerCostCharged: Scan.broker_cost_charged,
     ev.BudgetAllocated: Scan.budget_allocated,
     ev.BudgetTransferred: Scan.budget_transferred,
     ev.ConflictRaised: Scan.conflict_raised,

@@ -273,7 +273,7 @@ def reference_metrics(
     # each quarter's broker salary counts only for the part of it inside [0, end]
     starts = np.asarray(s.quarter_time, float)
     covered = np.clip((end - starts) / run.quarter_days, 0.0, 1.0)
-    broker_cost = float(np.dot(np.asarray(s.broker_cost, float), covered))
+    broker_cost = float(np.dot(np.asarray(s.broker_cost, float), covered)) + s.broker_charged
     backlog_cost = s.support.backlog_cost * backlog_area if s.support is not None else 0.0
     cost = salary_cost + hiring_cost + broker_cost + backlog_cost + s.incident_cost
     out["salary_cost"] = float(salary_cost)

@@ -729,8 +729,8 @@ class View:
         bf, cf = self.frame(ev.BudgetFounded), self.frame(ev.CompanyFailed)
         eh, el = self.hires, self.frame(ev.EmployeeLeft)
         fs, xw = self.frame(ev.FeatureShipped), self.frame(ev.ExtraWorkCompleted)
-        qs = self.frame(ev.QuarterStarted)
-        frames = (bf, cf, eh, el, fs, xw, qs)
+        qs, bc = self.frame(ev.QuarterStarted), self.frame(ev.BrokerCostCharged)
+        frames = (bf, cf, eh, el, fs, xw, qs, bc)
         seqs = np.concatenate([f.seq for f in frames])
         order = np.argsort(seqs, kind="stable")
         at = np.empty_like(order)  # where each frame's rows go in log order
@@ -751,6 +751,7 @@ class View:
         lump[place[ev.EmployeeHired]] = -np.where(eh["requisition"] >= 0, self.hiring_cost, 0.0)
         lump[place[ev.FeatureShipped]] = share_at(fs) * fs["value"]
         lump[place[ev.ExtraWorkCompleted]] = share_at(xw) * xw["value"]
+        lump[place[ev.BrokerCostCharged]] = -bc["cost"]
         payroll_change = np.zeros(t.size + 1)
         payroll_change[1 + place[ev.EmployeeHired]] = eh["salary"]
         payroll_change[1 + place[ev.EmployeeLeft]] = -eh["salary"][self.leaver_hire]
@@ -896,7 +897,9 @@ def metrics(
     hiring_cost = hires * s.hiring_cost
     qs = s.frame(ev.QuarterStarted)
     covered = np.clip((end - qs.time) / qd, 0.0, 1.0)
-    broker_cost = float(np.dot(qs["broker_cost"], covered))
+    broker_cost = float(np.dot(qs["broker_cost"], covered)) + seqsum(
+        s.frame(ev.BrokerCostCharged)["cost"]
+    )
     backlog_cost = float(support["backlog_cost"][-1]) * backlog_area if len(support) else 0.0
     incident_cost = seqsum(incidents["cost"])
     cost = salary_cost + hiring_cost + broker_cost + backlog_cost + incident_cost

@@ -23,6 +23,7 @@ from orgsim.analysis.stats import (
     Estimate,
     format_p,
 )
+from orgsim.engine import events as ev
 from orgsim.experiments.sweep.aggregate import broker_return
 from orgsim.metrics.catalogue import GROUP_TITLES, GROUPS, METRICS, Metric, metric
 from orgsim.metrics.format import INLINE_UNITS, format_level, format_number
@@ -45,6 +46,10 @@ def print_run_summary(result: RunResult, console: Console | None = None) -> None
     sc = result.scenario
     state = result.state
     arm = "with the VP PM broker" if result.broker else "without a broker"
+    fired = [e for e in result.log if isinstance(e, ev.InterventionFired)]
+    if not result.broker and state.broker:
+        day = next(e.time for e in result.log if isinstance(e, ev.BrokerAppointed))
+        arm = f"with a VP PM appointed on day {day:,.0f}"
     staff = sum(d.staff for d in state.departments.values())
     # A company that ran out of cash ended its run then, not at the horizon.
     span = (
@@ -60,6 +65,8 @@ def print_run_summary(result: RunResult, console: Console | None = None) -> None
         f"{result.log.digest()[:12]}"
         + (f" · stored as run {result.run_id} in {result.db}" if result.db else "")
     )
+    for e in fired:
+        console.print(f"  day {e.time:,.1f}: {e.name} fired ({e.trigger})")
     m = result.metrics
     tables = []
     for group, title in GROUP_TITLES.items():

@@ -50,7 +50,8 @@ from orgsim.errors import Problem, ScenarioError
 from orgsim.scenario.convert import structure, unstructure
 from orgsim.scenario.distributions import Dist
 from orgsim.scenario.files import locate_scenario, read_toml
-from orgsim.scenario.paths import MISSING, apply_overrides, join
+from orgsim.scenario.interventions import fixed_reason
+from orgsim.scenario.paths import MISSING, apply_overrides, apply_values, join
 from orgsim.scenario.problems import (
     describe,
     expected,
@@ -61,7 +62,7 @@ from orgsim.scenario.problems import (
 )
 from orgsim.scenario.schema import Scenario
 
-__all__ = ["load_scenario", "parse_scenario"]
+__all__ = ["check_interventions", "load_scenario", "parse_scenario", "with_values"]
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class _Kind(enum.Enum):
     CLASS = "class"
     DICT = "dict"
     LIST = "list"
+    ANY = "any"  # plain data checked elsewhere (an intervention's ``set`` values)
 
 
 _SCALARS: dict[Any, _Kind] = {
@@ -108,6 +110,8 @@ class _Shape:
 def _shape(hint: Any) -> _Shape:
     """Classify a field's type hint; anything unsupported is a bug in the schema."""
     optional = False
+    if hint is Any:
+        return _Shape(_Kind.ANY)
     origin = typing.get_origin(hint)
     if origin is typing.Union or origin is types.UnionType:
         args = [a for a in typing.get_args(hint) if a is not type(None)]
@@ -227,6 +231,8 @@ class _Walk:
             return self._dict(shape.arg, value, default, path)
         if kind is _Kind.LIST:
             return self._list(shape.arg, value, default, path)
+        if kind is _Kind.ANY:
+            return value
         return self._scalar(kind, meta, value, default, path)
 
     @staticmethod
@@ -419,9 +425,69 @@ def _parse(data: object, source: str, overrides: Sequence[str]) -> Scenario:
             raise ScenarioError(walk.problems, source=source) from None
         raise
     walk.run_checks(scenario)
+    if walk.clean("interventions"):
+        _check_sets(walk, tree, scenario)
     if walk.problems:
         raise ScenarioError(walk.problems, source=source)
     return scenario
+
+
+def _check_sets(walk: _Walk, tree: Mapping[str, Any], scenario: Scenario) -> None:
+    """Check every intervention's ``set`` values as the scenario they would make.
+
+    Each value is laid over the scenario and the result walked and checked like a
+    file, so a value is refused for the very reasons a file's would be (type,
+    range, cross-reference), named by the intervention's path. Parameters that
+    cannot change mid-run were refused by the scenario's own check already.
+    """
+    base = {k: v for k, v in tree.items() if k != "interventions"}
+    for i, iv in enumerate(scenario.interventions):
+        for path, value in iv.set.items():
+            where = f"interventions.{i}.set.{path}"
+            if fixed_reason(path):
+                continue
+            try:
+                data = apply_values(base, {path: value}, defaults=_scenario_defaults())
+            except ScenarioError as exc:
+                walk.problems.extend(Problem(where, p.message) for p in exc.problems)
+                continue
+            sub = _Walk()
+            built = sub.table(Scenario, data, _scenario_defaults(), "")
+            if not sub.problems:
+                sub.run_checks(structure(built, Scenario))
+            for p in sub.problems:
+                message = p.message if p.path == path else f"{p.path}: {p.message}"
+                walk.problem(where, message)
+
+
+def check_interventions(scenario: Scenario, interventions: Sequence[Any]) -> None:
+    """Check interventions added to a scenario (a fork's) as if the file had them.
+
+    They are numbered after the scenario's own, as the run numbers them.
+
+    Raises:
+        ScenarioError: Every problem of theirs, by ``interventions.<n>`` path.
+    """
+    data = scenario.to_dict()
+    data["interventions"] = [
+        *(unstructure(iv) for iv in scenario.interventions),
+        *(unstructure(iv) for iv in interventions),
+    ]
+    parse_scenario(data, source="the added interventions")
+
+
+def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
+    """The scenario with parameters changed (an intervention firing), checked.
+
+    Its interventions stay as they are: a change never adds or removes one.
+
+    Raises:
+        ScenarioError: A value is refused (an intervention's values are checked
+            when its scenario is read, so a run never meets one).
+    """
+    data = {k: v for k, v in scenario.to_dict().items() if k != "interventions"}
+    changed = parse_scenario(apply_values(data, values, defaults=_scenario_defaults()))
+    return attrs.evolve(changed, interventions=scenario.interventions)
 
 
 def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> Scenario:

@@ -23,6 +23,7 @@ __all__ = [
     "MISSING",
     "Missing",
     "apply_overrides",
+    "apply_values",
     "dotted",
     "get_path",
     "is_index",
@@ -192,16 +193,48 @@ class _OverrideError(Exception):
     """One override cannot be applied (collected into a ScenarioError)."""
 
 
+def apply_values(
+    data: Mapping[str, Any],
+    values: Mapping[str, Any],
+    *,
+    defaults: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Set already-parsed values at dotted paths of scenario data (an intervention's ``set``).
+
+    The same walk as :func:`apply_overrides`, for values that are plain data
+    already (read from TOML) rather than text to parse.
+
+    Raises:
+        ScenarioError: A path cannot be applied (each problem names its path).
+    """
+    result: dict[str, Any] = dict(data)
+    problems: list[Problem] = []
+    for path, value in values.items():
+        try:
+            _put_path(result, path, value, defaults)
+        except _OverrideError as exc:
+            problems.append(Problem(path, str(exc)))
+    if problems:
+        raise ScenarioError(problems)
+    return result
+
+
 def _apply_one(root: dict[str, Any], text: object, defaults: Mapping[str, Any] | None) -> None:
     if not isinstance(text, str):
         raise _OverrideError("expected a string 'dotted.path=value'")
     path_text, equals, value_text = text.partition("=")
     if not equals:
         raise _OverrideError("expected 'dotted.path=value'")
+    _put_path(root, path_text, parse_override_value(value_text), defaults)
+
+
+def _put_path(
+    root: dict[str, Any], path_text: str, value: Any, defaults: Mapping[str, Any] | None
+) -> None:
+    """Put ``value`` at a dotted path, copying the tables and arrays on the way."""
     parts = [p.strip() for p in path_text.split(".")]
     if not path_text.strip() or any(not p for p in parts):
         raise _OverrideError("empty key in the path; expected 'dotted.path=value'")
-    value = parse_override_value(value_text)
 
     node: dict[str, Any] | list[Any] = root
     walked: list[str | int] = []

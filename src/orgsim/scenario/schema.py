@@ -29,6 +29,7 @@ from orgsim.scenario.distributions import (
     lognormal,
     uniform,
 )
+from orgsim.scenario.interventions import Intervention, check_intervention
 
 MAX_SEED = 2**63 - 1
 """The largest root seed: runs are stored with their seed, and SQLite's INTEGER is 64-bit signed."""
@@ -676,7 +677,13 @@ class Scenario:
     ceo: Ceo = param(Ceo(), "CEO escalation")
     broker: Broker = param(Broker(), "the VP of Product Management")
     support: Support = param(Support(), "customer issues, worked by Support")
-    growth: Growth = param(Growth(), "a company that grows from what it ships")
+    growth: Growth = param(Growth(), "a company that grows from what it ships", omit_default=True)
+    interventions: list[Intervention] = param(
+        [],
+        "changes during the run: when they fire and what they do",
+        omit_default=True,
+        schedule=True,
+    )
 
     def check(self) -> list[tuple[str, str]]:
         """Cross-references that a single field cannot check."""
@@ -732,7 +739,18 @@ class Scenario:
             out.append(("broker.department", _unknown_department(self.broker.department, active)))
         if self.support.department not in self.departments:  # disabled: no demand, not wrong
             out.append(("support.department", _unknown_department(self.support.department, active)))
+        for i, iv in enumerate(self.interventions):
+            if iv.enabled:
+                out.extend(
+                    (f"interventions.{i}.{p}".rstrip("."), m)
+                    for p, m in check_intervention(self, i, iv)
+                )
         return out
+
+    @property
+    def appoints(self) -> bool:
+        """Whether an intervention appoints the broker during the run."""
+        return any(iv.enabled and iv.appoint for iv in self.interventions)
 
     @property
     def active_departments(self) -> tuple[str, ...]:
@@ -744,24 +762,53 @@ class Scenario:
         return tuple(sorted(n for n, d in self.departments.items() if d.enabled))
 
     def with_broker(self, enabled: bool) -> Scenario:
-        """The same scenario with the broker switched on or off."""
-        return attrs.evolve(self, broker=attrs.evolve(self.broker, enabled=enabled))
+        """The scenario in a comparison's arm with or without the broker.
+
+        The arm with the broker is the broker policy the scenario states: a broker
+        from founding, or, when an intervention appoints one during the run, that
+        appointment (the scenario as it is). The arm without drops the broker and
+        every intervention's broker actions (the appointment, mediators added or
+        removed); parameter changes stay, since they are not the broker's.
+        """
+        if enabled and self.appoints:
+            return self
+        out = self
+        if not enabled and any(iv.appoint or iv.mediators for iv in self.interventions):
+            out = attrs.evolve(
+                self, interventions=[iv.without_broker() for iv in self.interventions]
+            )
+        if out.broker.enabled == enabled:
+            return out
+        return attrs.evolve(out, broker=attrs.evolve(out.broker, enabled=enabled))
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (TOML/JSON-compatible) for provenance and hashing."""
-        return unstructure(self)
+        """Plain data (TOML/JSON-compatible) for provenance and hashing.
+
+        A section marked ``omit_default`` (one newer than the scenarios already
+        stored, such as ``interventions``) is left out while it holds its default,
+        so every scenario that does not use it keeps its digest, and its runs their
+        logs, byte for byte.
+        """
+        data = unstructure(self)
+        for field in attrs.fields(Scenario):
+            if field.metadata.get("omit_default") and getattr(self, field.name) == _default_of(
+                field
+            ):
+                data.pop(field.name, None)
+        return data
 
     def digest(self) -> str:
-        """A short stable hash of the resolved scenario (provenance, caching).
-
-        A ``growth`` section left at its default is not hashed, so every scenario
-        that does not grow keeps the hash (and the logs) it had before growth.
-        """
-        data = self.to_dict()
-        if self.growth == Growth():  # a scenario that never grows hashes as it always did
-            del data["growth"]
-        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        """A short stable hash of the resolved scenario (provenance, caching)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _default_of(field: attrs.Attribute[Any]) -> Any:
+    """A field's default value (its factory called, for mutable defaults)."""
+    default: Any = field.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        return default.factory()
+    return default
 
 
 def _no_arrivals(interarrival: Dist) -> bool:
@@ -785,6 +832,7 @@ __all__ = [
     "Department",
     "Dist",
     "Growth",
+    "Intervention",
     "Market",
     "Negotiation",
     "Scenario",
