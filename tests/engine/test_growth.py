@@ -21,6 +21,7 @@ from orgsim.engine.state import fold
 from orgsim.engine.talent import hire
 from orgsim.errors import ScenarioError
 from orgsim.scenario.grounding import grounding_of
+from orgsim.scenario.interventions import Intervention
 from orgsim.scenario.loading import load_scenario, parse_scenario
 from orgsim.scenario.schema import Growth, Scenario
 from orgsim.scenario.structure import layers, teams
@@ -74,10 +75,10 @@ def test_growth_is_off_by_default_and_leaves_the_hash_alone() -> None:
     assert sc.growth == Growth() and not sc.growth.enabled
     grown = parse_scenario({"growth": {"enabled": True}})
     assert grown.digest() != sc.digest()
-    # the default section is left out of the hash: every old scenario hashes as before
+    # the default section is left out of the plain form and the hash: every old
+    # scenario hashes as before
     data = sc.to_dict()
-    assert "growth" in data
-    del data["growth"]
+    assert "growth" not in data and "growth" in grown.to_dict()
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     assert sc.digest() == hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -359,3 +360,52 @@ def test_scaleup_is_the_startup_with_growth_on_and_no_broker() -> None:
     same = attrs.evolve(up, growth=Growth(), broker=attrs.evolve(up.broker, enabled=True))
     assert _behaviour(same) == _behaviour(start)
     assert same.departments == start.departments and same.delivery == start.delivery
+
+
+def test_a_broker_appointed_at_a_headcount_follows_the_growing_pm_organisation() -> None:
+    """The later sweep's case: growth on, the VP PM appointed when the company reaches 70.
+
+    From the appointment on, the mediators are the VP PM plus the live Directors,
+    plus the one an intervention added, and the log folds to the live state.
+    """
+    sc = load_scenario(
+        "scaleup", overrides=["delivery.value.mean=5000", "horizon=1460", "growth.reinvest_share=1"]
+    )
+    ivs = [Intervention(headcount=70, appoint=True), Intervention(headcount=90, mediators=1)]
+    run = simulate(sc, seed=3, interventions=ivs)
+    (appointed,) = of(run.log, ev.BrokerAppointed)
+    orgs = [o for o in of(run.log, ev.PmOrganisationChanged) if o.seq > appointed.seq]
+    assert orgs and max(o.directors for o in orgs) >= 1  # Product grew past 8
+    added = [e.time for e in of(run.log, ev.MediatorsChanged)]
+    for o in orgs:
+        extra = 1 if added and o.time >= added[0] else 0  # (never at the same instant)
+        assert o.mediators == 1 + o.directors + extra
+    assert run.mediators.capacity == run.state.mediators
+    assert fold(run.log).snapshot() == run.state.snapshot()
+
+
+def test_an_intervention_on_the_intensity_re_paces_the_arrivals_exactly() -> None:
+    """Intensity x3 at day 200: the interval in progress runs its rest three times as fast.
+
+    Compared with the same run without the change, every conflict kind's first
+    arrival after day 200 is at ``200 + (t_old - 200) / 3``.
+    """
+    sc = load_scenario("midsize", overrides=["horizon=400"])
+    before = simulate(sc, seed=4, broker=False)
+    after = simulate(
+        sc,
+        seed=4,
+        broker=False,
+        interventions=[Intervention(day=200.0, set={"conflicts.intensity": 3.0})],
+    )
+
+    def first_after(log: Any, kind: str) -> float:
+        return min(e.time for e in of(log, ev.ConflictRaised) if e.kind == kind and e.time > 200.0)
+
+    kinds = {e.kind for e in of(before.log, ev.ConflictRaised) if e.time > 200.0}
+    kinds &= {k for k, v in sc.conflicts.kinds.items() if v.effect != "budget"}
+    assert kinds
+    for kind in kinds:
+        old = first_after(before.log, kind)
+        # the first arrival after 200 in the old run was the interval in progress at 200
+        assert first_after(after.log, kind) == pytest.approx(200.0 + (old - 200.0) / 3.0)
