@@ -203,10 +203,11 @@ def test_scenarios_lists_the_bundled_ones(capsys: pytest.CaptureFixture[str], cl
     rc = cli(["scenarios"])
     lines = capsys.readouterr().out.splitlines()
     assert rc == 0
-    assert [line.split()[0] for line in lines] == ["enterprise", "midsize", "startup"]
-    assert list(bundled_scenarios()) == ["enterprise", "midsize", "startup"]
+    names = ["enterprise", "midsize", "scaleup", "startup"]
+    assert [line.split()[0] for line in lines] == names
+    assert list(bundled_scenarios()) == names
     staff = {line.split()[0]: int(line.split()[1]) for line in lines}
-    assert staff == {"enterprise": 5000, "midsize": 500, "startup": 45}
+    assert staff == {"enterprise": 5000, "midsize": 500, "scaleup": 45, "startup": 45}
     for line in lines:
         name = line.split()[0]
         assert f"scenarios/{name}.toml" in line

@@ -45,6 +45,7 @@ CLASSES = [
     schema.Broker,
     schema.Structure,
     schema.Support,
+    schema.Growth,
 ]
 
 

@@ -9,7 +9,7 @@ import attrs
 
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.loading import parse_scenario
-from orgsim.scenario.schema import Scenario, Structure, param
+from orgsim.scenario.schema import Growth, Scenario, Structure, param
 from orgsim.scenario.uncertainty import uncertain_parameters
 
 # ------------------------------------------------------------------ param()
@@ -94,10 +94,13 @@ def test_with_broker_switches_only_the_broker() -> None:
 def expected_digest(sc: Scenario) -> str:
     """The documented digest: sha256 of the compact, key-sorted JSON, 16 hex digits.
 
-    A section new since scenarios were first stored is left out while it is empty
-    (``interventions``), so that older scenarios keep their digests.
+    Sections new since scenarios were first stored are left out while they hold
+    their defaults (``growth``, ``interventions``), so that older scenarios keep
+    their digests.
     """
     data = unstructure(sc)
+    if sc.growth == Growth():
+        del data["growth"]
     if not sc.interventions:
         del data["interventions"]
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))

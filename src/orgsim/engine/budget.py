@@ -9,6 +9,10 @@ pull of power (the broker's ``budget`` channel; its salaries are its ``cost``
 channel: :data:`~orgsim.engine.context.CHANNELS`). Departments then rebalance their
 requisitions, and an underfunded one may dispute the best-funded one's share
 (:func:`budget_disputes`), a conflict like any other.
+
+A company that grows (``growth.enabled``, :mod:`orgsim.engine.growth`) starts each
+quarter by moving its base budget by a share of the last quarter's operating
+surplus, and its heads ask for their share of the headcount that funds.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from orgsim.engine.allocation import political_weight, water_fill
 from orgsim.engine.broker import credibility
 from orgsim.engine.conflicts import raise_conflict
 from orgsim.engine.context import Proc, RunContext
+from orgsim.engine.growth import funded, quarter_started
 from orgsim.engine.talent import rebalance
 
 
@@ -29,6 +34,12 @@ def need(ctx: RunContext, name: str) -> float:
     # The planned size: the founding headcount grown at the head's target rate.
     planned = spec.staff * (1.0 + spec.growth_target) ** (ctx.env.now / 365.0)
     floor = max(float(d.staff + d.open_reqs), planned)
+    if sc.growth.enabled:
+        # the head's share of what the grown budget funds, at most max_growth more
+        # (or one more person, for a department too small for the share to be one)
+        have = float(d.staff + d.open_reqs)
+        most = max(have * (1.0 + sc.budget.max_growth), have + 1.0)
+        floor = max(floor, min(funded(ctx, name), most))
     desired = floor
     if name in ctx.workload:
         backlog_people = ctx.state.backlog(name, ctx.env.now) / sc.budget.workload_horizon
@@ -56,9 +67,14 @@ def budget_cycle(ctx: RunContext) -> Proc:
     b = sc.broker
     while True:
         quarter = state.quarter + 1
+        growing = sc.growth.enabled
+        if growing:
+            quarter_started(ctx, quarter)
         broker_cost = state.broker_salary * ctx.quarter_share if ctx.acts("cost") else 0.0
         shipped = state.value_shipped - state.value_at_quarter
-        available = max(0.0, state.base_budget + sc.budget.reinvest_share * shipped - broker_cost)
+        # a growing company's base already holds what shipped (its surplus)
+        bonus = 0.0 if growing else sc.budget.reinvest_share * shipped
+        available = max(0.0, state.base_budget + bonus - broker_cost)
         ctx.record(ev.QuarterStarted, quarter=quarter, available=available, broker_cost=broker_cost)
         neutral = b.budget_neutrality * credibility(ctx) if ctx.acts("budget") else 0.0
         gamma = sc.budget.power_exponent * (1.0 - neutral)

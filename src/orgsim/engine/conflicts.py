@@ -23,6 +23,8 @@ import simpy
 from orgsim.engine import events as ev
 from orgsim.engine.broker import mediation, takes_on
 from orgsim.engine.context import Proc, RunContext
+from orgsim.engine.growth import live_interfaces
+from orgsim.engine.pacing import Pace, paced
 from orgsim.engine.resolution import ConflictDraws, is_closed, power_winner, settle
 from orgsim.engine.talent import rebalance, transfer
 from orgsim.scenario.schema import ConflictKind
@@ -36,14 +38,32 @@ def conflict_arrivals(ctx: RunContext, kname: str, kind: ConflictKind) -> Proc:
     intervals, exactly a superposition of independent Poisson streams), scaled by
     intensity. More teams handing work to each other on more products: more
     conflicts, with no rate typed in per company.
+
+    The rate is read live (the sides' teams in the state, ``conflicts.intensity``
+    and the kind in the scenario), so it follows a growing company's structure and
+    an intervention's change; the interval in progress when it changes runs on at
+    the new rate (:mod:`orgsim.engine.pacing`). A kind whose sides share no
+    interface draws nothing until they do.
     """
-    rate = ctx.scenario.conflicts.intensity * ctx.shape.interfaces(kind.initiator, kind.target)
-    if rate <= 0:
-        return
     rng = ctx.streams[f"arrivals.{kname}"]
-    while True:
-        yield ctx.env.timeout(kind.interarrival.draw(rng) / rate)
-        raise_conflict(ctx, kname, kind, kind.initiator, kind.target)
+
+    def live() -> ConflictKind:
+        return ctx.scenario.conflicts.kinds.get(kname, kind)
+
+    def rate() -> float:
+        k = live()
+        if not k.enabled:  # switched off since (an intervention): nothing arrives
+            return 0.0
+        return ctx.scenario.conflicts.intensity * live_interfaces(ctx, k.initiator, k.target)
+
+    def draw() -> float:
+        return live().interarrival.draw(rng)
+
+    def arrive() -> None:
+        k = live()
+        raise_conflict(ctx, kname, k, k.initiator, k.target)
+
+    yield from paced(ctx, Pace(rate), draw, arrive)
 
 
 def draws(ctx: RunContext, kname: str, kind: ConflictKind) -> ConflictDraws:

@@ -163,6 +163,8 @@ class RunContext:
             it records the decision and wakes the conflict's process).
         cash_timer: The instant the company timer is set for: when the cash runs
             out at the burn that holds (``inf``: not before the horizon).
+        paces: The renewal processes whose rate follows the live structure, in the
+            order they started (:mod:`orgsim.engine.pacing`).
         watchers: Per event type, what checks the conditions of the interventions
             that event can change (:mod:`orgsim.engine.interventions`); empty
             without conditional interventions, so a run without them pays nothing.
@@ -199,6 +201,7 @@ class RunContext:
         self.desk_timer = math.inf
         self.decisions: dict[int, Callable[[], None]] = {}
         self.cash_timer = math.inf
+        self.paces: list[Any] = []  # the paced renewal processes (engine.pacing.Pace)
         self.watchers: dict[type[Event], list[Callable[[], None]]] = {}
 
     def acts(self, channel: str) -> bool:

@@ -20,6 +20,8 @@ from typing import Any
 
 from orgsim.engine import events as ev
 from orgsim.engine.context import Proc, RunContext
+from orgsim.engine.growth import headcount_changed, live_line_pms
+from orgsim.engine.pacing import Pace, paced
 from orgsim.engine.talent import rebalance
 
 
@@ -46,14 +48,19 @@ def roadmap(ctx: RunContext, product: int) -> Proc:
     Line PMs write the roadmap, so a product's features arrive ``line PMs /
     products`` times as often as one PM's (``delivery.feature_interarrival``): the
     PM organisation, not a rate typed in per company, sets how much work comes.
+    The line PMs are the live ones (a growing company hires more,
+    :mod:`orgsim.engine.growth`), and the interval in progress when their number
+    changes runs on at the new pace (:mod:`orgsim.engine.pacing`).
     """
     rng = ctx.streams[f"roadmap.{product}"]
-    arrival = ctx.scenario.delivery.feature_interarrival
-    shp = ctx.shape
-    per_pm = shp.products / shp.line_pms
-    while True:
-        yield ctx.env.timeout(arrival.draw(rng) * per_pm)
-        plan_feature(ctx, product, rng)
+
+    def period() -> float:  # days per unit of one PM's interval
+        return ctx.scenario.delivery.products / live_line_pms(ctx)
+
+    def draw() -> float:
+        return ctx.scenario.delivery.feature_interarrival.draw(rng)
+
+    yield from paced(ctx, Pace(period, period=True), draw, lambda: plan_feature(ctx, product, rng))
 
 
 def work_due(ctx: RunContext, name: str, at: float) -> None:
@@ -98,6 +105,7 @@ def work_due(ctx: RunContext, name: str, at: float) -> None:
     for emp in leavers:
         ctx.record(ev.EmployeeLeft, employee=emp)
     if leavers:
+        headcount_changed(ctx, name)
         rebalance(ctx, name)
     if not items and not leavers and not cleared:
         # The state set this instant and nothing is due at it: the flows disagree

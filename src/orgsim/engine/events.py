@@ -679,6 +679,70 @@ class PrivacyIncident(Event):
     cost: float
 
 
+# -------------------------------------------------------------------- growth
+#
+# A company that grows from what it ships (orgsim.engine.growth): the budget follows
+# the business, the customers follow Sales, and the structure follows the headcount.
+
+
+@event
+@attrs.frozen(kw_only=True)
+class BudgetReinvested(Event):
+    """The base budget moved by a share of last quarter's operating surplus.
+
+    ``surplus`` is the cash the company made in the quarter just ended (what came
+    in from shipped value, less payroll, hiring and the broker), k$; a deficit is
+    negative. ``base_budget`` is the new base, k$ a quarter (never below zero).
+    Recorded at the quarter's start, before its ``QuarterStarted``.
+    """
+
+    quarter: int
+    surplus: float
+    base_budget: float
+
+
+@event
+@attrs.frozen(kw_only=True)
+class DepartmentReshaped(Event):
+    """A department's headcount crossed a team or layer boundary: its new teams and layers.
+
+    The same rules as at founding (:func:`orgsim.scenario.structure.teams` and
+    ``layers``); a conflict then drags one team's share of it.
+    """
+
+    department: str
+    teams: int
+    layers: int
+
+
+@event
+@attrs.frozen(kw_only=True)
+class PmOrganisationChanged(Event):
+    """The PM organisation re-derived from the live headcount.
+
+    Its Directors and line PMs (who write the roadmaps), the teams each line PM
+    covers, the broker's neutrality after Product's share of staff and, while a
+    broker is in office, its mediators and their salaries (k$ a year: the VP PM
+    and any hired mediators; 0 and 0 without a broker).
+    """
+
+    directors: int
+    line_pms: int
+    coverage: float
+    neutrality: float
+    mediators: int
+    broker_salary: float
+
+
+@event
+@attrs.frozen(kw_only=True)
+class SupportDemandChanged(Event):
+    """Customers' issues now come at ``demand`` person-days a day: Sales sold more customers."""
+
+    department: str
+    demand: float
+
+
 # ----------------------------------------------------------------- serialisation
 
 #: Upcasters: (event name, stored version) -> function from old payload to the next.

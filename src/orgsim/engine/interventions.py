@@ -46,6 +46,7 @@ from simpy.events import URGENT
 from orgsim.engine import events as ev
 from orgsim.engine.broker import praising, take_office
 from orgsim.engine.context import RunContext
+from orgsim.engine.pacing import repace
 from orgsim.scenario.distributions import lognormal
 from orgsim.scenario.interventions import Intervention
 from orgsim.scenario.loading import with_values
@@ -182,6 +183,7 @@ def change_parameters(ctx: RunContext, values: dict[str, Any]) -> None:
     for path, value in values.items():
         ctx.record(ev.ParameterChanged, path=path, value=json.dumps(value, sort_keys=True))
     ctx.scenario = with_values(ctx.scenario, values)
+    repace(ctx)  # an arrival rate may read what changed: re-time the paced processes
     if "talent.skill_cv" in values:
         cv = ctx.scenario.talent.skill_cv
         ctx.skill = lognormal(1.0, cv) if cv > 0 else None

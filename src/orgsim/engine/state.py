@@ -404,6 +404,7 @@ class OrgState:
     ceo_hours_mark: float = 0.0  # the desk's hours worked when the quarter started
     ceo_quarter_hours: float = 0.0  # CEO hours on escalations in the quarter before
     touched: set[str] = attrs.field(factory=set)  # departments whose next_time moved
+    cash_at_quarter: float = 0.0  # k$: the balance when the current quarter started
 
     # ------------------------------------------------------------------ queries
 
@@ -1138,6 +1139,7 @@ def _quarter(s: OrgState, e: ev.QuarterStarted) -> None:
     s.ceo_quarter_hours, s.ceo_hours_mark = worked - s.ceo_hours_mark, worked
     s.available = e.available
     s.value_at_quarter = s.value_shipped
+    s.cash_at_quarter = cash_at(s, e.time)
     for d in s.departments.values():
         d.opened = 0
     _cash_flow(s, e.time, broker=e.broker_cost / s.quarter_days)
@@ -1271,6 +1273,34 @@ def _lapsed(s: OrgState, e: ev.ConflictLapsed) -> None:
     _close(s, e.conflict, "lapsed", e.time)
 
 
+def _reinvested(s: OrgState, e: ev.BudgetReinvested) -> None:
+    s.base_budget = e.base_budget
+
+
+def _reshaped(s: OrgState, e: ev.DepartmentReshaped) -> None:
+    d = s.departments[e.department]
+    _advance(s, d, e.time)
+    d.teams, d.layers = e.teams, e.layers
+    d.drag = s.drag / e.teams if e.teams > 0 else 0.0
+    _rates(s, d)
+
+
+def _pm_changed(s: OrgState, e: ev.PmOrganisationChanged) -> None:
+    s.directors = e.directors
+    s.line_pms = e.line_pms
+    s.coverage = e.coverage
+    s.neutrality = e.neutrality
+    s.mediators = e.mediators
+    s.broker_salary = e.broker_salary
+
+
+def _demand_changed(s: OrgState, e: ev.SupportDemandChanged) -> None:
+    d = s.departments[e.department]
+    _advance(s, d, e.time)
+    d.demand = e.demand
+    _rates(s, d)
+
+
 #: The state handler of every event type. A table rather than a registering
 #: decorator, so that the handlers are plain functions (mutation testing reaches
 #: them: mutmut leaves decorated functions alone, docs/testing.md).
@@ -1321,6 +1351,10 @@ HANDLERS: dict[type[ev.Event], Handler] = {
     ev.MediatorsChanged: _mediators_changed,
     ev.OverheadChanged: _overhead_changed,
     ev.BrokerCostCharged: _broker_cost_charged,
+    ev.BudgetReinvested: _reinvested,
+    ev.DepartmentReshaped: _reshaped,
+    ev.PmOrganisationChanged: _pm_changed,
+    ev.SupportDemandChanged: _demand_changed,
 }
 
 

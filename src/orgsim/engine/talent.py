@@ -14,6 +14,7 @@ from typing import Any
 
 from orgsim.engine import events as ev
 from orgsim.engine.context import Proc, RunContext
+from orgsim.engine.growth import headcount_changed
 from orgsim.engine.state import EPS
 
 
@@ -43,6 +44,8 @@ def hire(ctx: RunContext, department: str, requisition: int, ramped: bool, rng: 
         requisition=requisition,
         ramped=ramped,
     )
+    if requisition >= 0:  # the founding staff are the founding shape
+        headcount_changed(ctx, department)
     return emp
 
 
@@ -122,4 +125,5 @@ def transfer(ctx: RunContext, employee: int, source: str, destination: str, cid:
         destination=destination,
         conflict=cid,
     )
+    headcount_changed(ctx, source, destination)
     ctx.env.process(onboarding(ctx, employee, destination))

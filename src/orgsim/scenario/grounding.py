@@ -422,6 +422,13 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
             20.0, 120.0, note="line PMs hear it from customers within weeks to a quarter"
         ),
         "Market.realign_days": plausible(2.0, 15.0),
+        # ------------------------------------------------------------ growth
+        "Growth.reinvest_share": plausible(
+            0.25,
+            1.0,
+            note="a venture-backed company plows most of what it earns back into growth; "
+            "from a quarter of the surplus (a cautious founder keeping cash) to all of it",
+        ),
     }
 )
 

@@ -631,6 +631,30 @@ class Support:
     )
 
 
+# ------------------------------------------------------------------------ growth
+
+
+@attrs.frozen(kw_only=True)
+class Growth:
+    """A company that grows from what it ships (:mod:`orgsim.engine.growth`).
+
+    Off, the base budget is fixed at founding and the organisation keeps its
+    founding shape. On, each quarter's base budget moves by a share of the last
+    quarter's operating surplus (cash in from what shipped, less payroll, hiring
+    and the broker), the heads ask for the people that funds, the market of
+    customers follows Sales, and teams, layers, interfaces and the PM organisation
+    follow the headcount. No company growth rate is typed in: it emerges.
+    """
+
+    enabled: bool = param(False, "whether the company grows from what it ships")
+    reinvest_share: float = param(
+        0.5,
+        "share of last quarter's operating surplus (or deficit) added to the base budget (assumed)",
+        ge=0.0,
+        le=1.0,
+    )
+
+
 # ---------------------------------------------------------------------- scenario
 
 
@@ -653,6 +677,7 @@ class Scenario:
     ceo: Ceo = param(Ceo(), "CEO escalation")
     broker: Broker = param(Broker(), "the VP of Product Management")
     support: Support = param(Support(), "customer issues, worked by Support")
+    growth: Growth = param(Growth(), "a company that grows from what it ships", omit_default=True)
     interventions: list[Intervention] = param(
         [],
         "changes during the run: when they fire and what they do",
@@ -842,6 +867,7 @@ __all__ = [
     "Delivery",
     "Department",
     "Dist",
+    "Growth",
     "Intervention",
     "Market",
     "Negotiation",

@@ -30,8 +30,11 @@ behavioural constants of a scenario are the same at every size:
   comes from its small share of the company ("implied neutrality"): a large
   Product department is less neutral (:attr:`Shape.neutrality`).
 
-The shape is computed once from the founding scenario and recorded on the
-founding events, so the log holds it.
+The shape is computed from the founding scenario and recorded on the founding
+events, so the log holds it. A company that grows (``growth.enabled``,
+:mod:`orgsim.engine.growth`) re-derives it by the same rules as its headcount
+moves: :func:`teams` and :func:`layers` per department, :func:`organise` for the
+PM organisation, :func:`interfaces` for the conflict arrivals.
 """
 
 from __future__ import annotations
@@ -64,6 +67,77 @@ def layers(staff: int, span: float) -> int:
 def directors(staff: int, span: float) -> int:
     """Directors of a PM organisation of ``staff``: each leads ``span`` line PMs."""
     return math.floor(staff / (span + 1.0) + 1e-9)
+
+
+def interfaces(products: int, ta: int, tb: int) -> float:
+    """Working interfaces between two departments of ``ta`` and ``tb`` teams on ``products``.
+
+    ``P × max(1, t_a / P) × max(1, t_b / P)``: every team of one side meets every
+    team of the other on the same product, and a department with fewer teams than
+    products still touches each product. None when a side has no team.
+    """
+    if ta == 0 or tb == 0:
+        return 0.0
+    p = products
+    return p * max(1.0, ta / p) * max(1.0, tb / p)
+
+
+@attrs.frozen(kw_only=True)
+class PmOrganisation:
+    """The PM organisation a Product department of some size makes, and what it sets.
+
+    Attributes:
+        directors: Directors (each leads ``span`` line PMs).
+        line_pms: Line PMs, at least one (someone writes the roadmap).
+        coverage: Teams of the other departments per line PM.
+        product_share: Product's share of all staff.
+        mediators: The VP PM plus Directors, or ``broker.mediators`` when set.
+        hired_mediators: Mediators beyond the VP PM and the Directors (new hires).
+        neutrality: The broker's neutrality after Product's share of staff.
+    """
+
+    directors: int
+    line_pms: int
+    coverage: float
+    product_share: float
+    mediators: int
+    hired_mediators: int
+    neutrality: float
+
+
+def organise(
+    pm: int,
+    other_teams: int,
+    total: int,
+    span: float,
+    mediators: int,
+    neutrality: float,
+    neutrality_loss: float,
+) -> PmOrganisation:
+    """The PM organisation of ``pm`` people in a company of ``total`` staff.
+
+    Args:
+        pm: Product's headcount.
+        other_teams: Teams of every other department (what the line PMs cover).
+        total: All staff.
+        span: People per manager.
+        mediators: ``broker.mediators`` (0: the VP PM plus the Directors).
+        neutrality: ``broker.neutrality``, before Product's share.
+        neutrality_loss: ``broker.neutrality_loss`` per unit of Product's share.
+    """
+    dirs = directors(pm, span)
+    line = max(1, pm - dirs)
+    share = pm / total if total > 0 else 0.0
+    count = mediators if mediators > 0 else 1 + dirs
+    return PmOrganisation(
+        directors=dirs,
+        line_pms=line,
+        coverage=other_teams / line,
+        product_share=share,
+        mediators=count,
+        hired_mediators=max(0, count - 1 - dirs),
+        neutrality=max(0.0, min(1.0, neutrality - neutrality_loss * share)),
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -107,11 +181,7 @@ class Shape:
         every team of one side meets every team of the other on the same product,
         and a department with fewer teams than products still touches each product.
         """
-        p = self.products
-        ta, tb = self.teams.get(a, 0), self.teams.get(b, 0)
-        if ta == 0 or tb == 0:
-            return 0.0
-        return p * max(1.0, ta / p) * max(1.0, tb / p)
+        return interfaces(self.products, self.teams.get(a, 0), self.teams.get(b, 0))
 
     def drag(self, department: str, per_team: float) -> float:
         """A department's productivity lost per unit of conflict severity: one team's share."""
@@ -127,26 +197,38 @@ def shape(sc: Scenario) -> Shape:
     t = {n: teams(s, span) for n, s in staff.items()}
     lay = {n: layers(s, span) for n, s in staff.items()}
     b = sc.broker
-    pm = staff.get(b.department, 0)
-    dirs = directors(pm, span)
-    line = max(1, pm - dirs)
     others = sum(v for n, v in t.items() if n != b.department)
-    total = sum(staff.values())
-    share = pm / total if total > 0 else 0.0
-    mediators = b.mediators if b.mediators > 0 else 1 + dirs
+    org = organise(
+        staff.get(b.department, 0),
+        others,
+        sum(staff.values()),
+        span,
+        b.mediators,
+        b.neutrality,
+        b.neutrality_loss,
+    )
     return Shape(
         span=span,
         products=sc.delivery.products,
         teams=MappingProxyType(t),
         layers=MappingProxyType(lay),
-        directors=dirs,
-        line_pms=line,
-        coverage=others / line,
-        product_share=share,
-        mediators=mediators,
-        hired_mediators=max(0, mediators - 1 - dirs),
-        neutrality=max(0.0, min(1.0, b.neutrality - b.neutrality_loss * share)),
+        directors=org.directors,
+        line_pms=org.line_pms,
+        coverage=org.coverage,
+        product_share=org.product_share,
+        mediators=org.mediators,
+        hired_mediators=org.hired_mediators,
+        neutrality=org.neutrality,
     )
 
 
-__all__ = ["Shape", "directors", "layers", "shape", "teams"]
+__all__ = [
+    "PmOrganisation",
+    "Shape",
+    "directors",
+    "interfaces",
+    "layers",
+    "organise",
+    "shape",
+    "teams",
+]
