@@ -20,6 +20,8 @@ from orgsim.engine.run import Run, simulate
 from orgsim.engine.state import fold
 from orgsim.engine.talent import hire
 from orgsim.errors import ScenarioError
+from orgsim.metrics import vectorised
+from orgsim.metrics.projections import metrics as reference_metrics
 from orgsim.scenario.grounding import grounding_of
 from orgsim.scenario.interventions import Intervention
 from orgsim.scenario.loading import load_scenario, parse_scenario
@@ -291,7 +293,12 @@ def test_a_growing_pm_organisation_gives_the_broker_its_directors_as_mediators()
     """With a broker in office and broker.mediators = 0: the VP PM plus the live Directors."""
     sc = load_scenario(
         "scaleup",
-        overrides=["delivery.value.mean=5000", "horizon=1460", "broker.enabled=true"],
+        overrides=[
+            "delivery.value.mean=5000",
+            "horizon=1460",
+            "broker.enabled=true",
+            "interventions.0.enabled=false",
+        ],
     )
     run = simulate(sc, seed=2)
     orgs = of(run.log, ev.PmOrganisationChanged)
@@ -352,9 +359,12 @@ def _behaviour(obj: Any) -> Any:
 
 
 def test_scaleup_is_the_startup_with_growth_on_and_no_broker() -> None:
-    """Only structure, ``growth.enabled`` and ``broker.enabled`` differ: no constant tuned."""
+    """Only structure, growth, the broker's appointment policy differ: no constant tuned."""
     start, up = load_scenario("startup"), load_scenario("scaleup")
     assert up.growth.enabled and not up.broker.enabled
+    (policy,) = up.interventions
+    assert policy.appoint and policy.headcount == 100 and not policy.set
+    up = attrs.evolve(up, interventions=[])
     assert 6 * 365 <= up.horizon <= 8 * 365
     assert sum(d.staff for d in up.departments.values()) == 45
     same = attrs.evolve(up, growth=Growth(), broker=attrs.evolve(up.broker, enabled=True))
@@ -369,9 +379,15 @@ def test_a_broker_appointed_at_a_headcount_follows_the_growing_pm_organisation()
     plus the one an intervention added, and the log folds to the live state.
     """
     sc = load_scenario(
-        "scaleup", overrides=["delivery.value.mean=5000", "horizon=1460", "growth.reinvest_share=1"]
+        "scaleup",
+        overrides=[
+            "delivery.value.mean=5000",
+            "horizon=1460",
+            "growth.reinvest_share=1",
+            "interventions.0.headcount=70",
+        ],
     )
-    ivs = [Intervention(headcount=70, appoint=True), Intervention(headcount=90, mediators=1)]
+    ivs = [Intervention(headcount=90, mediators=1)]
     run = simulate(sc, seed=3, interventions=ivs)
     (appointed,) = of(run.log, ev.BrokerAppointed)
     orgs = [o for o in of(run.log, ev.PmOrganisationChanged) if o.seq > appointed.seq]
@@ -409,3 +425,47 @@ def test_an_intervention_on_the_intensity_re_paces_the_arrivals_exactly() -> Non
         old = first_after(before.log, kind)
         # the first arrival after 200 in the old run was the interval in progress at 200
         assert first_after(after.log, kind) == pytest.approx(200.0 + (old - 200.0) / 3.0)
+
+
+# ------------------------------------------------------------------ venture rounds
+
+
+def _short_of_cash(value: float) -> Scenario:
+    """:func:`tiny` with 300 k$ of founding cash: by quarter 1 its runway is short."""
+    data = tiny(value).to_dict()
+    data["budget"] = {**data["budget"], "cash": 300.0}
+    return parse_scenario(data)
+
+
+def test_a_short_runway_raises_a_round_sized_by_revenue() -> None:
+    """At quarter 1 (day 91.25) the cash is 300 + 500 - 182.5 = 617.5 k$, 308.75 days
+    at 2 k$ a day: 10.15 months, under 12. The quarter's 500 k$ is a run-rate of
+    2,000 a year, so the round is 2 x 2,000 = 4,000; the base, 348.55 after the
+    reinvestment, rises by 4,000 / (4 x 2) = 500 to 848.55. Quarter 2: the runway is
+    long (4,435 k$), no round; the surplus -182.5 moves the base to 757.3.
+    """
+    run = simulate(_short_of_cash(500.0))
+    (raised,) = of(run.log, ev.FundsRaised)
+    assert (raised.time, raised.quarter) == (91.25, 1)
+    assert raised.revenue == pytest.approx(2000.0)
+    assert raised.amount == pytest.approx(4000.0)
+    assert raised.runway == pytest.approx(308.75 / (365.0 / 12.0))
+    assert raised.base_budget == pytest.approx(848.55)
+    assert [q.available for q in of(run.log, ev.QuarterStarted)] == pytest.approx(
+        [189.8, 848.55, 757.3]
+    )
+    assert fold(run.log).snapshot() == run.state.snapshot()
+    got, ref = vectorised.metrics(run.log), reference_metrics(list(run.log))
+    assert got["cash_end"] == ref["cash_end"]
+    assert got["cash_end"] == pytest.approx(300.0 + 500.0 + 4000.0 - 2.0 * 200.0)
+
+
+def test_a_company_that_ships_nothing_raises_nothing() -> None:
+    assert not of(simulate(_short_of_cash(0.0)).log, ev.FundsRaised)
+
+
+def test_no_round_without_growth_or_with_raise_below_zero() -> None:
+    data = _short_of_cash(500.0).to_dict()
+    data["growth"] = {**data["growth"], "raise_below": 0.0}
+    assert not of(simulate(parse_scenario(data)).log, ev.FundsRaised)
+    assert not of(simulate(tiny(500.0, growth=False)).log, ev.FundsRaised)

@@ -703,6 +703,25 @@ class BudgetReinvested(Event):
 
 @event
 @attrs.frozen(kw_only=True)
+class FundsRaised(Event):
+    """Investors funded a round: ``amount`` k$ of cash, sized by the company's traction.
+
+    ``revenue`` is the annual run-rate of what came in as cash last quarter (k$ a
+    year), ``runway`` the months the cash had left at the burn of the moment;
+    ``base_budget`` the base budget (k$ a quarter) the round raises, planned to
+    spend it over ``growth.spend_years``. Recorded at a quarter's start, after its
+    ``BudgetReinvested`` and before its ``QuarterStarted``.
+    """
+
+    quarter: int
+    amount: float
+    revenue: float
+    runway: float
+    base_budget: float
+
+
+@event
+@attrs.frozen(kw_only=True)
 class DepartmentReshaped(Event):
     """A department's headcount crossed a team or layer boundary: its new teams and layers.
 

@@ -75,6 +75,43 @@ def reinvest(ctx: RunContext, quarter: int) -> None:
     ctx.record(ev.BudgetReinvested, quarter=quarter, surplus=surplus, base_budget=base)
 
 
+#: Days in a month, for a runway in months.
+DAYS_PER_MONTH = 365.0 / 12.0
+
+
+def raise_funds(ctx: RunContext, quarter: int) -> None:
+    """Investors fund traction: a round when the runway runs short, sized by revenue.
+
+    At a quarter's start, when the cash would last fewer than
+    ``growth.raise_below`` months at the burn of the moment, the company raises
+    ``growth.round_multiple`` times its revenue run-rate (last quarter's cash in
+    from what shipped, annualised), and plans to spend it over
+    ``growth.spend_years``: the base budget rises by the round over that many
+    quarters. A company that ships nothing raises nothing, and burns out ("at
+    start-ups, cash burn is much more important than job title").
+    """
+    g, state = ctx.scenario.growth, ctx.state
+    if g.raise_below <= 0.0 or g.round_multiple <= 0.0 or state.burn <= 0.0:
+        return
+    runway = cash_at(state, ctx.env.now) / state.burn / DAYS_PER_MONTH
+    if runway >= g.raise_below:
+        return
+    shipped = state.value_shipped - state.value_at_quarter
+    revenue = state.cash_share * shipped * 365.0 / ctx.scenario.budget.quarter_days
+    amount = g.round_multiple * revenue
+    if amount <= 0.0:
+        return
+    base = state.base_budget + amount / (4.0 * g.spend_years)
+    ctx.record(
+        ev.FundsRaised,
+        quarter=quarter,
+        amount=amount,
+        revenue=revenue,
+        runway=max(0.0, runway),
+        base_budget=base,
+    )
+
+
 def payroll_floor(ctx: RunContext) -> float:
     """The least base budget: what the company pays its people a quarter, at the headroom.
 
@@ -201,6 +238,7 @@ def quarter_started(ctx: RunContext, quarter: int) -> None:
     """
     if quarter > 0:
         reinvest(ctx, quarter)
+        raise_funds(ctx, quarter)
     follow_customers(ctx)
     if reorganise(ctx):  # Product's share of the company drifted: its neutrality
         repace(ctx)
@@ -236,6 +274,7 @@ __all__ = [
     "live_line_pms",
     "payroll_floor",
     "quarter_started",
+    "raise_funds",
     "reinvest",
     "reorganise",
 ]

@@ -1277,6 +1277,11 @@ def _reinvested(s: OrgState, e: ev.BudgetReinvested) -> None:
     s.base_budget = e.base_budget
 
 
+def _funds_raised(s: OrgState, e: ev.FundsRaised) -> None:
+    s.base_budget = e.base_budget
+    _cash_flow(s, e.time, e.amount)
+
+
 def _reshaped(s: OrgState, e: ev.DepartmentReshaped) -> None:
     d = s.departments[e.department]
     _advance(s, d, e.time)
@@ -1352,6 +1357,7 @@ HANDLERS: dict[type[ev.Event], Handler] = {
     ev.OverheadChanged: _overhead_changed,
     ev.BrokerCostCharged: _broker_cost_charged,
     ev.BudgetReinvested: _reinvested,
+    ev.FundsRaised: _funds_raised,
     ev.DepartmentReshaped: _reshaped,
     ev.PmOrganisationChanged: _pm_changed,
     ev.SupportDemandChanged: _demand_changed,

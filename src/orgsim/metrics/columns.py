@@ -298,6 +298,9 @@ class Scan:
         self.broker_cost.append(e.broker_cost)
         self.cash.flow(e.time, broker=e.broker_cost / self.run.quarter_days)
 
+    def funds_raised(self, e: ev.FundsRaised) -> None:
+        self.cash.flow(e.time, e.amount)
+
     def broker_cost_charged(self, e: ev.BrokerCostCharged) -> None:
         self.broker_charged += e.cost
         self.cash.flow(e.time, -e.cost)
@@ -558,6 +561,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[Scan, Any], None]] = {
     ev.BrokerPraised: Scan.broker_praised,
     ev.QuarterStarted: Scan.quarter_started,
     ev.BrokerCostCharged: Scan.broker_cost_charged,
+    ev.FundsRaised: Scan.funds_raised,
     ev.BudgetAllocated: Scan.budget_allocated,
     ev.BudgetTransferred: Scan.budget_transferred,
     ev.ConflictRaised: Scan.conflict_raised,

@@ -730,7 +730,8 @@ class View:
         eh, el = self.hires, self.frame(ev.EmployeeLeft)
         fs, xw = self.frame(ev.FeatureShipped), self.frame(ev.ExtraWorkCompleted)
         qs, bc = self.frame(ev.QuarterStarted), self.frame(ev.BrokerCostCharged)
-        frames = (bf, cf, eh, el, fs, xw, qs, bc)
+        fr = self.frame(ev.FundsRaised)
+        frames = (bf, cf, eh, el, fs, xw, qs, bc, fr)
         seqs = np.concatenate([f.seq for f in frames])
         order = np.argsort(seqs, kind="stable")
         at = np.empty_like(order)  # where each frame's rows go in log order
@@ -752,6 +753,7 @@ class View:
         lump[place[ev.FeatureShipped]] = share_at(fs) * fs["value"]
         lump[place[ev.ExtraWorkCompleted]] = share_at(xw) * xw["value"]
         lump[place[ev.BrokerCostCharged]] = -bc["cost"]
+        lump[place[ev.FundsRaised]] = fr["amount"]
         payroll_change = np.zeros(t.size + 1)
         payroll_change[1 + place[ev.EmployeeHired]] = eh["salary"]
         payroll_change[1 + place[ev.EmployeeLeft]] = -eh["salary"][self.leaver_hire]

@@ -429,6 +429,21 @@ GROUNDINGS: Mapping[str, Grounding] = MappingProxyType(
             note="a venture-backed company plows most of what it earns back into growth; "
             "from a quarter of the surplus (a cautious founder keeping cash) to all of it",
         ),
+        "Growth.raise_below": plausible(
+            6.0,
+            18.0,
+            note="founders are told to start raising with 12-18 months of runway left, and "
+            "raise by 6 at the latest; the round closes at once here",
+        ),
+        "Growth.round_multiple": plausible(
+            1.0,
+            5.0,
+            note="a priced round sells about a fifth of the company (median dilution ~20%, "
+            "Carta) at 5-25x its revenue run-rate (private SaaS multiples): 1-5x ARR",
+        ),
+        "Growth.spend_years": plausible(
+            1.5, 3.0, note="rounds are sized for 18-24 months of runway, some for three years"
+        ),
     }
 )
 

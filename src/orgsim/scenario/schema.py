@@ -641,9 +641,10 @@ class Growth:
     Off, the base budget is fixed at founding and the organisation keeps its
     founding shape. On, each quarter's base budget moves by a share of the last
     quarter's operating surplus (cash in from what shipped, less payroll, hiring
-    and the broker), the heads ask for the people that funds, the market of
-    customers follows Sales, and teams, layers, interfaces and the PM organisation
-    follow the headcount. No company growth rate is typed in: it emerges.
+    and the broker), investors fund a round sized by its revenue when its runway
+    runs short, the heads ask for the people that funds, the market of customers
+    follows Sales, and teams, layers, interfaces and the PM organisation follow
+    the headcount. No company growth rate is typed in: it emerges.
     """
 
     enabled: bool = param(False, "whether the company grows from what it ships")
@@ -652,6 +653,27 @@ class Growth:
         "share of last quarter's operating surplus (or deficit) added to the base budget (assumed)",
         ge=0.0,
         le=1.0,
+    )
+    raise_below: float = param(
+        12.0,
+        "months of runway left below which the company raises a round at a quarter's start "
+        "(0: it never raises)",
+        ge=0.0,
+        le=120.0,
+    )
+    round_multiple: float = param(
+        2.0,
+        "a round's size as a multiple of the annual revenue run-rate: investors fund "
+        "traction (about 20% dilution at about 10x ARR)",
+        ge=0.0,
+        le=50.0,
+    )
+    spend_years: float = param(
+        2.0,
+        "years over which the company plans to spend a round: the base budget rises by "
+        "round / (4 x this)",
+        gt=0.0,
+        le=20.0,
     )
 
 
