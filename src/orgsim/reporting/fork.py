@@ -20,7 +20,8 @@ from rich.table import Table
 from orgsim.analysis.stats import CORRECTION_NAMES, Comparison, Estimate, format_p
 from orgsim.experiments.fork import ForkComparison, changes_text
 from orgsim.metrics.catalogue import GROUP_TITLES, GROUPS, HEADLINE, metric
-from orgsim.metrics.format import INLINE_UNITS, format_number
+from orgsim.metrics.format import INLINE_UNITS
+from orgsim.reporting.terminal import with_ci
 from orgsim.storage.results import json_safe
 
 __all__ = ["fork_json", "print_fork", "print_forks"]
@@ -78,18 +79,6 @@ def _pair_table(result: ForkComparison) -> Table:
     return table
 
 
-def _cell(e: Estimate, unit: str, signed: bool = False) -> str:
-    if math.isnan(e.mean):
-        return "–"
-    mean = format_number(e.mean, unit, signed=signed)
-    if math.isnan(e.half_width):
-        return mean
-    if e.method == "bootstrap":
-        low, high = (format_number(v, unit, signed=signed) for v in (e.low, e.high))
-        return f"{mean} [{low}, {high}]"
-    return f"{mean} ±{format_number(e.half_width, unit)}"
-
-
 def _paired_table(result: ForkComparison) -> Table:
     """Every metric: parents, forks and the paired difference, with CIs and adjusted p."""
     ci = "95% CI" if result.ci == "t" else "95% boot. CI"
@@ -109,13 +98,13 @@ def _paired_table(result: ForkComparison) -> Table:
             last = entry.group
         shown = entry.unit if entry.unit in INLINE_UNITS else ""
         label = "  " + entry.label + (f" ({entry.unit})" if entry.unit and not shown else "")
-        diff = _cell(c.diff, shown, signed=True)
+        diff = with_ci(c.diff, shown, signed=True)
         if c.significant and c.better:
             style = "green" if c.outcome == "better" else "red"
             diff = f"[{style}]{diff}[/{style}]"
         wins = "–" if math.isnan(c.win_rate) else f"{c.win_rate:.0%}"
         table.add_row(
-            label, _cell(c.off, shown), _cell(c.on, shown), diff, wins, format_p(c.p_adjusted)
+            label, with_ci(c.off, shown), with_ci(c.on, shown), diff, wins, format_p(c.p_adjusted)
         )
     return table
 

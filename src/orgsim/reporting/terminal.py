@@ -211,7 +211,7 @@ def _comparison_table(result: ComparisonResult) -> Table:
     return table
 
 
-def _with_ci(e: Estimate, unit: str, signed: bool = False) -> str:
+def with_ci(e: Estimate, unit: str, signed: bool = False) -> str:
     """A cell: ``mean ±half-width``, ``mean [low, high]``, the mean alone, or ``–``.
 
     ``–`` when there is no value (the arm without a broker, for a metric that
@@ -241,11 +241,11 @@ def _comparison_row(name: str, c: Comparison) -> list[str]:
     if c.significant and c.better:
         style = "green" if c.outcome == "better" else "red"
     wins = "–" if math.isnan(c.win_rate) else f"{c.win_rate:.0%}"
-    diff = _with_ci(c.diff, shown, signed=True)
+    diff = with_ci(c.diff, shown, signed=True)
     return [
         "  " + entry.label + (f" ({unit})" if unit and not shown else ""),
-        _with_ci(c.on, shown),
-        _with_ci(c.off, shown),
+        with_ci(c.on, shown),
+        with_ci(c.off, shown),
         f"[{style}]{diff}[/{style}]" if style else diff,
         format_number(c.relative, "share", signed=True),
         wins,
@@ -467,8 +467,8 @@ def optimum_table(opt: Optimum, parameter: str, console: Any) -> None:
     for i, c in enumerate(opt.candidates):
         name = opt.reference_label if c.reference else format_level(c.level)
         mark = "◀ best" if i == opt.best else ("≈" if c.indistinguishable else "")
-        effect = "0 (reference)" if c.reference else _with_ci(c.effect, unit, signed=True)
-        short = "–" if i == opt.best else _with_ci(c.shortfall, unit, signed=True)
+        effect = "0 (reference)" if c.reference else with_ci(c.effect, unit, signed=True)
+        short = "–" if i == opt.best else with_ci(c.shortfall, unit, signed=True)
         table.add_row(name, effect, short, f"{c.p_best:.0%}", mark)
     console.print(table)
     console.print(
