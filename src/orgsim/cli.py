@@ -689,10 +689,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(unstructure(sc), indent=2) + "\n")
     else:
         staff = sum(sc.departments[n].staff for n in sc.active_departments)
+        broker = (
+            "on" if sc.broker.enabled else "appointed by an intervention" if sc.appoints else "off"
+        )
+        changes = sum(iv.enabled for iv in sc.interventions)
         sys.stdout.write(
             f"{args.scenario}: valid ({sc.name}: {len(sc.active_departments)} departments, "
-            f"{staff} staff, {sc.delivery.products} products, broker "
-            f"{'on' if sc.broker.enabled else 'off'}, hash {sc.digest()})\n"
+            f"{staff} staff, {sc.delivery.products} products, broker {broker}, "
+            + (f"{changes} intervention{'s' if changes != 1 else ''}, " if changes else "")
+            + f"hash {sc.digest()})\n"
         )
     return 0
 

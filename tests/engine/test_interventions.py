@@ -267,3 +267,10 @@ def test_a_parameter_change_reaches_the_state_it_is_kept_in() -> None:
     assert sales.base_hazard == pytest.approx(-math.log(0.5) / 365.0)
     assert fold(run.log).snapshot() == run.state.snapshot()
     assert run.scenario.departments["sales"].bias == 0.9  # what later decisions read
+
+
+def test_validate_says_how_the_broker_comes(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["validate", "scaleup"]) == 0
+    assert "broker appointed by an intervention, 1 intervention," in capsys.readouterr().out
+    assert cli(["validate", "midsize"]) == 0
+    assert "broker on, hash" in capsys.readouterr().out
