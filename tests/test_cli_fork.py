@@ -63,6 +63,9 @@ def test_fork_json_and_compare(cli: CLI, db: Path, capsys: pytest.CaptureFixture
     assert again["comparisons"][0]["metrics"] == doc["metrics"]
     assert cli(["fork", str(db), "--compare"]) == 0
     assert "2 forks paired with their parents" in capsys.readouterr().out
+    # `orgsim compare STORE`: the same comparison, from the command that compares
+    assert cli(["compare", str(db), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == again
 
 
 @pytest.mark.parametrize(

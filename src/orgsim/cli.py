@@ -483,7 +483,20 @@ def _run_replications(scenario: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+#: What an event store's file name ends with: ``orgsim compare STORE`` compares its forks.
+STORE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
+    if Path(args.scenario).suffix in STORE_SUFFIXES and Path(args.scenario).is_file():
+        # an event store, not a scenario: every fork in it against its parent, on
+        # the same random numbers after the fork's day (orgsim fork STORE --compare)
+        results = api.compare_forks(args.scenario, correction=args.correction, ci=args.ci)
+        if args.json:
+            sys.stdout.write(dumps({"comparisons": [fork_json(r) for r in results]}))
+        else:
+            print_forks(results)
+        return 0
     explain = args.explain or args.explain_runs is not None
     total = args.runs * 2
     if explain:
