@@ -85,91 +85,15 @@ def optimum_chart(
     with common.style():
         fig = common.figure(7.2, 7.0)
         top, bottom = fig.subplots(2, 1, sharex=True)
-        top.fill_between(x, effect["low"], effect["high"], color=BLUE, alpha=0.18, lw=0)
-        top.plot(x, effect["value"], color=BLUE, lw=1.8, marker="o", ms=5, label="effect, 95% CI")
-        top.axhline(
-            0.0, color=ORANGE, lw=1.6, ls="--", label=f"reference: {opt.reference_label} (0)"
-        )
-        if best.reference:
-            top.text(
-                0.02,
-                0.04,
-                f"no level beats the reference: best is {opt.reference_label}",
-                transform=top.transAxes,
-                fontsize=9,
-                color="#333333",
-            )
-        else:
-            bx = x[opt.best]
-            top.plot(
-                [bx],
-                [best.effect.mean],
-                ls="",
-                marker="*",
-                ms=15,
-                color="#000000",
-                zorder=5,
-                label=f"best: {format_level(best.level)} (P(best) {best.p_best:.0%})",
-            )
+        _effect_panel(top, x, effect, opt, what, suffix, parameter)
+        _shortfall_panel(bottom, x, short, same, opt, unit, suffix)
+        if not best.reference:
             for ax in (top, bottom):
-                ax.axvline(bx, color="#000000", lw=0.8, ls=":", zorder=1)
-        top.set_ylabel(f"{what}: with − without broker{suffix}")
-        top.set_title(f"Broker effect on {what} at each level of {param_label(parameter)}")
-        top.legend(loc="best", fontsize=8, framealpha=0.9)
-
-        bottom.fill_between(x, short["low"], short["high"], color=BLUE, alpha=0.18, lw=0)
-        bottom.plot(x, short["value"], color=BLUE, lw=1.8, label="shortfall, 95% CI")
-        bottom.scatter(
-            x[same],
-            short["value"][same],
-            color=BLUE,
-            s=30,
-            zorder=4,
-            label="indistinguishable from the best (CI contains 0)",
-        )
-        if not same.all():
-            bottom.scatter(
-                x[~same],
-                short["value"][~same],
-                facecolors="white",
-                edgecolors=BLUE,
-                s=30,
-                linewidths=1.2,
-                zorder=4,
-                label="worse than the best (CI excludes 0)",
-            )
-        best_name = opt.reference_label if best.reference else format_level(best.level)
-        bottom.axhline(0.0, color="#000000", lw=0.9, label=f"0: the best ({best_name})")
-        if not best.reference and math.isfinite(ref.mean):
-            bottom.axhspan(
-                ref.low if math.isfinite(ref.low) else ref.mean,
-                ref.high if math.isfinite(ref.high) else ref.mean,
-                color=ORANGE,
-                alpha=0.12,
-                lw=0,
-            )
-            bottom.axhline(
-                ref.mean,
-                color=ORANGE,
-                lw=1.6,
-                ls="--",
-                label=f"{opt.reference_label} instead: {common.value_text(ref.mean, unit)}, 95% CI",
-            )
-        bottom.set_ylabel(f"this level − the best{suffix}")
-        bottom.set_title(f"Cost of choosing this level instead of the best ({opt.method} 95% CI)")
+                ax.axvline(x[opt.best], color="#000000", lw=0.8, ls=":", zorder=1)
         bottom.set_xlabel(param_label(parameter))
-        bottom.legend(loc="best", fontsize=8, framealpha=0.9)
         for ax in (top, bottom):
             common.value_axis(ax.yaxis, unit)
-        if not numeric:
-            bottom.set_xticks(x, [format_level(v) for v in levels])
-        elif log_x:
-            bottom.set_xscale("log")
-            bottom.minorticks_off()
-            if len(levels) <= 12:
-                bottom.set_xticks(x, [format_level(v) for v in levels])
-        elif len(levels) <= 12:
-            bottom.set_xticks(x, [format_level(v) for v in levels])
+        _level_axis(bottom, x, levels, numeric, log_x)
         paths = common.save(fig, out_dir, name)
     data = {
         "parameter": parameter,
@@ -189,3 +113,105 @@ def optimum_chart(
         },
     }
     return Chart(name, paths, data)
+
+
+def _effect_panel(
+    ax: Any,
+    x: np.ndarray,
+    effect: dict[str, np.ndarray],
+    opt: Optimum,
+    what: str,
+    suffix: str,
+    parameter: str,
+) -> None:
+    """The top panel: each level's effect with its band, the reference's 0, the best."""
+    best = opt.winner
+    ax.fill_between(x, effect["low"], effect["high"], color=BLUE, alpha=0.18, lw=0)
+    ax.plot(x, effect["value"], color=BLUE, lw=1.8, marker="o", ms=5, label="effect, 95% CI")
+    ax.axhline(0.0, color=ORANGE, lw=1.6, ls="--", label=f"reference: {opt.reference_label} (0)")
+    if best.reference:
+        ax.text(
+            0.02,
+            0.04,
+            f"no level beats the reference: best is {opt.reference_label}",
+            transform=ax.transAxes,
+            fontsize=9,
+            color="#333333",
+        )
+    else:
+        ax.plot(
+            [x[opt.best]],
+            [best.effect.mean],
+            ls="",
+            marker="*",
+            ms=15,
+            color="#000000",
+            zorder=5,
+            label=f"best: {format_level(best.level)} (P(best) {best.p_best:.0%})",
+        )
+    ax.set_ylabel(f"{what}: with − without broker{suffix}")
+    ax.set_title(f"Broker effect on {what} at each level of {param_label(parameter)}")
+    ax.legend(loc="best", fontsize=8, framealpha=0.9)
+
+
+def _shortfall_panel(
+    ax: Any,
+    x: np.ndarray,
+    short: dict[str, np.ndarray],
+    same: np.ndarray,
+    opt: Optimum,
+    unit: str,
+    suffix: str,
+) -> None:
+    """The bottom panel: each level's shortfall from the best, and the reference's."""
+    best, ref = opt.winner, opt.reference.shortfall
+    ax.fill_between(x, short["low"], short["high"], color=BLUE, alpha=0.18, lw=0)
+    ax.plot(x, short["value"], color=BLUE, lw=1.8, label="shortfall, 95% CI")
+    ax.scatter(
+        x[same],
+        short["value"][same],
+        color=BLUE,
+        s=30,
+        zorder=4,
+        label="indistinguishable from the best (CI contains 0)",
+    )
+    if not same.all():
+        ax.scatter(
+            x[~same],
+            short["value"][~same],
+            facecolors="white",
+            edgecolors=BLUE,
+            s=30,
+            linewidths=1.2,
+            zorder=4,
+            label="worse than the best (CI excludes 0)",
+        )
+    best_name = opt.reference_label if best.reference else format_level(best.level)
+    ax.axhline(0.0, color="#000000", lw=0.9, label=f"0: the best ({best_name})")
+    if not best.reference and math.isfinite(ref.mean):
+        ax.axhspan(
+            ref.low if math.isfinite(ref.low) else ref.mean,
+            ref.high if math.isfinite(ref.high) else ref.mean,
+            color=ORANGE,
+            alpha=0.12,
+            lw=0,
+        )
+        ax.axhline(
+            ref.mean,
+            color=ORANGE,
+            lw=1.6,
+            ls="--",
+            label=f"{opt.reference_label} instead: {common.value_text(ref.mean, unit)}, 95% CI",
+        )
+    ax.set_ylabel(f"this level − the best{suffix}")
+    ax.set_title(f"Cost of choosing this level instead of the best ({opt.method} 95% CI)")
+    ax.legend(loc="best", fontsize=8, framealpha=0.9)
+
+
+def _level_axis(ax: Any, x: np.ndarray, levels: list[Any], numeric: bool, log_x: bool) -> None:
+    """The shared x axis: the levels' names, on a log scale when they span a lot."""
+    if log_x:
+        ax.set_xscale("log")
+        ax.minorticks_off()
+    if not numeric or len(levels) <= 12:
+        ax.set_xticks(x, [format_level(v) for v in levels])
