@@ -25,14 +25,14 @@ from orgsim.engine import events as ev
 from orgsim.engine.context import CHANNELS, Proc, RunContext
 from orgsim.engine.resolution import ConflictDraws, is_closed, power_winner, settle
 from orgsim.scenario.schema import ConflictKind
-from orgsim.scenario.structure import Shape
+from orgsim.scenario.structure import PmOrganisation, Shape
 
 
-def take_office(ctx: RunContext, shp: Shape) -> None:
+def take_office(ctx: RunContext, shp: Shape | PmOrganisation) -> None:
     """Record the broker's appointment with the PM organisation of ``shp``.
 
-    At founding (the founding shape) or mid-run (the shape of the company that
-    day); a run whose broker acts through some channels only says which.
+    At founding (the founding shape) or mid-run (the PM organisation of the company
+    that day); a run whose broker acts through some channels only says which.
     """
     b = ctx.scenario.broker
     ctx.record(

@@ -50,11 +50,11 @@ from orgsim.engine.pacing import repace
 from orgsim.scenario.distributions import lognormal
 from orgsim.scenario.interventions import Intervention
 from orgsim.scenario.loading import with_values
-from orgsim.scenario.structure import Shape, shape
+from orgsim.scenario.structure import PmOrganisation, organise, teams
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["WATCHED", "arm", "fire", "live_shape"]
+__all__ = ["WATCHED", "arm", "fire", "live_organisation"]
 
 WATCHED: dict[str, tuple[type[ev.Event], ...]] = {
     "headcount": (ev.EmployeeHired, ev.EmployeeLeft),
@@ -189,14 +189,20 @@ def change_parameters(ctx: RunContext, values: dict[str, Any]) -> None:
         ctx.skill = lognormal(1.0, cv) if cv > 0 else None
 
 
-def live_shape(ctx: RunContext) -> Shape:
-    """The organisation's shape as the company is now: its live headcounts."""
-    sc = ctx.scenario
-    staff = {n: d.staff for n, d in ctx.state.departments.items()}
-    departments = {
-        n: attrs.evolve(d, staff=staff.get(n, d.staff)) for n, d in sc.departments.items()
-    }
-    return shape(attrs.evolve(sc, departments=departments))
+def live_organisation(ctx: RunContext) -> PmOrganisation:
+    """The PM organisation of the company as it is now: the founding rules on live headcounts."""
+    sc, deps = ctx.scenario, ctx.state.departments
+    b, span = sc.broker, sc.structure.span_of_control
+    others = sum(teams(d.staff, span) for n, d in deps.items() if n != b.department)
+    return organise(
+        deps[b.department].staff if b.department in deps else 0,
+        others,
+        sum(d.staff for d in deps.values()),
+        span,
+        b.mediators,
+        b.neutrality,
+        b.neutrality_loss,
+    )
 
 
 def _rest_of_quarter(ctx: RunContext, salary: float) -> float:
@@ -220,16 +226,16 @@ def appoint(ctx: RunContext) -> None:
         return
     sc = ctx.scenario
     b = sc.broker
-    shp = live_shape(ctx)
+    org = live_organisation(ctx)
     ctx.broker = True
-    take_office(ctx, shp)
+    take_office(ctx, org)
     if ctx.acts("cost"):
         if b.pm_overhead > 0.0 and b.department in ctx.state.departments:
             ctx.record(ev.OverheadChanged, department=b.department, overhead=b.pm_overhead)
         cost = _rest_of_quarter(ctx, ctx.state.broker_salary)
         if cost > 0.0:
             ctx.record(ev.BrokerCostCharged, cost=cost)
-    ctx.mediators.resize(shp.mediators)
+    ctx.mediators.resize(org.mediators)
     if ctx.acts("praise"):
         ctx.env.process(praising(ctx))
 
