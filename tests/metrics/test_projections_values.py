@@ -654,3 +654,36 @@ def test_a_failed_company_has_no_runway_whatever_the_crumb_of_its_balance() -> N
     m = metrics(build(rows))
     assert m["survived"] == 0.0
     assert m["runway_min"] == 0.0
+
+
+#: Three requisitions: r0 opened at 0 and filled at 10; r1 opened at 4, cancelled
+#: at 6, then (a late hire on a closed position) someone hired on it at 9; r2
+#: opened at 5 and filled at 25; r3 opened at 20 and still open at the end.
+HIRING: list[Row] = [
+    run_started(30.0),
+    dept("eng"),
+    (ev.RequisitionOpened, 0.0, dict(requisition=0, department="eng")),
+    (ev.RequisitionOpened, 4.0, dict(requisition=1, department="eng")),
+    (ev.RequisitionOpened, 5.0, dict(requisition=2, department="eng")),
+    (ev.RequisitionCancelled, 6.0, dict(requisition=1)),
+    hired(9.0, 1, "eng", req=1),
+    hired(10.0, 0, "eng", req=0),
+    (ev.RequisitionOpened, 20.0, dict(requisition=3, department="eng")),
+    hired(25.0, 2, "eng", req=2),
+    ended(30.0),
+]
+
+
+@pytest.mark.parametrize("reference", [False, True])
+def test_time_to_hire_averages_the_positions_a_hire_filled(reference: bool) -> None:
+    # r0 took 10 days, r2 20; r1 was closed by its cancellation (2 vacant days, no
+    # fill) and r3 is unfilled: (10 + 20) / 2 = 15, on both paths
+    events = build(HIRING)
+    m = projections.reference_metrics(events) if reference else metrics(events)
+    assert m["time_to_hire"] == 15.0
+    assert m["hires"] == 3.0
+    assert m["vacancy_days"] == 10 + 2 + 20 + 10  # r0, r1, r2, r3 open 20..30
+
+
+def test_time_to_hire_without_a_filled_position_is_nan() -> None:
+    assert math.isnan(metrics(build([*ORG[:6], ended(30.0)]))["time_to_hire"])

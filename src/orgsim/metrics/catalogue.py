@@ -267,6 +267,13 @@ METRICS: tuple[Metric, ...] = (
     _m("poached", "organisation", "count", "lower", "transfers out of a conflict's target"),
     _m("vacancy_days", "organisation", "days", "lower", "requisition-days open, unfilled"),
     _m(
+        "time_to_hire",
+        "organisation",
+        "days",
+        "lower",
+        "mean days from a requisition opening to its hire, over the positions filled",
+    ),
+    _m(
         "budget_hhi",
         "organisation",
         "index",

@@ -169,6 +169,7 @@ class Scan:
         self.poached = 0
         self.req_since: dict[int, float] = {}
         self.vacancy_closed = 0.0
+        self.fill_days: list[float] = []  # per requisition filled: opened to hired
         # budget: per quarter, its allocations and transfers in log order
         self.quarter: int | None = None  # of the latest QuarterStarted
         self.quarter_time: list[float] = []
@@ -236,6 +237,8 @@ class Scan:
         self._headcount(e.time, e.department, 1)
         if e.requisition >= 0:
             self.hires += 1
+            if e.requisition in self.req_since:
+                self.fill_days.append(e.time - self.req_since[e.requisition])
             self._close_requisition(e.requisition, e.time)
         hiring = self.run.hiring_cost if e.requisition >= 0 else 0.0
         self.cash.flow(e.time, -hiring, e.salary)

@@ -257,6 +257,7 @@ def reference_metrics(
     out["attrition_rate"] = col.share(s.leavers * col.DAYS_PER_YEAR, col.integral(total))
     out["poached"] = float(s.poached)
     out["vacancy_days"] = s.vacancy_closed + sum(end - t for t in s.req_since.values())
+    out["time_to_hire"] = float(np.mean(s.fill_days)) if s.fill_days else col.NAN
     hhi, alignment = [], []
     for _, allocated, need, _ in s.budget_quarters():
         if allocated.sum() > 0:

@@ -620,8 +620,14 @@ class View:
         hit = (idx >= 0) & (cr.seq[safe] < et.seq) & (et["source"] == cr["target"][safe])
         return int(np.count_nonzero(hit))
 
-    def vacancy_days(self) -> float:
-        """Requisition-days open: closed ones in order of closing, then the open ones."""
+    @cached_property
+    def requisition_closes(self) -> tuple[IntArray, FloatArray, BoolArray]:
+        """Each requisition's first close after its opening, in order of closing.
+
+        Returns the opening's row in the ``RequisitionOpened`` frame, the close's
+        time and whether the close was a hire (else a cancellation), as the fold
+        pops a requisition at its first close.
+        """
         ro, rc, eh = (
             self.frame(ev.RequisitionOpened),
             self.frame(ev.RequisitionCancelled),
@@ -631,17 +637,32 @@ class View:
         req = np.concatenate([rc["requisition"], eh["requisition"][on_req]])
         seq = np.concatenate([rc.seq, eh.seq[on_req]])
         time = np.concatenate([rc.time, eh.time[on_req]])
+        hired = np.concatenate([np.zeros(len(rc), bool), np.ones(int(on_req.sum()), bool)])
         order = np.argsort(seq, kind="stable")
-        req, seq, time = req[order], seq[order], time[order]
+        req, seq, time, hired = req[order], seq[order], time[order], hired[order]
         idx = index_of(ro["requisition"], req)
         valid = (idx >= 0) & (ro.seq[np.maximum(idx, 0)] < seq) if len(ro) else idx >= 0
         closes = np.flatnonzero(valid)
-        opened, first = np.unique(idx[closes], return_index=True)
+        _, first = np.unique(idx[closes], return_index=True)
         popping = np.sort(closes[first])  # the first close after each opening
-        closed = seqsum(time[popping] - ro.time[idx[popping]])
+        return idx[popping], time[popping], hired[popping]
+
+    def vacancy_days(self) -> float:
+        """Requisition-days open: closed ones in order of closing, then the open ones."""
+        ro = self.frame(ev.RequisitionOpened)
+        opening, time, _ = self.requisition_closes
+        closed = seqsum(time - ro.time[opening])
         still = np.ones(len(ro), bool)
-        still[opened] = False
+        still[opening] = False
         return closed + seqsum(self.end - ro.time[still])
+
+    def time_to_hire(self) -> float:
+        """Mean days from opening to hire over the requisitions a hire closed."""
+        ro = self.frame(ev.RequisitionOpened)
+        opening, time, hired = self.requisition_closes
+        if not hired.any():
+            return NAN
+        return float(np.mean(time[hired] - ro.time[opening[hired]]))
 
     @cached_property
     def budget_quarters(self) -> list[tuple[int, FloatArray, FloatArray, list[str]]]:
@@ -881,6 +902,7 @@ def metrics(
     out["attrition_rate"] = col.share(leavers * col.DAYS_PER_YEAR, col.integral(total))
     out["poached"] = float(s.poached())
     out["vacancy_days"] = s.vacancy_days()
+    out["time_to_hire"] = s.time_to_hire()
     hhi, alignment = [], []
     for _, allocated, need, _ in s.budget_quarters:
         if allocated.sum() > 0:
