@@ -23,11 +23,13 @@ from typing import Any
 import attrs
 import numpy as np
 
-from orgsim.errors import OrgsimError
+from orgsim.errors import ExperimentError, OrgsimError
 from orgsim.experiments import attribution
 from orgsim.experiments import compare as comparison
 from orgsim.experiments import fork as forking
 from orgsim.experiments.attribution import AttributionResult, ExplainedComparison
+from orgsim.experiments.calibrate import run as calibrating
+from orgsim.experiments.calibrate.run import CalibrationResult
 from orgsim.experiments.compare import ComparisonResult
 from orgsim.experiments.explore import explain as explaining
 from orgsim.experiments.explore import run as exploring
@@ -44,16 +46,28 @@ from orgsim.reporting.charts import compare as compare_charts
 from orgsim.reporting.charts import explore as explore_charts
 from orgsim.reporting.charts import sweep as sweep_charts
 from orgsim.reporting.charts.attribution import waterfall
+from orgsim.reporting.charts.calibrate import calibration_charts
 from orgsim.reporting.charts.compare import Chart
 from orgsim.reporting.charts.optimum import optimum_chart
 from orgsim.reporting.charts.tornado import tornado_chart
 from orgsim.reporting.documents import dumps, sweep_json, tornado_json
+from orgsim.scenario.paths import parse_override_value
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.results import RunRecord
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SERIES", "compare", "compare_forks", "explore", "fork", "sweep", "tornado"]
+__all__ = [
+    "SERIES",
+    "calibrate",
+    "compare",
+    "compare_forks",
+    "explore",
+    "fork",
+    "posterior_explore",
+    "sweep",
+    "tornado",
+]
 
 SERIES = ("value_shipped", "open_conflicts", "wip", "headcount", "headcount.*", "budget_share.*")
 """The quarterly series a comparison charts (``.*``: one line per department)."""
@@ -503,3 +517,101 @@ def compare_forks(
     metric is projected again from the stored logs.
     """
     return forking.compare_forks(store, correction=correction, ci=ci)
+
+
+def calibrate(
+    scenario: Scenario | str | os.PathLike[str],
+    observations: str | os.PathLike[str],
+    *,
+    charts: bool = True,
+    **options: Any,
+) -> CalibrationResult:
+    """Fit an observations file's constants by ABC-SMC, check the fit, chart the posterior.
+
+    Runs :func:`orgsim.experiments.calibrate.run.calibrate` (``abc.db``, ``posterior.csv``,
+    ``calibration.json`` and the predictive samples in ``out``), then draws the
+    posterior's marginals and pairs and the predictive check there.
+
+    Args:
+        scenario: The scenario the company is an instance of.
+        observations: The observations file.
+        charts: Whether to draw the charts.
+        **options: As :func:`orgsim.experiments.calibrate.run.calibrate` takes them (``out``,
+            ``executor``, ``jobs``, ``scheduler``, ``resume``, ``settings``,
+            ``seed``, ``progress``, ``command``).
+
+    Returns:
+        The :class:`~orgsim.experiments.calibrate.run.CalibrationResult`, with its charts.
+
+    Raises:
+        ExperimentError: pyabc is missing (``pip install 'orgsim[calibrate]'``), bad
+            settings, or an output folder that cannot be used.
+        ScenarioError: The scenario or the observations file is invalid.
+    """
+    if importlib.util.find_spec("pyabc") is None:
+        raise ExperimentError("calibrate needs pyabc: pip install 'orgsim[calibrate]'")
+    result = calibrating.calibrate(scenario, observations, **options)
+    if not charts or not _can_draw():
+        return result
+    return attrs.evolve(result, charts=calibration_charts(result, result.out))
+
+
+def posterior_explore(
+    scenario: str | os.PathLike[str],
+    posterior: str | os.PathLike[str],
+    *,
+    draws: int = 40,
+    runs: int = 2,
+    seed: int | None = None,
+    overrides: Sequence[str] = (),
+    metric: str = "net_value",
+    **options: Any,
+) -> ExploreResult:
+    """The broker's effect at this company: paired on/off runs at posterior draws.
+
+    Builds an explore of two levers (``broker`` against ``no-broker``) whose points
+    are ``draws`` parameter sets resampled from the calibration in ``posterior``
+    (explore's ``design = "posterior"``), the calibration's ``[structure]`` over
+    ``scenario``, ``runs`` paired replications at each, and runs it
+    (:func:`explore`): the share of draws where the broker pays is the
+    probability that it pays at this company, the draws' effects its
+    distribution, and the analysis of the ensemble says which posterior
+    uncertainty drives it.
+
+    Args:
+        scenario: The scenario the calibration's company is an instance of.
+        posterior: A finished calibration's folder.
+        draws: Parameter sets drawn from the posterior.
+        runs: Paired replications at each.
+        seed: Root seed of the draws and runs (default 1).
+        overrides: ``dotted.path=value`` settings over the scenario.
+        metric: What the broker is judged on.
+        **options: As :func:`explore` takes them (``out``, ``executor``, ...).
+    """
+    base = str(scenario)
+    if Path(base).suffix:
+        base = str(Path(base).resolve())
+    fixed = {}
+    for text in overrides:
+        path, sep, value = text.partition("=")
+        if not sep or not path.strip():
+            raise ExperimentError(f"--set expects PATH=VALUE, got {text!r}")
+        fixed[path.strip()] = parse_override_value(value)
+    data: dict[str, Any] = {
+        "name": f"posterior-{Path(posterior).resolve().name}",
+        "description": f"the broker at the company calibrated in {posterior}",
+        "base": base,
+        "design": "posterior",
+        "posterior": str(Path(posterior).resolve()),
+        "points": draws,
+        "replications": runs,
+        "metric": metric,
+        "reference": "no-broker",
+        "focus": "broker",
+        "overrides": fixed,
+        "levers": {"no-broker": {"broker.enabled": False}, "broker": {"broker.enabled": True}},
+    }
+    if seed is not None:
+        data["seed"] = seed
+    options.setdefault("out", Path("out") / str(data["name"]))
+    return explore(data, **options)

@@ -35,6 +35,7 @@ from orgsim.experiments.tornado import tornado_runs
 from orgsim.metrics.catalogue import metric
 from orgsim.reporting import terminal
 from orgsim.reporting.attribution import attribution_json, print_attribution
+from orgsim.reporting.calibrate import generation_line, print_calibration
 from orgsim.reporting.documents import (
     comparison_json,
     dumps,
@@ -43,7 +44,7 @@ from orgsim.reporting.documents import (
     sweep_json,
     tornado_json,
 )
-from orgsim.reporting.explore import explore_json, print_explore
+from orgsim.reporting.explore import explore_json, print_explore, print_posterior_verdict
 from orgsim.reporting.fork import fork_json, print_fork, print_forks
 from orgsim.scenario.convert import unstructure
 from orgsim.scenario.files import bundled_scenarios
@@ -101,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare(sub)
     _add_sweep(sub)
     _add_explore(sub)
+    _add_calibrate(sub)
     _add_tornado(sub)
     _add_patterns(sub)
     validate = sub.add_parser("validate", help="check a scenario file")
@@ -186,6 +188,16 @@ def _add_compare(sub: Any) -> None:
         type=int,
         default=None,
         help=f"replications of --explain (>= 2; default {attribution.DEFAULT_RUNS}); implies it",
+    )
+    comp.add_argument(
+        "--posterior",
+        default=None,
+        metavar="DIR",
+        help="decide under a calibration's posterior (orgsim calibrate --out DIR): paired "
+        "runs at parameter sets drawn from it; --runs is then per draw (default 2)",
+    )
+    comp.add_argument(
+        "--draws", type=int, default=40, help="with --posterior: parameter sets drawn (default 40)"
     )
     _add_allow_large(comp)
 
@@ -497,6 +509,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         else:
             print_forks(results)
         return 0
+    if args.posterior is not None:
+        return _compare_posterior(args)
     explain = args.explain or args.explain_runs is not None
     total = args.runs * 2
     if explain:
@@ -546,6 +560,35 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         f"replications are kept in {result.db}\n"
     )
     return status or EXIT_IMPRECISE
+
+
+def _compare_posterior(args: argparse.Namespace) -> int:
+    """``compare --posterior``: the broker at the calibrated company (see api.posterior_explore)."""
+    runs = 2 if "--runs" not in args.command_line else args.runs
+    out = args.out if "--out" in args.command_line else None
+    total = args.draws * 2 * runs
+    with _sigterm_interrupts(), terminal.progress_bar(total, enabled=not args.json) as tick:
+        result = api.posterior_explore(
+            args.scenario,
+            args.posterior,
+            draws=args.draws,
+            runs=runs,
+            seed=args.seed,
+            overrides=args.overrides,
+            executor=args.executor,
+            jobs=args.jobs,
+            out=out,
+            charts=not args.no_charts,
+            progress=tick,
+            command=args.command_line,
+            allow_large=args.allow_large,
+        )
+    if args.json:
+        sys.stdout.write(dumps(explore_json(result)))
+    else:
+        print_posterior_verdict(result)
+        print_explore(result)
+    return _failures(result.failed, result.db, retry="rerun with --resume to retry them")
 
 
 class Terminated(KeyboardInterrupt):
@@ -881,6 +924,82 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_calibrate(sub: Any) -> None:
+    """The ``calibrate`` sub-command's options."""
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit the uncertain constants to what a company observes (ABC-SMC), check the fit",
+    )
+    cal.add_argument("scenario", help="scenario TOML file, or a bundled name (midsize, ...)")
+    cal.add_argument("observed", help="observations file (TOML; see docs/calibrate.md)")
+    cal.add_argument("--out", default=None, help="output folder (default: out/calibrate-<name>)")
+    cal.add_argument(
+        "--executor",
+        choices=("serial", "local", "dask"),
+        default=None,
+        help="where to simulate (default: local processes; dask with --scheduler)",
+    )
+    cal.add_argument("--scheduler", default=None, metavar="ADDR", help="a running Dask scheduler")
+    cal.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    cal.add_argument(
+        "--resume", action="store_true", help="go on with the calibration stored in --out"
+    )
+    cal.add_argument("--seed", type=int, default=None, help="root seed (default: the file's)")
+    for flag, kind, what in (
+        ("--population", int, "accepted particles per generation"),
+        ("--generations", int, "most generations"),
+        ("--min-epsilon", float, "stop once the threshold is this low (RMS error in sds)"),
+        ("--max-simulations", int, "stop once this many simulations are made"),
+        ("--quantile", float, "each threshold is this quantile of the last distances"),
+        ("--min-acceptance", float, "stop when a generation accepts fewer than this share"),
+    ):
+        cal.add_argument(flag, type=kind, default=None, help=f"{what} (default: the file's [abc])")
+    cal.add_argument("--no-charts", action="store_true", help="skip the charts")
+    cal.add_argument("--json", action="store_true", help="print calibration.json")
+
+
+_ABC_FLAGS = (
+    "population",
+    "generations",
+    "min_epsilon",
+    "max_simulations",
+    "quantile",
+    "min_acceptance",
+)
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    executor = _executor(args)
+    settings = {k: getattr(args, k) for k in _ABC_FLAGS if getattr(args, k) is not None}
+    if "population" in settings and settings["population"] < 10:
+        raise ExperimentError(f"--population must be at least 10, got {settings['population']}")
+
+    def progress(g: Any) -> None:
+        if not args.json:
+            sys.stderr.write(generation_line(g) + "\n")
+
+    with _sigterm_interrupts():
+        result = api.calibrate(
+            args.scenario,
+            args.observed,
+            out=args.out,
+            executor=executor,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            settings=settings,
+            seed=args.seed,
+            charts=not args.no_charts,
+            progress=progress,
+            command=args.command_line,
+        )
+    if args.json:
+        sys.stdout.write(dumps(result.to_dict()))
+    else:
+        print_calibration(result)
+    return 0
+
+
 _COMMANDS = {
     "run": _cmd_run,
     "compare": _cmd_compare,
@@ -892,4 +1011,5 @@ _COMMANDS = {
     "scenarios": _cmd_scenarios,
     "events": _cmd_events,
     "fork": _cmd_fork,
+    "calibrate": _cmd_calibrate,
 }

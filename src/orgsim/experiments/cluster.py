@@ -34,7 +34,7 @@ from orgsim.storage.results import RunRecord
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["run_on_dask"]
+__all__ = ["dask_client", "run_on_dask"]
 
 
 def _failed(chunk: Sequence[Task], reason: str) -> list[RunRecord]:
@@ -144,6 +144,64 @@ def _interrupts_deferred() -> Iterator[None]:
             signal.raise_signal(caught)
 
 
+def _connect(
+    scheduler: str | None, jobs: int | None, timeout: float, Client: Any, LocalCluster: Any
+) -> tuple[Any, Any]:
+    """A client of the scheduler at ``scheduler``, or of a LocalCluster started for it.
+
+    Returns:
+        The client, and the LocalCluster (None with a scheduler), both to close.
+    """
+    if scheduler:
+        try:
+            return Client(scheduler, timeout=f"{timeout}s"), None
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ExperimentError(
+                f"cannot reach the Dask scheduler at {scheduler}: {exc}"
+            ) from None
+    with _interrupts_deferred():
+        cluster = LocalCluster(
+            n_workers=jobs or default_jobs(),
+            threads_per_worker=1,
+            processes=True,
+            # a free port: None still binds the scheduler's HTTP server to
+            # 8787, and warns on stderr when another cluster holds it
+            dashboard_address=":0",
+            # Workers torn down by an interrupt log heartbeat failures at
+            # ERROR on the shared stderr; what matters of a worker's errors
+            # reaches orgsim as the task's exception. Verbose orgsim shows all.
+            silence_logs=logging.ERROR if _verbose() else logging.CRITICAL,
+        )
+        return Client(cluster), cluster
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None, jobs: int | None, timeout: float = 30.0) -> Iterator[Any]:
+    """A Dask client for the duration of a block: of ``scheduler``, else of a LocalCluster.
+
+    For work that maps over Dask itself (calibration); closed, with the cluster
+    it started, however the block ends.
+
+    Raises:
+        ExperimentError: Dask is not installed, or the scheduler cannot be reached.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ExperimentError(
+            "the dask executor needs dask.distributed: pip install 'orgsim[dask]'"
+        ) from None
+    with _quiet_dask():
+        client, cluster = _connect(scheduler, jobs, timeout, Client, LocalCluster)
+    try:
+        yield client
+    finally:
+        with _quiet_dask(logging.CRITICAL):
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
 def _run(
     chunks: list[list[Task]],
     scheduler: str | None,
@@ -159,28 +217,7 @@ def _run(
     handed: set[str] = set()  # keys of the futures whose records were yielded
     finished = False
     try:
-        if scheduler:
-            try:
-                client = Client(scheduler, timeout=f"{timeout}s")
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise ExperimentError(
-                    f"cannot reach the Dask scheduler at {scheduler}: {exc}"
-                ) from None
-        else:
-            with _interrupts_deferred():
-                cluster = LocalCluster(
-                    n_workers=jobs or default_jobs(),
-                    threads_per_worker=1,
-                    processes=True,
-                    # a free port: None still binds the scheduler's HTTP server to
-                    # 8787, and warns on stderr when another cluster holds it
-                    dashboard_address=":0",
-                    # Workers torn down by an interrupt log heartbeat failures at
-                    # ERROR on the shared stderr; what matters of a worker's errors
-                    # reaches orgsim as the task's exception. Verbose orgsim shows all.
-                    silence_logs=logging.ERROR if _verbose() else logging.CRITICAL,
-                )
-                client = Client(cluster)
+        client, cluster = _connect(scheduler, jobs, timeout, Client, LocalCluster)
         logger.info("dask: %d chunks on %s", len(chunks), scheduler or "a LocalCluster")
         run = uuid.uuid4().hex[:8]
         keys = [f"orgsim-{run}-{i}" for i in range(len(chunks))]

@@ -24,7 +24,7 @@ from orgsim.experiments.explore.run import ExploreResult
 from orgsim.metrics.catalogue import UNITS
 from orgsim.metrics.format import format_duration, format_level, format_number
 
-__all__ = ["explore_json", "print_explore"]
+__all__ = ["explore_json", "print_explore", "print_posterior_verdict"]
 
 TOP_FEATURES = 5
 """Uncertainties shown by their feature score (the rest are in summary.json)."""
@@ -216,3 +216,25 @@ def _indices_text(method: str, names: tuple[str, ...], values: dict[str, Any]) -
     label = {"sobol": "Sobol total-order", "delta": "delta"}.get(method, method)
     shown = ", ".join(f"{n} {v:.2f}" for n, v in pairs[:TOP_FEATURES])
     return f"{label} indices: {shown}"
+
+
+def print_posterior_verdict(result: ExploreResult, console: Console | None = None) -> None:
+    """The decision under a calibration's posterior, in two sentences (compare --posterior)."""
+    console = console or Console()
+    analysis, spec = result.analysis, result.spec
+    s = analysis.levers[spec.focus]
+    unit = UNITS.get(spec.metric, "")
+    p, e = s.p_beats, s.effect
+    console.print(
+        f"[bold]At this company[/bold] (the posterior in {spec.posterior}, {s.points} draws × "
+        f"{spec.replications} paired replications): the broker pays on {spec.metric} with "
+        f"probability [bold]{_share(p.share)}[/bold] ({analysis.level:.0%} CI "
+        f"{_share(p.low)}–{_share(p.high)})."
+    )
+    q5, q50, q95 = (s.quantiles.get(q, math.nan) for q in (5, 50, 95))
+    console.print(
+        f"Effect (broker − no broker): mean {_money(e.mean, unit, True)} "
+        f"({analysis.level:.0%} CI {_money(e.low, unit, True)} to {_money(e.high, unit, True)}); "
+        f"over the posterior draws median {_money(q50, unit, True)}, 90% of draws from "
+        f"{_money(q5, unit, True)} to {_money(q95, unit, True)}."
+    )

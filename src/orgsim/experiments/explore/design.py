@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -28,6 +29,8 @@ import numpy as np
 
 from orgsim.analysis import sensitivity
 from orgsim.errors import Problem, ScenarioError
+from orgsim.experiments.calibrate.files import POSTERIOR
+from orgsim.experiments.calibrate.posterior import Posterior
 from orgsim.experiments.explore.spec import ExploreSpec, point_scenario
 from orgsim.experiments.tasks import Task
 from orgsim.scenario.schema import Scenario
@@ -82,6 +85,8 @@ def design_points(spec: ExploreSpec) -> list[Point]:
     Count the design with :meth:`ExploreSpec.size` and check it against the
     limits (:func:`orgsim.experiments.limits.check_explore`) before building it.
     """
+    if spec.design == "posterior":
+        return _posterior_points(spec)
     unit = unit_sample(spec)
     columns = [u.values(unit[:, j]) for j, u in enumerate(spec.uncertainties)]
     points = []
@@ -90,6 +95,22 @@ def design_points(spec: ExploreSpec) -> list[Point]:
         for u, col in zip(spec.uncertainties, columns, strict=True):
             values[u.path] = int(col[i]) if u.integer else float(col[i])
         points.append(Point(index=i, values=values, unit=tuple(float(v) for v in unit[i])))
+    return points
+
+
+def _posterior_points(spec: ExploreSpec) -> list[Point]:
+    """Parameter sets drawn by weight from the calibration's posterior (``spec.seed``)."""
+    posterior = Posterior.read(Path(spec.posterior) / POSTERIOR, spec.uncertainties)
+    draws = posterior.draw(spec.points, spec.seed)
+    points = []
+    for i, draw in enumerate(draws):
+        values: dict[str, Any] = {}
+        unit = []
+        for u in spec.uncertainties:
+            x = draw[u.path]
+            values[u.path] = round(x) if u.integer else x
+            unit.append(float(u.unit(np.array([x]))[0]))
+        points.append(Point(index=i, values=values, unit=tuple(unit)))
     return points
 
 

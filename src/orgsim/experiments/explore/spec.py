@@ -24,7 +24,8 @@ from typing import Any
 
 import attrs
 
-from orgsim.errors import ScenarioError
+from orgsim.errors import ExperimentError, ScenarioError
+from orgsim.experiments.calibrate.files import POSTERIOR, load_calibration
 from orgsim.experiments.explore.levers import Lever, parse_levers
 from orgsim.experiments.explore.uncertainties import Uncertainty, parse_uncertainties
 from orgsim.experiments.files import (
@@ -61,7 +62,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DESIGNS = ("lhs", "sobol")
+DESIGNS = ("lhs", "sobol", "posterior")
 DEFAULT_METRICS = (
     "net_value",
     "value_shipped",
@@ -90,6 +91,7 @@ _TOP_KEYS = (
     "overrides",
     "uncertainties",
     "levers",
+    "posterior",
 )
 
 
@@ -108,8 +110,10 @@ class ExploreSpec:
         scenario: The base scenario with ``overrides`` applied (``scale`` aside).
         uncertainties: What varies across the ensemble.
         levers: The policies compared, in the file's order.
-        design: ``lhs`` or ``sobol``.
-        points: ``lhs``: points; ``sobol``: Saltelli's N (N x (D + 2) points).
+        design: ``lhs``, ``sobol`` or ``posterior`` (parameter sets drawn from a
+            calibration's posterior, :mod:`orgsim.experiments.calibrate`).
+        points: ``lhs``: points; ``sobol``: Saltelli's N (N x (D + 2) points);
+            ``posterior``: draws.
         replications: Runs per point and lever.
         seed: Root seed of the design and of the runs.
         metric: The outcome the levers are judged on.
@@ -120,6 +124,8 @@ class ExploreSpec:
         overrides: Fixed settings over the base, dotted path to value (``scale``
             included).
         source: Where the spec came from.
+        posterior: The calibration folder a ``posterior`` design draws from.
+        posterior_hash: A hash of its ``posterior.csv`` (which particles it holds).
     """
 
     name: str
@@ -139,6 +145,8 @@ class ExploreSpec:
     threshold: float = DEFAULT_THRESHOLD
     overrides: dict[str, Any] = attrs.field(factory=dict)
     source: str = ""
+    posterior: str = ""
+    posterior_hash: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -205,6 +213,8 @@ class ExploreSpec:
             "overrides": dict(self.overrides),
             "uncertainties": [u.to_dict() for u in self.uncertainties],
             "levers": [lv.to_dict() for lv in self.levers],
+            "posterior": self.posterior,
+            "posterior_hash": self.posterior_hash,
         }
 
     def digest(self) -> str:
@@ -226,6 +236,7 @@ class ExploreSpec:
             "reference",
             "focus",
             "threshold",
+            "posterior",
         ):
             doc.pop(key)
         text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
@@ -304,6 +315,7 @@ def _parse(data: object, source: str, base_dir: Path | None) -> ExploreSpec:
     name = file_name(c, data, source, "explore")
     description = c.string(data, "description", "description", "")
     design = c.choice(data, "design", "design", "lhs", DESIGNS)
+    folder, digest, data = _posterior(c, data, design, base_dir)
     points = _points(c, data, design)
     replications = c.integer(
         data,
@@ -355,7 +367,64 @@ def _parse(data: object, source: str, base_dir: Path | None) -> ExploreSpec:
         threshold=threshold,
         overrides=overrides,
         source=source,
+        posterior=folder,
+        posterior_hash=digest,
     )
+
+
+def _posterior(
+    c: Check, data: Mapping[str, Any], design: str, base_dir: Path | None
+) -> tuple[str, str, Mapping[str, Any]]:
+    """A ``posterior`` design's calibration: its folder, its particles' hash, and the file.
+
+    The calibration's fitted constants become the uncertainties (their priors the
+    ranges, the posterior's particles the points) and its ``[structure]`` the
+    overrides under the file's, so the ensemble is the company that was observed.
+    """
+    if design != "posterior":
+        if "posterior" in data:
+            c.add("posterior", "only a design = 'posterior' draws from a calibration")
+        return "", "", data
+    raw = data.get("posterior", MISSING)
+    if not isinstance(raw, str) or not raw:
+        c.add("posterior", "missing: the folder of a finished calibration (orgsim calibrate --out)")
+        return "", "", data
+    folder = Path(raw) if base_dir is None or Path(raw).is_absolute() else base_dir / raw
+    try:
+        doc = load_calibration(folder)
+    except ExperimentError as exc:
+        c.add("posterior", str(exc))
+        return "", "", data
+    fitted = doc["observed"]["fit"]
+    out = dict(data)
+    given = data.get("uncertainties", MISSING)
+    if given is MISSING:
+        keys = ("path", "low", "high", "distribution", "mode", "mean", "sd")
+        out["uncertainties"] = [{k: u[k] for k in keys if k in u} for u in fitted]
+    elif isinstance(given, list) and sorted(
+        str(u.get("path")) for u in given if isinstance(u, Mapping)
+    ) != sorted(u["path"] for u in fitted):
+        c.add(
+            "uncertainties",
+            "a posterior design's uncertainties are the calibration's fitted constants ("
+            + ", ".join(u["path"] for u in fitted)
+            + "): leave [[uncertainties]] out",
+        )
+    structure = doc["observed"].get("structure", {})
+    own = (
+        flatten_overrides(data.get("overrides", {}))
+        if isinstance(data.get("overrides"), Mapping)
+        else {}
+    )
+    for path, value in structure.items():
+        if path in own and own[path] != value:
+            c.add(
+                f"overrides.{path}",
+                f"the calibration observed the company with {path} = {value!r}, not {own[path]!r}",
+            )
+    out["overrides"] = {**structure, **own}
+    digest = hashlib.sha256((folder / POSTERIOR).read_bytes()).hexdigest()[:12]
+    return str(folder), digest, out
 
 
 def _fixed(raw: Any, overrides: Mapping[str, Any]) -> dict[str, str]:

@@ -109,6 +109,33 @@ class Uncertainty:
             x = np.floor(x + 0.5)
         return np.clip(np.asarray(x, dtype=float), self.low, self.high)
 
+    def unit(self, values: np.ndarray) -> np.ndarray:
+        """The unit-interval coordinates of ``values`` (the CDF: :meth:`values` undone).
+
+        A design that does not sample the unit cube (draws from a posterior) still
+        gives the sensitivity analysis coordinates on the same scale.
+        """
+        x = np.asarray(values, dtype=float)
+        low, high = self.low, self.high
+        if self.integer and self.distribution in ("uniform", "log-uniform"):
+            low, high = low - 0.5, high + 0.5
+        if self.distribution == "uniform":
+            u = (x - low) / (high - low)
+        elif self.distribution == "log-uniform":
+            u = (np.log(x) - math.log(low)) / (math.log(high) - math.log(low))
+        elif self.distribution == "triangular":
+            from scipy import stats
+
+            assert self.mode is not None
+            u = stats.triang.cdf(x, (self.mode - low) / (high - low), loc=low, scale=high - low)
+        else:
+            from scipy import stats
+
+            assert self.mean is not None and self.sd is not None
+            a, b = (low - self.mean) / self.sd, (high - self.mean) / self.sd
+            u = stats.truncnorm.cdf(x, a, b, loc=self.mean, scale=self.sd)
+        return np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
+
     def value(self, unit: float) -> float | int:
         """The value at one unit-interval coordinate (an ``int`` for integer parameters)."""
         x = float(self.values(np.array([unit]))[0])

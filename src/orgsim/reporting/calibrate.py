@@ -1,0 +1,104 @@
+"""The terminal report of a calibration: the generations, the posterior, the predictive check.
+
+One line per generation while it runs (:func:`generation_line`); at the end, the
+posterior of each fitted constant against its prior (mean, 90% credible interval,
+how much the data narrowed it, and the true value with whether the interval
+holds it when the observations were simulated), then each observed statistic
+against its posterior predictive distribution, with the warnings of
+:func:`orgsim.experiments.calibrate.posterior.predictive_check`. ``--json`` prints
+``calibration.json`` instead (:meth:`CalibrationResult.to_dict`).
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console
+from rich.table import Table
+
+from orgsim.experiments.calibrate.fit import Generation
+from orgsim.experiments.calibrate.run import CalibrationResult
+from orgsim.metrics.format import format_count, format_duration
+
+__all__ = ["generation_line", "print_calibration"]
+
+
+def _g(x: float | None) -> str:
+    """A number in 4 significant figures, or a dash."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    return f"{x:.4g}"
+
+
+def generation_line(g: Generation) -> str:
+    """One generation as progress: threshold, acceptance, effective sample size, time."""
+    took = f", {format_duration(g.elapsed)}" if math.isfinite(g.elapsed) else ""
+    return (
+        f"generation {g.t}: threshold {g.epsilon:.3g}, acceptance {g.acceptance:.0%} "
+        f"({format_count(g.simulations)} simulations), ESS {g.ess:.0f} of {g.accepted}{took}"
+    )
+
+
+def print_calibration(result: CalibrationResult, console: Console | None = None) -> None:
+    """Print a calibration's answers (see the module docstring)."""
+    console = console or Console()
+    o, st = result.observed, result.stopped
+    last = st.generations[-1] if st.generations else None
+    console.print(
+        f"[bold]calibrate {o.name}[/bold]: {len(o.fit)} constants to {len(o.observations)} "
+        f"statistics over {o.days:g} days; {len(st.generations)} generations, "
+        f"{format_count(st.simulations)} simulations in {format_duration(result.elapsed)}"
+        + (" (resumed)" if result.resumed else "")
+    )
+    if last is not None:
+        console.print(
+            f"stopped: {st.reason}; last threshold {last.epsilon:.3g} (RMS error in "
+            "measurement standard deviations)"
+        )
+    console.print(_posterior_table(result))
+    console.print(_check_table(result))
+    for warning in result.warnings:
+        console.print(f"[yellow]warning[/yellow]: {warning}")
+    console.print(f"posterior, history and charts in {result.out}")
+
+
+def _posterior_table(result: CalibrationResult) -> Table:
+    known = any(s.truth is not None for s in result.summary)
+    table = Table(title="Posterior (90% credible intervals)", title_justify="left")
+    table.add_column("Parameter", overflow="fold")
+    table.add_column("Prior", justify="right")
+    table.add_column("Mean", justify="right")
+    table.add_column("90% interval", justify="right")
+    table.add_column("Narrowed", justify="right")
+    if known:
+        table.add_column("True", justify="right")
+        table.add_column("Inside", justify="center")
+    for s in result.summary:
+        row = [
+            s.path,
+            f"{_g(s.prior_low)}–{_g(s.prior_high)}",
+            _g(s.mean),
+            f"{_g(s.low)}–{_g(s.high)}",
+            f"{s.shrinkage:.0%}" if math.isfinite(s.shrinkage) else "–",
+        ]
+        if known:
+            covers = s.covers
+            row += [_g(s.truth), "–" if covers is None else ("yes" if covers else "[red]no[/red]")]
+        table.add_row(*row)
+    return table
+
+
+def _check_table(result: CalibrationResult) -> Table:
+    table = Table(title="Posterior predictive check", title_justify="left")
+    table.add_column("Statistic", overflow="fold")
+    table.add_column("Observed", justify="right")
+    table.add_column("Predicted (90%)", justify="right")
+    table.add_column("Percentile", justify="right")
+    for c in result.checks:
+        table.add_row(
+            c.name,
+            f"{_g(c.observed)} ± {_g(c.sd)}",
+            f"{_g(c.median)} ({_g(c.low)}–{_g(c.high)})",
+            f"{c.percentile:.0f}" if math.isfinite(c.percentile) else "–",
+        )
+    return table
