@@ -4,7 +4,8 @@
 the fitted constants' distributions (:func:`prior`), the distance is
 :class:`~orgsim.experiments.calibrate.statistics.Distance`, the threshold adapts
 (``QuantileEpsilon``: each generation's threshold is a quantile of the last
-one's distances, the first set from a sample of the prior), the proposals come
+one's distances, the first set from a sample of the prior, never below
+``min_epsilon``: :func:`floored_quantile`), the proposals come
 from pyabc's default multivariate normal kernel, and the sampler is
 :func:`~orgsim.experiments.calibrate.sampler.seeded_sampler`. pyabc's history database is
 ``abc.db`` in the output folder: every finished generation is committed there.
@@ -36,7 +37,7 @@ from orgsim.experiments.calibrate.sampler import MapFunction, Model, seeded_samp
 from orgsim.experiments.calibrate.statistics import Distance
 from orgsim.experiments.explore.uncertainties import Uncertainty
 
-__all__ = ["Generation", "Stopped", "fit", "prior", "read_generations"]
+__all__ = ["Generation", "Stopped", "fit", "floored_quantile", "prior", "read_generations"]
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,25 @@ def prior(fit: Sequence[Uncertainty]) -> Any:
             rv = RV("truncnorm", a, b, loc=u.mean, scale=u.sd)
         rvs[parameter_key(u.path)] = rv
     return Distribution(**rvs)
+
+
+def floored_quantile(alpha: float, floor: float) -> Any:
+    """The threshold: pyabc's ``QuantileEpsilon``, never below ``floor`` (``min_epsilon``).
+
+    A quantile threshold narrows the posterior every generation, however loose the
+    observations: it ranks runs by closeness whatever the scale. Once every run is
+    within the measurement uncertainty (a distance of ``min_epsilon``), ranking them
+    further would fit noise, so the threshold stops there: observations that say
+    nothing leave the prior as it was.
+    """
+    import pyabc
+
+    class FlooredQuantileEpsilon(pyabc.QuantileEpsilon):
+        def _update(self, t: int, weighted_distances: Any) -> None:
+            super()._update(t, weighted_distances)
+            self._look_up[t] = max(self._look_up[t], floor)
+
+    return FlooredQuantileEpsilon(alpha=alpha)
 
 
 def read_generations(history: Any) -> list[Generation]:
@@ -199,7 +219,7 @@ def fit(
             prior(observed.fit),
             distance_function=Distance(observed.observations),
             population_size=observed.abc.population,
-            eps=pyabc.QuantileEpsilon(alpha=observed.abc.quantile),
+            eps=floored_quantile(observed.abc.quantile, observed.abc.min_epsilon),
             sampler=sampler,
         )
 

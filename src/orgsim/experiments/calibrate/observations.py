@@ -275,14 +275,14 @@ def _parse(data: object, base: Scenario, source: str) -> Observed:
     broker = c.boolean(table, "broker", "broker", False)
     seed = c.integer(table, "seed", "seed", base.seed, ge=0, le=MAX_SEED)
     structure, scenario = _structure(c, table, base)
-    company = calibration_scenario(scenario, days, broker) if scenario is not None else None
+    # With a broken [structure], the fit is still checked, against the scenario as given.
+    company = calibration_scenario(scenario or base, days, broker)
     observations = _observations(c, table.get("observed", MISSING), days)
     fit = _fit(c, table.get("fit", MISSING), company, broker)
     abc = _abc(c, table.get("abc", {}))
     truth = _truth(c, table.get("truth", {}), fit)
     if c.problems:
         raise ScenarioError(c.problems)
-    assert company is not None
     return Observed(
         name=name,
         description=description,
@@ -441,10 +441,8 @@ def _impossible(name: str, value: float, days: float) -> list[str]:
     return out
 
 
-def _fit(c: Check, raw: Any, company: Scenario | None, broker: bool) -> list[Uncertainty]:
+def _fit(c: Check, raw: Any, company: Scenario, broker: bool) -> list[Uncertainty]:
     """The fitted parameters: the file's ``[[fit]]``, else every behavioural constant used."""
-    if company is None:
-        return []
     documented = {u.path: u for u in uncertain_parameters(company)}
     if raw is MISSING:
         return [_default_prior(u) for u in documented.values() if broker or _not_broker(u)]
