@@ -20,6 +20,7 @@ from orgsim.errors import Problem, ScenarioError
 
 __all__ = [
     "bundled_explores",
+    "bundled_observations",
     "bundled_scenarios",
     "bundled_sweeps",
     "locate_explore",
@@ -121,6 +122,11 @@ def bundled_scenarios() -> dict[str, Path]:
 def bundled_sweeps() -> dict[str, Path]:
     """Sweeps shipped inside the package, by name, sorted by name."""
     return _bundled("scenarios", "sweeps")
+
+
+def bundled_observations() -> dict[str, Path]:
+    """Observations files shipped inside the package, by name, sorted by name."""
+    return _bundled("scenarios", "observed")
 
 
 def bundled_explores() -> dict[str, Path]:

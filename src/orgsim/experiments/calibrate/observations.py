@@ -50,7 +50,7 @@ from orgsim.experiments.files import open_check, read_overrides, sourced
 from orgsim.experiments.sweep.checks import Check, flatten_overrides
 from orgsim.metrics.catalogue import METRIC_NAMES, metric
 from orgsim.scenario.convert import unstructure
-from orgsim.scenario.files import read_toml
+from orgsim.scenario.files import bundled_observations, read_toml
 from orgsim.scenario.loading import parse_scenario
 from orgsim.scenario.paths import MISSING, leaves
 from orgsim.scenario.problems import expected, nearest, unknown_key
@@ -254,8 +254,13 @@ def load_observations(path: str | os.PathLike[str], scenario: Scenario) -> Obser
             problem of the file, each with its dotted path.
     """
     file = Path(path)
+    if not file.is_file() and not file.suffix and file.name in bundled_observations():
+        file = bundled_observations()[file.name]
     if not file.is_file():
-        raise ScenarioError([Problem("", f"no such observations file: {file}")])
+        shipped = ", ".join(bundled_observations()) or "none"
+        raise ScenarioError(
+            [Problem("", f"no such observations file: {file} (bundled ones: {shipped})")]
+        )
     data = read_toml(file, what="observations file")
     return parse_observations(data, scenario, source=str(file))
 
