@@ -281,7 +281,7 @@ def test_reference_and_focus_must_be_two_levers() -> None:
             "metrics.1",
             "'value_shipped' is listed twice",
         ),
-        ({"design": "grid"}, "design", "must be one of lhs, sobol; got 'grid'"),
+        ({"design": "grid"}, "design", "must be one of lhs, sobol, posterior; got 'grid'"),
         ({"points": 1}, "points", "must be >= 2, got 1"),
         (
             {"base": None},
@@ -345,3 +345,16 @@ def test_a_toml_syntax_error_points_at_file_line_column(tmp_path: Path) -> None:
 def test_a_missing_file_and_an_unknown_bundled_name() -> None:
     with pytest.raises(ScenarioError, match="no such explore file: nothing-here"):
         load_explore("nothing-here")
+
+
+def test_a_posterior_design_needs_a_finished_calibration(tmp_path: Path) -> None:
+    data = {
+        "base": "midsize",
+        "design": "posterior",
+        "levers": {"no-broker": {"broker.enabled": False}, "broker": {}},
+        "posterior": str(tmp_path),
+    }
+    with pytest.raises(ScenarioError, match=f"posterior: no calibration in {tmp_path}"):
+        parse_explore(data)
+    with pytest.raises(ScenarioError, match="only a design = 'posterior' draws from a calibration"):
+        parse_explore({**data, "design": "lhs", "uncertainties": [{"path": "conflicts.drag"}]})

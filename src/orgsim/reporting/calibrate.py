@@ -19,15 +19,16 @@ from rich.table import Table
 from orgsim.experiments.calibrate.fit import Generation
 from orgsim.experiments.calibrate.run import CalibrationResult
 from orgsim.metrics.format import format_count, format_duration
+from orgsim.reporting.explore import REPORT_WIDTH
 
 __all__ = ["generation_line", "print_calibration"]
 
 
 def _g(x: float | None) -> str:
-    """A number in 4 significant figures, or a dash."""
+    """A number in 3 significant figures, or a dash."""
     if x is None or not math.isfinite(x):
         return "–"
-    return f"{x:.4g}"
+    return f"{x:.3g}"
 
 
 def generation_line(g: Generation) -> str:
@@ -41,7 +42,10 @@ def generation_line(g: Generation) -> str:
 
 def print_calibration(result: CalibrationResult, console: Console | None = None) -> None:
     """Print a calibration's answers (see the module docstring)."""
-    console = console or Console()
+    if console is None:
+        console = Console()
+        if not console.is_terminal:  # piped or captured: rich would assume 80 columns
+            console = Console(width=REPORT_WIDTH)
     o, st = result.observed, result.stopped
     last = st.generations[-1] if st.generations else None
     console.print(
@@ -65,7 +69,7 @@ def print_calibration(result: CalibrationResult, console: Console | None = None)
 def _posterior_table(result: CalibrationResult) -> Table:
     known = any(s.truth is not None for s in result.summary)
     table = Table(title="Posterior (90% credible intervals)", title_justify="left")
-    table.add_column("Parameter", overflow="fold")
+    table.add_column("Parameter", no_wrap=True)
     table.add_column("Prior", justify="right")
     table.add_column("Mean", justify="right")
     table.add_column("90% interval", justify="right")
@@ -90,7 +94,7 @@ def _posterior_table(result: CalibrationResult) -> Table:
 
 def _check_table(result: CalibrationResult) -> Table:
     table = Table(title="Posterior predictive check", title_justify="left")
-    table.add_column("Statistic", overflow="fold")
+    table.add_column("Statistic", no_wrap=True)
     table.add_column("Observed", justify="right")
     table.add_column("Predicted (90%)", justify="right")
     table.add_column("Percentile", justify="right")
