@@ -21,11 +21,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from orgsim import api
 from orgsim._version import __version__
 from orgsim.engine.events import payload
 from orgsim.errors import ExperimentError, OrgsimError, StoreError, printable
 from orgsim.experiments import attribution, limits, runner
+from orgsim.experiments.calibrate.observations import AbcSettings
 from orgsim.experiments.explore.explain import explained_scenario
 from orgsim.experiments.explore.spec import ExploreSpec, load_explore
 from orgsim.experiments.patterns import SCENARIOS, check_patterns
@@ -958,14 +961,7 @@ def _add_calibrate(sub: Any) -> None:
     cal.add_argument("--json", action="store_true", help="print calibration.json")
 
 
-_ABC_FLAGS = (
-    "population",
-    "generations",
-    "min_epsilon",
-    "max_simulations",
-    "quantile",
-    "min_acceptance",
-)
+_ABC_FLAGS = tuple(f.name for f in attrs.fields(AbcSettings))  # --population, ...
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:

@@ -359,3 +359,20 @@ def test_compare_posterior_prints_the_probability_the_broker_pays(
         rows = list(csv.DictReader(fh))
     drawn = {float(r["talent.time_to_hire"]) for r in rows}
     assert len(rows) == 4 and drawn <= set(particles[:, 0].tolist())
+
+
+def test_the_charts_plot_the_posterior_and_the_check(calibrated: Any, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from orgsim.reporting.charts.calibrate import calibration_charts
+
+    marginals, pairs, check = calibration_charts(calibrated, tmp_path)
+    assert all(p.stat().st_size > 10_000 for c in (marginals, pairs, check) for p in c.paths)
+    for panel, s in zip(marginals.data["panels"], calibrated.summary, strict=True):
+        widths = np.diff(panel["edges"])
+        assert np.sum(panel["density"] * widths) == pytest.approx(1.0)
+        assert np.sum(panel["prior"] * widths) == pytest.approx(1.0)
+        assert panel["interval"] == (s.low, s.high) and panel["truth"] == s.truth
+    assert pairs.data["paths"] == list(TRUTH)
+    labels = [p["label"] for p in check.data["panels"]]
+    assert labels == ["Time to hire (days)", "Conflicts raised (count per quarter)"]
+    assert len(check.data["panels"][0]["posterior"]) == 30  # one run per posterior draw

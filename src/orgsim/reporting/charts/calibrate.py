@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from orgsim.experiments.calibrate.run import CalibrationResult
+from orgsim.metrics.catalogue import metric
 from orgsim.reporting.charts import common
 from orgsim.reporting.charts.common import BLUE, RED, Chart, PathLike
 
@@ -176,12 +177,13 @@ def predictive_chart(
         runs' values, finite ones only).
     """
     panels = []
-    for c in result.checks:
+    for c, o in zip(result.checks, result.observed.observations, strict=True):
         post = np.asarray(result.predictive.get(c.name, []), dtype=float)
         prior = np.asarray(result.prior_predictive.get(c.name, []), dtype=float)
         panels.append(
             {
                 "name": c.name,
+                "label": _statistic_label(o.metric, o.per),
                 "observed": c.observed,
                 "sd": c.sd,
                 "percentile": c.percentile,
@@ -225,6 +227,13 @@ def _draw_check(ax: Axes, panel: dict[str, Any]) -> None:
     ax.axvspan(observed - sd, observed + sd, color="black", alpha=0.08, label="observed ± 1 sd")
     ax.axvline(observed, color="black", linewidth=1.5, label="observed")
     pct = float(panel["percentile"])
-    title = str(panel["name"]) + (f" (percentile {pct:.0f})" if math.isfinite(pct) else "")
+    title = str(panel["label"]) + (f" (percentile {pct:.0f})" if math.isfinite(pct) else "")
     ax.set_title(title, fontsize=9, color=RED if panel["warning"] else "black")
     ax.set_ylabel("density")
+
+
+def _statistic_label(name: str, per: str) -> str:
+    """A statistic as the catalogue names it, with its unit: ``Attrition rate (1/year)``."""
+    m = metric(name)
+    unit = f"{m.unit} per quarter" if per == "quarter" else m.unit
+    return f"{m.label} ({unit})"
