@@ -116,6 +116,7 @@ def test_bad_observations_are_all_reported_with_their_paths(midsize: Any) -> Non
                     {"metric": "on_time_rate", "per": "quarter", "value": 0.5, "sd": 0},
                     {"metric": "escalations_per_quarter", "value": 3, "sd": 1},
                     {"metric": "conflicts_escalated_per_quarter", "value": 3, "sd": 1},
+                    {"metric": "time_to_hire", "per": "quarter", "value": 40, "sd": 3},
                 ],
                 "fit": [{"path": "talent.time_to_hire", "low": -10, "high": 60}],
             },
@@ -133,6 +134,7 @@ def test_bad_observations_are_all_reported_with_their_paths(midsize: Any) -> Non
         "observed.5.metric: unknown metric 'escalations_per_quarter'",
         "observed.6.metric: unknown metric 'conflicts_escalated_per_quarter'; write metric = "
         "'conflicts_escalated' with per = 'quarter'",
+        "observed.7.per: 'time_to_hire' is not a sum over the window",
         "fit.0.low: -10.0 is outside what the model accepts: talent.time_to_hire.mean: "
         "must be >= 0",
     ):

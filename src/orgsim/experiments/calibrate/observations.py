@@ -94,8 +94,9 @@ _ABC_KEYS = (
     "quantile",
     "min_acceptance",
 )
-# Units whose metric sums events over the window: per quarter is the sum's rate.
-_FLOW_UNITS = ("count", "k$", "hours", "days")
+# Units whose metric sums events over the window: per quarter is the sum's rate
+# (days are durations, not sums: a lead time per quarter means nothing).
+_FLOW_UNITS = ("count", "k$", "hours")
 _LEVEL_SUFFIXES = ("_end", "_min", "_mean", "_p50", "_p90", "_share", "_rate", "_hhi")
 _NONNEGATIVE_UNITS = ("count", "days", "hours", "people", "features", "person-days", "1/year")
 
