@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import numpy as np
 
 from orgsim.errors import ExperimentError, OrgsimError
 from orgsim.experiments import attribution
@@ -36,6 +34,7 @@ from orgsim.experiments.explore import run as exploring
 from orgsim.experiments.explore.run import ExploreResult, write_summary
 from orgsim.experiments.explore.spec import ExploreSpec
 from orgsim.experiments.fork import ForkComparison
+from orgsim.experiments.samples import SERIES, arm_arrays
 from orgsim.experiments.sweep import run as sweeping
 from orgsim.experiments.sweep.run import SweepResult
 from orgsim.experiments.sweep.spec import SweepSpec
@@ -51,6 +50,8 @@ from orgsim.reporting.charts.compare import Chart
 from orgsim.reporting.charts.optimum import optimum_chart
 from orgsim.reporting.charts.tornado import tornado_chart
 from orgsim.reporting.documents import dumps, sweep_json, tornado_json
+from orgsim.reporting.html import compare as compare_report
+from orgsim.reporting.html import folder as report_folder
 from orgsim.scenario.paths import parse_override_value
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.results import RunRecord
@@ -64,13 +65,12 @@ __all__ = [
     "compare_forks",
     "explore",
     "fork",
+    "fork_report",
     "posterior_explore",
+    "report",
     "sweep",
     "tornado",
 ]
-
-SERIES = ("value_shipped", "open_conflicts", "wip", "headcount", "headcount.*", "budget_share.*")
-"""The quarterly series a comparison charts (``.*``: one line per department)."""
 
 
 def compare(
@@ -386,38 +386,12 @@ def _can_draw() -> bool:
     return True
 
 
-def _stack(records: Sequence[RunRecord], arm: str, what: str) -> dict[str, np.ndarray]:
-    """Runs × quarters arrays (quarterly) or per-run arrays (funnel) of one arm.
-
-    A company that ran out of cash has fewer quarters than one that lasted: its
-    series are padded with NaN after its failure, so the charts' medians and bands
-    are over the companies still alive in each quarter.
-    """
-    rows = [r for r in records if r.arm == arm and r.status == "ok"]
-    if not rows:
-        return {}
-    source = [getattr(r, what) for r in rows]
-    keys = list(source[0])
-    return {k: _padded([s.get(k, math.nan) for s in source]) for k in keys}
-
-
-def _padded(values: Sequence[Any]) -> np.ndarray:
-    """One row per run; sequences of unequal length padded with NaN to the longest."""
-    if not values or not all(isinstance(v, (list, tuple, np.ndarray)) for v in values):
-        return np.array(values, dtype=float)
-    width = max(len(v) for v in values)
-    out = np.full((len(values), width), math.nan)
-    for i, v in enumerate(values):
-        out[i, : len(v)] = v
-    return out
-
-
 def _comparison_charts(result: ComparisonResult) -> list[Chart]:
     """The forest plot, distributions, time series and funnel of a comparison."""
     if not _can_draw():
         return []
     records, out = result.records, result.out
-    q_on, q_off = _stack(records, "on", "quarterly"), _stack(records, "off", "quarterly")
+    q_on, q_off = arm_arrays(records, "on", "quarterly"), arm_arrays(records, "off", "quarterly")
     series = [s for s in SERIES if not s.endswith("*")]
     series += [s for s in SERIES if s.endswith("*")]
     try:
@@ -426,7 +400,7 @@ def _comparison_charts(result: ComparisonResult) -> list[Chart]:
             compare_charts.distributions(result.on, result.off, list(HEADLINE), UNITS, out),
             compare_charts.time_series(q_on, q_off, series, UNITS, out),
             compare_charts.funnel(
-                _stack(records, "on", "funnel"), _stack(records, "off", "funnel"), out
+                arm_arrays(records, "on", "funnel"), arm_arrays(records, "off", "funnel"), out
             ),
         ]
     except OSError as exc:
@@ -615,3 +589,39 @@ def posterior_explore(
         data["seed"] = seed
     options.setdefault("out", Path("out") / str(data["name"]))
     return explore(data, **options)
+
+
+def report(out: str | os.PathLike[str], *, interactive: bool | None = None) -> Path:
+    """Write ``out/report.html``: the compare, sweep or explore in ``out`` as one page.
+
+    The page is self-contained (it opens offline, from a disk or an attachment):
+    the question and the verdict, the sortable table, the charts (interactive with
+    the ``report`` extra's plotly, else the SVG charts in ``out``), the provenance
+    and links to the data files (:mod:`orgsim.reporting.html.common`).
+
+    Args:
+        out: The experiment's output folder (its ``--out``).
+        interactive: Force plotly charts (True) or the static SVGs (False).
+
+    Returns:
+        The report's path.
+    """
+    return report_folder.report(Path(out), interactive=interactive)
+
+
+def fork_report(
+    results: ForkComparison | Sequence[ForkComparison],
+    out: str | os.PathLike[str] | None = None,
+    *,
+    interactive: bool | None = None,
+) -> Path:
+    """Write ``report.html`` of forks and their parents into ``out``.
+
+    ``results``: from :func:`fork` or :func:`compare_forks`; ``out`` is by default
+    the event store's folder.
+    """
+    groups = [results] if isinstance(results, ForkComparison) else list(results)
+    if not groups:
+        raise ExperimentError("no forks to report: the store holds none")
+    folder = Path(out) if out is not None else Path(groups[0].store).parent
+    return compare_report.fork_report(groups, folder, interactive=interactive)

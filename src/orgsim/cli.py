@@ -113,8 +113,33 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--show", action="store_true", help="print the resolved scenario")
     _add_events(sub)
     _add_fork(sub)
+    _add_report(sub)
     sub.add_parser("scenarios", help="list the bundled scenarios")
     return parser
+
+
+def _add_report_flag(p: argparse.ArgumentParser, where: str = "the output folder") -> None:
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help=f"also write a self-contained HTML report, report.html, into {where}",
+    )
+
+
+def _add_report(sub: Any) -> None:
+    """The ``report`` sub-command's options."""
+    rep = sub.add_parser(
+        "report",
+        help="write OUT_DIR/report.html: the experiment in OUT_DIR as one self-contained page",
+    )
+    rep.add_argument(
+        "out", metavar="OUT_DIR", help="an output folder of compare, sweep or explore (--out)"
+    )
+    rep.add_argument(
+        "--static",
+        action="store_true",
+        help="embed the SVG charts instead of interactive ones (the default without plotly)",
+    )
 
 
 def _add_run(sub: Any) -> None:
@@ -180,6 +205,7 @@ def _add_compare(sub: Any) -> None:
     )
     comp.add_argument("--no-charts", action="store_true", help="skip the charts")
     comp.add_argument("--json", action="store_true", help="print the table as JSON")
+    _add_report_flag(comp)
     comp.add_argument(
         "--explain",
         action="store_true",
@@ -279,6 +305,7 @@ def _add_sweep(sub: Any) -> None:
     )
     sweep.add_argument("--no-charts", action="store_true", help="skip the charts")
     sweep.add_argument("--json", action="store_true", help="print the result as JSON")
+    _add_report_flag(sweep)
     _add_allow_large(sweep)
 
 
@@ -313,6 +340,7 @@ def _add_explore(sub: Any) -> None:
     )
     exp.add_argument("--no-charts", action="store_true", help="skip the charts")
     exp.add_argument("--json", action="store_true", help="print summary.json")
+    _add_report_flag(exp)
     exp.add_argument(
         "--explain",
         type=_count(0),
@@ -511,6 +539,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             sys.stdout.write(dumps({"comparisons": [fork_json(r) for r in results]}))
         else:
             print_forks(results)
+        _report(args, lambda: api.fork_report(results))
         return 0
     if args.posterior is not None:
         return _compare_posterior(args)
@@ -548,6 +577,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         terminal.print_comparison(result)
         if explained is not None:
             print_attribution(explained)
+    _report(args, lambda: api.report(result.out))
     status = _failures(result.failed, result.db)
     if explained is not None:
         status = max(status, _failures(explained.failed, explained.db))
@@ -700,6 +730,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         sys.stdout.write(dumps(sweep_json(result)))
     else:
         terminal.print_sweep(result)
+    _report(args, lambda: api.report(result.out))
     return _failures(result.failed, result.db, retry="rerun with --resume to retry them")
 
 
@@ -728,6 +759,7 @@ def _cmd_explore(args: argparse.Namespace) -> int:
         sys.stdout.write(dumps(explore_json(result)))
     else:
         print_explore(result)
+    _report(args, lambda: api.report(result.out))
     return _failures(result.failed, result.db, retry="rerun with --resume to retry them")
 
 
@@ -878,6 +910,7 @@ def _add_fork(sub: Any) -> None:
         "--ci", choices=("t", "bootstrap"), default="t", help="CI method (default: %(default)s)"
     )
     fk.add_argument("--json", action="store_true", help="print the result as JSON")
+    _add_report_flag(fk, "the event store's folder")
 
 
 def _cmd_fork(args: argparse.Namespace) -> int:
@@ -894,6 +927,7 @@ def _cmd_fork(args: argparse.Namespace) -> int:
             sys.stdout.write(dumps({"comparisons": [fork_json(r) for r in results]}))
         else:
             print_forks(results)
+        _report(args, lambda: api.fork_report(results))
         return 0
     missing = [o for o, v in (("--run", args.runs), ("--at", args.at)) if v in (None, [])]
     if missing:
@@ -915,7 +949,23 @@ def _cmd_fork(args: argparse.Namespace) -> int:
         sys.stdout.write(dumps(fork_json(result)))
     else:
         print_fork(result)
+    _report(args, lambda: api.fork_report(result))
     return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    _said(api.report(args.out, interactive=False if args.static else None), sys.stdout)
+    return 0
+
+
+def _report(args: argparse.Namespace, write: Callable[[], Path]) -> None:
+    """With ``--report``, write the report and say where (on stderr under ``--json``)."""
+    if args.report:
+        _said(write(), sys.stderr if args.json else sys.stdout)
+
+
+def _said(path: Path, stream: Any) -> None:
+    stream.write(f"Report: {path} ({path.stat().st_size:,} bytes; opens offline)\n")
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
@@ -1008,4 +1058,5 @@ _COMMANDS = {
     "events": _cmd_events,
     "fork": _cmd_fork,
     "calibrate": _cmd_calibrate,
+    "report": _cmd_report,
 }

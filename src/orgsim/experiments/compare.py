@@ -45,6 +45,7 @@ from orgsim.experiments.runner import check_seed, resolve
 from orgsim.experiments.samples import paired_samples
 from orgsim.experiments.tasks import ARMS, Task
 from orgsim.metrics.catalogue import BETTER, BROKER_ONLY, HEADLINE
+from orgsim.scenario.convert import structure
 from orgsim.scenario.schema import Scenario
 from orgsim.storage.export import export_csv, export_parquet
 from orgsim.storage.results import ResultsDB, RunRecord, check_out_dir
@@ -244,7 +245,14 @@ def compare(
             experiment=name,
             kind="compare",
             scenario=sc,
-            settings={"runs": runs, "seed": seed, "precision": precision, "executor": executor},
+            settings={
+                "runs": runs,
+                "seed": seed,
+                "precision": precision,
+                "executor": executor,
+                "correction": correction,
+                "ci": ci,
+            },
             command=command,
             progress=progress,
             label=f"compare {sc.name}",
@@ -278,6 +286,21 @@ def compare(
             cap,
             ", ".join(f"{k} {v:.3g}" for k, v in check.missed.items()),
         )
+    return _result(sc, seed, records, out_dir, correction=correction, ci=ci, precision=check)
+
+
+def _result(
+    sc: Scenario,
+    seed: int,
+    records: list[RunRecord],
+    out_dir: Path,
+    *,
+    correction: str,
+    ci: str,
+    precision: PrecisionCheck | None = None,
+) -> ComparisonResult:
+    """The comparison of stored records: the paired table over the complete replications."""
+    on, off, complete = _paired_arrays(records)
     return ComparisonResult(
         scenario=sc,
         seed=seed,
@@ -295,11 +318,44 @@ def compare(
         off=off,
         records=records,
         out=out_dir,
-        db=db_path,
-        failed=failed,
-        precision=check,
+        db=out_dir / "results.sqlite",
+        failed=[r.key for r in records if r.status != "ok"],
+        precision=precision,
         correction=correction,
         ci=ci,
+    )
+
+
+def load_comparison(out: str | os.PathLike[str]) -> ComparisonResult:
+    """The newest comparison stored in ``out/results.sqlite``, its table made again.
+
+    What :func:`compare` returned, rebuilt from the database alone (the scenario and
+    settings from the provenance, the values from the stored runs), so a report or
+    a table made later shows the very numbers of the run. A comparison made before
+    the correction and CI method were recorded is read with the defaults then in
+    force (Holm, Student t).
+
+    Raises:
+        ExperimentError: No results database there, or no comparison in it.
+    """
+    out_dir = Path(out)
+    db_path = out_dir / "results.sqlite"
+    if not db_path.is_file():
+        raise ExperimentError(f"no results database in {out_dir} (expected {db_path})")
+    with ResultsDB(db_path) as db:
+        made = [p for p in db.provenance() if p["kind"] == "compare"]
+        if not made:
+            raise ExperimentError(f"{db_path} holds no comparison")
+        last = made[-1]
+        records = db.records(last["experiment"])
+    settings = last["settings"]
+    return _result(
+        structure(last["scenario"], Scenario),
+        int(settings["seed"]),
+        records,
+        out_dir,
+        correction=settings.get("correction", "holm"),
+        ci=settings.get("ci", "t"),
     )
 
 

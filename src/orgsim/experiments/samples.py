@@ -54,3 +54,35 @@ def paired_samples(
         for a in arms
     }
     return samples, reps
+
+
+#: The quarterly series a comparison charts and reports, in order: totals first,
+#: then the per-department families (``name.*``, one series per department).
+SERIES = ("value_shipped", "open_conflicts", "wip", "headcount", "headcount.*", "budget_share.*")
+
+
+def arm_arrays(records: Sequence[RunRecord], arm: str, what: str) -> dict[str, np.ndarray]:
+    """Runs × quarters arrays (``quarterly``) or per-run arrays (``funnel``) of one arm.
+
+    A company that ran out of cash has fewer quarters than one that lasted: its
+    series are padded with NaN after its failure, so the charts' medians and bands
+    are over the companies still alive in each quarter.
+    """
+    rows = [r for r in records if r.arm == arm and r.status == "ok"]
+    if not rows:
+        return {}
+    source = [getattr(r, what) for r in rows]
+    keys = list(source[0])
+    keys += [k for s in source[1:] for k in s if k not in keys]
+    return {k: padded([s.get(k, math.nan) for s in source]) for k in keys}
+
+
+def padded(values: Sequence[object]) -> np.ndarray:
+    """One row per run; sequences of unequal length padded with NaN to the longest."""
+    if not values or not all(isinstance(v, (list, tuple, np.ndarray)) for v in values):
+        return np.array(values, dtype=float)
+    width = max(len(v) for v in values)  # type: ignore[arg-type]
+    out = np.full((len(values), width), math.nan)
+    for i, v in enumerate(values):
+        out[i, : len(v)] = v  # type: ignore[arg-type]
+    return out

@@ -1,0 +1,1 @@
+"""The self-contained HTML report of an experiment (``orgsim report``, ``--report``)."""
