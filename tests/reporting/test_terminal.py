@@ -16,6 +16,7 @@ from orgsim.metrics.catalogue import BROKER_ONLY, METRICS, metric
 from orgsim.metrics.format import INLINE_UNITS
 from orgsim.reporting.terminal import (
     _return_cell,
+    _wrap,
     comparison_table,
     marked_significant,
     p_text,
@@ -54,8 +55,17 @@ def test_a_paired_sweep_table_shows_the_brokers_return() -> None:
     ret = broker_return(pr)
     assert ret["broker_return"] == 6.0 / 2.0  # a paired difference of 6 per 2 k$
     assert ret["broker_return_low"] == ret["broker_return_high"] == 3.0  # no spread
-    assert _return_cell(ret) == "3.0 [3.0, 3.0]"
+    assert _return_cell(ret) == "3.0"  # a CI of no width is not shown
     assert _return_cell({}) == "–"
+    wide = {"broker_return": 6.0, "broker_return_low": 2.5, "broker_return_high": 140.0}
+    assert _return_cell(wide) == "6.0 [2.5, 140]"
+    assert _return_cell(wide, 2) == "6.0\n[2.5,\n140]"  # stacked: bounds on two lines
+
+
+def test_a_sweep_header_wraps_at_spaces_or_after_dots_never_inside_a_word() -> None:
+    assert _wrap("Δ Lead time (median)", 6, " ") == "Δ Lead\ntime\n(median)"
+    assert _wrap("conflicts.intensity", 3, ".") == "conflicts.\nintensity"
+    assert _wrap("broker.mediators", 20, ".") == "broker.mediators"
 
 
 # ------------------------------------------------------------ comparison table

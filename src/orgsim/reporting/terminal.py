@@ -50,7 +50,7 @@ from orgsim.analysis.stats import (
 )
 from orgsim.engine import events as ev
 from orgsim.experiments.sweep.aggregate import broker_return
-from orgsim.metrics.catalogue import GROUP_TITLES, GROUPS, METRICS, Metric, metric
+from orgsim.metrics.catalogue import GROUP_TITLES, GROUPS, METRICS, Metric, label, metric
 from orgsim.metrics.format import INLINE_UNITS, format_level, format_number
 
 if TYPE_CHECKING:
@@ -501,23 +501,11 @@ def print_sweep(result: SweepResult, console: Any = None, max_rows: int = 40) ->
         f"{spec.replications} replications ({arms}), {len(result.records)} runs stored, "
         f"{result.ran} made now in {result.elapsed:.1f} s"
     )
-    table = Table(show_edge=False, header_style="bold")
-    table.add_column("#", justify="right")
-    for name in spec.names:
-        table.add_column(name, justify="right")
-    table.add_column("runs", justify="right")
-    for m in spec.metrics:
-        table.add_column(f"Δ {m}" if spec.paired else m, justify="right")
     returns = [broker_return(pr) if spec.paired else {} for pr in result.points[:max_rows]]
-    if any(returns):
-        table.add_column("return", justify="right")
-    for pr, ret in zip(result.points[:max_rows], returns, strict=True):
-        cells = [str(pr.point)] + [format_level(pr.params[n]) for n in spec.names]
-        cells.append(str(pr.runs))
-        cells += [_sweep_cell(pr, m, spec.paired) for m in spec.metrics]
-        if any(returns):
-            cells.append(_return_cell(ret))
-        table.add_row(*cells)
+    for stack in (0, 1, 2):  # the first layout that fits: see _sweep_table
+        table = _sweep_table(result, returns, stack)
+        if _natural_width(table) <= console.width:
+            break
     console.print(table)
     if len(result.points) > max_rows:
         console.print(f"… {len(result.points) - max_rows} more points in {result.out}/points.csv")
@@ -538,20 +526,84 @@ def print_sweep(result: SweepResult, console: Any = None, max_rows: int = 40) ->
     )
 
 
-def _return_cell(ret: dict[str, float]) -> str:
+def _sweep_table(result: SweepResult, returns: Sequence[dict[str, float]], stack: int) -> Table:
+    """The per-point table in one of three layouts, by ``stack``.
+
+    Each CI follows its effect (0), goes under it (1), or has its bounds on two
+    lines under it (2), with lighter rules when stacked. Headers wrap to their
+    column: a metric's label at spaces, a parameter's path after its dots; the
+    cells never wrap.
+    """
+    spec = result.spec
+    rows = []
+    for pr, ret in zip(result.points[: len(returns)], returns, strict=True):
+        cells = [str(pr.point)] + [format_level(pr.params[n]) for n in spec.names]
+        cells.append(str(pr.runs))
+        cells += [_sweep_cell(pr, m, spec.paired, stack) for m in spec.metrics]
+        if any(returns):
+            cells.append(_return_cell(ret, stack))
+        rows.append(cells)
+    heads = ["#", *spec.names, "runs"]
+    heads += [f"Δ {label(m)}" if spec.paired else label(m) for m in spec.metrics]
+    heads += ["return"] if any(returns) else []
+    table = Table(
+        show_edge=False,
+        header_style="bold",
+        box=box.SIMPLE_HEAD if stack else box.HEAVY_HEAD,
+        collapse_padding=bool(stack),
+    )
+    for i, head in enumerate(heads):
+        column = [Text.from_markup(r[i]).plain for r in rows]
+        widest = max((len(line) for cell in column for line in cell.split("\n")), default=1)
+        sep = "." if 0 < i <= len(spec.names) else " "
+        table.add_column(_wrap(head, widest, sep), justify="right", no_wrap=True)
+    for cells in rows:
+        table.add_row(*cells)
+    return table
+
+
+def _wrap(head: str, width: int, sep: str) -> str:
+    """A header broken into lines of at most ``width`` after each ``sep``, where needed."""
+    words = [w + sep for w in head.split(sep)]
+    words[-1] = words[-1][: -len(sep)]
+    lines = [""]
+    for word in words:
+        if lines[-1] and len((lines[-1] + word).rstrip()) > width:
+            lines.append("")
+        lines[-1] += word
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _natural_width(table: Table) -> int:
+    """The width a table takes when nothing in it wraps."""
+    console = Console(width=1000)
+    return Measurement.get(console, console.options, table).maximum
+
+
+def _return_cell(ret: dict[str, float], stack: int = 0) -> str:
     """The broker's return at a point with its CI, or a dash where it has no cost."""
     if not ret:
         return "–"
     low, mid, high = (ret[f"broker_return{k}"] for k in ("_low", "", "_high"))
-    return f"{_ratio(mid)} [{_ratio(low)}, {_ratio(high)}]"
+    if not high > low:  # no CI, or one of no width: the same return in every replication
+        return _ratio(mid)
+    return f"{_ratio(mid)}{_STACK[stack][0]}[{_ratio(low)},{_STACK[stack][1]}{_ratio(high)}]"
+
+
+#: Per stacking level, what goes between a value and its CI, and between the bounds.
+_STACK = ((" ", " "), ("\n", " "), ("\n", "\n"))
 
 
 def _ratio(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.1f}"
 
 
-def _sweep_cell(pr: PointResult, name: str, paired: bool) -> str:
-    """A point's broker effect on one metric (paired), or the metric's mean."""
+def _sweep_cell(pr: PointResult, name: str, paired: bool, stack: int = 0) -> str:
+    """A point's broker effect on one metric (paired), or the metric's mean.
+
+    ``*`` marks a significant effect (:func:`marked_significant`); a CI of no
+    width is left out.
+    """
     entry = metric(name)
     if not paired:
         arm = next(iter(pr.arms), None)
@@ -564,10 +616,12 @@ def _sweep_cell(pr: PointResult, name: str, paired: bool) -> str:
         text = entry.format(c.diff.mean)
     else:
         text = format_number(c.relative, "share", signed=True)
-    if not math.isnan(c.relative_low):
-        text += f" [{100 * c.relative_low:+.0f}, {100 * c.relative_high:+.0f}]"
-    style = {"better": "green", "worse": "red"}.get(c.outcome, "")
-    mark = "*" if c.significant else " "
+    if c.relative_high > c.relative_low:
+        between, bounds = _STACK[stack]
+        text += f"{between}[{100 * c.relative_low:+.0f},{bounds}{100 * c.relative_high:+.0f}]"
+    significant = marked_significant(c)
+    style = {"better": "green", "worse": "red"}.get(c.outcome, "") if significant else ""
+    mark = "*" if significant else " "
     return f"[{style}]{text}{mark}[/{style}]" if style else text + mark
 
 
