@@ -279,7 +279,8 @@ def _build(ordered: Sequence[tuple[str, Comparison]], spec: _Layout, stacked: bo
     if spec.relative and not stacked:
         table.add_column("relative", justify="right", no_wrap=True)
     table.add_column(spec.wins.replace(" ", "\n"), justify="right", no_wrap=True)
-    table.add_column(spec.p_head.replace(" ", "\n"), justify="right", no_wrap=True)
+    p_head = spec.p_head.replace(" ", "\n") if stacked else spec.p_head
+    table.add_column(p_head, justify="right", no_wrap=True)
     blank = [""] * (len(table.columns) - 1)
     last_group = None
     for name, c in ordered:
