@@ -20,6 +20,7 @@ from orgsim.experiments.calibrate.fit import Generation
 from orgsim.experiments.calibrate.run import CalibrationResult
 from orgsim.metrics.format import format_count, format_duration
 from orgsim.reporting.explore import REPORT_WIDTH
+from orgsim.reporting.terminal import report_console
 
 __all__ = ["generation_line", "print_calibration"]
 
@@ -42,10 +43,7 @@ def generation_line(g: Generation) -> str:
 
 def print_calibration(result: CalibrationResult, console: Console | None = None) -> None:
     """Print a calibration's answers (see the module docstring)."""
-    if console is None:
-        console = Console()
-        if not console.is_terminal:  # piped or captured: rich would assume 80 columns
-            console = Console(width=REPORT_WIDTH)
+    console = console or report_console(REPORT_WIDTH)
     o, st = result.observed, result.stopped
     last = st.generations[-1] if st.generations else None
     console.print(

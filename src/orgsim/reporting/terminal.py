@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,19 @@ if TYPE_CHECKING:
     from orgsim.experiments.sweep.run import SweepResult
     from orgsim.experiments.tornado import TornadoResult
     from orgsim.storage.eventstore import RunInfo
+
+
+def report_console(off_terminal: int | None = None) -> Console:
+    """The console a report prints to: the terminal's width, else ``COLUMNS``, else a default.
+
+    Off a terminal (a pipe, a file) rich assumes 80 columns unless ``COLUMNS`` says
+    otherwise; a report that reads better wider passes ``off_terminal`` for when
+    ``COLUMNS`` is not set, and ``COLUMNS=80`` still gets 80.
+    """
+    console = Console()
+    if off_terminal is None or console.is_terminal or os.environ.get("COLUMNS"):
+        return console
+    return Console(width=off_terminal)
 
 
 def print_run_summary(result: RunResult, console: Console | None = None) -> None:
@@ -505,7 +519,7 @@ def print_sweep(result: SweepResult, console: Any = None, max_rows: int = 40) ->
     returns = [broker_return(pr) if spec.paired else {} for pr in result.points[:max_rows]]
     for stack in (0, 1, 2):  # the first layout that fits: see _sweep_table
         table = _sweep_table(result, returns, stack)
-        if _natural_width(table) <= console.width:
+        if natural_width(table) <= console.width:
             break
     console.print(table)
     if len(result.points) > max_rows:
@@ -575,7 +589,7 @@ def _wrap(head: str, width: int, sep: str) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _natural_width(table: Table) -> int:
+def natural_width(table: Table) -> int:
     """The width a table takes when nothing in it wraps."""
     console = Console(width=1000)
     return Measurement.get(console, console.options, table).maximum
