@@ -16,12 +16,12 @@ from orgsim.metrics.catalogue import BROKER_ONLY, METRICS, metric
 from orgsim.metrics.format import INLINE_UNITS
 from orgsim.reporting.terminal import (
     _return_cell,
-    _wrap,
     comparison_table,
     marked_significant,
     p_text,
     sensitivity_table,
     with_ci,
+    wrap_at,
 )
 
 
@@ -63,9 +63,9 @@ def test_a_paired_sweep_table_shows_the_brokers_return() -> None:
 
 
 def test_a_sweep_header_wraps_at_spaces_or_after_dots_never_inside_a_word() -> None:
-    assert _wrap("Δ Lead time (median)", 6, " ") == "Δ Lead\ntime\n(median)"
-    assert _wrap("conflicts.intensity", 3, ".") == "conflicts.\nintensity"
-    assert _wrap("broker.mediators", 20, ".") == "broker.mediators"
+    assert wrap_at("Δ Lead time (median)", 6, " ") == "Δ Lead\ntime\n(median)"
+    assert wrap_at("conflicts.intensity", 3, ".") == "conflicts.\nintensity"
+    assert wrap_at("broker.mediators", 20, ".") == "broker.mediators"
 
 
 # ------------------------------------------------------------ comparison table

@@ -20,7 +20,7 @@ from orgsim.experiments.calibrate.fit import Generation
 from orgsim.experiments.calibrate.run import CalibrationResult
 from orgsim.metrics.format import format_count, format_duration
 from orgsim.reporting.explore import REPORT_WIDTH
-from orgsim.reporting.terminal import report_console
+from orgsim.reporting.terminal import natural_width, report_console, wrap_at
 
 __all__ = ["generation_line", "print_calibration"]
 
@@ -57,27 +57,37 @@ def print_calibration(result: CalibrationResult, console: Console | None = None)
             f"stopped: {st.reason}; last threshold {last.epsilon:.3g} (RMS error in "
             "measurement standard deviations)"
         )
-    console.print(_posterior_table(result))
+    console.print(_posterior_table(result, console.width))
     console.print(_check_table(result))
     for warning in result.warnings:
         console.print(f"[yellow]warning[/yellow]: {warning}")
     console.print(f"posterior, history and charts in {result.out}")
 
 
-def _posterior_table(result: CalibrationResult) -> Table:
+def _posterior_table(result: CalibrationResult, width: int) -> Table:
+    """The posterior of each constant; its path wraps after a dot when the row is too wide."""
+    table = _posterior_rows(result, None)
+    excess = natural_width(table) - width
+    if excess > 0:
+        longest = max(len(s.path) for s in result.summary)
+        table = _posterior_rows(result, longest - excess)
+    return table
+
+
+def _posterior_rows(result: CalibrationResult, path_width: int | None) -> Table:
     known = any(s.truth is not None for s in result.summary)
     table = Table(title="Posterior (90% credible intervals)", title_justify="left")
     table.add_column("Parameter", no_wrap=True)
-    table.add_column("Prior", justify="right")
-    table.add_column("Mean", justify="right")
-    table.add_column("90% interval", justify="right")
-    table.add_column("Narrowed", justify="right")
+    table.add_column("Prior", justify="right", no_wrap=True)
+    table.add_column("Mean", justify="right", no_wrap=True)
+    table.add_column("90% interval", justify="right", no_wrap=True)
+    table.add_column("Narrowed", justify="right", no_wrap=True)
     if known:
-        table.add_column("True", justify="right")
-        table.add_column("Inside", justify="center")
+        table.add_column("True", justify="right", no_wrap=True)
+        table.add_column("Inside", justify="center", no_wrap=True)
     for s in result.summary:
         row = [
-            s.path,
+            s.path if path_width is None else wrap_at(s.path, path_width, "."),
             f"{_g(s.prior_low)}–{_g(s.prior_high)}",
             _g(s.mean),
             f"{_g(s.low)}–{_g(s.high)}",
@@ -99,7 +109,7 @@ def _check_table(result: CalibrationResult) -> Table:
     for c in result.checks:
         table.add_row(
             c.name,
-            f"{_g(c.observed)} ± {_g(c.sd)}",
+            f"{_g(c.observed)} ± {_g(c.sd)}" if c.sd > 0 else _g(c.observed),
             f"{_g(c.median)} ({_g(c.low)}–{_g(c.high)})",
             f"{c.percentile:.0f}" if math.isfinite(c.percentile) else "–",
         )

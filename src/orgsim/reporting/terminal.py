@@ -571,14 +571,17 @@ def _sweep_table(result: SweepResult, returns: Sequence[dict[str, float]], stack
         column = [Text.from_markup(r[i]).plain for r in rows]
         widest = max((len(line) for cell in column for line in cell.split("\n")), default=1)
         sep = "." if 0 < i <= len(spec.names) else " "
-        table.add_column(_wrap(head, widest, sep), justify="right", no_wrap=True)
+        table.add_column(wrap_at(head, widest, sep), justify="right", no_wrap=True)
     for cells in rows:
         table.add_row(*cells)
     return table
 
 
-def _wrap(head: str, width: int, sep: str) -> str:
-    """A header broken into lines of at most ``width`` after each ``sep``, where needed."""
+def wrap_at(head: str, width: int, sep: str) -> str:
+    """A name broken into lines of at most ``width`` after each ``sep``, where needed.
+
+    A part longer than ``width`` stays whole: names are never cut.
+    """
     words = [w + sep for w in head.split(sep)]
     words[-1] = words[-1][: -len(sep)]
     lines = [""]
