@@ -15,6 +15,7 @@ from orgsim.experiments.sweep.aggregate import PointResult, broker_return
 from orgsim.metrics.catalogue import BROKER_ONLY, METRICS, metric
 from orgsim.metrics.format import INLINE_UNITS
 from orgsim.reporting.terminal import (
+    _index_cells,
     _return_cell,
     comparison_table,
     marked_significant,
@@ -166,3 +167,30 @@ def test_a_half_width_below_the_last_digit_reads_as_less_than_it() -> None:
     assert with_ci(share, "share") == "50.0% ±<0.1%"
     boot = Estimate(1.5, 1.25, 2.25, 0.5, 12, 0.4, "bootstrap")
     assert with_ci(boot, "", stacked=True) == "1.50\n[1.25,\n2.25]"
+
+
+def test_the_fork_table_names_its_arms_and_fits_80_columns() -> None:
+    """``orgsim fork``'s layout: parents then forks, no relative column, same rules."""
+    table = _table()
+    console = Console(width=80, record=True, file=io.StringIO())
+    arms = (("parents", "off"), ("forks", "on"))
+    console.print(comparison_table(table, width=80, arms=arms, wins="fork better", relative=False))
+    text = console.export_text()
+    head = text.split("─")[0].split()  # the two header lines, "fork" over "better"
+    assert head == ["fork", "metric", "parents", "forks", "difference", "better", "p"]
+    assert max(len(line) for line in text.splitlines()) <= 80 and "…" not in text
+    assert "(relative)" not in text and "%)" not in text  # no relative difference
+    at = next(line for line in text.splitlines() if line.strip().startswith("Broker cost"))
+    assert at.split()[-5:] == ["$0k", "$900k", "+$900k", "0%", "–"]  # parents first
+
+
+def test_sensitivity_indices_show_no_plus_minus_of_nothing() -> None:
+    """An index whose CI half-width is 0 or missing reads alone; a tiny one ``± <0.01``."""
+    values = {
+        "delta": np.array([0.41, 0.2]),
+        "delta_conf": np.array([0.0, 0.004]),
+        "S1": np.array([0.3, 0.1]),
+        "S1_conf": np.array([np.nan, 0.05]),
+    }
+    assert _index_cells("delta", values, 0) == ["0.41", "0.30"]
+    assert _index_cells("delta", values, 1) == ["0.20 ± <0.01", "0.10 ± 0.05"]

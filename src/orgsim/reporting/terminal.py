@@ -218,7 +218,8 @@ def statistics_note(result: ComparisonResult) -> str:
     return (
         f"Significance (colour, p column): {judged}. ± and the verdicts' intervals are "
         f"unadjusted {cis}, each metric on its own, so a CI may exclude 0 while the "
-        "adjusted p does not."
+        "adjusted p does not. No ±: the same in every replication; p –: no test (a "
+        "metric with the broker only, or a difference the same in every replication)."
     )
 
 
@@ -397,7 +398,11 @@ def with_ci(e: Estimate, unit: str, signed: bool = False, *, stacked: bool = Fal
 
 def _half_width(half: float, unit: str) -> str:
     """A half-width at the table's precision; ``<0.01`` (the last digit) if it rounds to 0."""
-    text = format_number(half, unit)
+    return _nonzero(format_number(half, unit))
+
+
+def _nonzero(text: str) -> str:
+    """A positive width written as all zeros reads ``<`` its last digit: ``0.00`` -> ``<0.01``."""
     if any(ch in "123456789" for ch in text):
         return text
     at = text.rfind("0")
@@ -746,16 +751,18 @@ def _indices_table(sens: Sensitivity, console: Any, outputs: Sequence[str]) -> N
 def _index_cells(method: str, v: Any, i: int) -> list[str]:
     """The two index cells of parameter ``i``, each with its CI half-width."""
     if method == "sobol":
-        return [
-            f"{v['S1'][i]:.2f} ± {v['S1_conf'][i]:.2f}",
-            f"{v['ST'][i]:.2f} ± {v['ST_conf'][i]:.2f}",
-        ]
+        return [_index(v["S1"][i], v["S1_conf"][i]), _index(v["ST"][i], v["ST_conf"][i])]
     if method == "delta":
-        return [
-            f"{v['delta'][i]:.2f} ± {v['delta_conf'][i]:.2f}",
-            f"{v['S1'][i]:.2f} ± {v['S1_conf'][i]:.2f}",
-        ]
-    return [f"{v['mu_star'][i]:.3g} ± {v['mu_star_conf'][i]:.2g}", f"{v['sigma'][i]:.3g}"]
+        return [_index(v["delta"][i], v["delta_conf"][i]), _index(v["S1"][i], v["S1_conf"][i])]
+    return [_index(v["mu_star"][i], v["mu_star_conf"][i], ".3g", ".2g"), f"{v['sigma'][i]:.3g}"]
+
+
+def _index(value: float, conf: float, fmt: str = ".2f", conf_fmt: str = ".2f") -> str:
+    """``0.41 ± 0.05``; the index alone when its CI is missing or of no width."""
+    text = format(value, fmt)
+    if not conf > 0:
+        return text
+    return f"{text} ± {_nonzero(format(conf, conf_fmt))}"
 
 
 def print_tornado(result: TornadoResult, console: Console | None = None) -> None:
@@ -791,8 +798,8 @@ def print_tornado(result: TornadoResult, console: Console | None = None) -> None
 
 
 def _effect_text(m: Metric, e: Estimate) -> str:
-    """``+1.4M (−0.2M to +2.9M)``: a paired effect with its 95% CI."""
-    if not math.isfinite(e.low):
+    """``+1.4M (−0.2M to +2.9M)``: a paired effect with its 95% CI (none of no width)."""
+    if not e.high > e.low:
         return m.format(e.mean, signed=True)
     low, high = m.format(e.low, signed=True), m.format(e.high, signed=True)
     return f"{m.format(e.mean, signed=True)} ({low} to {high})"
@@ -817,6 +824,6 @@ def _plain(e: Estimate) -> str:
     def sig(x: float) -> str:
         return format_number(x, style="precise")
 
-    if not math.isfinite(e.low):
+    if not e.high > e.low:  # no CI, or one of no width
         return sig(e.mean)
     return f"{sig(e.mean)} ({sig(e.low)} to {sig(e.high)})"
