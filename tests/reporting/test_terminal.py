@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -11,9 +12,11 @@ from rich.console import Console
 
 from orgsim.analysis.sensitivity import Sensitivity
 from orgsim.analysis.stats import Comparison, Estimate, compare_table
+from orgsim.experiments.calibrate.posterior import ParameterSummary
 from orgsim.experiments.sweep.aggregate import PointResult, broker_return
 from orgsim.metrics.catalogue import BROKER_ONLY, METRICS, metric
 from orgsim.metrics.format import INLINE_UNITS
+from orgsim.reporting.calibrate import _posterior_table
 from orgsim.reporting.terminal import (
     _index_cells,
     _return_cell,
@@ -194,3 +197,29 @@ def test_sensitivity_indices_show_no_plus_minus_of_nothing() -> None:
     }
     assert _index_cells("delta", values, 0) == ["0.41", "0.30"]
     assert _index_cells("delta", values, 1) == ["0.20 ± <0.01", "0.10 ± 0.05"]
+
+
+def test_the_posterior_table_wraps_long_paths_after_dots_to_fit_80_columns() -> None:
+    """``departments.engineering.attrition`` breaks after its dots; no cell is cut."""
+    rows = [
+        ParameterSummary(
+            path=path, prior_low=lo, prior_high=hi, mean=m, sd=0.1, low=m * 0.8,
+            median=m, high=m * 1.2, shrinkage=0.37, truth=m,
+        )
+        for path, lo, hi, m in [
+            ("talent.time_to_hire", 30.0, 60.0, 48.2),
+            ("departments.engineering.attrition", 0.08, 0.35, 0.261),
+            ("broker.success_credibility", 0.25, 0.7, 0.5),
+        ]
+    ]  # fmt: skip
+    console = Console(width=80, record=True, file=io.StringIO())
+    console.print(_posterior_table(SimpleNamespace(summary=rows), 80))  # type: ignore[arg-type]
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80 and "…" not in text
+    body = re.split("[─━]{10,}", text)[1].splitlines()
+    cells = [re.split(r"\s{2,}", line.replace("│", " ").strip())[0] for line in body]
+    assert "".join(cells) == "".join(r.path for r in rows)  # whole, in order
+    assert "departments." in cells  # broken after a dot
+    wide = Console(width=200, record=True, file=io.StringIO())
+    wide.print(_posterior_table(SimpleNamespace(summary=rows), 200))  # type: ignore[arg-type]
+    assert "│ departments.engineering.attrition │" in wide.export_text()  # no need to wrap

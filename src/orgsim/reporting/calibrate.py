@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 
-from rich.console import Console
+from rich import box
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from orgsim.experiments.calibrate.fit import Generation
@@ -65,26 +66,37 @@ def print_calibration(result: CalibrationResult, console: Console | None = None)
 
 
 def _posterior_table(result: CalibrationResult, width: int) -> Table:
-    """The posterior of each constant; its path wraps after a dot when the row is too wide."""
-    table = _posterior_rows(result, None)
-    excess = natural_width(table) - width
-    if excess > 0:
-        longest = max(len(s.path) for s in result.summary)
-        table = _posterior_rows(result, longest - excess)
+    """The posterior of each constant, fitted to ``width`` with nothing cut.
+
+    When a row is too wide, a parameter's path wraps after its dots; if that is
+    not enough, the headers split into words and the rules get lighter.
+    """
+    longest = max((len(s.path) for s in result.summary), default=0)
+    for compact in (False, True):
+        table = _posterior_rows(result, None, compact)
+        excess = natural_width(table) - width
+        if excess <= 0:
+            return table
+        table = _posterior_rows(result, longest - excess, compact)
+        if natural_width(table) <= width:
+            break
     return table
 
 
-def _posterior_rows(result: CalibrationResult, path_width: int | None) -> Table:
+def _posterior_rows(result: CalibrationResult, path_width: int | None, compact: bool) -> Table:
     known = any(s.truth is not None for s in result.summary)
-    table = Table(title="Posterior (90% credible intervals)", title_justify="left")
-    table.add_column("Parameter", no_wrap=True)
-    table.add_column("Prior", justify="right", no_wrap=True)
-    table.add_column("Mean", justify="right", no_wrap=True)
-    table.add_column("90% interval", justify="right", no_wrap=True)
-    table.add_column("Narrowed", justify="right", no_wrap=True)
-    if known:
-        table.add_column("True", justify="right", no_wrap=True)
-        table.add_column("Inside", justify="center", no_wrap=True)
+    table = Table(
+        title="Posterior (90% credible intervals)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+        collapse_padding=compact,
+    )
+    heads = ["Parameter", "Prior", "Mean", "90% interval", "Narrowed"]
+    heads += ["True", "Inside"] if known else []
+    for i, head in enumerate(heads):
+        justify: JustifyMethod = "left" if i == 0 else "center" if head == "Inside" else "right"
+        shown = head.replace(" ", "\n") if compact else head
+        table.add_column(shown, justify=justify, no_wrap=True)
     for s in result.summary:
         row = [
             s.path if path_width is None else wrap_at(s.path, path_width, "."),
