@@ -20,23 +20,30 @@ from orgsim.analysis.stats import Estimate
 from orgsim.experiments.attribution import AttributionResult
 from orgsim.metrics.catalogue import metric
 from orgsim.metrics.format import format_number
+from orgsim.reporting.terminal import with_ci
 from orgsim.storage.results import json_safe
 
 __all__ = ["accounting_table", "attribution_json", "attribution_table", "print_attribution"]
 
 
 def _money(e: Estimate, ci: bool = True) -> str:
-    """``+1.2M ±0.4M`` in k$ (the catalogue's money format), or the mean alone."""
-    if math.isnan(e.mean):
-        return "–"
-    mean = format_number(e.mean, "k$", signed=True)
-    if not ci or math.isnan(e.half_width):
-        return mean
-    return f"{mean} ±{format_number(e.half_width, 'k$')}"
+    """``+1.2M ±0.4M`` in k$ (the catalogue's money format), or the mean alone.
+
+    The ± follows the comparison table's rules (:func:`~orgsim.reporting.terminal.with_ci`):
+    none on a missing value or a CI of no width.
+    """
+    if not ci:
+        return format_number(e.mean, "k$", signed=True)
+    return with_ci(e, "k$", signed=True)
 
 
 def _coloured(e: Estimate, text: str) -> str:
-    """Green for a gain whose CI is clear of 0, red for such a loss."""
+    """Green for a gain whose CI is clear of 0, red for such a loss.
+
+    A CI of no width (the same in every replication) is not coloured: no test.
+    """
+    if not e.high > e.low:
+        return text
     if e.low > 0:
         return f"[green]{text}[/green]"
     if e.high < 0:

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import math
 
-from rich.console import Console
+from rich import box
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from orgsim.experiments.calibrate.fit import Generation
 from orgsim.experiments.calibrate.run import CalibrationResult
 from orgsim.metrics.format import format_count, format_duration
 from orgsim.reporting.explore import REPORT_WIDTH
+from orgsim.reporting.terminal import natural_width, report_console, wrap_at
 
 __all__ = ["generation_line", "print_calibration"]
 
@@ -42,10 +44,7 @@ def generation_line(g: Generation) -> str:
 
 def print_calibration(result: CalibrationResult, console: Console | None = None) -> None:
     """Print a calibration's answers (see the module docstring)."""
-    if console is None:
-        console = Console()
-        if not console.is_terminal:  # piped or captured: rich would assume 80 columns
-            console = Console(width=REPORT_WIDTH)
+    console = console or report_console(REPORT_WIDTH)
     o, st = result.observed, result.stopped
     last = st.generations[-1] if st.generations else None
     console.print(
@@ -59,27 +58,48 @@ def print_calibration(result: CalibrationResult, console: Console | None = None)
             f"stopped: {st.reason}; last threshold {last.epsilon:.3g} (RMS error in "
             "measurement standard deviations)"
         )
-    console.print(_posterior_table(result))
+    console.print(_posterior_table(result, console.width))
     console.print(_check_table(result))
     for warning in result.warnings:
         console.print(f"[yellow]warning[/yellow]: {warning}")
     console.print(f"posterior, history and charts in {result.out}")
 
 
-def _posterior_table(result: CalibrationResult) -> Table:
+def _posterior_table(result: CalibrationResult, width: int) -> Table:
+    """The posterior of each constant, fitted to ``width`` with nothing cut.
+
+    When a row is too wide, a parameter's path wraps after its dots; if that is
+    not enough, the headers split into words and the rules get lighter.
+    """
+    longest = max((len(s.path) for s in result.summary), default=0)
+    for compact in (False, True):
+        table = _posterior_rows(result, None, compact)
+        excess = natural_width(table) - width
+        if excess <= 0:
+            return table
+        table = _posterior_rows(result, longest - excess, compact)
+        if natural_width(table) <= width:
+            break
+    return table
+
+
+def _posterior_rows(result: CalibrationResult, path_width: int | None, compact: bool) -> Table:
     known = any(s.truth is not None for s in result.summary)
-    table = Table(title="Posterior (90% credible intervals)", title_justify="left")
-    table.add_column("Parameter", no_wrap=True)
-    table.add_column("Prior", justify="right")
-    table.add_column("Mean", justify="right")
-    table.add_column("90% interval", justify="right")
-    table.add_column("Narrowed", justify="right")
-    if known:
-        table.add_column("True", justify="right")
-        table.add_column("Inside", justify="center")
+    table = Table(
+        title="Posterior (90% credible intervals)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+        collapse_padding=compact,
+    )
+    heads = ["Parameter", "Prior", "Mean", "90% interval", "Narrowed"]
+    heads += ["True", "Inside"] if known else []
+    for i, head in enumerate(heads):
+        justify: JustifyMethod = "left" if i == 0 else "center" if head == "Inside" else "right"
+        shown = head.replace(" ", "\n") if compact else head
+        table.add_column(shown, justify=justify, no_wrap=True)
     for s in result.summary:
         row = [
-            s.path,
+            s.path if path_width is None else wrap_at(s.path, path_width, "."),
             f"{_g(s.prior_low)}–{_g(s.prior_high)}",
             _g(s.mean),
             f"{_g(s.low)}–{_g(s.high)}",
@@ -101,7 +121,7 @@ def _check_table(result: CalibrationResult) -> Table:
     for c in result.checks:
         table.add_row(
             c.name,
-            f"{_g(c.observed)} ± {_g(c.sd)}",
+            f"{_g(c.observed)} ± {_g(c.sd)}" if c.sd > 0 else _g(c.observed),
             f"{_g(c.median)} ({_g(c.low)}–{_g(c.high)})",
             f"{c.percentile:.0f}" if math.isfinite(c.percentile) else "–",
         )

@@ -23,6 +23,7 @@ from orgsim.analysis.levers import LeverSummary
 from orgsim.experiments.explore.run import ExploreResult
 from orgsim.metrics.catalogue import UNITS
 from orgsim.metrics.format import format_duration, format_level, format_number
+from orgsim.reporting.terminal import natural_width, report_console
 
 __all__ = ["explore_json", "print_explore", "print_posterior_verdict"]
 
@@ -31,7 +32,7 @@ TOP_FEATURES = 5
 SIGNIFICANT_QP = 0.05
 """A PRIM limit with a larger quasi-p-value could be chance (Bryant and Lempert 2010)."""
 REPORT_WIDTH = 110
-"""Columns of the report when it is not printed to a terminal (a file, a pipe)."""
+"""Columns of the report off a terminal (a file, a pipe) when ``COLUMNS`` is not set."""
 TOP_LEAVES = 3
 """CART leaves shown (the most paying first)."""
 
@@ -43,10 +44,7 @@ def explore_json(result: ExploreResult) -> dict[str, Any]:
 
 def print_explore(result: ExploreResult, console: Console | None = None) -> None:
     """Print the explore's answers (see the module docstring)."""
-    if console is None:
-        console = Console()
-        if not console.is_terminal:  # piped or captured: rich would assume 80 columns
-            console = Console(width=REPORT_WIDTH)
+    console = console or report_console(REPORT_WIDTH)
     spec, analysis = result.spec, result.analysis
     unit = UNITS.get(spec.metric, "")
     console.print(
@@ -60,7 +58,10 @@ def print_explore(result: ExploreResult, console: Console | None = None) -> None
         f"[bold]{spec.reference}[/bold]; {len(spec.uncertainties)} uncertainties: "
         + ", ".join(spec.names)
     )
-    for title, table in (_levers_table(analysis, unit), _regret_table(analysis, unit)):
+    for title, table in (
+        _levers_table(analysis, unit, console.width),
+        _regret_table(analysis, unit),
+    ):
         console.print(title)
         console.print(table)
     for line in prim_lines(analysis):
@@ -86,30 +87,40 @@ def _share(value: float) -> str:
     return "–" if not math.isfinite(value) else f"{value:.0%}"
 
 
-def _levers_table(analysis: EnsembleAnalysis, unit: str) -> tuple[str, Table]:
-    """(1) Per lever: P(beats the reference), the mean effect and its quantiles."""
+def _levers_table(analysis: EnsembleAnalysis, unit: str, width: int) -> tuple[str, Table]:
+    """(1) Per lever: P(beats the reference), the mean effect and its quantiles.
+
+    When a row does not fit ``width``, each CI goes on the line under its value.
+    """
     level = f"{analysis.level:.0%}"
     title = (
         f"(1) each lever against {analysis.reference} over the points "
         f"(P(beats) [{level} CI]; effect = lever − {analysis.reference}: mean ± {level} CI "
         "half-width, and its quantiles over the points; * the focus lever)"
     )
-    table = Table(show_edge=False, header_style="bold")
-    table.add_column("lever", no_wrap=True)
-    table.add_column("P(beats)", justify="right", no_wrap=True)
-    table.add_column("mean effect", justify="right", no_wrap=True)
-    for q in ("5%", "median", "95%"):
-        table.add_column(q, justify="right")
-    for name, s in analysis.levers.items():
-        table.add_row(name + (" *" if name == analysis.focus else ""), *_lever_cells(s, unit))
+    for stacked in (False, True):
+        table = Table(show_edge=False, header_style="bold")
+        table.add_column("lever", no_wrap=True)
+        table.add_column("P(beats)", justify="right", no_wrap=True)
+        table.add_column("mean effect", justify="right", no_wrap=True)
+        for q in ("5%", "median", "95%"):
+            table.add_column(q, justify="right", no_wrap=True)
+        for name, s in analysis.levers.items():
+            lever = name + (" *" if name == analysis.focus else "")
+            table.add_row(lever, *_lever_cells(s, unit, "\n" if stacked else " "))
+        if natural_width(table) <= width:
+            break
     return title, table
 
 
-def _lever_cells(s: LeverSummary, unit: str) -> list[str]:
+def _lever_cells(s: LeverSummary, unit: str, sep: str = " ") -> list[str]:
     p, e = s.p_beats, s.effect
-    beats = f"{_share(p.share)} [{_share(p.low).rstrip('%')}–{_share(p.high)}]"
-    # a Student-t interval is symmetric: the mean and its half-width say it all
-    effect = f"{_money(e.mean, unit, True)} ± {_money((e.high - e.low) / 2, unit)}"
+    beats = f"{_share(p.share)}{sep}[{_share(p.low).rstrip('%')}–{_share(p.high)}]"
+    # a Student-t interval is symmetric: the mean and its half-width say it all; an
+    # interval of no width (the same effect at every point) gets no ±
+    effect = _money(e.mean, unit, True)
+    if e.high > e.low:
+        effect += f"{sep}± {_money((e.high - e.low) / 2, unit)}"
     qs = [s.quantiles.get(q, math.nan) for q in (5, 50, 95)]
     return [beats, effect, *(_money(v, unit, True) for v in qs)]
 

@@ -17,11 +17,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from orgsim.analysis.stats import CORRECTION_NAMES, Comparison, Estimate, format_p
+from orgsim.analysis.stats import CORRECTION_NAMES, Comparison, Estimate
 from orgsim.experiments.fork import ForkComparison, changes_text
-from orgsim.metrics.catalogue import GROUP_TITLES, GROUPS, HEADLINE, metric
-from orgsim.metrics.format import INLINE_UNITS
-from orgsim.reporting.terminal import with_ci
+from orgsim.metrics.catalogue import HEADLINE, metric
+from orgsim.reporting.terminal import comparison_table
 from orgsim.storage.results import json_safe
 
 __all__ = ["fork_json", "print_fork", "print_forks"]
@@ -43,7 +42,7 @@ def print_fork(result: ForkComparison, console: Console | None = None) -> None:
             f"(sha256 {f.origin.prefix_digest[:12]}), {f.events:,} events{same}"
         )
     if result.table:
-        console.print(_paired_table(result))
+        console.print(_paired_table(result, console.width))
         console.print(_note(result))
         for name in HEADLINE:
             c = result.table.get(name)
@@ -79,34 +78,17 @@ def _pair_table(result: ForkComparison) -> Table:
     return table
 
 
-def _paired_table(result: ForkComparison) -> Table:
+def _paired_table(result: ForkComparison, width: int) -> Table:
     """Every metric: parents, forks and the paired difference, with CIs and adjusted p."""
-    ci = "95% CI" if result.ci == "t" else "95% boot. CI"
-    table = Table(header_style="bold")
-    table.add_column("metric", style="cyan")
-    table.add_column(f"parents ({ci})", justify="right")
-    table.add_column(f"forks ({ci})", justify="right")
-    table.add_column(f"difference ({ci})", justify="right")
-    table.add_column("fork better", justify="right")
-    table.add_column({"holm": "p (Holm)", "bh": "p (BH)"}.get(result.correction, "p"))
-    ordered = sorted(result.table.items(), key=lambda kv: GROUPS.index(metric(kv[0]).group))
-    last = None
-    for name, c in ordered:
-        entry = metric(name)
-        if entry.group != last:
-            table.add_row(f"[bold]{GROUP_TITLES[entry.group]}[/bold]", "", "", "", "", "")
-            last = entry.group
-        shown = entry.unit if entry.unit in INLINE_UNITS else ""
-        label = "  " + entry.label + (f" ({entry.unit})" if entry.unit and not shown else "")
-        diff = with_ci(c.diff, shown, signed=True)
-        if c.significant and c.better:
-            style = "green" if c.outcome == "better" else "red"
-            diff = f"[{style}]{diff}[/{style}]"
-        wins = "–" if math.isnan(c.win_rate) else f"{c.win_rate:.0%}"
-        table.add_row(
-            label, with_ci(c.off, shown), with_ci(c.on, shown), diff, wins, format_p(c.p_adjusted)
-        )
-    return table
+    return comparison_table(
+        result.table,
+        width=width,
+        arms=(("parents", "off"), ("forks", "on")),
+        wins="fork better",
+        relative=False,
+        p_head={"holm": "p (Holm)", "bh": "p (BH)"}.get(result.correction, "p"),
+        ci=result.ci,
+    )
 
 
 def _note(result: ForkComparison) -> str:

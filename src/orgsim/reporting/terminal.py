@@ -3,18 +3,44 @@
 Reports read metrics (projections of the log), never live simulation objects, and
 name and format every metric as the catalogue (:mod:`orgsim.metrics.catalogue`)
 says.
+
+How a comparison table fits the console (:func:`comparison_table`; ``compare`` and
+``fork`` print it). Names are never abbreviated or cut: a metric's label (with its
+unit) wraps at spaces only, and numbers never wrap. The table takes the first of
+two layouts that fits the console's width (its ``COLUMNS`` when not a terminal,
+else 80):
+
+* one line per metric, each value followed by its CI, a relative column, when the
+  metric column can still be :data:`NAME_MIN` (24) characters wide (about 120
+  columns);
+* stacked otherwise (80 and 100 columns): each CI on the line under its value (a
+  bootstrap interval's bounds on two lines), the relative difference in brackets
+  after the difference, headers split into words, lighter rules. Below about 75
+  columns it may still be cut.
+
+What a cell shows, so that no mark is without meaning: ``–`` for no value (never
+with a ±); the value alone when its CI has no width (the same in every
+replication, like the broker's cost) or there is none; ``±<0.01`` when the
+half-width rounds to nothing at the precision shown (below the last digit). A
+difference is coloured (``*`` in a sweep) and has a p only when it was tested and
+varies across the replications (:func:`marked_significant`, :func:`p_text`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import attrs
+from rich import box
 from rich.columns import Columns
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from orgsim.analysis.stats import (
     BOOTSTRAP_RESAMPLES,
@@ -25,7 +51,7 @@ from orgsim.analysis.stats import (
 )
 from orgsim.engine import events as ev
 from orgsim.experiments.sweep.aggregate import broker_return
-from orgsim.metrics.catalogue import GROUP_TITLES, GROUPS, METRICS, Metric, metric
+from orgsim.metrics.catalogue import GROUP_TITLES, GROUPS, METRICS, Metric, label, metric
 from orgsim.metrics.format import INLINE_UNITS, format_level, format_number
 
 if TYPE_CHECKING:
@@ -39,6 +65,19 @@ if TYPE_CHECKING:
     from orgsim.experiments.sweep.run import SweepResult
     from orgsim.experiments.tornado import TornadoResult
     from orgsim.storage.eventstore import RunInfo
+
+
+def report_console(off_terminal: int | None = None) -> Console:
+    """The console a report prints to: the terminal's width, else ``COLUMNS``, else a default.
+
+    Off a terminal (a pipe, a file) rich assumes 80 columns unless ``COLUMNS`` says
+    otherwise; a report that reads better wider passes ``off_terminal`` for when
+    ``COLUMNS`` is not set, and ``COLUMNS=80`` still gets 80.
+    """
+    console = Console()
+    if off_terminal is None or console.is_terminal or os.environ.get("COLUMNS"):
+        return console
+    return Console(width=off_terminal)
 
 
 def print_run_summary(result: RunResult, console: Console | None = None) -> None:
@@ -129,7 +168,8 @@ def print_comparison(result: ComparisonResult, console: Console | None = None) -
         f"[bold]{sc.name}[/bold]: {result.runs} paired replications (seed {result.seed}), "
         "broker on vs off, common random numbers"
     )
-    console.print(_comparison_table(result))
+    p_head = {"holm": "p (Holm)", "bh": "p (BH)"}.get(result.correction, "p")
+    console.print(comparison_table(result.table, width=console.width, p_head=p_head, ci=result.ci))
     console.print(statistics_note(result))
     console.print("[bold]Verdict[/bold] (headline metrics, paired 95% CIs):")
     for name, c in result.headline.items():
@@ -178,58 +218,122 @@ def statistics_note(result: ComparisonResult) -> str:
     return (
         f"Significance (colour, p column): {judged}. ± and the verdicts' intervals are "
         f"unadjusted {cis}, each metric on its own, so a CI may exclude 0 while the "
-        "adjusted p does not."
+        "adjusted p does not. No ±: the same in every replication; p –: no test (a "
+        "metric with the broker only, or a difference the same in every replication)."
     )
 
 
-def _comparison_table(result: ComparisonResult) -> Table:
-    """Every metric, grouped as the catalogue groups them, on, off and difference.
+#: The narrowest the metric column may be before the one-line layout gives way
+#: to the stacked one (see the module docstring).
+NAME_MIN = 24
 
-    The last column is the p-value the colour reads: adjusted over the table's
-    metrics by the result's correction (the raw one with ``none``).
+
+def comparison_table(
+    table: Mapping[str, Comparison],
+    *,
+    width: int,
+    arms: Sequence[tuple[str, str]] = (("with broker", "on"), ("without", "off")),
+    wins: str = "broker wins",
+    relative: bool = True,
+    p_head: str = "p",
+    ci: str = "t",
+) -> Table:
+    """Every metric, grouped as the catalogue groups them: arms, difference, wins, p.
+
+    The one-line layout when it fits ``width`` with the metric column at least
+    :data:`NAME_MIN` wide, else the stacked one (each CI under its value, the
+    relative difference in the difference cell); either way the numbers never
+    wrap and a metric's name wraps at spaces only.
+
+    Args:
+        table: The comparisons by metric name, in the order rows should follow
+            within their group.
+        width: The columns the table may take (the console's width).
+        arms: Per arm column, its header and the :class:`Comparison` attribute it
+            shows (``"on"`` or ``"off"``).
+        wins: The win-rate column's header.
+        relative: Whether to show the relative difference.
+        p_head: The p column's header (``p (Holm)`` when adjusted).
+        ci: ``"t"`` or ``"bootstrap"``: how the CIs were made, for the headers.
     """
-    p_head = {"holm": "p (Holm)", "bh": "p (BH)"}.get(result.correction, "p")
-    ci = "95% CI" if result.ci == "t" else "95% boot. CI"
-    table = Table(show_lines=False, header_style="bold")
+    ordered = sorted(table.items(), key=lambda kv: GROUPS.index(metric(kv[0]).group))
+    spec = _Layout(arms=arms, wins=wins, relative=relative, p_head=p_head, ci=ci)
+    wide = _build(ordered, spec, stacked=False)
+    if _fit(wide, width, NAME_MIN):
+        return wide
+    stacked = _build(ordered, spec, stacked=True)
+    _fit(stacked, width, _longest_word(stacked))
+    return stacked
+
+
+@attrs.frozen
+class _Layout:
+    arms: Sequence[tuple[str, str]]
+    wins: str
+    relative: bool
+    p_head: str
+    ci: str
+
+
+def _build(ordered: Sequence[tuple[str, Comparison]], spec: _Layout, stacked: bool) -> Table:
+    """The table in one layout; :func:`_fit` sets its metric column's width."""
+    ci = "95% CI" if spec.ci == "t" else "95% boot. CI"
+    ci_head = f"\n({ci})" if not stacked else ""
+    table = Table(
+        header_style="bold",
+        box=box.SIMPLE_HEAD if stacked else box.HEAVY_HEAD,
+        pad_edge=not stacked,
+        collapse_padding=stacked,
+    )
     table.add_column("metric", style="cyan")
-    table.add_column(f"with broker ({ci})", justify="right")
-    table.add_column(f"without ({ci})", justify="right")
-    table.add_column(f"difference ({ci})", justify="right")
-    table.add_column("relative", justify="right")
-    table.add_column("broker wins", justify="right")
-    table.add_column(p_head, justify="right")
-    ordered = sorted(
-        result.table.items(), key=lambda kv: GROUPS.index(metric(kv[0]).group)
-    )  # stable: keeps the metric order within each group
+    for head, _attr in spec.arms:
+        head = head.replace(" ", "\n") if stacked else head
+        table.add_column(head + ci_head, justify="right", no_wrap=True)
+    diff_head = "difference" + ("\n(relative)" if stacked and spec.relative else ci_head)
+    table.add_column(diff_head, justify="right", no_wrap=True)
+    if spec.relative and not stacked:
+        table.add_column("relative", justify="right", no_wrap=True)
+    table.add_column(spec.wins.replace(" ", "\n"), justify="right", no_wrap=True)
+    p_head = spec.p_head.replace(" ", "\n") if stacked else spec.p_head
+    table.add_column(p_head, justify="right", no_wrap=True)
+    blank = [""] * (len(table.columns) - 1)
     last_group = None
     for name, c in ordered:
         group = metric(name).group
         if group != last_group:
-            table.add_row(f"[bold]{GROUP_TITLES[group]}[/bold]", "", "", "", "", "", "")
+            if last_group is not None:
+                table.add_section()
+            table.add_row(f"[bold]{GROUP_TITLES[group]}[/bold]", *blank)
             last_group = group
-        table.add_row(*_comparison_row(name, c))
+        table.add_row(*_row_cells(name, c, spec, stacked))
     return table
 
 
-def with_ci(e: Estimate, unit: str, signed: bool = False) -> str:
-    """A cell: ``mean ±half-width``, ``mean [low, high]``, the mean alone, or ``–``.
+def _fit(table: Table, width: int, least: int) -> bool:
+    """Give the metric column the width the numbers leave; whether that is ``least``.
 
-    ``–`` when there is no value (the arm without a broker, for a metric that
-    exists with the broker only); the mean alone when there is no spread estimate.
-    A bootstrap interval need not be symmetric, so it shows both bounds.
+    The numbers keep their full width (they never wrap); the metric column takes
+    what is left of ``width``, at most its longest name and at least ``least``.
     """
-    if math.isnan(e.mean):
-        return "–"
-    mean = format_number(e.mean, unit, signed=signed)
-    if math.isnan(e.half_width):
-        return mean
-    if e.method == "bootstrap":
-        low, high = (format_number(v, unit, signed=signed) for v in (e.low, e.high))
-        return f"{mean} [{low}, {high}]"
-    return f"{mean} ±{format_number(e.half_width, unit)}"
+    console = Console(width=max(width, 1000))
+    name = table.columns[0]
+    name.width = 1
+    others = Measurement.get(console, console.options, table).maximum - 1
+    name.width = None
+    longest = Measurement.get(console, console.options, table).maximum - others
+    name.width = max(least, min(longest, width - others))
+    return width - others >= least
 
 
-def _comparison_row(name: str, c: Comparison) -> list[str]:
+def _longest_word(table: Table) -> int:
+    """The longest word of the metric column: it is never split."""
+    words = (
+        w for cell in table.columns[0].cells for w in Text.from_markup(str(cell)).plain.split()
+    )
+    return max((len(w) for w in words), default=1)
+
+
+def _row_cells(name: str, c: Comparison, spec: _Layout, stacked: bool) -> list[str]:
     """One metric's cells; units other than shares and money go in its label.
 
     A broker-only metric shows the broker arm alone; every other cell is ``–``.
@@ -237,20 +341,72 @@ def _comparison_row(name: str, c: Comparison) -> list[str]:
     entry = metric(name)
     unit = entry.unit
     shown = unit if unit in INLINE_UNITS else ""
+    label = entry.label + (f" ({unit})" if unit and not shown else "")
+    cells = [label]
+    cells += [with_ci(getattr(c, attr), shown, stacked=stacked) for _, attr in spec.arms]
+    diff = with_ci(c.diff, shown, signed=True, stacked=stacked)
+    rel = format_number(c.relative, "share", signed=True)
+    if stacked and spec.relative and not math.isnan(c.relative):
+        first, _, rest = diff.partition("\n")
+        diff = f"{first} ({rel})" + (f"\n{rest}" if rest else "")
     style = ""
-    if c.significant and c.better:
+    if marked_significant(c) and c.better:
         style = "green" if c.outcome == "better" else "red"
-    wins = "–" if math.isnan(c.win_rate) else f"{c.win_rate:.0%}"
-    diff = with_ci(c.diff, shown, signed=True)
-    return [
-        "  " + entry.label + (f" ({unit})" if unit and not shown else ""),
-        with_ci(c.on, shown),
-        with_ci(c.off, shown),
-        f"[{style}]{diff}[/{style}]" if style else diff,
-        format_number(c.relative, "share", signed=True),
-        wins,
-        format_p(c.p_adjusted),
-    ]
+    cells.append(f"[{style}]{diff}[/{style}]" if style else diff)
+    if spec.relative and not stacked:
+        cells.append(rel)
+    cells.append("–" if math.isnan(c.win_rate) else f"{c.win_rate:.0%}")
+    cells.append(p_text(c))
+    return cells
+
+
+def marked_significant(c: Comparison) -> bool:
+    """Whether a table marks the difference significant (colour, ``*``).
+
+    Only a difference with a test (a p-value) that varies across the replications:
+    a constant difference (the broker's cost) needs no test and gets no mark.
+    """
+    return c.significant and not math.isnan(c.p_adjusted) and c.diff.sd > 0
+
+
+def p_text(c: Comparison) -> str:
+    """The p cell: the adjusted p, or ``–`` with no test or a constant difference."""
+    return format_p(c.p_adjusted) if c.diff.sd > 0 else "–"
+
+
+def with_ci(e: Estimate, unit: str, signed: bool = False, *, stacked: bool = False) -> str:
+    """A cell: ``mean ±half-width``, ``mean [low, high]``, the mean alone, or ``–``.
+
+    ``–`` when there is no value (the arm without a broker, for a metric that
+    exists with the broker only); the mean alone when there is no spread estimate
+    or the interval has no width (the value was the same in every replication). A
+    half-width that rounds to nothing at the table's precision reads ``±<0.01``.
+    A bootstrap interval need not be symmetric, so it shows both bounds. Stacked,
+    the interval goes on the next line (a bootstrap one on the next two).
+    """
+    if math.isnan(e.mean):
+        return "–"
+    mean = format_number(e.mean, unit, signed=signed)
+    if not e.high > e.low:  # NaN (no spread estimate) or no width
+        return mean
+    sep = "\n" if stacked else " "
+    if e.method == "bootstrap":
+        low, high = (format_number(v, unit, signed=signed) for v in (e.low, e.high))
+        return f"{mean}{sep}[{low},{sep}{high}]"
+    return f"{mean}{sep}±{_half_width(e.half_width, unit)}"
+
+
+def _half_width(half: float, unit: str) -> str:
+    """A half-width at the table's precision; ``<0.01`` (the last digit) if it rounds to 0."""
+    return _nonzero(format_number(half, unit))
+
+
+def _nonzero(text: str) -> str:
+    """A positive width written as all zeros reads ``<`` its last digit: ``0.00`` -> ``<0.01``."""
+    if any(ch in "123456789" for ch in text):
+        return text
+    at = text.rfind("0")
+    return "<" + text[:at] + "1" + text[at + 1 :]
 
 
 def precision_share(value: float) -> str:
@@ -365,23 +521,11 @@ def print_sweep(result: SweepResult, console: Any = None, max_rows: int = 40) ->
         f"{spec.replications} replications ({arms}), {len(result.records)} runs stored, "
         f"{result.ran} made now in {result.elapsed:.1f} s"
     )
-    table = Table(show_edge=False, header_style="bold")
-    table.add_column("#", justify="right")
-    for name in spec.names:
-        table.add_column(name, justify="right")
-    table.add_column("runs", justify="right")
-    for m in spec.metrics:
-        table.add_column(f"Δ {m}" if spec.paired else m, justify="right")
     returns = [broker_return(pr) if spec.paired else {} for pr in result.points[:max_rows]]
-    if any(returns):
-        table.add_column("return", justify="right")
-    for pr, ret in zip(result.points[:max_rows], returns, strict=True):
-        cells = [str(pr.point)] + [format_level(pr.params[n]) for n in spec.names]
-        cells.append(str(pr.runs))
-        cells += [_sweep_cell(pr, m, spec.paired) for m in spec.metrics]
-        if any(returns):
-            cells.append(_return_cell(ret))
-        table.add_row(*cells)
+    for stack in (0, 1, 2):  # the first layout that fits: see _sweep_table
+        table = _sweep_table(result, returns, stack)
+        if natural_width(table) <= console.width:
+            break
     console.print(table)
     if len(result.points) > max_rows:
         console.print(f"… {len(result.points) - max_rows} more points in {result.out}/points.csv")
@@ -402,20 +546,87 @@ def print_sweep(result: SweepResult, console: Any = None, max_rows: int = 40) ->
     )
 
 
-def _return_cell(ret: dict[str, float]) -> str:
+def _sweep_table(result: SweepResult, returns: Sequence[dict[str, float]], stack: int) -> Table:
+    """The per-point table in one of three layouts, by ``stack``.
+
+    Each CI follows its effect (0), goes under it (1), or has its bounds on two
+    lines under it (2), with lighter rules when stacked. Headers wrap to their
+    column: a metric's label at spaces, a parameter's path after its dots; the
+    cells never wrap.
+    """
+    spec = result.spec
+    rows = []
+    for pr, ret in zip(result.points[: len(returns)], returns, strict=True):
+        cells = [str(pr.point)] + [format_level(pr.params[n]) for n in spec.names]
+        cells.append(str(pr.runs))
+        cells += [_sweep_cell(pr, m, spec.paired, stack) for m in spec.metrics]
+        if any(returns):
+            cells.append(_return_cell(ret, stack))
+        rows.append(cells)
+    heads = ["#", *spec.names, "runs"]
+    heads += [f"Δ {label(m)}" if spec.paired else label(m) for m in spec.metrics]
+    heads += ["return"] if any(returns) else []
+    table = Table(
+        show_edge=False,
+        header_style="bold",
+        box=box.SIMPLE_HEAD if stack else box.HEAVY_HEAD,
+        collapse_padding=bool(stack),
+    )
+    for i, head in enumerate(heads):
+        column = [Text.from_markup(r[i]).plain for r in rows]
+        widest = max((len(line) for cell in column for line in cell.split("\n")), default=1)
+        sep = "." if 0 < i <= len(spec.names) else " "
+        table.add_column(wrap_at(head, widest, sep), justify="right", no_wrap=True)
+    for cells in rows:
+        table.add_row(*cells)
+    return table
+
+
+def wrap_at(head: str, width: int, sep: str) -> str:
+    """A name broken into lines of at most ``width`` after each ``sep``, where needed.
+
+    A part longer than ``width`` stays whole: names are never cut.
+    """
+    words = [w + sep for w in head.split(sep)]
+    words[-1] = words[-1][: -len(sep)]
+    lines = [""]
+    for word in words:
+        if lines[-1] and len((lines[-1] + word).rstrip()) > width:
+            lines.append("")
+        lines[-1] += word
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def natural_width(table: Table) -> int:
+    """The width a table takes when nothing in it wraps."""
+    console = Console(width=1000)
+    return Measurement.get(console, console.options, table).maximum
+
+
+def _return_cell(ret: dict[str, float], stack: int = 0) -> str:
     """The broker's return at a point with its CI, or a dash where it has no cost."""
     if not ret:
         return "–"
     low, mid, high = (ret[f"broker_return{k}"] for k in ("_low", "", "_high"))
-    return f"{_ratio(mid)} [{_ratio(low)}, {_ratio(high)}]"
+    if not high > low:  # no CI, or one of no width: the same return in every replication
+        return _ratio(mid)
+    return f"{_ratio(mid)}{_STACK[stack][0]}[{_ratio(low)},{_STACK[stack][1]}{_ratio(high)}]"
+
+
+#: Per stacking level, what goes between a value and its CI, and between the bounds.
+_STACK = ((" ", " "), ("\n", " "), ("\n", "\n"))
 
 
 def _ratio(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.1f}"
 
 
-def _sweep_cell(pr: PointResult, name: str, paired: bool) -> str:
-    """A point's broker effect on one metric (paired), or the metric's mean."""
+def _sweep_cell(pr: PointResult, name: str, paired: bool, stack: int = 0) -> str:
+    """A point's broker effect on one metric (paired), or the metric's mean.
+
+    ``*`` marks a significant effect (:func:`marked_significant`); a CI of no
+    width is left out.
+    """
     entry = metric(name)
     if not paired:
         arm = next(iter(pr.arms), None)
@@ -428,10 +639,12 @@ def _sweep_cell(pr: PointResult, name: str, paired: bool) -> str:
         text = entry.format(c.diff.mean)
     else:
         text = format_number(c.relative, "share", signed=True)
-    if not math.isnan(c.relative_low):
-        text += f" [{100 * c.relative_low:+.0f}, {100 * c.relative_high:+.0f}]"
-    style = {"better": "green", "worse": "red"}.get(c.outcome, "")
-    mark = "*" if c.significant else " "
+    if c.relative_high > c.relative_low:
+        between, bounds = _STACK[stack]
+        text += f"{between}[{100 * c.relative_low:+.0f},{bounds}{100 * c.relative_high:+.0f}]"
+    significant = marked_significant(c)
+    style = {"better": "green", "worse": "red"}.get(c.outcome, "") if significant else ""
+    mark = "*" if significant else " "
     return f"[{style}]{text}{mark}[/{style}]" if style else text + mark
 
 
@@ -538,16 +751,18 @@ def _indices_table(sens: Sensitivity, console: Any, outputs: Sequence[str]) -> N
 def _index_cells(method: str, v: Any, i: int) -> list[str]:
     """The two index cells of parameter ``i``, each with its CI half-width."""
     if method == "sobol":
-        return [
-            f"{v['S1'][i]:.2f} ± {v['S1_conf'][i]:.2f}",
-            f"{v['ST'][i]:.2f} ± {v['ST_conf'][i]:.2f}",
-        ]
+        return [_index(v["S1"][i], v["S1_conf"][i]), _index(v["ST"][i], v["ST_conf"][i])]
     if method == "delta":
-        return [
-            f"{v['delta'][i]:.2f} ± {v['delta_conf'][i]:.2f}",
-            f"{v['S1'][i]:.2f} ± {v['S1_conf'][i]:.2f}",
-        ]
-    return [f"{v['mu_star'][i]:.3g} ± {v['mu_star_conf'][i]:.2g}", f"{v['sigma'][i]:.3g}"]
+        return [_index(v["delta"][i], v["delta_conf"][i]), _index(v["S1"][i], v["S1_conf"][i])]
+    return [_index(v["mu_star"][i], v["mu_star_conf"][i], ".3g", ".2g"), f"{v['sigma'][i]:.3g}"]
+
+
+def _index(value: float, conf: float, fmt: str = ".2f", conf_fmt: str = ".2f") -> str:
+    """``0.41 ± 0.05``; the index alone when its CI is missing or of no width."""
+    text = format(value, fmt)
+    if not conf > 0:
+        return text
+    return f"{text} ± {_nonzero(format(conf, conf_fmt))}"
 
 
 def print_tornado(result: TornadoResult, console: Console | None = None) -> None:
@@ -583,8 +798,8 @@ def print_tornado(result: TornadoResult, console: Console | None = None) -> None
 
 
 def _effect_text(m: Metric, e: Estimate) -> str:
-    """``+1.4M (−0.2M to +2.9M)``: a paired effect with its 95% CI."""
-    if not math.isfinite(e.low):
+    """``+1.4M (−0.2M to +2.9M)``: a paired effect with its 95% CI (none of no width)."""
+    if not e.high > e.low:
         return m.format(e.mean, signed=True)
     low, high = m.format(e.low, signed=True), m.format(e.high, signed=True)
     return f"{m.format(e.mean, signed=True)} ({low} to {high})"
@@ -609,6 +824,6 @@ def _plain(e: Estimate) -> str:
     def sig(x: float) -> str:
         return format_number(x, style="precise")
 
-    if not math.isfinite(e.low):
+    if not e.high > e.low:  # no CI, or one of no width
         return sig(e.mean)
     return f"{sig(e.mean)} ({sig(e.low)} to {sig(e.high)})"
