@@ -36,14 +36,29 @@ def test_a_precision_at_either_bound_is_refused_before_anything_is_written(
     assert not out.exists()
 
 
-def test_the_stored_settings_are_runs_seed_precision_and_executor(tmp_path: Path) -> None:
+def test_the_stored_settings_are_runs_seed_precision_executor_and_statistics(
+    tmp_path: Path,
+) -> None:
     result = compare(
-        parse_scenario(SHORT), runs=2, seed=7, executor="serial", out=tmp_path, command=["x"]
+        parse_scenario(SHORT),
+        runs=2,
+        seed=7,
+        executor="serial",
+        out=tmp_path,
+        command=["x"],
+        correction="bh",
     )
     with ResultsDB(result.db) as db:
         (prov,) = db.provenance()
     assert prov["kind"] == "compare"
-    assert prov["settings"] == {"runs": 2, "seed": 7, "precision": None, "executor": "serial"}
+    assert prov["settings"] == {
+        "runs": 2,
+        "seed": 7,
+        "precision": None,
+        "executor": "serial",
+        "correction": "bh",  # a report made later judges as the run did
+        "ci": "t",
+    }
 
 
 def test_each_round_asks_for_its_runs_with_the_jobs_given_and_the_default_chunks(
