@@ -46,6 +46,7 @@ from orgsim.metrics.catalogue import (
 from orgsim.metrics.columns import scan
 from orgsim.metrics.format import format_level, format_number
 from orgsim.metrics.projections import (
+    RESOLUTION_FORUMS,
     conflict_funnel,
     metrics,
     open_conflicts_series,
@@ -442,6 +443,8 @@ def test_open_conflicts_series(tiny: list[ev.Event]) -> None:
 
 
 def test_funnel(tiny: list[ev.Event]) -> None:
+    # c0 escalated and resolved by the CEO, c1 resolved in negotiation, c2 escalated
+    # and still open, c3 lapsed: the outcomes partition the four raised
     assert conflict_funnel(tiny) == {
         "raised": 4,
         "detected": 3,
@@ -449,7 +452,19 @@ def test_funnel(tiny: list[ev.Event]) -> None:
         "escalated": 2,
         "lapsed": 1,
         "open": 1,
+        "resolved_negotiation": 1,
+        "resolved_mediation": 0,
+        "resolved_ceo": 1,
     }
+
+
+def test_funnel_splits_resolved_by_forum(queue: list[ev.Event]) -> None:
+    # c0 and c2 mediated to a resolution, c1 lapsed, c3, c4 and c5 open at the end
+    f = conflict_funnel(queue)
+    assert (f["resolved_negotiation"], f["resolved_mediation"], f["resolved_ceo"]) == (0, 2, 0)
+    assert (f["raised"], f["resolved"], f["lapsed"], f["open"]) == (6, 2, 1, 3)
+    forums = sum(f[f"resolved_{forum}"] for forum in RESOLUTION_FORUMS)
+    assert forums + f["lapsed"] + f["open"] == f["raised"]
 
 
 # ---------------------------------------------------------------- organisation
