@@ -11,28 +11,46 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
+import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from orgsim.analysis.stats import Comparison
 from orgsim.metrics.catalogue import BROKER_ONLY, label
 from orgsim.metrics.format import format_number
+from orgsim.metrics.vectorised import RESOLUTION_FORUMS
 from orgsim.reporting.charts.common import axis_label
 
 __all__ = [
-    "FUNNEL_STAGES",
+    "FUNNEL_LABELS",
+    "FunnelStage",
+    "FunnelSummary",
     "band",
     "distribution_panels",
     "forest_rows",
-    "funnel_bars",
+    "funnel_stages",
     "series_panels",
     "summary",
     "values",
 ]
 
-FUNNEL_STAGES = ("raised", "detected", "resolved", "escalated", "lapsed", "open")
+#: How the funnel names its stages and outcomes.
+FUNNEL_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "raised": "Raised",
+        "detected": "Detected",
+        "resolved": "Resolved",
+        "resolved_negotiation": "Resolved in negotiation",
+        "resolved_mediation": "Resolved by the broker",
+        "resolved_ceo": "Resolved by the CEO",
+        "resolved_other": "Resolved elsewhere",
+        "lapsed": "Lapsed",
+        "open": "Still open",
+    }
+)
 ARMS = ("on", "off")
 
 
@@ -168,30 +186,115 @@ def series_panels(
     return panels
 
 
-def funnel_bars(
+@attrs.frozen(kw_only=True)
+class FunnelStage:
+    """One bar of the conflict funnel: a stage reached, or one outcome of the raised.
+
+    Attributes:
+        key: The funnel count it reads (``raised``, ``resolved_ceo``, ``open``, ...).
+        label: How the chart names it (``Resolved by the CEO``).
+        part: ``"funnel"`` for raised and detected (each a subset of the one
+            before), ``"outcome"`` for the partition of the raised conflicts.
+        mean: Per arm (``on``, ``off``), the mean count per run; NaN without runs.
+        share: Per arm, the mean count over the mean raised count; the outcomes'
+            shares sum to 1 in an arm that raised any conflict.
+        text: Per arm, the bar's annotation (``145.8 (91.0%)``; raised bare).
+    """
+
+    key: str
+    label: str
+    part: str
+    mean: Mapping[str, float]
+    share: Mapping[str, float]
+    text: Mapping[str, str]
+
+
+@attrs.frozen(kw_only=True)
+class FunnelSummary:
+    """The conflict funnel of both arms, as every report draws it.
+
+    Attributes:
+        stages: Raised and detected, then the outcomes, top to bottom.
+        escalated: Per arm, the mean conflicts escalated to the CEO per run. An
+            escalated conflict is then resolved by the CEO, lapses or stays open,
+            so escalation overlaps the outcomes: a note, not a bar.
+        split: Whether the resolved conflicts are split by forum; records stored
+            before the funnel counted forums have ``resolved`` alone.
+    """
+
+    stages: tuple[FunnelStage, ...]
+    escalated: Mapping[str, float]
+    split: bool
+
+
+def _arm_means(src: Mapping[str, ArrayLike], keys: Sequence[str]) -> dict[str, float]:
+    """Mean count per run of each key; NaN for a key absent or without values."""
+    return {
+        k: float(np.mean(v)) if k in src and (v := values(src[k])).size else math.nan for k in keys
+    }
+
+
+def _has_forums(src: Mapping[str, ArrayLike]) -> bool:
+    """Whether every run of an arm counted its resolutions by forum (none is NaN)."""
+    keys = [f"resolved_{f}" for f in RESOLUTION_FORUMS]
+    return all(k in src for k in keys) and all(
+        not np.isnan(np.asarray(src[k], dtype=np.float64)).any() for k in keys
+    )
+
+
+def funnel_stages(
     funnel_on: Mapping[str, ArrayLike], funnel_off: Mapping[str, ArrayLike]
-) -> tuple[list[str], dict[str, NDArray[np.float64]], dict[str, list[str]]]:
-    """The funnel's stages in order, each arm's mean count per stage, and bar texts."""
-    keys = list(funnel_on) + [k for k in funnel_off if k not in funnel_on]
-    stages = [s for s in FUNNEL_STAGES if s in keys] + [k for k in keys if k not in FUNNEL_STAGES]
-    means: dict[str, NDArray[np.float64]] = {}
-    texts: dict[str, list[str]] = {}
-    for arm, src in (("on", funnel_on), ("off", funnel_off)):
-        m = np.array(
-            [
-                float(np.mean(v)) if s in src and (v := values(src[s])).size else math.nan
-                for s in stages
-            ]
-        )
-        means[arm] = m
-        raised = float(m[stages.index("raised")]) if "raised" in stages else math.nan
-        arm_text = []
-        for s, value in zip(stages, m, strict=True):
-            if math.isnan(value):
-                arm_text.append("n/a")
-            elif s != "raised" and raised > 0:
-                arm_text.append(f"{value:.1f} ({value / raised:.0%})")
-            else:
-                arm_text.append(f"{value:.1f}")
-        texts[arm] = arm_text
-    return stages, means, texts
+) -> FunnelSummary:
+    """The funnel (raised, detected) and the partition of the raised conflicts' outcomes.
+
+    The outcomes are resolved in negotiation, by the broker's mediation, by the CEO,
+    lapsed and still open: each raised conflict ends in exactly one, so their
+    shares of raised sum to 100 %. When an arm's records hold ``resolved`` alone
+    (stored before the forums were counted) the outcomes are resolved, lapsed and
+    open, unsplit for both arms, so the arms read alike. A resolution in a forum
+    the funnel does not name would show as ``Resolved elsewhere``.
+
+    Args:
+        funnel_on: Funnel count to one count per run, with the broker.
+        funnel_off: The same without the broker.
+
+    Returns:
+        The stages, the escalations per arm and whether resolved is split.
+    """
+    sources = {"on": funnel_on, "off": funnel_off}
+    present = [src for src in sources.values() if src]
+    split = bool(present) and all(_has_forums(src) for src in present)
+    forum_keys = [f"resolved_{f}" for f in RESOLUTION_FORUMS]
+    keys = ["raised", "detected", "resolved", "escalated", "lapsed", "open", *forum_keys]
+    means = {arm: _arm_means(src, keys) for arm, src in sources.items()}
+    outcomes = [*forum_keys, "resolved_other"] if split else ["resolved"]
+    for m in means.values():  # what the named forums leave of resolved (0 in this model)
+        m["resolved_other"] = m["resolved"] - sum(m[k] for k in forum_keys)
+    if split and all(not abs(m["resolved_other"]) > 1e-9 for m in means.values()):
+        outcomes.remove("resolved_other")
+    outcomes += ["lapsed", "open"]
+    stages = [
+        _stage(key, "funnel" if key in ("raised", "detected") else "outcome", means)
+        for key in ["raised", "detected", *outcomes]
+    ]
+    escalated = {arm: m["escalated"] for arm, m in means.items()}
+    return FunnelSummary(stages=tuple(stages), escalated=escalated, split=split)
+
+
+def _stage(key: str, part: str, means: Mapping[str, Mapping[str, float]]) -> FunnelStage:
+    """One stage's means, shares of raised and annotations in both arms."""
+    mean = {arm: m[key] for arm, m in means.items()}
+    share = {arm: m[key] / m["raised"] if m["raised"] > 0 else math.nan for arm, m in means.items()}
+    text = {
+        arm: _stage_text(mean[arm], math.nan if key == "raised" else share[arm]) for arm in means
+    }
+    return FunnelStage(
+        key=key, label=FUNNEL_LABELS[key], part=part, mean=mean, share=share, text=text
+    )
+
+
+def _stage_text(mean: float, share: float) -> str:
+    """A bar's annotation: the mean count, with its share of raised when it has one."""
+    if math.isnan(mean):
+        return "n/a"
+    return f"{mean:.1f}" if math.isnan(share) else f"{mean:.1f} ({format_number(share, 'share')})"
