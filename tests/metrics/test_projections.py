@@ -53,6 +53,7 @@ from orgsim.metrics.projections import (
     quarterly,
     wip_series,
 )
+from orgsim.reporting.charts.summaries import funnel_stages
 
 Row = tuple[type[ev.Event], float, dict[str, Any]]
 
@@ -465,6 +466,29 @@ def test_funnel_splits_resolved_by_forum(queue: list[ev.Event]) -> None:
     assert (f["raised"], f["resolved"], f["lapsed"], f["open"]) == (6, 2, 1, 3)
     forums = sum(f[f"resolved_{forum}"] for forum in RESOLUTION_FORUMS)
     assert forums + f["lapsed"] + f["open"] == f["raised"]
+
+
+def test_funnel_stages_of_hand_made_logs_partition_the_raised(
+    tiny: list[ev.Event], queue: list[ev.Event]
+) -> None:
+    # one run an arm: tiny (4 raised) with the broker, queue (6 raised) without
+    on = {k: [v] for k, v in conflict_funnel(tiny).items()}
+    off = {k: [v] for k, v in conflict_funnel(queue).items()}
+    fs = funnel_stages(on, off)
+    assert fs.split and fs.escalated == {"on": 2.0, "off": 0.0}
+    outcomes = [st for st in fs.stages if st.part == "outcome"]
+    assert [st.key for st in outcomes] == [
+        "resolved_negotiation",
+        "resolved_mediation",
+        "resolved_ceo",
+        "lapsed",
+        "open",
+    ]
+    assert [st.mean["on"] for st in outcomes] == [1.0, 0.0, 1.0, 1.0, 1.0]
+    assert [st.mean["off"] for st in outcomes] == [0.0, 2.0, 0.0, 1.0, 3.0]
+    assert [st.share["on"] for st in outcomes] == [0.25, 0.0, 0.25, 0.25, 0.25]
+    assert sum(st.share["off"] for st in outcomes) == pytest.approx(1.0)
+    assert [st.text["off"] for st in outcomes][1] == "2.0 (33.3%)"
 
 
 # ---------------------------------------------------------------- organisation

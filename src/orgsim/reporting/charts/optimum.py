@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["optimum_chart"]
 
-ORANGE = "#E69F00"  # the reference arm: Okabe-Ito orange, as the without-broker arm elsewhere
+ORANGE = "#E69F00"  # the reference level: Okabe-Ito orange, apart from the levels' blue
 
 
 def _numeric(levels: list[Any]) -> bool:
@@ -80,7 +80,7 @@ def optimum_chart(
     ref = opt.reference.shortfall
     unit = UNITS.get(opt.metric, "")
     what = label(opt.metric) if opt.metric else "effect"
-    suffix = f" ({unit})" if unit and unit != "k$" else ""
+    suffix = common.unit_suffix(unit)
     best = opt.winner
     with common.style():
         fig = common.figure(7.2, 7.0)

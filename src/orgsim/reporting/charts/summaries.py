@@ -20,19 +20,26 @@ from numpy.typing import ArrayLike, NDArray
 
 from orgsim.analysis.stats import Comparison
 from orgsim.metrics.catalogue import BROKER_ONLY, label
+from orgsim.metrics.catalogue import metric as catalogue_metric
 from orgsim.metrics.format import format_number
 from orgsim.metrics.vectorised import RESOLUTION_FORUMS
-from orgsim.reporting.charts.common import axis_label
+from orgsim.reporting.charts.common import axis_label, unit_suffix
 
 __all__ = [
+    "FLOW_SERIES",
     "FUNNEL_LABELS",
+    "SERIES_METRICS",
+    "SERIES_UNITS",
     "FunnelStage",
     "FunnelSummary",
     "band",
     "distribution_panels",
     "forest_rows",
     "funnel_stages",
+    "metric_unit",
+    "series_label",
     "series_panels",
+    "series_unit",
     "summary",
     "values",
 ]
@@ -52,6 +59,21 @@ FUNNEL_LABELS: Mapping[str, str] = MappingProxyType(
     }
 )
 ARMS = ("on", "off")
+
+#: The catalogue metric each quarterly series is the per-quarter view of, where
+#: their names differ: the series shares its unit (``wip``: features).
+SERIES_METRICS: Mapping[str, str] = MappingProxyType(
+    {
+        "wip": "wip_mean",
+        "open_conflicts": "open_conflicts_mean",
+        "headcount": "headcount_end",
+        "credibility": "credibility_end",
+    }
+)
+#: The units of the quarterly series no catalogue metric measures.
+SERIES_UNITS: Mapping[str, str] = MappingProxyType({"budget_share": "share"})
+#: The quarterly series that are a quarter's flow (summed over it), not a level at its end.
+FLOW_SERIES = ("value_shipped", "features_shipped", "conflicts_raised", "conflicts_resolved")
 
 
 def values(x: ArrayLike) -> NDArray[np.float64]:
@@ -99,10 +121,10 @@ def forest_rows(
         if math.isnan(c.relative):
             skipped.append(metric)
             continue
-        unit = units.get(metric, "")
+        unit = metric_unit(metric, units)
         rel, low, high = 100.0 * c.relative, 100.0 * c.relative_low, 100.0 * c.relative_high
         ci = "" if math.isnan(low) else f" [{low:+.1f}, {high:+.1f}]"
-        delta = f"Δ {format_number(c.diff.mean, style='precise', signed=True)}"
+        delta = f"Δ {format_number(c.diff.mean, unit, signed=True)}"
         relative = format_number(c.relative, "share", signed=True)
         rows.append(
             {
@@ -114,10 +136,24 @@ def forest_rows(
                 "outcome": c.outcome,
                 "diff": c.diff.mean,
                 "unit": unit,
-                "text": f"{relative}{ci}   {delta}" + (f" {unit}" if unit else ""),
+                "text": f"{relative}{ci}",
+                "delta": delta,
             }
         )
+    width = max((len(r["text"]) for r in rows), default=0)
+    for r in rows:  # the Δ column aligned, in the monospace the chart writes it in
+        r["text"] = f"{r['text']:<{width}}   {r.pop('delta')}"
     return rows, skipped
+
+
+def metric_unit(name: str, units: Mapping[str, str]) -> str:
+    """A metric's unit: from ``units``, else the catalogue's (``utilisation.qa``: share)."""
+    if name in units:
+        return units[name]
+    try:
+        return catalogue_metric(name).unit
+    except KeyError:
+        return ""
 
 
 def distribution_panels(
@@ -126,14 +162,15 @@ def distribution_panels(
     metrics: Sequence[str],
     units: Mapping[str, str],
 ) -> dict[str, dict[str, Any]]:
-    """Per metric, its axis label and each arm's :func:`summary`.
+    """Per metric, its axis label, unit and each arm's :func:`summary`.
 
     A metric that exists with the broker only has no values without the broker
     (whatever placeholder the runs hold), so nothing of that arm is drawn.
     """
     return {
         metric: {
-            "label": axis_label(metric, units.get(metric, "")),
+            "label": axis_label(metric, metric_unit(metric, units)),
+            "unit": metric_unit(metric, units),
             "on": summary(values(on[metric])),
             "off": summary(values([] if metric in BROKER_ONLY else off[metric])),
         }
@@ -155,6 +192,27 @@ def _family_members(series: str, keys: Sequence[str]) -> tuple[str, list[str]] |
     return base, members
 
 
+def series_unit(series: str, units: Mapping[str, str]) -> str:
+    """The unit of a quarterly series (``wip``: features), from the metric catalogue.
+
+    A series named like a metric takes its unit; one that is the quarterly view of
+    a differently named metric (``wip`` of ``wip_mean``) takes that metric's; a
+    department's series (``headcount.eng``) its family's.
+    """
+    base = series.removesuffix(".*").partition(".")[0]
+    for name in (series, base, SERIES_METRICS.get(base, "")):
+        if name in units:
+            return units[name]
+    return SERIES_UNITS.get(base, "")
+
+
+def series_label(series: str, units: Mapping[str, str]) -> str:
+    """A quarterly series' axis label: ``WIP (features)``, ``Value shipped per quarter``."""
+    base = series.removesuffix(".*")
+    per = " per quarter" if base.partition(".")[0] in FLOW_SERIES else ""
+    return label(base) + per + unit_suffix(series_unit(series, units))
+
+
 def series_panels(
     quarterly_on: Mapping[str, ArrayLike],
     quarterly_off: Mapping[str, ArrayLike],
@@ -170,19 +228,24 @@ def series_panels(
         if fam is None:
             panels[s] = {
                 "kind": "series",
-                "label": axis_label(s, units.get(s, "")),
+                "label": series_label(s, units),
+                "unit": series_unit(s, units),
                 **{arm: band(sources[arm][s]) for arm in ARMS},
             }
             continue
         base, members = fam
-        unit = units.get(s) or units.get(base) or units.get(members[0], "")
         depts = {
             key[len(base) + 1 :]: {
                 arm: band(sources[arm][key]) for arm in ARMS if key in sources[arm]
             }
             for key in members
         }
-        panels[s] = {"kind": "family", "label": axis_label(base, unit), "depts": depts}
+        panels[s] = {
+            "kind": "family",
+            "label": series_label(base, units),
+            "unit": series_unit(base, units),
+            "depts": depts,
+        }
     return panels
 
 

@@ -58,8 +58,7 @@ def _mode_text(metric: str, relative: bool, paired_sweep: bool) -> str:
         return axis_label(metric, UNITS.get(metric, ""))
     if relative:
         return "with − without broker (% of without)"
-    unit = UNITS.get(metric, "")
-    return "with − without broker" + (f" ({unit})" if unit else "")
+    return "with − without broker" + common.unit_suffix(UNITS.get(metric, ""))
 
 
 def _norm(values: np.ndarray, paired_sweep: bool) -> Any:
@@ -138,7 +137,7 @@ def effect_map(
                 common.integer_axis(ax.yaxis, [pr.params[y] for pr in points])
             bar = fig.colorbar(image, ax=ax, shrink=0.9, pad=0.02)
             if not panel["relative"]:
-                common.compact_axis(bar.ax.yaxis)
+                common.value_axis(bar.ax.yaxis, UNITS.get(metric, ""))
             bar.set_label(_mode_text(metric, panel["relative"], paired_sweep), fontsize=8)
             bar.ax.tick_params(labelsize=8)
             ax.set_title(label(metric))
@@ -310,7 +309,7 @@ def effect_curve(
             else:
                 common.integer_axis(ax.xaxis, x_levels)
             if not panel["relative"]:
-                common.compact_axis(ax.yaxis)
+                common.value_axis(ax.yaxis, UNITS.get(metric, ""))
             ax.set_xlabel(param_label(x))
             ax.set_ylabel(_mode_text(metric, panel["relative"], paired_sweep))
             ax.set_title(label(metric))
