@@ -54,11 +54,14 @@ __all__ = [
     "DEPT_MARKERS",
     "OUTCOME_COLOURS",
     "RED",
+    "SERIES_HATCHES",
+    "SERIES_STYLES",
     "TICKED_UNITS",
     "Chart",
     "PathLike",
     "axes",
     "axis_label",
+    "band_style",
     "clipped",
     "compact_axis",
     "compact_tick",
@@ -86,8 +89,13 @@ ARM_STYLES = {"on": "-", "off": "--"}
 #: How each arm's 10-90 % band is drawn: filled or hatched, outlined in its line style.
 ARM_HATCHES = {"on": "", "off": "////"}
 # Okabe-Ito without its yellow, which is too faint for a line on white.
-DEPT_COLOURS = ("#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000", BLUE, RED)
+# The stronger colours first: orange and sky blue, the lightest left, come last.
+DEPT_COLOURS = ("#009E73", RED, "#CC79A7", BLUE, "#000000", "#E69F00", "#56B4E9")
 DEPT_MARKERS = ("o", "s", "^", "v", "D", "P", "X")
+#: Per series of a chart with several (a sweep's ``by`` levels): its line style
+#: and its band's hatch, so overlapping bands stay apart without their colours.
+SERIES_STYLES = ("-", "--", "-.", ":")
+SERIES_HATCHES = ("", "////", "\\\\\\\\", "xxxx")
 #: Units an axis does not name: money and shares are in the tick labels, counts bare.
 TICKED_UNITS = ("k$", "share", "count")
 OUTCOME_COLOURS = {
@@ -173,6 +181,22 @@ def param_label(path: str) -> str:
     if path == "scale":
         return "company size (× base scenario)"
     return path
+
+
+def band_style(colour: str, hatch: str = "", linestyle: str = "-") -> dict[str, Any]:
+    """``fill_between`` keywords of a band: filled when not hatched, outlined always.
+
+    A filled band is a light tint with a solid outline; a hatched one has no fill,
+    only its hatch and an outline in ``linestyle``, so where two bands overlap the
+    tint shows through the hatch and both edges stay visible.
+    """
+    return {
+        "facecolor": "none" if hatch else colour + "30",
+        "edgecolor": colour + ("80" if hatch else "B0"),
+        "hatch": hatch,
+        "linestyle": linestyle,
+        "linewidth": 0.8,
+    }
 
 
 def dept_colour(i: int) -> str:

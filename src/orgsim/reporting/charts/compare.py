@@ -399,15 +399,7 @@ def _draw_band(ax: Axes, panel: Mapping[str, Any]) -> None:
 
 def _band_style(arm: str) -> dict[str, Any]:
     """How an arm's band is drawn (and its legend patch): fill or hatch, and outline."""
-    colour = ARM_COLOURS[arm]
-    hatched = bool(ARM_HATCHES[arm])
-    return {
-        "facecolor": "none" if hatched else colour + "30",
-        "edgecolor": colour + ("80" if hatched else "B0"),
-        "hatch": ARM_HATCHES[arm],
-        "linestyle": ARM_STYLES[arm],
-        "linewidth": 0.8,
-    }
+    return common.band_style(ARM_COLOURS[arm], ARM_HATCHES[arm], ARM_STYLES[arm])
 
 
 def _draw_family(ax: Axes, panel: Mapping[str, Any]) -> None:
@@ -428,7 +420,8 @@ def _draw_family(ax: Axes, panel: Mapping[str, Any]) -> None:
                 ms=4,
                 mfc=colour if arm == "on" else "white",
             )
-        dept_handles.append(Line2D([], [], color=colour, lw=2, marker=marker, ms=4, label=dept))
+        name = label(f"headcount.{dept}").partition(": ")[2]  # "QA", as the tables write it
+        dept_handles.append(Line2D([], [], color=colour, lw=2, marker=marker, ms=4, label=name))
     style_handles = [
         Line2D([], [], color="#555555", ls=ARM_STYLES[a], lw=1.8, label=ARM_LABELS[a])
         for a in ("on", "off")
