@@ -29,7 +29,12 @@ from orgsim.reporting.charts.common import (
     value_text,
 )
 from orgsim.reporting.charts.compare import distributions, forest_plot, funnel, time_series
-from orgsim.reporting.charts.summaries import funnel_stages, series_label, series_unit
+from orgsim.reporting.charts.summaries import (
+    funnel_bars,
+    funnel_stages,
+    series_label,
+    series_unit,
+)
 
 UNITS = {
     "value_shipped": "k$",
@@ -374,6 +379,10 @@ def test_funnel_stages_label_each_bar_for_every_report() -> None:
     assert [st.part for st in fs.stages] == ["funnel"] * 2 + ["outcome"] * 5
     assert fs.stages[4].mean == {"on": 2.0, "off": 2.0}
     assert fs.stages[4].share == {"on": 0.1, "off": 0.1}
+    keys, means, texts = funnel_bars(*_funnel_arms())  # the older form of the same
+    assert keys == [st.key for st in fs.stages]
+    np.testing.assert_allclose(means["off"], [st.mean["off"] for st in fs.stages])
+    assert texts["on"] == [st.text["on"] for st in fs.stages]
 
 
 def test_funnel_of_records_without_forums_shows_resolved_unsplit(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ __all__ = [
     "band",
     "distribution_panels",
     "forest_rows",
+    "funnel_bars",
     "funnel_stages",
     "metric_unit",
     "series_label",
@@ -361,3 +362,19 @@ def _stage_text(mean: float, share: float) -> str:
     if math.isnan(mean):
         return "n/a"
     return f"{mean:.1f}" if math.isnan(share) else f"{mean:.1f} ({format_number(share, 'share')})"
+
+
+def funnel_bars(
+    funnel_on: Mapping[str, ArrayLike], funnel_off: Mapping[str, ArrayLike]
+) -> tuple[list[str], dict[str, NDArray[np.float64]], dict[str, list[str]]]:
+    """The stages of :func:`funnel_stages` as keys, per-arm mean arrays and bar texts.
+
+    Kept for callers written before :class:`FunnelSummary`; its stages are now the
+    funnel and the partition of outcomes (no ``escalated``), and its labels and
+    shares are in :func:`funnel_stages`.
+    """
+    fs = funnel_stages(funnel_on, funnel_off)
+    keys = [st.key for st in fs.stages]
+    means = {arm: np.array([st.mean[arm] for st in fs.stages]) for arm in ARMS}
+    texts = {arm: [st.text[arm] for st in fs.stages] for arm in ARMS}
+    return keys, means, texts
