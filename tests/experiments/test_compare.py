@@ -365,12 +365,15 @@ def test_time_series_medians_are_the_medians_of_stored_series(
 def test_funnel_means_are_the_means_of_stored_counts(parallel: ComparisonResult) -> None:
     data = _chart(parallel, "funnel").data
     records = stored(parallel.db)
-    assert data["stages"] == ["raised", "detected", "resolved", "escalated", "lapsed", "open"]
+    outcomes = ["resolved_negotiation", "resolved_mediation", "resolved_ceo", "lapsed", "open"]
+    assert data["stages"] == ["raised", "detected", *outcomes]
     for arm in ("on", "off"):
         counts = [r.funnel for r in records if r.arm == arm]
         assert len(counts) == 4
         expected = [np.mean([c[s] for c in counts]) for s in data["stages"]]
         np.testing.assert_allclose(data[arm], expected)
+        assert data["shares"][arm][2:].sum() == pytest.approx(1.0)  # a partition
+        assert data["escalated"][arm] == np.mean([c["escalated"] for c in counts])
     raised = data["on"][0]
     assert raised == pytest.approx(parallel.table["conflicts_raised"].on.mean)
 

@@ -71,6 +71,19 @@ def test_table_style(value: float, unit: str, text: str) -> None:
         (10.0, "compact", "10"),
         (10.6, "compact", "11"),
         (9.94, "compact", "9.9"),
+        # money (k$): M from 1000 k$, B from a million k$, three significant digits
+        # with trailing zeros dropped, so ticks read $35M and $900k
+        (35_000.0, "money", "$35M"),
+        (37_500.0, "money", "$37.5M"),
+        (1_000.0, "money", "$1M"),
+        (1_250.0, "money", "$1.25M"),
+        (999.0, "money", "$999k"),
+        (900.0, "money", "$900k"),
+        (12.5, "money", "$12.5k"),
+        (0.0, "money", "$0"),
+        (-20_000.0, "money", "-$20M"),
+        (1e6, "money", "$1B"),
+        (123_456.0, "money", "$123M"),
         # percent: whole percents from 10, one decimal below
         (10.0, "percent", "10%"),
         (-10.0, "percent", "-10%"),

@@ -46,12 +46,14 @@ from orgsim.metrics.catalogue import (
 from orgsim.metrics.columns import scan
 from orgsim.metrics.format import format_level, format_number
 from orgsim.metrics.projections import (
+    RESOLUTION_FORUMS,
     conflict_funnel,
     metrics,
     open_conflicts_series,
     quarterly,
     wip_series,
 )
+from orgsim.reporting.charts.summaries import funnel_stages
 
 Row = tuple[type[ev.Event], float, dict[str, Any]]
 
@@ -442,6 +444,8 @@ def test_open_conflicts_series(tiny: list[ev.Event]) -> None:
 
 
 def test_funnel(tiny: list[ev.Event]) -> None:
+    # c0 escalated and resolved by the CEO, c1 resolved in negotiation, c2 escalated
+    # and still open, c3 lapsed: the outcomes partition the four raised
     assert conflict_funnel(tiny) == {
         "raised": 4,
         "detected": 3,
@@ -449,7 +453,42 @@ def test_funnel(tiny: list[ev.Event]) -> None:
         "escalated": 2,
         "lapsed": 1,
         "open": 1,
+        "resolved_negotiation": 1,
+        "resolved_mediation": 0,
+        "resolved_ceo": 1,
     }
+
+
+def test_funnel_splits_resolved_by_forum(queue: list[ev.Event]) -> None:
+    # c0 and c2 mediated to a resolution, c1 lapsed, c3, c4 and c5 open at the end
+    f = conflict_funnel(queue)
+    assert (f["resolved_negotiation"], f["resolved_mediation"], f["resolved_ceo"]) == (0, 2, 0)
+    assert (f["raised"], f["resolved"], f["lapsed"], f["open"]) == (6, 2, 1, 3)
+    forums = sum(f[f"resolved_{forum}"] for forum in RESOLUTION_FORUMS)
+    assert forums + f["lapsed"] + f["open"] == f["raised"]
+
+
+def test_funnel_stages_of_hand_made_logs_partition_the_raised(
+    tiny: list[ev.Event], queue: list[ev.Event]
+) -> None:
+    # one run an arm: tiny (4 raised) with the broker, queue (6 raised) without
+    on = {k: [v] for k, v in conflict_funnel(tiny).items()}
+    off = {k: [v] for k, v in conflict_funnel(queue).items()}
+    fs = funnel_stages(on, off)
+    assert fs.split and fs.escalated == {"on": 2.0, "off": 0.0}
+    outcomes = [st for st in fs.stages if st.part == "outcome"]
+    assert [st.key for st in outcomes] == [
+        "resolved_negotiation",
+        "resolved_mediation",
+        "resolved_ceo",
+        "lapsed",
+        "open",
+    ]
+    assert [st.mean["on"] for st in outcomes] == [1.0, 0.0, 1.0, 1.0, 1.0]
+    assert [st.mean["off"] for st in outcomes] == [0.0, 2.0, 0.0, 1.0, 3.0]
+    assert [st.share["on"] for st in outcomes] == [0.25, 0.0, 0.25, 0.25, 0.25]
+    assert sum(st.share["off"] for st in outcomes) == pytest.approx(1.0)
+    assert [st.text["off"] for st in outcomes][1] == "2.0 (33.3%)"
 
 
 # ---------------------------------------------------------------- organisation

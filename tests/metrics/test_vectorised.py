@@ -97,6 +97,9 @@ def assert_same_projections(log: EventLog) -> None:
     assert funnel == reference_conflict_funnel(events)
     assert list(funnel) == list(reference_conflict_funnel(events))
     assert conflict_funnel(log) == funnel
+    # every resolution is in one of the forums the funnel names
+    forums = [funnel[f"resolved_{forum}"] for forum in vectorised.RESOLUTION_FORUMS]
+    assert sum(forums) == funnel["resolved"]
 
     for series, reference in ((wip_series, "wip"), (open_conflicts_series, "open_conflicts")):
         t, n = series(log)

@@ -14,15 +14,27 @@ pytest.importorskip("matplotlib")
 
 from orgsim.analysis.stats import compare_table
 from orgsim.metrics.catalogue import label
+from orgsim.metrics.format import format_number
 from orgsim.reporting.charts.common import (
     ARM_COLOURS,
+    ARM_HATCHES,
+    ARM_STYLES,
     DEPT_COLOURS,
     Chart,
     axis_label,
     dept_colour,
+    dept_marker,
     param_label,
+    value_axis,
+    value_text,
 )
 from orgsim.reporting.charts.compare import distributions, forest_plot, funnel, time_series
+from orgsim.reporting.charts.summaries import (
+    funnel_bars,
+    funnel_stages,
+    series_label,
+    series_unit,
+)
 
 UNITS = {
     "value_shipped": "k$",
@@ -46,21 +58,56 @@ def _assert_written(chart: Chart, out: Path, name: str) -> None:
 
 
 def test_axis_labels_are_the_catalogue_labels_with_the_unit() -> None:
-    assert axis_label("value_shipped", "k$") == "Value shipped (k$)"
-    assert axis_label("lead_time_p50", "days") == "Lead time (median) (days)"
+    # money and shares are written by the ticks ($35M, 95%), counts bare: no "(k$)"
+    assert axis_label("value_shipped", "k$") == "Value shipped"
+    assert axis_label("on_time_rate", "share") == "On time rate"
+    assert axis_label("conflicts_raised", "count") == "Conflicts raised"
+    assert axis_label("lead_time_p50", "days") == "Lead time (median), days"
     assert axis_label("ceo_hours", "hours") == "CEO hours (hours)"
     assert axis_label("budget_hhi") == "Budget HHI"
     assert axis_label("wip") == "WIP"
     assert axis_label("headcount.engineering", "people") == "Headcount: engineering (people)"
-    assert axis_label("on_time_rate", "") == "On time rate"
     assert param_label("scale") == "company size (× base scenario)"
     assert param_label("conflicts.intensity") == "conflicts.intensity"
 
 
-def test_palette_is_okabe_ito() -> None:
-    assert ARM_COLOURS == {"on": "#0072B2", "off": "#E69F00"}
-    assert set(DEPT_COLOURS) == {"#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"}
+def _tick(unit: str, value: float) -> str:
+    from matplotlib.figure import Figure
+
+    ax = Figure().subplots()
+    value_axis(ax.yaxis, unit)
+    return str(ax.yaxis.get_major_formatter()(value, 0))
+
+
+def test_ticks_write_money_and_shares_as_the_terminal_does() -> None:
+    assert [_tick("k$", v) for v in (35_000.0, 37_500.0, 900.0, 0.0, -20_000.0)] == [
+        "$35M",
+        "$37.5M",
+        "$900k",
+        "$0",
+        "-$20M",
+    ]
+    assert format_number(35_000.0, "k$") == "$35.0M"  # the terminal: the same dollars
+    assert [_tick("share", v) for v in (0.95, 0.975, 0.0, 0.07)] == ["95%", "97.5%", "0%", "7%"]
+    assert [_tick("days", v) for v in (12.5, 20_000.0, 0.30000000000000004, 1e-17)] == [
+        "12.5",
+        "20k",
+        "0.3",
+        "0",
+    ]
+    assert value_text(88_099.0, "k$") == "$88.1M" and value_text(0.25, "share") == "25.0%"
+
+
+def test_palette_is_okabe_ito_without_yellow() -> None:
+    assert ARM_COLOURS == {"on": "#0072B2", "off": "#D55E00"}
+    assert ARM_STYLES["on"] != ARM_STYLES["off"] and ARM_HATCHES["on"] != ARM_HATCHES["off"]
+    okabe_ito = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+    assert set(DEPT_COLOURS) == (okabe_ito - {"#F0E442"}) | {"#000000"}
+    assert len(set(DEPT_COLOURS)) == len(DEPT_COLOURS) == 7
     assert dept_colour(0) == dept_colour(len(DEPT_COLOURS))
+    # every department has a marker; the first 49 a distinct pair of colour and marker
+    pairs = {(dept_colour(i), dept_marker(i)) for i in range(49)}
+    assert len(pairs) == 49 and all(dept_marker(i) for i in range(49))
 
 
 def test_importing_orgsim_charts_does_not_import_matplotlib() -> None:
@@ -122,7 +169,13 @@ def test_forest_plot(tmp_path: Path) -> None:
     none = forest_plot(none, UNITS, tmp_path, name="forest-none")
     assert none.data["significance"] == "paired t-test p < 0.05, not corrected for multiplicity"
     assert [r["outcome"] for r in rows[:2]] == ["better", "worse"]
-    assert rows[0]["unit"] == "k$" and rows[0]["text"].endswith(" k$")
+    # the Δ column as the terminal writes it, aligned in the monospace column
+    assert rows[0]["unit"] == "k$"
+    assert rows[0]["text"].endswith(f"Δ {format_number(rows[0]['diff'], 'k$', signed=True)}")
+    assert "k$" not in rows[0]["text"] and rows[0]["text"].split("Δ ")[1].startswith("+$")
+    assert rows[1]["text"].endswith(" days") and rows[2]["text"].endswith("%")
+    assert len({r["text"].index("Δ") for r in rows}) == 1
+    assert chart.data["clipped"] == []
 
 
 def test_forest_plot_all_skipped(tmp_path: Path) -> None:
@@ -164,8 +217,10 @@ def test_distributions(tmp_path: Path) -> None:
     assert chart.data["metrics"] == metrics
     panels = chart.data["panels"]
     assert list(panels) == metrics
-    assert panels["value_shipped"]["label"] == "Value shipped (k$)"
-    assert panels["lead_time_p50"]["label"] == "Lead time (median) (days)"  # the catalogue's
+    assert panels["value_shipped"]["label"] == "Value shipped"  # its ticks are dollars
+    assert panels["lead_time_p50"]["label"] == "Lead time (median), days"  # the catalogue's
+    assert [panels[m]["unit"] for m in metrics] == ["k$", "share", "days"]
+    assert chart.data["clipped"] == []
     for m in metrics:
         for arm, src in (("on", on), ("off", off)):
             v = src[m][~np.isnan(src[m])]
@@ -218,7 +273,9 @@ def test_time_series(tmp_path: Path) -> None:
             np.testing.assert_allclose(band["median"], np.median(src[s], axis=0))
             np.testing.assert_allclose(band["p10"], np.percentile(src[s], 10, axis=0))
             np.testing.assert_allclose(band["p90"], np.percentile(src[s], 90, axis=0))
-    assert panels["value_shipped"]["label"] == "Value shipped (k$)"
+    assert panels["value_shipped"]["label"] == "Value shipped per quarter"
+    assert panels["value_shipped"]["unit"] == "k$"
+    assert chart.data["clipped"] == []
 
     for s, base in (("headcount.*", "headcount"), ("budget_share", "budget_share")):
         fam = panels[s]
@@ -229,8 +286,22 @@ def test_time_series(tmp_path: Path) -> None:
                 np.testing.assert_allclose(
                     arms[arm]["median"], np.median(src[f"{base}.{dept}"], axis=0)
                 )
-    assert panels["budget_share"]["label"] == "Budget share (share)"
+    assert panels["budget_share"]["label"] == "Budget share"  # ticked in percent
+    assert panels["budget_share"]["unit"] == "share"
     assert panels["headcount.*"]["label"] == "Headcount (people)"
+
+
+def test_series_take_the_catalogue_units_of_the_metrics_they_chart() -> None:
+    from orgsim.metrics.catalogue import UNITS as CATALOGUE
+
+    assert series_label("wip", CATALOGUE) == "WIP (features)"  # the unit of wip_mean
+    assert series_label("headcount", CATALOGUE) == "Headcount (people)"
+    assert series_label("headcount.*", CATALOGUE) == "Headcount (people)"
+    assert series_label("open_conflicts", CATALOGUE) == "Open conflicts"  # a count
+    assert series_unit("open_conflicts", CATALOGUE) == "count"
+    assert series_unit("budget_share.eng", CATALOGUE) == "share"
+    assert series_label("conflicts_raised", CATALOGUE) == "Conflicts raised per quarter"
+    assert series_unit("nothing_known", CATALOGUE) == ""
 
 
 def test_time_series_nan_quarters_and_unknown_series(tmp_path: Path) -> None:
@@ -246,43 +317,96 @@ def test_time_series_nan_quarters_and_unknown_series(tmp_path: Path) -> None:
 # --- funnel -----------------------------------------------------------------------
 
 
-def test_funnel(tmp_path: Path) -> None:
+def _funnel_arms() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    # per run: negotiation + mediation + CEO = resolved, resolved + lapsed + open = raised
     f_on = {
         "open": np.array([1, 0, 2, 1]),
         "raised": np.array([20, 22, 18, 20]),
         "detected": np.array([18, 20, 17, 19]),
         "resolved": np.array([15, 16, 14, 15]),
-        "escalated": np.array([2, 3, 1, 2]),
-        "lapsed": np.array([1, 1, 0, 1]),
+        "escalated": np.array([4, 3, 3, 4]),
+        "lapsed": np.array([4, 6, 2, 4]),
+        "resolved_negotiation": np.array([3, 4, 2, 3]),
+        "resolved_mediation": np.array([10, 10, 10, 10]),
+        "resolved_ceo": np.array([2, 2, 2, 2]),
     }
     f_off = {
         "raised": np.array([21, 20, 19, 20]),
         "detected": np.array([10, 12, 9, 9]),
         "resolved": np.array([6, 7, 5, 6]),
         "escalated": np.array([5, 4, 4, 3]),
-        "lapsed": np.array([2, 3, 2, 1]),
+        "lapsed": np.array([12, 11, 10, 11]),
         "open": np.array([3, 2, 4, 3]),
+        "resolved_negotiation": np.array([4, 4, 3, 5]),
+        "resolved_mediation": np.array([0, 0, 0, 0]),
+        "resolved_ceo": np.array([2, 3, 2, 1]),
     }
+    return f_on, f_off
+
+
+def test_funnel(tmp_path: Path) -> None:
+    f_on, f_off = _funnel_arms()
     chart = funnel(f_on, f_off, tmp_path)
     _assert_written(chart, tmp_path, "funnel")
-    stages = ["raised", "detected", "resolved", "escalated", "lapsed", "open"]
-    assert chart.data["stages"] == stages
-    np.testing.assert_allclose(chart.data["on"], [np.mean(f_on[s]) for s in stages])
-    np.testing.assert_allclose(chart.data["off"], [np.mean(f_off[s]) for s in stages])
-    assert chart.data["labels"]["on"][:2] == ["20.0", "18.5 (92%)"]
-    assert chart.data["labels"]["off"][1] == "10.0 (50%)"
+    outcomes = ["resolved_negotiation", "resolved_mediation", "resolved_ceo", "lapsed", "open"]
+    stages = ["raised", "detected", *outcomes]
+    assert chart.data["stages"] == stages and chart.data["split"] is True
+    np.testing.assert_allclose(chart.data["on"], [20, 18.5, 3, 10, 2, 4, 1])
+    np.testing.assert_allclose(chart.data["off"], [20, 10, 4, 0, 2, 11, 3])
+    # the outcomes are a partition of raised: their shares sum to 100% in each arm
+    for arm in ("on", "off"):
+        assert chart.data["shares"][arm][2:].sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(chart.data["shares"]["on"], [1, 0.925, 0.15, 0.5, 0.1, 0.2, 0.05])
+    assert chart.data["labels"]["on"][:3] == ["20.0", "18.5 (92.5%)", "3.0 (15.0%)"]
+    assert chart.data["labels"]["off"][3] == "0.0 (0.0%)"
+    # escalation overlaps the outcomes: counted in the subtitle, not a bar
+    assert "escalated" not in stages
+    assert chart.data["escalated"] == {"on": 3.5, "off": 4.0}
+    assert chart.data["clipped"] == []
 
 
-def test_funnel_extra_and_missing_stages(tmp_path: Path) -> None:
+def test_funnel_stages_label_each_bar_for_every_report() -> None:
+    fs = funnel_stages(*_funnel_arms())
+    assert [st.label for st in fs.stages] == [
+        "Raised",
+        "Detected",
+        "Resolved in negotiation",
+        "Resolved by the broker",
+        "Resolved by the CEO",
+        "Lapsed",
+        "Still open",
+    ]
+    assert [st.part for st in fs.stages] == ["funnel"] * 2 + ["outcome"] * 5
+    assert fs.stages[4].mean == {"on": 2.0, "off": 2.0}
+    assert fs.stages[4].share == {"on": 0.1, "off": 0.1}
+    keys, means, texts = funnel_bars(*_funnel_arms())  # the older form of the same
+    assert keys == [st.key for st in fs.stages]
+    np.testing.assert_allclose(means["off"], [st.mean["off"] for st in fs.stages])
+    assert texts["on"] == [st.text["on"] for st in fs.stages]
+
+
+def test_funnel_of_records_without_forums_shows_resolved_unsplit(tmp_path: Path) -> None:
+    f_on, f_off = _funnel_arms()
+    old = {k: v for k, v in f_off.items() if not k.startswith("resolved_")}
+    chart = funnel(f_on, old, tmp_path)  # one arm stored before the forums were counted
+    assert chart.data["split"] is False
+    assert chart.data["stages"] == ["raised", "detected", "resolved", "lapsed", "open"]
+    np.testing.assert_allclose(chart.data["on"], [20, 18.5, 15, 4, 1])
+    np.testing.assert_allclose(chart.data["shares"]["off"][2:], [0.3, 0.55, 0.15])
+    assert chart.data["shares"]["off"][2:].sum() == pytest.approx(1.0)
+
+
+def test_funnel_missing_stages(tmp_path: Path) -> None:
     chart = funnel(
         {"raised": np.array([4.0, 6.0]), "reopened": np.array([1.0, 1.0])},
         {"raised": np.array([5.0, 5.0]), "detected": np.array([2.0, 4.0])},
         tmp_path,
     )
-    assert chart.data["stages"] == ["raised", "detected", "reopened"]
-    np.testing.assert_allclose(chart.data["on"], [5.0, np.nan, 1.0])
-    np.testing.assert_allclose(chart.data["off"], [5.0, 3.0, np.nan])
+    assert chart.data["stages"] == ["raised", "detected", "resolved", "lapsed", "open"]
+    np.testing.assert_allclose(chart.data["on"], [5.0, np.nan, np.nan, np.nan, np.nan])
+    np.testing.assert_allclose(chart.data["off"], [5.0, 3.0, np.nan, np.nan, np.nan])
     assert chart.data["labels"]["on"][1] == "n/a"
+    assert chart.data["labels"]["off"][1] == "3.0 (60.0%)"
 
 
 def test_svg_is_reproducible(tmp_path: Path) -> None:
@@ -300,4 +424,4 @@ def test_forest_plot_without_interval(tmp_path: Path) -> None:
     assert row["relative_pct"] == 50.0
     assert math.isnan(row["low_pct"]) and math.isnan(row["high_pct"])
     assert row["outcome"] == "unclear"
-    assert row["text"] == "+50.0%   Δ +1 k$"
+    assert row["text"] == "+50.0%   Δ +$1k"

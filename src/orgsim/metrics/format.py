@@ -10,6 +10,9 @@ its own formatter:
 * ``"precise"`` (verdict sentences, chart annotations): three significant
   digits, large values as grouped integers, never ``e+04``.
 * ``"compact"`` (chart cells and tick labels): ``20k``, ``1.5M``.
+* ``"money"`` (chart ticks of an amount in k$): ``$35M``, ``$1.5M``, ``$900k``,
+  ``$0``: the table's dollars without its fixed decimal, so a tick reads as the
+  terminal writes the amount and an axis needs no "k$".
 * ``"percent"`` (a value already in percent): ``15%``, ``2.5%``.
 * ``"plain"`` (parameter levels): four significant digits.
 
@@ -23,7 +26,7 @@ from typing import Any, Literal
 
 __all__ = ["INLINE_UNITS", "Style", "format_level", "format_number"]
 
-Style = Literal["table", "precise", "compact", "percent", "plain"]
+Style = Literal["table", "precise", "compact", "money", "percent", "plain"]
 
 #: Units the table style writes into the number itself (``98.8%``, ``$1.6M``)
 #: rather than after it: a table that names units in its row labels still keeps
@@ -45,8 +48,8 @@ def format_number(
         value: The number; None or NaN is missing.
         unit: The metric's unit (table style only: the other styles write bare
             numbers, whose unit an axis label or legend names).
-        style: ``"table"``, ``"precise"``, ``"compact"``, ``"percent"`` or
-            ``"plain"``.
+        style: ``"table"``, ``"precise"``, ``"compact"``, ``"money"`` (the
+            value in k$), ``"percent"`` or ``"plain"``.
         signed: Whether a non-negative number gets a ``+``.
         missing: The text of a missing value.
 
@@ -108,6 +111,22 @@ def _compact(x: float) -> str:
     return f"{x:.2g}"
 
 
+def _money(x: float) -> str:
+    """An amount of k$ in dollars, with as many digits as it needs (three at most)."""
+    sign, magnitude = ("-" if x < 0 else ""), abs(x)
+    if magnitude == 0:
+        return "$0"
+    scale, suffix = (1e6, "B") if magnitude >= 1e6 else (1e3, "M") if magnitude >= 1e3 else (1, "k")
+    return f"{sign}${_digits(magnitude / scale)}{suffix}"
+
+
+def _digits(x: float) -> str:
+    """``35``, ``1.5``, ``0.25``: three significant digits, trailing zeros dropped."""
+    decimals = 0 if x >= 100 else 1 if x >= 10 else 2
+    text = f"{x:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _percent(x: float) -> str:
     return f"{x:.0f}%" if abs(x) >= 10 else f"{x:.1f}%"
 
@@ -116,7 +135,13 @@ def _plain(x: float) -> str:
     return f"{x:.4g}"
 
 
-_STYLES = {"precise": _precise, "compact": _compact, "percent": _percent, "plain": _plain}
+_STYLES = {
+    "precise": _precise,
+    "compact": _compact,
+    "money": _money,
+    "percent": _percent,
+    "plain": _plain,
+}
 
 
 def format_count(n: float) -> str:

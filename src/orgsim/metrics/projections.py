@@ -106,6 +106,7 @@ Definitions of the metrics that are more than a count:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -116,10 +117,12 @@ from orgsim.engine.state import DAYS_PER_WEEK, OrgState, fold
 from orgsim.metrics import columns as col
 from orgsim.metrics import vectorised
 from orgsim.metrics.catalogue import UTILISATION
+from orgsim.metrics.vectorised import RESOLUTION_FORUMS
 
 T = TypeVar("T")
 
 __all__ = [
+    "RESOLUTION_FORUMS",
     "conflict_funnel",
     "department_utilisation",
     "metrics",
@@ -445,9 +448,15 @@ def reference_conflict_funnel(events: Sequence[ev.Event]) -> dict[str, int]:
 
     ``escalated`` counts escalations to the CEO; ``open`` is raised minus resolved
     minus lapsed, so the funnel's end states (resolved, lapsed, open) sum to raised.
+    ``escalated`` overlaps them (an escalated conflict is then resolved by the CEO,
+    lapses or stays open), so the partition of the outcomes splits ``resolved`` by
+    forum instead: ``resolved_negotiation``, ``resolved_mediation`` (the broker)
+    and ``resolved_ceo`` sum to ``resolved``. They come last, so readers of the
+    first six keys (stored results) see them unchanged.
     """
     s = col.scan(events)
     raised, resolved, lapsed = len(s.raised), len(s.resolve_time), len(s.lapse_time)
+    forums = Counter(e.forum for e in events if isinstance(e, ev.ConflictResolved))
     return {
         "raised": raised,
         "detected": s.detected,
@@ -455,4 +464,5 @@ def reference_conflict_funnel(events: Sequence[ev.Event]) -> dict[str, int]:
         "escalated": s.escalated,
         "lapsed": lapsed,
         "open": raised - resolved - lapsed,
+        **{f"resolved_{forum}": forums[forum] for forum in RESOLUTION_FORUMS},
     }

@@ -980,6 +980,11 @@ def quarterly(log: Framed) -> dict[str, FloatArray]:
     return out
 
 
+#: The forums that settle a conflict, in the order a conflict reaches them; the
+#: funnel counts the resolutions of each as ``resolved_<forum>``.
+RESOLUTION_FORUMS = ("negotiation", "mediation", "ceo")
+
+
 def conflict_funnel(log: Framed) -> dict[str, int]:
     """:func:`orgsim.metrics.projections.conflict_funnel` over a log's columns.
 
@@ -991,6 +996,8 @@ def conflict_funnel(log: Framed) -> dict[str, int]:
     resolved = len(s.frame(ev.ConflictResolved))
     lapsed = len(s.frame(ev.ConflictLapsed))
     s.closing  # noqa: B018  (the checks of the closes)
+    settled = s.frame(ev.ConflictResolved)
+    forums = settled["forum"]
     return {
         "raised": raised,
         "detected": s.detection[1],
@@ -998,6 +1005,10 @@ def conflict_funnel(log: Framed) -> dict[str, int]:
         "escalated": len(s.frame(ev.ConflictEscalated)),
         "lapsed": lapsed,
         "open": raised - resolved - lapsed,
+        **{
+            f"resolved_{forum}": int(np.count_nonzero(forums == settled.code(forum)))
+            for forum in RESOLUTION_FORUMS
+        },
     }
 
 

@@ -20,6 +20,7 @@ from orgsim.metrics.catalogue import label
 from orgsim.reporting.charts import common, summaries
 from orgsim.reporting.charts.common import (
     ARM_COLOURS,
+    ARM_HATCHES,
     ARM_LABELS,
     ARM_STYLES,
     OUTCOME_COLOURS,
@@ -43,18 +44,6 @@ _OUTCOME_TEXT = {
     "lower": "lower with broker",
     "unclear": "not significant",
 }
-_STAGE_TEXT = {"open": "still open"}
-
-
-def _thousands(ax: Axes, *arrays: ArrayLike) -> None:
-    """Group digits on the y axis (``200,000``) when the values reach 10,000."""
-    from matplotlib.ticker import StrMethodFormatter
-
-    finite = [np.asarray(a, dtype=np.float64) for a in arrays]
-    peak = max((float(np.nanmax(np.abs(a))) for a in finite if np.isfinite(a).any()), default=0.0)
-    if peak >= 10_000:
-        ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-
 
 # --- forest plot ------------------------------------------------------------------
 
@@ -90,7 +79,8 @@ def forest_plot(
         ``text``; ``data["skipped"]`` lists the metrics left out, and
         ``data["broker_only"]`` those of them that exist with the broker only;
         ``data["level"]`` is the confidence level, ``data["significance"]`` the
-        sentence saying how significance was judged.
+        sentence saying how significance was judged, ``data["clipped"]`` the
+        legends and texts that reach outside the image (none).
     """
     rows, skipped = summaries.forest_rows(comparisons, units)
     broker_only = [m for m in skipped if comparisons[m].broker_only]
@@ -107,7 +97,9 @@ def forest_plot(
         )
         _forest_legend(fig, rows, skipped, broker_only)
         paths = common.save(fig, out_dir, name)
+        clipped = common.clipped(fig)
     data = {
+        "clipped": clipped,
         "rows": rows,
         "skipped": skipped,
         "broker_only": broker_only,
@@ -178,7 +170,14 @@ def _forest_legend(
     skipped: Sequence[str],
     broker_only: Sequence[str] = (),
 ) -> None:
-    """The outcomes shown, and the metrics left out (and why) as text-only entries."""
+    """The outcomes shown above the plot, and the metrics left out (and why) below it.
+
+    Both are laid out by the figure's constrained layout (a legend "outside", a
+    wrapped ``supxlabel``), so neither can fall outside the image however long
+    the list of left-out metrics.
+    """
+    import textwrap
+
     from matplotlib.lines import Line2D
 
     present = [o for o in OUTCOME_COLOURS if any(r["outcome"] == o for r in rows)]
@@ -195,14 +194,18 @@ def _forest_legend(
         )
         for o in present
     ]
-    # text-only legend entries, so they never collide with the legend
-    zero = [m for m in skipped if m not in broker_only]
-    for why, names in (("with the broker only", broker_only), ("without-broker mean 0", zero)):
-        if names:
-            text = ", ".join(label(m) for m in names)
-            handles.append(Line2D([], [], ls="", label=f"not shown ({why}): {text}"))
     if handles:
-        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
+        fig.legend(handles=handles, loc="outside upper center", ncol=len(handles), frameon=False)
+    zero = [m for m in skipped if m not in broker_only]
+    notes = [
+        f"Not shown ({why}): {', '.join(label(m) for m in names)}."
+        for why, names in (("with the broker only", broker_only), ("without-broker mean 0", zero))
+        if names
+    ]
+    if notes:
+        width = int(fig.get_figwidth() * 13)  # characters of 9 pt a line holds
+        text = "\n".join(textwrap.fill(n, width) for n in notes)
+        fig.supxlabel(text, fontsize=9, ha="left", x=0.01, color="#333333")
 
 
 # --- distributions ----------------------------------------------------------------
@@ -231,9 +234,10 @@ def distributions(
         name: File stem.
 
     Returns:
-        The chart; ``data["panels"][metric]`` holds ``label`` and, for ``"on"`` and
+        The chart; ``data["panels"][metric]`` holds ``label``, ``unit`` and, for ``"on"`` and
         ``"off"``, a dict of ``values`` (NaNs dropped), ``mean``, ``median``, ``q1``,
-        ``q3``; ``data["metrics"]`` is the panel order.
+        ``q3``; ``data["metrics"]`` is the panel order, ``data["clipped"]`` the
+        legends and texts that reach outside the image (none).
     """
     panels = summaries.distribution_panels(on, off, metrics, units)
     with common.style():
@@ -258,7 +262,8 @@ def distributions(
         fig.suptitle("Distribution over replications")
         fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
         paths = common.save(fig, out_dir, name)
-    return Chart(name, paths, {"metrics": list(metrics), "panels": panels})
+        clipped = common.clipped(fig)
+    return Chart(name, paths, {"metrics": list(metrics), "panels": panels, "clipped": clipped})
 
 
 def _draw_distribution(ax: Axes, panel: Mapping[str, Any], jitter: np.random.Generator) -> None:
@@ -293,7 +298,7 @@ def _draw_distribution(ax: Axes, panel: Mapping[str, Any], jitter: np.random.Gen
         )
     if panel["on"]["values"].size + panel["off"]["values"].size == 0:
         common.no_data(ax)
-    _thousands(ax, panel["on"]["values"], panel["off"]["values"])
+    common.value_axis(ax.yaxis, panel["unit"])
     ax.set_xticks([1, 2], [ARM_LABELS["on"], ARM_LABELS["off"]])
     ax.set_xlim(0.4, 2.6)
     ax.grid(axis="x", visible=False)
@@ -323,16 +328,21 @@ def time_series(
         quarterly_on: Series name to an array of runs x quarters, with the broker.
         quarterly_off: The same without the broker.
         series: Panels to draw, in this order.
-        units: Series name (or family base) to unit, for the y axis labels.
+        units: Series name (or family base) to unit, for the y axis labels; a
+            series the catalogue measures under another name (``wip``: the
+            features of ``wip_mean``) takes that metric's unit
+            (:func:`~orgsim.reporting.charts.summaries.series_unit`).
         out_dir: Directory to write ``{name}.png`` and ``{name}.svg`` into.
         name: File stem.
 
     Returns:
         The chart; ``data["panels"][s]`` for each requested series ``s`` is either
-        ``{"kind": "series", "label", "on": band, "off": band}`` with ``band`` a dict
-        of ``quarter`` (1-based), ``median``, ``p10`` and ``p90`` arrays (NaN-aware
-        percentiles over runs, per quarter), or ``{"kind": "family", "label",
-        "depts": {dept: {"on": band, "off": band}}}`` (only the medians are drawn).
+        ``{"kind": "series", "label", "unit", "on": band, "off": band}`` with
+        ``band`` a dict of ``quarter`` (1-based), ``median``, ``p10`` and ``p90``
+        arrays (NaN-aware percentiles over runs, per quarter), or ``{"kind":
+        "family", "label", "unit", "depts": {dept: {"on": band, "off": band}}}``
+        (only the medians are drawn); ``data["clipped"]`` the legends and texts
+        that reach outside the image (none).
     """
     panels = summaries.series_panels(quarterly_on, quarterly_off, series, units)
     with common.style():
@@ -349,13 +359,14 @@ def time_series(
                 ax.set_title(label(s))
             else:
                 _draw_family(ax, panel)
+                common.value_axis(ax.yaxis, panel["unit"])
                 ax.set_title(f"{label(s.removesuffix('.*'))} by department (median)")
             ax.set_xlabel("quarter")
             ax.set_ylabel(panel["label"])
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         handles = [
             (
-                Patch(facecolor=ARM_COLOURS[a], alpha=0.2),
+                Patch(**_band_style(a)),
                 Line2D([], [], color=ARM_COLOURS[a], ls=ARM_STYLES[a], lw=2),
             )
             for a in ("on", "off")
@@ -369,17 +380,26 @@ def time_series(
             frameon=False,
         )
         paths = common.save(fig, out_dir, name)
-    return Chart(name, paths, {"series": list(series), "panels": panels})
+        clipped = common.clipped(fig)
+    return Chart(name, paths, {"series": list(series), "panels": panels, "clipped": clipped})
 
 
 def _draw_band(ax: Axes, panel: Mapping[str, Any]) -> None:
-    """A plain series: per arm, the median over runs in a 10-90 % band."""
+    """A plain series: per arm, the median over runs in a 10-90 % band.
+
+    The broker arm's band is filled and outlined solid, the other's hatched and
+    outlined dashed, so where they overlap both stay visible as two.
+    """
     for arm in ("on", "off"):
         b = panel[arm]
-        colour = ARM_COLOURS[arm]
-        ax.fill_between(b["quarter"], b["p10"], b["p90"], color=colour, alpha=0.2, lw=0)
-        ax.plot(b["quarter"], b["median"], color=colour, ls=ARM_STYLES[arm], lw=2)
-    _thousands(ax, *(panel[a][k] for a in ("on", "off") for k in ("p10", "p90")))
+        ax.fill_between(b["quarter"], b["p10"], b["p90"], **_band_style(arm))
+        ax.plot(b["quarter"], b["median"], color=ARM_COLOURS[arm], ls=ARM_STYLES[arm], lw=2)
+    common.value_axis(ax.yaxis, panel["unit"])
+
+
+def _band_style(arm: str) -> dict[str, Any]:
+    """How an arm's band is drawn (and its legend patch): fill or hatch, and outline."""
+    return common.band_style(ARM_COLOURS[arm], ARM_HATCHES[arm], ARM_STYLES[arm])
 
 
 def _draw_family(ax: Axes, panel: Mapping[str, Any]) -> None:
@@ -398,8 +418,10 @@ def _draw_family(ax: Axes, panel: Mapping[str, Any]) -> None:
                 lw=1.8,
                 marker=marker,
                 ms=4,
+                mfc=colour if arm == "on" else "white",
             )
-        dept_handles.append(Line2D([], [], color=colour, lw=2, marker=marker, ms=4, label=dept))
+        name = label(f"headcount.{dept}").partition(": ")[2]  # "QA", as the tables write it
+        dept_handles.append(Line2D([], [], color=colour, lw=2, marker=marker, ms=4, label=name))
     style_handles = [
         Line2D([], [], color="#555555", ls=ARM_STYLES[a], lw=1.8, label=ARM_LABELS[a])
         for a in ("on", "off")
@@ -423,56 +445,117 @@ def funnel(
     out_dir: PathLike,
     name: str = "funnel",
 ) -> Chart:
-    """Conflict funnel: mean count per run at each stage, grouped bars per arm.
+    """Conflict funnel: raised → detected, then how every raised conflict ended.
 
-    Stages run top to bottom raised, detected, resolved, escalated, lapsed, open
-    (those present in either arm), then any other keys in input order. Each bar is
-    annotated with its mean and, below "raised", its share of the raised count.
+    Grouped bars per arm of the mean count per run, from
+    :func:`~orgsim.reporting.charts.summaries.funnel_stages`: raised and detected
+    (a funnel), then the outcomes, a partition of the raised conflicts (resolved in
+    negotiation, by the broker, by the CEO; lapsed; still open) whose shares of
+    raised, annotated on the bars, sum to 100 % in each arm. Escalations to the
+    CEO overlap the outcomes (an escalated conflict is resolved by the CEO, lapses
+    or stays open), so the subtitle counts them rather than a bar. Records stored
+    before the funnel split resolutions by forum show ``Resolved`` unsplit.
 
     Args:
-        funnel_on: Stage to one count per run, with the broker.
+        funnel_on: Funnel count to one count per run, with the broker.
         funnel_off: The same without the broker.
         out_dir: Directory to write ``{name}.png`` and ``{name}.svg`` into.
         name: File stem.
 
     Returns:
-        The chart; ``data["stages"]`` is the stage order, ``data["on"]`` and
-        ``data["off"]`` the mean counts per stage (NaN for a stage absent from that
-        arm), ``data["labels"]`` the annotation text per arm.
+        The chart; ``data["stages"]`` is the bar order (funnel keys),
+        ``data["on"]`` and ``data["off"]`` the mean counts per stage (NaN for a
+        stage absent from that arm), ``data["shares"][arm]`` their shares of
+        raised, ``data["labels"][arm]`` the annotations, ``data["escalated"]`` the
+        mean escalations per arm, ``data["split"]`` whether resolved is split by
+        forum, ``data["clipped"]`` the texts outside the image (none) and
+        ``data["summary"]`` the
+        :class:`~orgsim.reporting.charts.summaries.FunnelSummary` drawn.
     """
-    stages, means, texts = summaries.funnel_bars(funnel_on, funnel_off)
+    fs = summaries.funnel_stages(funnel_on, funnel_off)
+    stages = [st.key for st in fs.stages]
+    means = {arm: np.array([st.mean[arm] for st in fs.stages]) for arm in ("on", "off")}
+    shares = {arm: np.array([st.share[arm] for st in fs.stages]) for arm in ("on", "off")}
+    texts = {arm: [st.text[arm] for st in fs.stages] for arm in ("on", "off")}
     with common.style():
-        fig = common.figure(8.5, 1.4 + 0.75 * max(len(stages), 2))
+        fig = common.figure(8.5, 1.9 + 0.75 * max(len(stages), 2))
         ax = fig.subplots()
-        y = np.arange(len(stages))
-        h = 0.38
-        for offset, arm in ((-h / 2, "on"), (h / 2, "off")):
-            m = means[arm]
-            bars = ax.barh(
-                y + offset,
-                np.nan_to_num(m),
-                height=h,
-                color=ARM_COLOURS[arm],
-                edgecolor="white",
-                hatch="" if arm == "on" else "//",
-                label=ARM_LABELS[arm],
-            )
-            ax.bar_label(bars, labels=texts[arm], padding=3, fontsize=9)
-        if "detected" in stages and stages.index("detected") + 1 < len(stages):
-            ax.axhline(stages.index("detected") + 0.5, color="#999999", lw=0.8, ls=":")
-        ax.set_yticks(y, [_STAGE_TEXT.get(s, s).capitalize() for s in stages])
-        ax.invert_yaxis()
-        ax.grid(axis="y", visible=False)
-        finite = np.concatenate([means["on"], means["off"]])
-        finite = finite[np.isfinite(finite)]
-        top = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-        ax.set_xlim(0, top * 1.3)
+        y = _funnel_positions(fs.stages)
+        _draw_funnel(ax, y, means, texts)
+        ax.set_yticks(y, [st.label for st in fs.stages])
         ax.set_xlabel("Conflicts per run (mean count)")
-        ax.set_title("Conflict funnel: raised → detected → outcome")
-        ax.legend(loc="lower right", frameon=False)
+        ax.set_title(
+            "Conflict funnel: raised → detected, then how each raised conflict ended\n"
+            + _escalated_text(fs.escalated),
+            fontsize=10,
+        )
+        fig.legend(loc="outside lower center", ncol=2, frameon=False)
         paths = common.save(fig, out_dir, name)
-    return Chart(
-        name,
-        paths,
-        {"stages": stages, "on": means["on"], "off": means["off"], "labels": texts},
+        clipped = common.clipped(fig)
+    data = {
+        "clipped": clipped,
+        "stages": stages,
+        "on": means["on"],
+        "off": means["off"],
+        "shares": shares,
+        "labels": texts,
+        "escalated": dict(fs.escalated),
+        "split": fs.split,
+        "summary": fs,
+    }
+    return Chart(name, paths, data)
+
+
+def _funnel_positions(stages: Sequence[summaries.FunnelStage]) -> np.ndarray:
+    """Rows top to bottom, with a gap of half a row before the outcomes."""
+    gap = np.array([0.5 if st.part == "outcome" else 0.0 for st in stages])
+    return np.arange(len(stages)) + gap
+
+
+def _draw_funnel(
+    ax: Axes, y: np.ndarray, means: Mapping[str, np.ndarray], texts: Mapping[str, list[str]]
+) -> None:
+    """Both arms' bars, annotated, with the outcomes' heading above them."""
+    h = 0.38
+    for offset, arm in ((-h / 2, "on"), (h / 2, "off")):
+        bars = ax.barh(
+            y + offset,
+            np.nan_to_num(means[arm]),
+            height=h,
+            color=ARM_COLOURS[arm],
+            edgecolor="white",
+            hatch="" if arm == "on" else "//",
+            label=ARM_LABELS[arm],
+        )
+        ax.bar_label(bars, labels=texts[arm], padding=3, fontsize=9)
+    outcomes = np.flatnonzero(np.diff(y) > 1.0)
+    if outcomes.size:
+        at = float(y[outcomes[0]] + y[outcomes[0] + 1]) / 2
+        ax.axhline(at, color="#999999", lw=0.8, ls=":")
+        ax.annotate(
+            "outcome (shares of raised, summing to 100%):",
+            xy=(0.0, at),
+            xycoords=ax.get_yaxis_transform(),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8.5,
+            style="italic",
+            color="#444444",
+            backgroundcolor="white",
+        )
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    finite = np.concatenate([means["on"], means["off"]])
+    finite = finite[np.isfinite(finite)]
+    top = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    ax.set_xlim(0, top * 1.3)
+
+
+def _escalated_text(escalated: Mapping[str, float]) -> str:
+    """The subtitle: the escalations per arm, which the outcomes already include."""
+    counts = ", ".join(
+        f"{'n/a' if math.isnan(v) else f'{v:.1f}'} {ARM_LABELS[arm]}"
+        for arm, v in escalated.items()
     )
+    return f"escalated to the CEO: {counts} (each also in one outcome)"

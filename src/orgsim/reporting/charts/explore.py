@@ -53,8 +53,8 @@ def _metric_text(analysis: EnsembleAnalysis) -> tuple[str, str]:
 
 
 def _with_unit(text: str, unit: str) -> str:
-    """An axis label with its unit; none for k$, whose ticks are written in dollars."""
-    return f"{text} ({unit})" if unit and unit != "k$" else text
+    """An axis label with its unit; none for k$ or a share, whose ticks write theirs."""
+    return text + common.unit_suffix(unit)
 
 
 def _direction(analysis: EnsembleAnalysis) -> str:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["optimum_chart"]
 
-ORANGE = "#E69F00"  # the reference arm: Okabe-Ito orange, as the without-broker arm elsewhere
+ORANGE = "#E69F00"  # the reference level: Okabe-Ito orange, apart from the levels' blue
 
 
 def _numeric(levels: list[Any]) -> bool:
@@ -80,7 +80,7 @@ def optimum_chart(
     ref = opt.reference.shortfall
     unit = UNITS.get(opt.metric, "")
     what = label(opt.metric) if opt.metric else "effect"
-    suffix = f" ({unit})" if unit and unit != "k$" else ""
+    suffix = common.unit_suffix(unit)
     best = opt.winner
     with common.style():
         fig = common.figure(7.2, 7.0)
@@ -126,7 +126,7 @@ def _effect_panel(
 ) -> None:
     """The top panel: each level's effect with its band, the reference's 0, the best."""
     best = opt.winner
-    ax.fill_between(x, effect["low"], effect["high"], color=BLUE, alpha=0.18, lw=0)
+    ax.fill_between(x, effect["low"], effect["high"], **common.band_style(BLUE))
     ax.plot(x, effect["value"], color=BLUE, lw=1.8, marker="o", ms=5, label="effect, 95% CI")
     ax.axhline(0.0, color=ORANGE, lw=1.6, ls="--", label=f"reference: {opt.reference_label} (0)")
     if best.reference:
@@ -165,7 +165,7 @@ def _shortfall_panel(
 ) -> None:
     """The bottom panel: each level's shortfall from the best, and the reference's."""
     best, ref = opt.winner, opt.reference.shortfall
-    ax.fill_between(x, short["low"], short["high"], color=BLUE, alpha=0.18, lw=0)
+    ax.fill_between(x, short["low"], short["high"], **common.band_style(BLUE))
     ax.plot(x, short["value"], color=BLUE, lw=1.8, label="shortfall, 95% CI")
     ax.scatter(
         x[same],
@@ -192,9 +192,7 @@ def _shortfall_panel(
         ax.axhspan(
             ref.low if math.isfinite(ref.low) else ref.mean,
             ref.high if math.isfinite(ref.high) else ref.mean,
-            color=ORANGE,
-            alpha=0.12,
-            lw=0,
+            **common.band_style(ORANGE, "////", "--"),  # hatched: apart from the blue band
         )
         ax.axhline(
             ref.mean,

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from orgsim.analysis.stats import adjust, mean_ci, paired
-from orgsim.metrics.catalogue import BETTER
+from orgsim.metrics.catalogue import BETTER, UNITS
 from orgsim.metrics.format import Style, format_number
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -147,9 +147,16 @@ def levels(points: Sequence[PointResult], path: str) -> list[Any]:
     return seen
 
 
-def effect_text(value: float, relative: bool) -> str:
-    """A cell's effect: % of the without-broker mean, or in the metric's unit."""
-    style: Style = "percent" if relative else "compact"
+def effect_text(value: float, relative: bool, unit: str = "") -> str:
+    """A cell's effect: % of the without-broker mean, or in the metric's unit.
+
+    An amount of k$ reads in dollars (``+$1.5M``) and a share in percent, as the
+    axes and tables write them; other units compact (``+20k``), named by the
+    colour bar.
+    """
+    if not relative and unit == "share":
+        return format_number(value, "share", signed=True, missing="n/a")
+    style: Style = "percent" if relative else "money" if unit == "k$" else "compact"
     return format_number(value, style=style, signed=True, missing="n/a")
 
 
@@ -180,12 +187,12 @@ def map_panels(
         else:
             cells = [[pooled([pr], metric, paired_sweep) for pr in points]]
         adjust_cells([c for row in cells for c in row])
-        panels[metric] = _map_panel(cells, paired_sweep, is_grid)
+        panels[metric] = _map_panel(cells, paired_sweep, is_grid, UNITS.get(metric, ""))
     return is_grid, panels
 
 
 def _map_panel(
-    cells: list[list[dict[str, Any]]], paired_sweep: bool, is_grid: bool
+    cells: list[list[dict[str, Any]]], paired_sweep: bool, is_grid: bool, unit: str
 ) -> dict[str, Any]:
     relative = paired_sweep and relative_ok([c for row in cells for c in row])
     drawn = [[shown(c, relative) for c in row] for row in cells]
@@ -193,7 +200,7 @@ def _map_panel(
         np.array([[s[k] for s in row] for row in drawn], dtype=float) for k in range(3)
     )
     significant = np.array([[bool(c["significant"]) for c in row] for row in cells])
-    text = [[effect_text(s[0], relative) for s in row] for row in drawn]
+    text = [[effect_text(s[0], relative, unit) for s in row] for row in drawn]
     if not is_grid:  # one row of points
         return {
             "relative": relative,

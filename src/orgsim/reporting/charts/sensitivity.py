@@ -165,8 +165,8 @@ def morris_bars(
             metric = o.rpartition(".")[0] or o
             unit = UNITS.get(metric, "")
             what = "effect of crossing the parameter's range"
-            ax.set_xlabel(f"{what} ({unit})" if unit else what)
-            common.compact_axis(ax.xaxis)
+            ax.set_xlabel(what + common.unit_suffix(unit))
+            common.value_axis(ax.xaxis, unit)
             ax.set_title(_output_label(o))
         _finish_bars(
             fig,

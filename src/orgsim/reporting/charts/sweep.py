@@ -28,6 +28,7 @@ from orgsim.reporting.charts import common, pooling
 from orgsim.reporting.charts.common import (
     BLUE,
     DEPT_COLOURS,
+    SERIES_HATCHES,
     Chart,
     PathLike,
     axis_label,
@@ -58,8 +59,7 @@ def _mode_text(metric: str, relative: bool, paired_sweep: bool) -> str:
         return axis_label(metric, UNITS.get(metric, ""))
     if relative:
         return "with − without broker (% of without)"
-    unit = UNITS.get(metric, "")
-    return "with − without broker" + (f" ({unit})" if unit else "")
+    return "with − without broker" + common.unit_suffix(UNITS.get(metric, ""))
 
 
 def _norm(values: np.ndarray, paired_sweep: bool) -> Any:
@@ -138,7 +138,7 @@ def effect_map(
                 common.integer_axis(ax.yaxis, [pr.params[y] for pr in points])
             bar = fig.colorbar(image, ax=ax, shrink=0.9, pad=0.02)
             if not panel["relative"]:
-                common.compact_axis(bar.ax.yaxis)
+                common.value_axis(bar.ax.yaxis, UNITS.get(metric, ""))
             bar.set_label(_mode_text(metric, panel["relative"], paired_sweep), fontsize=8)
             bar.ax.tick_params(labelsize=8)
             ax.set_title(label(metric))
@@ -310,7 +310,7 @@ def effect_curve(
             else:
                 common.integer_axis(ax.xaxis, x_levels)
             if not panel["relative"]:
-                common.compact_axis(ax.yaxis)
+                common.value_axis(ax.yaxis, UNITS.get(metric, ""))
             ax.set_xlabel(param_label(x))
             ax.set_ylabel(_mode_text(metric, panel["relative"], paired_sweep))
             ax.set_title(label(metric))
@@ -328,9 +328,9 @@ def effect_curve(
 def _draw_curves(ax: Axes, series: Sequence[Mapping[str, Any]], coloured: bool) -> None:
     """Each series as a line in its CI band; filled dots where the effect is significant."""
     for k, s in enumerate(series):
-        colour = DEPT_COLOURS[k % len(DEPT_COLOURS)] if coloured else BLUE
-        ax.fill_between(s["x"], s["low"], s["high"], color=colour, alpha=0.15, lw=0)
-        ax.plot(s["x"], s["value"], color=colour, lw=1.8, marker="", zorder=3)
+        colour, ls, hatch = _curve_style(k) if coloured else (BLUE, "-", "")
+        ax.fill_between(s["x"], s["low"], s["high"], **common.band_style(colour, hatch, ls))
+        ax.plot(s["x"], s["value"], color=colour, ls=ls, lw=1.8, marker="", zorder=3)
         sig = s["significant"]
         ax.scatter(s["x"][sig], s["value"][sig], color=colour, s=24, zorder=4, edgecolors="none")
         ax.scatter(
@@ -344,22 +344,34 @@ def _draw_curves(ax: Axes, series: Sequence[Mapping[str, Any]], coloured: bool) 
         )
 
 
+def _curve_style(k: int) -> tuple[str, str, str]:
+    """Colour, line style and band hatch of the ``k``-th level of ``by``."""
+    n = len(common.SERIES_STYLES)
+    return DEPT_COLOURS[k % len(DEPT_COLOURS)], common.SERIES_STYLES[k % n], SERIES_HATCHES[k % n]
+
+
 def _curve_legend(fig: Any, by: str | None, by_levels: Sequence[Any]) -> None:
     """The levels of ``by`` (when there is one), and what a filled dot means."""
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
-    handles = [
-        Line2D([], [], color=DEPT_COLOURS[k % len(DEPT_COLOURS)], lw=2, label=format_level(bv))
-        for k, bv in enumerate(by_levels)
-    ]
+    handles: list[Any] = []
+    labels: list[str] = []
+    for k, bv in enumerate(by_levels):
+        colour, ls, hatch = _curve_style(k)
+        band = Patch(**common.band_style(colour, hatch, ls))
+        handles.append((band, Line2D([], [], color=colour, ls=ls, lw=2)))
+        labels.append(format_level(bv))
     handles += [
-        Line2D([], [], ls="", marker="o", color="#555555", label="BH-adjusted p < 0.05"),
-        Line2D([], [], ls="", marker="o", mfc="white", mec="#555555", label="not significant"),
+        Line2D([], [], ls="", marker="o", color="#555555"),
+        Line2D([], [], ls="", marker="o", mfc="white", mec="#555555"),
     ]
+    labels += ["BH-adjusted p < 0.05", "not significant"]
     fig.legend(
         handles=handles,
+        labels=labels,
         loc="outside lower center",
-        ncol=min(len(handles), 8),
+        ncol=min(len(handles), max(2, int(fig.get_figwidth() / 1.7))),  # inside the width
         frameon=False,
         title=param_label(by) if by else None,
         title_fontsize=9,

@@ -52,7 +52,9 @@ def tornado_chart(result: TornadoResult, out_dir: PathLike, name: str = "tornado
         fig = common.figure(9.5, 1.8 + 0.5 * max(len(rows), 2))
         ax = fig.subplots()
         _draw(ax, rows, base)
-        ax.set_xlabel(f"broker effect on {m.label} (on − off, paired; {m.unit})")
+        unit = f"; {m.unit}" if common.unit_suffix(m.unit) else ""
+        ax.set_xlabel(f"broker effect on {m.label} (on − off, paired{unit})")
+        common.value_axis(ax.xaxis, m.unit)
         fig.suptitle(
             f"{result.scenario.name}: what the broker's effect on {m.label} hangs on\n"
             f"each parameter at the ends of its plausible range; {result.runs} paired "
@@ -92,5 +94,4 @@ def _draw(ax: Axes, rows: list[dict[str, Any]], base: dict[str, float]) -> None:
         [f"{r['path']}  [{r['low']:g}, {r['high']:g}]" for r in reversed(rows)],
     )
     ax.grid(axis="y", visible=False)
-    common.compact_axis(ax.xaxis)
     ax.legend(loc="lower right", frameon=False)
