@@ -30,6 +30,10 @@ DEPENDENCIES = (
     "dask",
     "distributed",
     "SALib",
+    "scipy",
+    "statsmodels",
+    "plotly",
+    "tomli_w",
 )
 
 

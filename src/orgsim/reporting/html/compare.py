@@ -29,7 +29,7 @@ from orgsim.reporting.html.page import Cell, Page, cell
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["comparison_report", "fork_report", "funnel_stages", "question", "verdict"]
+__all__ = ["comparison_report", "fork_report", "metric_table", "question", "verdict"]
 
 #: The data files a comparison leaves beside its report.
 _COMPARE_FILES = ("runs.csv", "runs.parquet", "results.sqlite")
@@ -195,35 +195,17 @@ def _comparison_figures(page: Page, result: ComparisonResult) -> None:
     records = result.records
     q_on, q_off = arm_arrays(records, "on", "quarterly"), arm_arrays(records, "off", "quarterly")
     totals = [s for s in SERIES if not s.endswith("*")]
-    stages, note = funnel_stages(
+    stages = summaries.funnel_stages(
         arm_arrays(records, "on", "funnel"), arm_arrays(records, "off", "funnel")
     )
     made: list[tuple[str, Callable[[], Any]]] = [
         ("forest", lambda: figures.forest(result.table)),
         ("distributions", lambda: figures.distributions(result.on, result.off, list(HEADLINE))),
         ("trajectories", lambda: figures.trajectories(q_on, q_off, totals)),
-        ("funnel", lambda: figures.funnel(stages, note)),
+        ("funnel", lambda: figures.funnel(stages)),
     ]
     for ident, make in made:
         page.raw(figures.embed(make(), ident))
-
-
-def funnel_stages(
-    funnel_on: Mapping[str, Any], funnel_off: Mapping[str, Any]
-) -> tuple[list[tuple[str, float, float, float, float]], str]:
-    """The funnel's bars: (label, mean and share of raised with, the same without)."""
-    stages, means, _texts = summaries.funnel_bars(funnel_on, funnel_off)
-    raised = {
-        a: float(means[a][stages.index("raised")]) if "raised" in stages else math.nan
-        for a in means
-    }
-    rows = []
-    for i, s in enumerate(stages):
-        on, off = float(means["on"][i]), float(means["off"][i])
-        share_on = math.nan if s == "raised" or not raised["on"] else on / raised["on"]
-        share_off = math.nan if s == "raised" or not raised["off"] else off / raised["off"]
-        rows.append((s.replace("_", " ").capitalize(), on, share_on, off, share_off))
-    return rows, "shares of the raised conflicts"
 
 
 # ------------------------------------------------------------------ forks

@@ -22,8 +22,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from orgsim.analysis.stats import Comparison
-from orgsim.metrics.catalogue import label, metric
+from orgsim.metrics.catalogue import UNITS, label, metric
 from orgsim.metrics.format import format_number
+from orgsim.reporting.charts import summaries
+from orgsim.reporting.charts.common import axis_label
+from orgsim.reporting.charts.summaries import FunnelSummary
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -199,7 +202,7 @@ def distributions(
     names = [n for n in names if n in on and n in off]
     cols = 2
     rows = max(1, math.ceil(len(names) / cols))
-    titles = [_titled(n) for n in names]
+    titles = [axis_label(n, summaries.metric_unit(n, UNITS)) for n in names]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=0.08)
     for i, name in enumerate(names):
         r, c = divmod(i, cols)
@@ -223,8 +226,9 @@ def distributions(
                 row=r + 1,
                 col=c + 1,
             )
-        if scale != 1.0:
-            fig.update_yaxes(tickformat="$~s", row=r + 1, col=c + 1)
+        unit = summaries.metric_unit(name, UNITS)
+        if unit in ("k$", "share"):  # ticked as the terminal writes them: $35M, 96%
+            fig.update_yaxes(tickformat="$~s" if unit == "k$" else ".0%", row=r + 1, col=c + 1)
     house_layout(
         fig, "Per-run values, each arm (box: quartiles; dashed: mean)", height=300 * rows + 140
     )
@@ -234,26 +238,6 @@ def distributions(
 def _d3(scale: float) -> str:
     """The hover format: money (scaled to $) as $1.23M, other numbers to 3 figures."""
     return "$.3~s" if scale != 1.0 else ",.3~r"
-
-
-def _titled(name: str) -> str:
-    shown = _shown(metric(name).unit if _known(name) else "")
-    return f"{label(name)} ({shown})" if shown else label(name)
-
-
-def _shown(unit: str) -> str:
-    """A unit as an axis names it: money in $ (the axes are scaled from k$)."""
-    return {"count": ""}.get(unit, unit.replace("k$", "$"))
-
-
-#: Units of the quarterly series that are not catalogue metrics.
-SERIES_UNITS: Mapping[str, str] = {
-    "value_shipped": "k$ per quarter",  # drawn in $
-    "open_conflicts": "",
-    "wip": "features",
-    "headcount": "people",
-    "budget_share": "share of budget",
-}
 
 
 def trajectories(
@@ -270,22 +254,19 @@ def trajectories(
     names = [s for s in series if s in q_on and s in q_off]
     cols = 2
     rows = max(1, math.ceil(len(names) / cols))
-    titles = [f"{label(n)} ({_shown(SERIES_UNITS.get(n, ''))})".replace(" ()", "") for n in names]
+    titles = [summaries.series_label(n, UNITS) for n in names]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=0.12)
     arm_of: list[str] = []
     for i, name in enumerate(names):
         r, c = divmod(i, cols)
-        money = SERIES_UNITS.get(name, "").startswith("k$")
+        money = summaries.series_unit(name, UNITS) == "k$"
         fmt = _d3(1e3 if money else 1.0)
         for arm, data in (("on", q_on[name]), ("off", q_off[name])):
             text, colour, fill, dash = ARMS[arm]
             values = np.asarray(data, dtype=float) * (1e3 if money else 1.0)
             quarters = list(range(1, values.shape[1] + 1))
-            alive = np.isfinite(values).any(axis=0)
-            low, mid, high = (
-                np.where(alive, np.nanpercentile(np.where(alive, values, 0.0), p, axis=0), np.nan)
-                for p in (10, 50, 90)
-            )
+            b = summaries.band(values)
+            low, mid, high = b["p10"], b["median"], b["p90"]
             band = {"color": colour, "width": 1, "dash": "dot"}
             common = {
                 "legendgroup": arm,
@@ -349,50 +330,51 @@ def trajectories(
     return fig
 
 
-def funnel(stages: Sequence[tuple[str, float, float, float, float]], raised_note: str) -> go.Figure:
-    """The conflict funnel: grouped bars per arm of the mean count per run per stage.
+def funnel(summary: FunnelSummary) -> go.Figure:
+    """The conflict funnel: raised → detected, then the partition of the raised conflicts.
 
-    ``stages`` are (label, mean with, share with, mean without, share without),
-    shares of the raised conflicts (NaN: no share shown, as for "raised" itself).
+    Grouped bars per arm of the mean count per run; each outcome bar's share of the
+    raised conflicts is written beside it (the outcomes sum to 100%). Escalation
+    overlaps the outcomes (an escalated conflict is then resolved by the CEO, lapses
+    or stays open), so it is said in the axis title, not drawn as a bar.
     """
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    names = [s[0] for s in stages]
-    for arm, mean_at, share_at in (("off", 3, 4), ("on", 1, 2)):  # plotly stacks upward
+    names = [s.label for s in summary.stages]
+    for arm in ("off", "on"):  # plotly stacks grouped horizontal bars upward
         text, colour, _fill, _dash = ARMS[arm]
-        means = [float(s[mean_at]) for s in stages]
-        shares = [float(s[share_at]) for s in stages]
         fig.add_trace(
             go.Bar(
                 y=names,
-                x=means,
+                x=[s.mean[arm] for s in summary.stages],
                 orientation="h",
                 name=text,
                 marker={"color": colour, "pattern": {"shape": "" if arm == "on" else "/"}},
-                text=[_funnel_text(m, s) for m, s in zip(means, shares, strict=True)],
+                text=[s.text[arm] for s in summary.stages],
                 textposition="outside",
                 hovertemplate=f"{text}: %{{x:.1f}} per run<extra>%{{y}}</extra>",
             )
         )
+    outcomes = next((i for i, s in enumerate(summary.stages) if s.part == "outcome"), 0)
+    fig.add_hline(y=len(names) - outcomes - 0.5, line_dash="dot", line_color="#999999")
+    escalated = ", ".join(
+        f"{ARMS[a][0]} {summary.escalated[a]:.1f}" for a in ("on", "off") if a in summary.escalated
+    )
     house_layout(
         fig,
-        "Conflict funnel: raised → detected, then what became of the raised conflicts",
+        "Conflict funnel: raised → detected, then what became of each raised conflict",
         barmode="group",
-        height=180 + 70 * len(stages),
+        height=180 + 70 * len(names),
         legend_traceorder="reversed",
     )
-    top = max((m for s in stages for m in (s[1], s[3]) if math.isfinite(m)), default=1.0)
-    fig.update_xaxes(range=[0, 1.25 * top])
+    top = max((m for s in summary.stages for m in s.mean.values() if math.isfinite(m)), default=1)
+    fig.update_xaxes(
+        range=[0, 1.25 * top],
+        title=f"conflicts per run (mean count); escalated to the CEO per run: {escalated}",
+    )
     fig.update_yaxes(categoryorder="array", categoryarray=names[::-1], automargin=True)
-    fig.update_xaxes(title=f"conflicts per run (mean count); {raised_note}")
     return fig
-
-
-def _funnel_text(mean: float, share: float) -> str:
-    if not math.isfinite(mean):
-        return "n/a"
-    return f"{mean:.1f}" if not math.isfinite(share) else f"{mean:.1f} ({share:.0%})"
 
 
 def figure_json(fig: go.Figure) -> Any:
