@@ -11,6 +11,7 @@ import pytest
 
 import orgsim
 from orgsim import api
+from orgsim.experiments.samples import arm_arrays
 from orgsim.metrics.projections import department_utilisation
 
 
@@ -66,6 +67,6 @@ def test_charts_of_companies_that_fail_at_different_quarters(tmp_path: Path) -> 
     assert {"timeseries", "funnel"} <= {c.name for c in result.charts}
     assert all(p.exists() for c in result.charts for p in c.paths)
     lengths = [len(r.quarterly["value_shipped"]) for r in result.records if r.arm == "on"]
-    on = api._stack(result.records, "on", "quarterly")["value_shipped"]
+    on = arm_arrays(result.records, "on", "quarterly")["value_shipped"]
     assert on.shape == (4, max(lengths))
     assert np.isnan(on).sum() == sum(max(lengths) - n for n in lengths)

@@ -60,7 +60,7 @@ def verdict(result: ComparisonResult) -> str:
     runs = f"{result.runs} paired runs"
     if not c.significant:
         return (
-            f"Not shown: with the broker net value differs by {diff} per run "
+            f"No clear difference: with the broker net value differs by {diff} per run "
             f"(95% CI {low} to {high}), not significant {judged}, in {runs}."
         )
     answer = "Yes" if c.diff.mean > 0 else "No"
@@ -253,7 +253,7 @@ def _fork_section(page: Page, result: ForkComparison, i: int, interactive: bool)
             text_columns=2,
         )
         if interactive:
-            page.raw(figures.embed(figures.forest(result.table), f"forest-{i}"))
+            page.raw(figures.embed(figures.forest(result.table, ("fork", "parent")), f"forest-{i}"))
     rows = [
         (
             [
@@ -300,7 +300,7 @@ def _fork_verdict(result: ForkComparison) -> str:
     way = "raises" if c.diff.mean > 0 else "lowers"
     if not c.significant:
         return (
-            f"Not shown: net value moves by {diff} per run (95% CI {low} to {high}), "
+            f"No clear difference: net value moves by {diff} per run (95% CI {low} to {high}), "
             f"not significant over {result.pairs} pairs."
         )
     return (

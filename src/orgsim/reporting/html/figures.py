@@ -111,11 +111,9 @@ def embed(fig: go.Figure, ident: str) -> str:
     return f'<div class="chart" data-chart="{ident}">{markup}</div>'
 
 
-def _money_or(value: float, unit: str, *, signed: bool = False) -> str:
-    return format_number(value, unit, signed=signed)
-
-
-def forest(table: Mapping[str, Comparison]) -> go.Figure:
+def forest(
+    table: Mapping[str, Comparison], arms: tuple[str, str] = ("with broker", "without broker")
+) -> go.Figure:
     """Each metric's paired difference relative to the arm without the broker, with its CI.
 
     Green: significantly better with the broker; vermillion: significantly worse;
@@ -139,7 +137,7 @@ def forest(table: Mapping[str, Comparison]) -> go.Figure:
                 x=[100 * c.relative for _, c in chosen],
                 y=[label(n) for n, _ in chosen],
                 mode="markers",
-                name=f"significant, broker {kind}" if kind != "not significant" else kind,
+                name=f"significant, {arms[0]} {kind}" if kind != "not significant" else kind,
                 marker={"color": colour, "symbol": symbol, "size": 9},
                 error_x={
                     "type": "data",
@@ -148,7 +146,7 @@ def forest(table: Mapping[str, Comparison]) -> go.Figure:
                     "arrayminus": [100 * (c.relative - c.relative_low) for _, c in chosen],
                     "color": colour,
                 },
-                customdata=[_forest_hover(n, c) for n, c in chosen],
+                customdata=[_forest_hover(n, c, arms) for n, c in chosen],
                 hovertemplate="<b>%{y}</b><br>%{customdata}<extra></extra>",
             )
         )
@@ -156,11 +154,11 @@ def forest(table: Mapping[str, Comparison]) -> go.Figure:
     fig.add_vline(x=0, line_color="#333333", line_width=1)
     house_layout(
         fig,
-        "Effect of the broker: paired difference, % of the mean without the broker",
+        f"Paired difference, {arms[0]} − {arms[1]}, % of the mean {arms[1]}",
         height=max(420, 22 * len(rows) + 180),
     )
     fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], automargin=True)
-    fig.update_xaxes(title="difference with − without broker (% of without-broker mean)")
+    fig.update_xaxes(title=f"{arms[0]} − {arms[1]} (% of the mean {arms[1]})")
     return fig
 
 
@@ -171,25 +169,19 @@ def _kind(c: Comparison) -> str:
     return "better" if gain else "worse"
 
 
-def _forest_hover(name: str, c: Comparison) -> str:
-    unit = metric(name).unit if _known(name) else ""
-    diff = _money_or(c.diff.mean, unit, signed=True)
-    low, high = _money_or(c.diff.low, unit, signed=True), _money_or(c.diff.high, unit, signed=True)
+def _forest_hover(name: str, c: Comparison, arms: tuple[str, str]) -> str:
+    unit = summaries.metric_unit(name, UNITS)
+
+    def fmt(x: float, signed: bool = True) -> str:
+        return format_number(x, unit, signed=signed)
+
     p = "no test" if not math.isfinite(c.p_adjusted) else f"{c.p_adjusted:.3g}"
     return (
         f"{100 * c.relative:+.1f}% (95% CI {100 * c.relative_low:+.1f}% to "
-        f"{100 * c.relative_high:+.1f}%)<br>Δ {diff} ({low} to {high})<br>"
-        f"with {_money_or(c.on.mean, unit)}, without {_money_or(c.off.mean, unit)}"
-        f"<br>adjusted p = {p}"
+        f"{100 * c.relative_high:+.1f}%)<br>Δ {fmt(c.diff.mean)} ({fmt(c.diff.low)} to "
+        f"{fmt(c.diff.high)})<br>{arms[0]} {fmt(c.on.mean, False)}, {arms[1]} "
+        f"{fmt(c.off.mean, False)}<br>adjusted p = {p}"
     )
-
-
-def _known(name: str) -> bool:
-    try:
-        metric(name)
-    except KeyError:
-        return False
-    return True
 
 
 def distributions(
