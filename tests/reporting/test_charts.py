@@ -30,6 +30,7 @@ from orgsim.reporting.charts.common import (
 )
 from orgsim.reporting.charts.compare import distributions, forest_plot, funnel, time_series
 from orgsim.reporting.charts.summaries import (
+    forest_rows,
     funnel_bars,
     funnel_stages,
     series_label,
@@ -425,3 +426,12 @@ def test_forest_plot_without_interval(tmp_path: Path) -> None:
     assert math.isnan(row["low_pct"]) and math.isnan(row["high_pct"])
     assert row["outcome"] == "unclear"
     assert row["text"] == "+50.0%   Δ +$1k"
+
+
+def test_forest_row_of_a_constant_difference_has_no_interval(tmp_path: Path) -> None:
+    # the same +1 in every pair (a fixed cost): an interval of zero width means nothing
+    on, off = np.array([3.0, 4.0, 5.0]), np.array([2.0, 3.0, 4.0])
+    table = compare_table({"x": on}, {"x": off}, {"x": "higher"})
+    (row,) = forest_rows(table, {"x": "k$"})[0]
+    assert row["low_pct"] == row["high_pct"] == row["relative_pct"] == pytest.approx(100 / 3)
+    assert row["text"] == "+33.3%   Δ +$1k"

@@ -124,7 +124,8 @@ def forest_rows(
             continue
         unit = metric_unit(metric, units)
         rel, low, high = 100.0 * c.relative, 100.0 * c.relative_low, 100.0 * c.relative_high
-        ci = "" if math.isnan(low) else f" [{low:+.1f}, {high:+.1f}]"
+        constant = low == high  # the same difference in every pair: no interval to show
+        ci = "" if math.isnan(low) or constant else f" [{low:+.1f}, {high:+.1f}]"
         delta = f"Δ {format_number(c.diff.mean, unit, signed=True)}"
         relative = format_number(c.relative, "share", signed=True)
         rows.append(
