@@ -23,8 +23,10 @@ from orgsim.experiments.compare import ComparisonResult, load_comparison
 from orgsim.experiments.runner import resolve
 from orgsim.metrics.catalogue import label, metric
 from orgsim.metrics.format import INLINE_UNITS, format_number
+from orgsim.reporting.html import figures
 from orgsim.reporting.html.common import toml_text
 from orgsim.reporting.html.compare import metric_table, question, verdict
+from orgsim.reporting.html.figures import figure_json
 from orgsim.storage.results import ResultsDB
 
 RUNS = 4
@@ -261,3 +263,25 @@ def test_an_explore_report_shows_the_policies_and_the_box(tmp_path: Path, cli: C
     text = page.read_text(encoding="utf-8")
     assert "Where it pays: the PRIM box" in text
     assert "beats no-broker on net value at" in text
+
+
+def test_the_forest_plots_each_metric_once_in_the_class_its_test_gives(
+    compared: ComparisonResult,
+) -> None:
+    pytest.importorskip("plotly")
+    fig = figure_json(figures.forest(compared.table))
+    placed = {y: t["name"] for t in fig["data"] for y in t["y"]}
+    plotted = [y for t in fig["data"] for y in t["y"]]
+    assert len(plotted) == len(set(plotted))  # once each
+    for name, c in compared.table.items():
+        if not math.isfinite(c.relative):
+            assert label(name) not in placed  # nothing to plot (broker only, or mean 0)
+            continue
+        kind = placed[label(name)]
+        if not c.significant:
+            assert kind == "not significant", name
+        elif not c.better:
+            assert kind == ("higher with broker" if c.diff.mean > 0 else "lower with broker")
+        else:
+            good = (c.diff.mean > 0) == (c.better == "higher")
+            assert kind == ("with broker better" if good else "with broker worse"), name

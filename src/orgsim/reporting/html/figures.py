@@ -117,17 +117,21 @@ def forest(
     """Each metric's paired difference relative to the arm without the broker, with its CI.
 
     Green: significantly better with the broker; vermillion: significantly worse;
-    grey open: not significant, or no direction is better. Hovering shows the
-    difference in the metric's own unit, its CI and the adjusted p-value.
+    reddish purple / sky blue: significantly higher / lower where no direction is
+    better (headcount, WIP); grey open: not significant (the static forest plot's
+    key, colour-blind-safe Okabe–Ito). Hovering shows the difference in the
+    metric's own unit, its CI and the adjusted p-value.
     """
     import plotly.graph_objects as go
 
     rows = [(n, c) for n, c in table.items() if math.isfinite(c.relative)]
     fig = go.Figure()
-    for kind, colour, symbol in (
-        ("better", _GOOD, "circle"),
-        ("worse", _BAD, "diamond"),
-        ("not significant", _GREY, "circle-open"),
+    for kind, name, colour, symbol in (
+        ("better", f"{arms[0]} better", _GOOD, "circle"),
+        ("worse", f"{arms[0]} worse", _BAD, "square"),
+        ("higher", f"higher {arms[0]}", "#CC79A7", "diamond"),
+        ("lower", f"lower {arms[0]}", "#56B4E9", "diamond"),
+        ("not significant", "not significant", _GREY, "circle-open"),
     ):
         chosen = [(n, c) for n, c in rows if _kind(c) == kind]
         if not chosen:
@@ -137,7 +141,7 @@ def forest(
                 x=[100 * c.relative for _, c in chosen],
                 y=[label(n) for n, _ in chosen],
                 mode="markers",
-                name=f"significant, {arms[0]} {kind}" if kind != "not significant" else kind,
+                name=name,
                 marker={"color": colour, "symbol": symbol, "size": 9},
                 error_x={
                     "type": "data",
@@ -163,8 +167,10 @@ def forest(
 
 
 def _kind(c: Comparison) -> str:
-    if not c.significant or not c.better:
+    if not c.significant or not math.isfinite(c.diff.mean):
         return "not significant"
+    if not c.better:  # descriptive: significant, but neither way is better
+        return "higher" if c.diff.mean > 0 else "lower"
     gain = c.diff.mean > 0 if c.better == "higher" else c.diff.mean < 0
     return "better" if gain else "worse"
 
