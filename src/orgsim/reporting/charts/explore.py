@@ -139,7 +139,7 @@ def levers_chart(analysis: EnsembleAnalysis, out_dir: PathLike, name: str = "lev
         left.xaxis.set_major_formatter(_percent())
         left.set_xlabel(f"share of scenarios where it beats {analysis.reference} (95% CI)")
         left.set_yticks(ys, [r["lever"] for r in rows])
-        left.invert_yaxis()
+        left.set_ylim(len(rows) - 0.5, -0.8)  # top to bottom, room above the first label
         left.grid(axis="y", visible=False)
         right.axvline(0.0, color=RED, lw=1.0, ls=":")
         right.set_xlabel(_with_unit(f"effect on {metric} vs {analysis.reference}", unit))
@@ -257,9 +257,8 @@ def regret_chart(analysis: EnsembleAnalysis, out_dir: PathLike, name: str = "reg
                 tick.set_color(BLUE)
         ax.invert_yaxis()
         ax.grid(axis="y", visible=False)
-        ax.set_xlim(
-            left=-0.02 * max([row["max"] for row in rows if math.isfinite(row["max"])] + [1.0])
-        )
+        widest = max([row["max"] for row in rows if math.isfinite(row["max"])] + [1.0])
+        ax.set_xlim(-0.02 * widest, 1.14 * widest)  # room for the "max" label right of it
         common.value_axis(ax.xaxis, unit)
         ax.set_xlabel(_with_unit(f"regret: best policy's {metric} minus this policy's", unit))
         if r.kept.size:  # below the plot: inside, it lands on some policy's maximum
