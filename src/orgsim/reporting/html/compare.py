@@ -185,10 +185,7 @@ def _unit_text(unit: str) -> str:
 
 
 def _row_class(c: Comparison) -> str:
-    if not c.significant or not c.better or not math.isfinite(c.diff.mean):
-        return ""
-    gain = c.diff.mean > 0 if c.better == "higher" else c.diff.mean < 0
-    return "sig-better" if gain else "sig-worse"
+    return {"better": "sig-better", "worse": "sig-worse"}.get(c.outcome, "")
 
 
 def _comparison_figures(page: Page, result: ComparisonResult) -> None:

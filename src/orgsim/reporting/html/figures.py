@@ -131,9 +131,9 @@ def forest(
         ("worse", f"{arms[0]} worse", _BAD, "square"),
         ("higher", f"higher {arms[0]}", "#CC79A7", "diamond"),
         ("lower", f"lower {arms[0]}", "#56B4E9", "diamond"),
-        ("not significant", "not significant", _GREY, "circle-open"),
+        ("unclear", "not significant", _GREY, "circle-open"),
     ):
-        chosen = [(n, c) for n, c in rows if _kind(c) == kind]
+        chosen = [(n, c) for n, c in rows if c.outcome == kind]
         if not chosen:
             continue
         fig.add_trace(
@@ -164,15 +164,6 @@ def forest(
     fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], automargin=True)
     fig.update_xaxes(title=f"{arms[0]} − {arms[1]} (% of the mean {arms[1]})")
     return fig
-
-
-def _kind(c: Comparison) -> str:
-    if not c.significant or not math.isfinite(c.diff.mean):
-        return "not significant"
-    if not c.better:  # descriptive: significant, but neither way is better
-        return "higher" if c.diff.mean > 0 else "lower"
-    gain = c.diff.mean > 0 if c.better == "higher" else c.diff.mean < 0
-    return "better" if gain else "worse"
 
 
 def _forest_hover(name: str, c: Comparison, arms: tuple[str, str]) -> str:

@@ -17,7 +17,6 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import attrs
 
@@ -215,8 +214,3 @@ class Page:
         """Write the page to ``path`` (UTF-8) and return it."""
         path.write_text(self.html(lede), encoding="utf-8")
         return path
-
-
-def number_or_nan(value: Any) -> float:
-    """A JSON number as a float, null as NaN (for sort keys)."""
-    return math.nan if value is None else float(value)
